@@ -1,0 +1,361 @@
+//! Tickets and what hangs off them: status, priority, locks, comments, attachments and the audit trail.
+
+use crate::ids::{AgentId, AttachmentId, CategoryId, CommentId, ReporterId, TicketId};
+use crate::Timestamp;
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// Where a ticket is in its lifecycle. The allowed moves are documented in `docs/protocol.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    New,
+    Open,
+    Pending,
+    Resolved,
+    Closed,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] =
+        [Status::New, Status::Open, Status::Pending, Status::Resolved, Status::Closed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::Open => "open",
+            Status::Pending => "pending",
+            Status::Resolved => "resolved",
+            Status::Closed => "closed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// How urgent a ticket is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    #[default]
+    Normal,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 4] = [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Normal => "normal",
+            Priority::High => "high",
+            Priority::Urgent => "urgent",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Priority> {
+        Priority::ALL.into_iter().find(|p| p.as_str() == text)
+    }
+}
+
+/// An agent as other people see them: enough to show a name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentRef {
+    pub id: AgentId,
+    pub name: String,
+}
+
+/// A reporter as agents see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReporterRef {
+    pub id: ReporterId,
+    pub name: String,
+}
+
+/// A category as shown on a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryRef {
+    pub id: CategoryId,
+    pub name: String,
+}
+
+/// The edit lock on a ticket: a lease held by one agent's session until `expires_at` unless renewed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockInfo {
+    pub holder: AgentRef,
+    pub expires_at: Timestamp,
+    /// When the lock was taken (renewals do not move it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<Timestamp>,
+}
+
+/// A ticket as every client sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: TicketId,
+    /// `TKT-0001`: the id as people say it.
+    pub key: String,
+    pub title: String,
+    pub body: String,
+    pub status: Status,
+    pub priority: Priority,
+    pub category: Option<CategoryRef>,
+    pub reporter: Option<ReporterRef>,
+    pub assignee: Option<AgentRef>,
+    /// Increases by one with every committed change; updates name the version they were based on.
+    pub version: i64,
+    pub lock: Option<LockInfo>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A change to a ticket's fields; absent fields stay as they are. For `assignee_id` and `category_id`,
+/// an explicit `null` clears the field.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketChanges {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub assignee_id: Option<Option<AgentId>>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub category_id: Option<Option<CategoryId>>,
+}
+
+impl TicketChanges {
+    /// True when the change would change nothing at all.
+    pub fn is_empty(&self) -> bool {
+        *self == TicketChanges::default()
+    }
+}
+
+/// Distinguishes "field absent" (outer `None`, via `default`) from "field is null" (`Some(None)`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Who wrote a comment or caused an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Author {
+    Agent { id: AgentId, name: String },
+    Reporter { id: ReporterId, name: String },
+    /// Loket itself (for example a lease that expired).
+    System,
+}
+
+/// A comment in a ticket's conversation. Internal notes are never shown to the reporter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: CommentId,
+    pub ticket_id: TicketId,
+    pub author: Author,
+    pub body: String,
+    pub internal: bool,
+    pub created_at: Timestamp,
+    /// Files that came with this comment.
+    #[serde(default)]
+    pub attachments: Vec<AttachmentId>,
+}
+
+/// A file attached to a ticket, downloadable by signed-in agents at `url`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: AttachmentId,
+    pub ticket_id: TicketId,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// Relative URL under `/api`, authenticated like every other API call.
+    pub url: String,
+    pub created_at: Timestamp,
+}
+
+/// Why a lock ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnlockReason {
+    /// The holder gave it back.
+    Released,
+    /// The holder's connection closed or went silent.
+    Disconnected,
+    /// The lease ran out without being renewed.
+    Expired,
+    /// An admin broke it.
+    Broken,
+}
+
+impl UnlockReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnlockReason::Released => "released",
+            UnlockReason::Disconnected => "disconnected",
+            UnlockReason::Expired => "expired",
+            UnlockReason::Broken => "broken",
+        }
+    }
+}
+
+/// What kind of thing a ticket event records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketEventKind {
+    Created,
+    /// A field changed; `field`, `old_value` and `new_value` say how.
+    Changed,
+    Commented,
+    LockTaken,
+    LockReleased,
+    LockDisconnected,
+    LockExpired,
+    LockBroken,
+    AttachmentAdded,
+}
+
+impl TicketEventKind {
+    pub const ALL: [TicketEventKind; 9] = [
+        TicketEventKind::Created,
+        TicketEventKind::Changed,
+        TicketEventKind::Commented,
+        TicketEventKind::LockTaken,
+        TicketEventKind::LockReleased,
+        TicketEventKind::LockDisconnected,
+        TicketEventKind::LockExpired,
+        TicketEventKind::LockBroken,
+        TicketEventKind::AttachmentAdded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketEventKind::Created => "created",
+            TicketEventKind::Changed => "changed",
+            TicketEventKind::Commented => "commented",
+            TicketEventKind::LockTaken => "lock_taken",
+            TicketEventKind::LockReleased => "lock_released",
+            TicketEventKind::LockDisconnected => "lock_disconnected",
+            TicketEventKind::LockExpired => "lock_expired",
+            TicketEventKind::LockBroken => "lock_broken",
+            TicketEventKind::AttachmentAdded => "attachment_added",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<TicketEventKind> {
+        TicketEventKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// The audit kind recording a lock that ended for `reason`.
+    pub fn for_unlock(reason: UnlockReason) -> TicketEventKind {
+        match reason {
+            UnlockReason::Released => TicketEventKind::LockReleased,
+            UnlockReason::Disconnected => TicketEventKind::LockDisconnected,
+            UnlockReason::Expired => TicketEventKind::LockExpired,
+            UnlockReason::Broken => TicketEventKind::LockBroken,
+        }
+    }
+}
+
+/// One entry of a ticket's append-only audit trail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketEvent {
+    pub id: i64,
+    pub ticket_id: TicketId,
+    pub actor: Author,
+    pub kind: TicketEventKind,
+    #[serde(default)]
+    pub field: Option<String>,
+    #[serde(default)]
+    pub old_value: Option<String>,
+    #[serde(default)]
+    pub new_value: Option<String>,
+    /// Free text: the reason given for breaking a lock, for example.
+    #[serde(default)]
+    pub reason: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// Delivery state of a message to a reporter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationStatus {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+impl NotificationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationStatus::Pending => "pending",
+            NotificationStatus::Delivered => "delivered",
+            NotificationStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<NotificationStatus> {
+        [NotificationStatus::Pending, NotificationStatus::Delivered, NotificationStatus::Failed]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// A message queued for a reporter, as agents see it on the ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notification {
+    pub id: i64,
+    pub ticket_id: TicketId,
+    pub body: String,
+    pub status: NotificationStatus,
+    pub attempts: i32,
+    #[serde(default)]
+    pub last_error: Option<String>,
+    pub created_at: Timestamp,
+    #[serde(default)]
+    pub delivered_at: Option<Timestamp>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn changes_tell_absent_from_null() {
+        let absent: TicketChanges = serde_json::from_value(json!({"title": "x"})).unwrap();
+        assert_eq!(absent.assignee_id, None);
+        let cleared: TicketChanges = serde_json::from_value(json!({"assignee_id": null})).unwrap();
+        assert_eq!(cleared.assignee_id, Some(None));
+        let set: TicketChanges = serde_json::from_value(json!({"assignee_id": 3})).unwrap();
+        assert_eq!(set.assignee_id, Some(Some(AgentId(3))));
+        assert!(serde_json::from_value::<TicketChanges>(json!({"colour": "red"})).is_err());
+        assert!(TicketChanges::default().is_empty());
+    }
+
+    #[test]
+    fn enums_round_trip_through_their_names() {
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), json!(s.as_str()));
+        }
+        for p in Priority::ALL {
+            assert_eq!(Priority::parse(p.as_str()), Some(p));
+        }
+        for k in TicketEventKind::ALL {
+            assert_eq!(TicketEventKind::parse(k.as_str()), Some(k));
+            assert_eq!(serde_json::to_value(k).unwrap(), json!(k.as_str()));
+        }
+    }
+}

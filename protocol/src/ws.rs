@@ -1,0 +1,214 @@
+//! The WebSocket protocol at `GET /ws`: JSON text frames, one message per frame.
+//!
+//! Clients send [`ClientFrame`]s; the server sends [`ServerMessage`]s. A client frame may carry a
+//! `request_id`; the sender then receives exactly one `Ack` or `Error` carrying the same id.
+
+use crate::api::{Agent, NewTicket};
+use crate::error::ErrorCode;
+use crate::ids::{CategoryId, TicketId};
+use crate::ticket::{AgentRef, Comment, Priority, Ticket, TicketChanges, UnlockReason};
+use crate::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// A message from a client, with its optional correlation id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientFrame {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    #[serde(flatten)]
+    pub message: ClientMessage,
+}
+
+/// What a client can ask for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum ClientMessage {
+    /// Answered with `AllTickets` to the sender only.
+    GetTickets,
+    /// Broadcast `TicketCreated`; the Ack carries `ticket_id`.
+    CreateTicket {
+        title: String,
+        #[serde(default)]
+        body: String,
+        #[serde(default)]
+        priority: Priority,
+        #[serde(default)]
+        category_id: Option<CategoryId>,
+    },
+    /// Take or renew the edit lock. Broadcast `TicketLocked`.
+    LockTicket { ticket_id: TicketId },
+    /// Change fields of a ticket whose lock this session holds. Broadcast `TicketUpdated`.
+    UpdateTicket { ticket_id: TicketId, version: i64, changes: TicketChanges },
+    /// Give the lock back. Broadcast `TicketUnlocked` with reason `released`.
+    UnlockTicket { ticket_id: TicketId },
+    /// Admins only: end another agent's lock. Broadcast `TicketUnlocked` with reason `broken`.
+    BreakLock { ticket_id: TicketId, reason: String },
+    /// Add a public reply (`internal: false`, it reaches the reporter) or an internal note.
+    AddComment {
+        ticket_id: TicketId,
+        body: String,
+        #[serde(default)]
+        internal: bool,
+    },
+    /// Answered with `Pong`; clients may use it to measure latency.
+    Ping,
+}
+
+impl ClientMessage {
+    /// The `type` tag, for logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ClientMessage::GetTickets => "GetTickets",
+            ClientMessage::CreateTicket { .. } => "CreateTicket",
+            ClientMessage::LockTicket { .. } => "LockTicket",
+            ClientMessage::UpdateTicket { .. } => "UpdateTicket",
+            ClientMessage::UnlockTicket { .. } => "UnlockTicket",
+            ClientMessage::BreakLock { .. } => "BreakLock",
+            ClientMessage::AddComment { .. } => "AddComment",
+            ClientMessage::Ping => "Ping",
+        }
+    }
+
+    /// Builds the `CreateTicket` message from a REST-style body.
+    pub fn create(new: NewTicket) -> ClientMessage {
+        ClientMessage::CreateTicket {
+            title: new.title,
+            body: new.body,
+            priority: new.priority,
+            category_id: new.category_id,
+        }
+    }
+}
+
+/// What the server sends. Variants marked "broadcast" go to every connected agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum ServerMessage {
+    /// First message on every connection.
+    Welcome {
+        agent: Agent,
+        /// Seconds between the server's pings; a lock lease is renewed while they are answered.
+        #[serde(default)]
+        heartbeat_secs: u64,
+    },
+    /// A request with a `request_id` succeeded. Result fields depend on the request.
+    Ack {
+        request_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ticket_id: Option<TicketId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_at: Option<Timestamp>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment_id: Option<crate::ids::CommentId>,
+    },
+    /// A request failed; nothing was changed.
+    Error {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+        code: ErrorCode,
+        message: String,
+        /// With `version_conflict`: the current ticket.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ticket: Option<Box<Ticket>>,
+        /// With `ticket_locked`: who holds the lock.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        holder: Option<AgentRef>,
+    },
+    /// Answer to `GetTickets` (sender only): every ticket, newest first, with current locks.
+    AllTickets { tickets: Vec<Ticket> },
+    /// Broadcast.
+    TicketCreated { ticket: Ticket },
+    /// Broadcast: the lock was taken or renewed.
+    TicketLocked { ticket_id: TicketId, holder: AgentRef, expires_at: Timestamp },
+    /// Broadcast: the lock ended.
+    TicketUnlocked {
+        ticket_id: TicketId,
+        reason: UnlockReason,
+        /// With `broken`: the admin who broke it and why.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<AgentRef>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
+    /// Broadcast: committed field changes; `ticket.version` is one more than before.
+    TicketUpdated { ticket: Ticket },
+    /// Broadcast. Internal notes are sent to agents only, as every client here is an agent.
+    CommentAdded { ticket_id: TicketId, comment: Comment },
+    /// Answer to `Ping`.
+    Pong {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+}
+
+impl ServerMessage {
+    /// The error frame for `request_id`.
+    pub fn error(request_id: Option<String>, code: ErrorCode, message: impl Into<String>) -> Self {
+        ServerMessage::Error { request_id, code, message: message.into(), ticket: None, holder: None }
+    }
+
+    /// The ticket this message is about, if any.
+    pub fn ticket_id(&self) -> Option<TicketId> {
+        match self {
+            ServerMessage::TicketCreated { ticket } | ServerMessage::TicketUpdated { ticket } => Some(ticket.id),
+            ServerMessage::TicketLocked { ticket_id, .. }
+            | ServerMessage::TicketUnlocked { ticket_id, .. }
+            | ServerMessage::CommentAdded { ticket_id, .. } => Some(*ticket_id),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn client_frames_parse_the_documented_shapes() {
+        let frame: ClientFrame = serde_json::from_value(json!({
+            "type": "UpdateTicket", "request_id": "r1", "ticket_id": 1, "version": 3,
+            "changes": {"status": "open"}
+        }))
+        .unwrap();
+        assert_eq!(frame.request_id.as_deref(), Some("r1"));
+        match frame.message {
+            ClientMessage::UpdateTicket { ticket_id, version, changes } => {
+                assert_eq!(ticket_id, TicketId(1));
+                assert_eq!(version, 3);
+                assert_eq!(changes.status, Some(crate::ticket::Status::Open));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let create: ClientFrame =
+            serde_json::from_value(json!({"type": "CreateTicket", "title": "Printer"})).unwrap();
+        assert_eq!(create.request_id, None);
+        assert!(matches!(create.message, ClientMessage::CreateTicket { priority: Priority::Normal, .. }));
+        assert!(serde_json::from_value::<ClientFrame>(json!({"type": "Explode"})).is_err());
+        assert!(serde_json::from_value::<ClientFrame>(json!({"type": "LockTicket"})).is_err());
+    }
+
+    #[test]
+    fn server_messages_carry_their_type_tag() {
+        let msg = ServerMessage::TicketUnlocked {
+            ticket_id: TicketId(1),
+            reason: UnlockReason::Released,
+            by: None,
+            message: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&msg).unwrap(),
+            json!({"type": "TicketUnlocked", "ticket_id": 1, "reason": "released"})
+        );
+        let ack = ServerMessage::Ack {
+            request_id: "a".into(),
+            ticket_id: Some(TicketId(4)),
+            version: None,
+            expires_at: None,
+            comment_id: None,
+        };
+        assert_eq!(serde_json::to_value(&ack).unwrap(), json!({"type": "Ack", "request_id": "a", "ticket_id": 4}));
+    }
+}

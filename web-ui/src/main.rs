@@ -1,0 +1,3 @@
+//! Loket's agent web client (filled in by the web client issue).
+
+fn main() {}
