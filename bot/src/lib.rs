@@ -1,3 +1,5 @@
-//! Loket's Telegram bot for reporters (filled in by the bot issue): the contract the server offers it.
+//! Loket's Telegram bot for reporters: the contract with the server, the outbox it delivers, and its texts.
 
 pub mod desk;
+pub mod outbox;
+pub mod texts;

@@ -1,10 +1,10 @@
 //! REST request and response bodies under `/api`.
 
+use crate::Timestamp;
 use crate::ids::{AgentId, CategoryId, ReporterId, TicketId};
 use crate::ticket::{
     AgentRef, Attachment, Comment, Notification, Priority, Status, Ticket, TicketChanges, TicketEvent,
 };
-use crate::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// What an agent may do: admins also manage agents, invite codes and categories, and break locks.
@@ -43,7 +43,10 @@ pub struct Agent {
 
 impl Agent {
     pub fn as_ref(&self) -> AgentRef {
-        AgentRef { id: self.id, name: self.name.clone() }
+        AgentRef {
+            id: self.id,
+            name: self.name.clone(),
+        }
     }
 }
 

@@ -72,7 +72,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into(), ticket: None, holder: None }
+        ApiError {
+            code,
+            message: message.into(),
+            ticket: None,
+            holder: None,
+        }
     }
 }
 
@@ -112,6 +117,9 @@ mod tests {
     #[test]
     fn error_body_omits_empty_extras() {
         let body = serde_json::to_value(ApiError::new(ErrorCode::NotFound, "no such ticket")).unwrap();
-        assert_eq!(body, serde_json::json!({"code": "not_found", "message": "no such ticket"}));
+        assert_eq!(
+            body,
+            serde_json::json!({"code": "not_found", "message": "no such ticket"})
+        );
     }
 }

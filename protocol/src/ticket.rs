@@ -1,7 +1,7 @@
 //! Tickets and what hangs off them: status, priority, locks, comments, attachments and the audit trail.
 
-use crate::ids::{AgentId, AttachmentId, CategoryId, CommentId, ReporterId, TicketId};
 use crate::Timestamp;
+use crate::ids::{AgentId, AttachmentId, CategoryId, CommentId, ReporterId, TicketId};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// Where a ticket is in its lifecycle. The allowed moves are documented in `docs/protocol.md`.
@@ -16,8 +16,13 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] =
-        [Status::New, Status::Open, Status::Pending, Status::Resolved, Status::Closed];
+    pub const ALL: [Status; 5] = [
+        Status::New,
+        Status::Open,
+        Status::Pending,
+        Status::Resolved,
+        Status::Closed,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -152,8 +157,14 @@ where
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Author {
-    Agent { id: AgentId, name: String },
-    Reporter { id: ReporterId, name: String },
+    Agent {
+        id: AgentId,
+        name: String,
+    },
+    Reporter {
+        id: ReporterId,
+        name: String,
+    },
     /// Loket itself (for example a lease that expired).
     System,
 }
@@ -306,9 +317,13 @@ impl NotificationStatus {
     }
 
     pub fn parse(text: &str) -> Option<NotificationStatus> {
-        [NotificationStatus::Pending, NotificationStatus::Delivered, NotificationStatus::Failed]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        [
+            NotificationStatus::Pending,
+            NotificationStatus::Delivered,
+            NotificationStatus::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 }
 

@@ -3,11 +3,11 @@
 //! Clients send [`ClientFrame`]s; the server sends [`ServerMessage`]s. A client frame may carry a
 //! `request_id`; the sender then receives exactly one `Ack` or `Error` carrying the same id.
 
+use crate::Timestamp;
 use crate::api::{Agent, NewTicket};
 use crate::error::ErrorCode;
 use crate::ids::{CategoryId, TicketId};
 use crate::ticket::{AgentRef, Comment, Priority, Ticket, TicketChanges, UnlockReason};
-use crate::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// A message from a client, with its optional correlation id.
@@ -38,7 +38,11 @@ pub enum ClientMessage {
     /// Take or renew the edit lock. Broadcast `TicketLocked`.
     LockTicket { ticket_id: TicketId },
     /// Change fields of a ticket whose lock this session holds. Broadcast `TicketUpdated`.
-    UpdateTicket { ticket_id: TicketId, version: i64, changes: TicketChanges },
+    UpdateTicket {
+        ticket_id: TicketId,
+        version: i64,
+        changes: TicketChanges,
+    },
     /// Give the lock back. Broadcast `TicketUnlocked` with reason `released`.
     UnlockTicket { ticket_id: TicketId },
     /// Admins only: end another agent's lock. Broadcast `TicketUnlocked` with reason `broken`.
@@ -121,7 +125,11 @@ pub enum ServerMessage {
     /// Broadcast.
     TicketCreated { ticket: Ticket },
     /// Broadcast: the lock was taken or renewed.
-    TicketLocked { ticket_id: TicketId, holder: AgentRef, expires_at: Timestamp },
+    TicketLocked {
+        ticket_id: TicketId,
+        holder: AgentRef,
+        expires_at: Timestamp,
+    },
     /// Broadcast: the lock ended.
     TicketUnlocked {
         ticket_id: TicketId,
@@ -146,7 +154,13 @@ pub enum ServerMessage {
 impl ServerMessage {
     /// The error frame for `request_id`.
     pub fn error(request_id: Option<String>, code: ErrorCode, message: impl Into<String>) -> Self {
-        ServerMessage::Error { request_id, code, message: message.into(), ticket: None, holder: None }
+        ServerMessage::Error {
+            request_id,
+            code,
+            message: message.into(),
+            ticket: None,
+            holder: None,
+        }
     }
 
     /// The ticket this message is about, if any.
@@ -175,17 +189,26 @@ mod tests {
         .unwrap();
         assert_eq!(frame.request_id.as_deref(), Some("r1"));
         match frame.message {
-            ClientMessage::UpdateTicket { ticket_id, version, changes } => {
+            ClientMessage::UpdateTicket {
+                ticket_id,
+                version,
+                changes,
+            } => {
                 assert_eq!(ticket_id, TicketId(1));
                 assert_eq!(version, 3);
                 assert_eq!(changes.status, Some(crate::ticket::Status::Open));
             }
             other => panic!("unexpected {other:?}"),
         }
-        let create: ClientFrame =
-            serde_json::from_value(json!({"type": "CreateTicket", "title": "Printer"})).unwrap();
+        let create: ClientFrame = serde_json::from_value(json!({"type": "CreateTicket", "title": "Printer"})).unwrap();
         assert_eq!(create.request_id, None);
-        assert!(matches!(create.message, ClientMessage::CreateTicket { priority: Priority::Normal, .. }));
+        assert!(matches!(
+            create.message,
+            ClientMessage::CreateTicket {
+                priority: Priority::Normal,
+                ..
+            }
+        ));
         assert!(serde_json::from_value::<ClientFrame>(json!({"type": "Explode"})).is_err());
         assert!(serde_json::from_value::<ClientFrame>(json!({"type": "LockTicket"})).is_err());
     }
@@ -209,6 +232,9 @@ mod tests {
             expires_at: None,
             comment_id: None,
         };
-        assert_eq!(serde_json::to_value(&ack).unwrap(), json!({"type": "Ack", "request_id": "a", "ticket_id": 4}));
+        assert_eq!(
+            serde_json::to_value(&ack).unwrap(),
+            json!({"type": "Ack", "request_id": "a", "ticket_id": 4})
+        );
     }
 }

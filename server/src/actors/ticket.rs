@@ -1,0 +1,482 @@
+//! One actor per ticket: owns the ticket's edit lease and applies its changes one at a time, in arrival order.
+//!
+//! Every handler that writes runs as an atomic response: the actor takes no other message until the
+//! change's transaction has committed (or failed) and its event has been handed to the bus. Database
+//! I/O is asynchronous, so a slow transaction holds up this ticket only. Rules (who may lock, write,
+//! release) come from `domain::lease`; this file only feeds them messages and performs the I/O.
+
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use chrono::Utc;
+use loket_bot::outbox::{self, Notice};
+use loket_protocol::TicketId;
+use loket_protocol::api::Agent;
+use loket_protocol::ticket::{
+    AgentRef, Author, Comment, LockInfo, Ticket, TicketChanges, TicketEventKind, UnlockReason,
+};
+use loket_protocol::ws::ServerMessage;
+
+use crate::actors::bus::{EventBus, Publish};
+use crate::actors::registry::LockBoard;
+use crate::db::Pool;
+use crate::db::tickets::{self as q, EventRecord};
+use crate::domain::lease::{Lease, LeaseRefusal, LockPlan, LockState, Owner, SessionKey, Writer};
+use crate::error::AppError;
+
+/// How long a lease lasts without renewal. WebSocket sessions renew it with every heartbeat.
+pub const LOCK_LEASE: chrono::Duration = chrono::Duration::seconds(30);
+/// How long a lock taken through REST lasts; POST the lock again to extend it.
+pub const REST_LOCK_LEASE: chrono::Duration = chrono::Duration::seconds(120);
+/// An actor with no lease and no messages for this long stops itself.
+const IDLE_AFTER: Duration = Duration::from_secs(60);
+/// How often an actor checks whether it is idle.
+const IDLE_CHECK: Duration = Duration::from_secs(15);
+/// Messages a ticket may have waiting before senders queue outside the mailbox.
+const MAILBOX_CAPACITY: usize = 1024;
+/// When recording an expiry fails (database down), try again after this long.
+const EXPIRY_RETRY: Duration = Duration::from_secs(2);
+
+/// Who asks for a change, and through which channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Session(SessionKey),
+    Rest,
+}
+
+impl Via {
+    fn owner(self) -> Owner {
+        match self {
+            Via::Session(key) => Owner::Session(key),
+            Via::Rest => Owner::Rest,
+        }
+    }
+}
+
+/// Take or renew the lock. Broadcasts `TicketLocked`.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "Result<LockInfo, AppError>")]
+pub struct Lock {
+    pub agent: AgentRef,
+    pub via: Via,
+}
+
+/// The holder gives the lock back. Broadcasts `TicketUnlocked` (released).
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "Result<(), AppError>")]
+pub struct Release {
+    pub agent: AgentRef,
+    pub via: Via,
+}
+
+/// An admin ends someone's lock. Broadcasts `TicketUnlocked` (broken).
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "Result<(), AppError>")]
+pub struct Break {
+    pub admin: AgentRef,
+    pub reason: String,
+}
+
+/// A session went away; its lease, if it holds one here, ends as `disconnected`.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct SessionGone {
+    pub session: SessionKey,
+}
+
+/// A live session's heartbeat: extend its lease, if it holds one here. Answers whether it does.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "bool")]
+pub struct Renew {
+    pub session: SessionKey,
+}
+
+/// Change fields, based on `version`. Broadcasts `TicketUpdated`.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "Result<Ticket, AppError>")]
+pub struct Update {
+    pub agent: Agent,
+    pub via: Via,
+    pub version: i64,
+    pub changes: TicketChanges,
+}
+
+/// Add to the conversation. Broadcasts `CommentAdded`.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "Result<Comment, AppError>")]
+pub struct AddComment {
+    pub author: Author,
+    pub body: String,
+    pub internal: bool,
+}
+
+/// The actor for one ticket.
+pub struct TicketActor {
+    id: TicketId,
+    pool: Pool,
+    bus: Addr<EventBus>,
+    board: LockBoard,
+    lock: LockState,
+    last_used: Instant,
+    expiry_timer: Option<SpawnHandle>,
+}
+
+impl TicketActor {
+    pub fn new(id: TicketId, pool: Pool, bus: Addr<EventBus>, board: LockBoard) -> Self {
+        TicketActor {
+            id,
+            pool,
+            bus,
+            board,
+            lock: LockState::default(),
+            last_used: Instant::now(),
+            expiry_timer: None,
+        }
+    }
+
+    fn touch(&mut self) {
+        self.last_used = Instant::now();
+    }
+
+    fn publish(&self, message: ServerMessage) {
+        self.bus.do_send(Publish(message));
+    }
+
+    fn install(&mut self, lease: Lease, ctx: &mut Context<Self>) {
+        self.board.set(self.id, Some(lease.info()));
+        self.lock.install(lease);
+        self.arm_expiry(ctx);
+    }
+
+    fn clear(&mut self, ctx: &mut Context<Self>) {
+        self.lock.clear();
+        self.board.set(self.id, None);
+        if let Some(handle) = self.expiry_timer.take() {
+            ctx.cancel_future(handle);
+        }
+    }
+
+    /// Schedules a check for when the current lease runs out.
+    fn arm_expiry(&mut self, ctx: &mut Context<Self>) {
+        if let Some(handle) = self.expiry_timer.take() {
+            ctx.cancel_future(handle);
+        }
+        let Some(lease) = self.lock.lease() else { return };
+        let delay = (lease.expires_at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+        self.expiry_timer = Some(ctx.run_later(delay, |act, ctx| act.check_expiry(ctx)));
+    }
+
+    fn check_expiry(&mut self, ctx: &mut Context<Self>) {
+        self.expiry_timer = None;
+        if self.lock.expired(Utc::now()).is_none() {
+            // Renewed since the timer was set.
+            self.arm_expiry(ctx);
+            return;
+        }
+        self.end_lease(UnlockReason::Expired, Author::System, None, ctx);
+    }
+
+    /// Records the end of the current lease, then clears it and broadcasts; blocks the mailbox meanwhile.
+    fn end_lease(&mut self, reason: UnlockReason, actor: Author, note: Option<String>, ctx: &mut Context<Self>) {
+        let (pool, id) = (self.pool.clone(), self.id);
+        let fut = async move {
+            record_lock_event(&pool, id, &actor, TicketEventKind::for_unlock(reason), note.as_deref()).await
+        };
+        ctx.wait(fut.into_actor(self).map(move |res, act, ctx| match res {
+            Ok(()) => {
+                act.clear(ctx);
+                act.publish(ServerMessage::TicketUnlocked {
+                    ticket_id: act.id,
+                    reason,
+                    by: None,
+                    message: None,
+                });
+            }
+            Err(err) => {
+                // The lease stays until its end is on record; retry as an expiry.
+                tracing::warn!(ticket = %act.id, ?reason, error = %err, "could not record the end of a lock; retrying");
+                if let Some(lease) = act.lock.lease().cloned() {
+                    act.lock.install(Lease {
+                        expires_at: Utc::now(),
+                        ..lease
+                    });
+                }
+                act.expiry_timer = Some(ctx.run_later(EXPIRY_RETRY, |act, ctx| act.check_expiry(ctx)));
+            }
+        }));
+    }
+}
+
+impl Actor for TicketActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        // Requests are enqueued in the order they were accepted; a roomy mailbox keeps that order under bursts.
+        ctx.set_mailbox_capacity(MAILBOX_CAPACITY);
+        ctx.run_interval(IDLE_CHECK, |act, ctx| {
+            if act.lock.lease().is_none() && act.last_used.elapsed() >= IDLE_AFTER {
+                ctx.stop();
+            }
+        });
+    }
+}
+
+/// A database write that happens inside this actor's turn; answered after commit.
+type Atomic<T> = AtomicResponse<TicketActor, Result<T, AppError>>;
+
+fn refusal(refusal: LeaseRefusal) -> AppError {
+    match refusal {
+        LeaseRefusal::HeldBy(holder) => AppError::Locked { holder },
+        LeaseRefusal::NotHolder(holder) => AppError::NotLockHolder { holder },
+        LeaseRefusal::NotLocked => AppError::Conflict("the ticket is not locked".into()),
+    }
+}
+
+impl Handler<Lock> for TicketActor {
+    type Result = Atomic<LockInfo>;
+
+    fn handle(&mut self, msg: Lock, ctx: &mut Self::Context) -> Self::Result {
+        self.touch();
+        let term = if msg.via == Via::Rest {
+            REST_LOCK_LEASE
+        } else {
+            LOCK_LEASE
+        };
+        let plan = self.lock.plan_lock(&msg.agent, msg.via.owner(), Utc::now(), term);
+        match plan {
+            Err(refused) => AtomicResponse::new(Box::pin(fut::ready(Err(refusal(refused))))),
+            Ok(LockPlan::Renew(lease)) => {
+                let info = lease.info();
+                self.install(lease, ctx);
+                self.publish(ServerMessage::TicketLocked {
+                    ticket_id: self.id,
+                    holder: info.holder.clone(),
+                    expires_at: info.expires_at,
+                });
+                AtomicResponse::new(Box::pin(fut::ready(Ok(info))))
+            }
+            Ok(LockPlan::Take(lease)) => {
+                let (pool, id) = (self.pool.clone(), self.id);
+                let actor = Author::Agent {
+                    id: msg.agent.id,
+                    name: msg.agent.name.clone(),
+                };
+                let fut = async move { record_lock_event(&pool, id, &actor, TicketEventKind::LockTaken, None).await };
+                AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
+                    res?;
+                    let info = lease.info();
+                    act.install(lease, ctx);
+                    act.publish(ServerMessage::TicketLocked {
+                        ticket_id: act.id,
+                        holder: info.holder.clone(),
+                        expires_at: info.expires_at,
+                    });
+                    Ok(info)
+                })))
+            }
+        }
+    }
+}
+
+impl Handler<Release> for TicketActor {
+    type Result = Atomic<()>;
+
+    fn handle(&mut self, msg: Release, _: &mut Self::Context) -> Self::Result {
+        self.touch();
+        if let Err(refused) = self.lock.plan_release(&msg.agent, msg.via.owner()) {
+            return AtomicResponse::new(Box::pin(fut::ready(Err(refusal(refused)))));
+        }
+        let (pool, id) = (self.pool.clone(), self.id);
+        let actor = Author::Agent {
+            id: msg.agent.id,
+            name: msg.agent.name.clone(),
+        };
+        let fut = async move { record_lock_event(&pool, id, &actor, TicketEventKind::LockReleased, None).await };
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, ctx| {
+            res?;
+            act.clear(ctx);
+            act.publish(ServerMessage::TicketUnlocked {
+                ticket_id: act.id,
+                reason: UnlockReason::Released,
+                by: None,
+                message: None,
+            });
+            Ok(())
+        })))
+    }
+}
+
+impl Handler<Break> for TicketActor {
+    type Result = Atomic<()>;
+
+    fn handle(&mut self, msg: Break, _: &mut Self::Context) -> Self::Result {
+        self.touch();
+        if self.lock.lease().is_none() {
+            return AtomicResponse::new(Box::pin(fut::ready(Err(refusal(LeaseRefusal::NotLocked)))));
+        }
+        let (pool, id) = (self.pool.clone(), self.id);
+        let actor = Author::Agent {
+            id: msg.admin.id,
+            name: msg.admin.name.clone(),
+        };
+        let reason = msg.reason.clone();
+        let fut = async move { record_lock_event(&pool, id, &actor, TicketEventKind::LockBroken, Some(&reason)).await };
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
+            res?;
+            act.clear(ctx);
+            act.publish(ServerMessage::TicketUnlocked {
+                ticket_id: act.id,
+                reason: UnlockReason::Broken,
+                by: Some(msg.admin),
+                message: Some(msg.reason),
+            });
+            Ok(())
+        })))
+    }
+}
+
+impl Handler<SessionGone> for TicketActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: SessionGone, ctx: &mut Self::Context) {
+        let Some(lease) = self.lock.held_by_session(msg.session) else {
+            return;
+        };
+        let actor = Author::Agent {
+            id: lease.holder.id,
+            name: lease.holder.name.clone(),
+        };
+        self.end_lease(UnlockReason::Disconnected, actor, None, ctx);
+    }
+}
+
+impl Handler<Renew> for TicketActor {
+    type Result = bool;
+
+    fn handle(&mut self, msg: Renew, _: &mut Self::Context) -> bool {
+        if self.lock.renew_session(msg.session, Utc::now(), LOCK_LEASE).is_none() {
+            return false;
+        }
+        self.board.set(self.id, self.lock.info());
+        true
+    }
+}
+
+impl Handler<Update> for TicketActor {
+    type Result = Atomic<Ticket>;
+
+    fn handle(&mut self, msg: Update, _: &mut Self::Context) -> Self::Result {
+        self.touch();
+        let holder = msg.agent.as_ref();
+        let writer = match msg.via {
+            Via::Session(key) => Writer::Session(&holder, key),
+            Via::Rest => Writer::Rest(&holder),
+        };
+        if let Err(refused) = self.lock.check_write(writer) {
+            return AtomicResponse::new(Box::pin(fut::ready(Err(refusal(refused)))));
+        }
+        let (pool, id, lock) = (self.pool.clone(), self.id, self.lock.info());
+        let fut = async move {
+            let mut client = pool.get().await?;
+            let tx = client.transaction().await?;
+            let actor = Author::Agent {
+                id: msg.agent.id,
+                name: msg.agent.name.clone(),
+            };
+            let result = q::update(&*tx, id, &actor, msg.agent.role, msg.version, &msg.changes).await;
+            let updated = match result {
+                Ok(updated) => updated,
+                Err(AppError::VersionConflict { current }) => {
+                    return Err(AppError::VersionConflict {
+                        current: Box::new(q::with_lock(*current, lock)),
+                    });
+                }
+                Err(err) => return Err(err),
+            };
+            if updated.changed && updated.ticket.status != updated.old_status {
+                outbox::enqueue(
+                    &*tx,
+                    id,
+                    Notice::StatusChanged {
+                        status: updated.ticket.status,
+                    },
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(updated)
+        };
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, _| {
+            let updated = res?;
+            let ticket = q::with_lock(updated.ticket, act.lock.info());
+            if updated.changed {
+                act.publish(ServerMessage::TicketUpdated { ticket: ticket.clone() });
+            }
+            Ok(ticket)
+        })))
+    }
+}
+
+impl Handler<AddComment> for TicketActor {
+    type Result = Atomic<Comment>;
+
+    fn handle(&mut self, msg: AddComment, _: &mut Self::Context) -> Self::Result {
+        self.touch();
+        let (pool, id) = (self.pool.clone(), self.id);
+        let fut = async move {
+            let mut client = pool.get().await?;
+            let tx = client.transaction().await?;
+            q::lock_row(&*tx, id).await?;
+            let comment = q::insert_comment(&*tx, id, &msg.author, &msg.body, msg.internal).await?;
+            if let (false, Author::Agent { name, .. }) = (msg.internal, &msg.author) {
+                outbox::enqueue(
+                    &*tx,
+                    id,
+                    Notice::AgentReply {
+                        agent_name: name,
+                        body: &msg.body,
+                    },
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(comment)
+        };
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(
+            |res: Result<Comment, AppError>, act, _| {
+                let comment = res?;
+                act.publish(ServerMessage::CommentAdded {
+                    ticket_id: act.id,
+                    comment: comment.clone(),
+                });
+                Ok(comment)
+            },
+        )))
+    }
+}
+
+/// Records a lock transition in its own transaction, failing with `not_found` for unknown tickets.
+async fn record_lock_event(
+    pool: &Pool,
+    id: TicketId,
+    actor: &Author,
+    kind: TicketEventKind,
+    reason: Option<&str>,
+) -> Result<(), AppError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    q::lock_row(&*tx, id).await?;
+    q::record_event(
+        &*tx,
+        id,
+        actor,
+        kind,
+        EventRecord {
+            reason,
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! First-run setup: the admin account from `LOKET_ADMIN_*`, or a generated one on an empty database.
+
+use loket_protocol::api::Role;
+
+use crate::auth;
+use crate::config::Config;
+use crate::db::{self, Pool};
+use crate::domain::validate;
+use crate::error::AppError;
+
+/// Email of the admin created on an empty database when no `LOKET_ADMIN_*` is given.
+pub const FIRST_ADMIN_EMAIL: &str = "admin@loket.local";
+
+/// Credentials generated for a newcomer, printed once.
+#[derive(Debug, Clone)]
+pub struct GeneratedAdmin {
+    pub email: String,
+    pub password: String,
+}
+
+/// Creates an admin account with `password` hashed off the async threads.
+pub async fn create_agent(
+    pool: &Pool,
+    email: &str,
+    name: &str,
+    role: Role,
+    password: String,
+) -> Result<loket_protocol::api::Agent, AppError> {
+    let email = validate::email(email)?;
+    let name = validate::line("name", name, validate::MAX_NAME_CHARS)?;
+    validate::password(&password)?;
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
+    let client = pool.get().await?;
+    db::agents::create(&**client, &email, &name, role, &hash).await
+}
+
+/// Ensures there is someone who can sign in. Returns generated credentials to show, if any were made.
+pub async fn ensure_admin(pool: &Pool, config: &Config) -> Result<Option<GeneratedAdmin>, AppError> {
+    let client = pool.get().await?;
+    if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
+        if !db::agents::exists_with_email(&**client, email).await? {
+            drop(client);
+            let name = email.split('@').next().unwrap_or("Admin").to_string();
+            let agent = create_agent(pool, email, &name, Role::Admin, password.clone()).await?;
+            tracing::info!(agent = %agent.id, email = %agent.email, "created admin from LOKET_ADMIN_EMAIL");
+        }
+        return Ok(None);
+    }
+    if db::agents::count(&**client).await? > 0 {
+        return Ok(None);
+    }
+    drop(client);
+    let password = auth::random_secret(12);
+    create_agent(pool, FIRST_ADMIN_EMAIL, "Admin", Role::Admin, password.clone()).await?;
+    Ok(Some(GeneratedAdmin {
+        email: FIRST_ADMIN_EMAIL.into(),
+        password,
+    }))
+}

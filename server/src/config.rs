@@ -1,0 +1,188 @@
+//! Command line and environment configuration, validated before anything starts.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Loket: a real-time helpdesk. Run without a subcommand to serve.
+#[derive(Debug, Parser)]
+#[command(name = "loket", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Operator subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API, WebSocket and web client (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage agents.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Manage reporter invite codes.
+    #[command(subcommand)]
+    Invite(InviteCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an agent account (an admin unless --role agent). Prints a generated password if none is given.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "admin", value_parser = ["admin", "agent"])]
+        role: String,
+        /// Read from LOKET_NEW_PASSWORD so it stays out of shell history; generated when unset.
+        #[arg(long, env = "LOKET_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InviteCommand {
+    /// Create an invite code and print it.
+    Create {
+        #[arg(long, default_value_t = 1)]
+        max_uses: i32,
+        /// Days until the code expires; never when omitted.
+        #[arg(long)]
+        expires_in_days: Option<i64>,
+    },
+}
+
+/// Settings shared by every subcommand. Each flag can also be set by the environment variable shown.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// PostgreSQL to use; unset: a private cluster under the data directory.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
+    pub database_url: Option<String>,
+    /// Address to listen on.
+    #[arg(long, env = "LOKET_BIND", default_value = "127.0.0.1:8080", global = true)]
+    pub bind: SocketAddr,
+    /// Embedded database and attachments.
+    #[arg(long, env = "LOKET_DATA_DIR", default_value = ".loket", global = true)]
+    pub data_dir: PathBuf,
+    /// If set with the password and no agent has this email, create it as an admin at start.
+    #[arg(long, env = "LOKET_ADMIN_EMAIL", global = true)]
+    pub admin_email: Option<String>,
+    #[arg(long, env = "LOKET_ADMIN_PASSWORD", hide_env_values = true, global = true)]
+    pub admin_password: Option<String>,
+    /// Telegram bot token; unset: no bot.
+    #[arg(long, env = "TELEGRAM_BOT_TOKEN", hide_env_values = true, global = true)]
+    pub telegram_bot_token: Option<String>,
+    /// Base URL of the Telegram Bot API.
+    #[arg(
+        long,
+        env = "TELEGRAM_API_URL",
+        default_value = "https://api.telegram.org",
+        global = true
+    )]
+    pub telegram_api_url: String,
+    /// Directory with the built web client (index.html); default: `dist` beside the working directory.
+    #[arg(long, env = "LOKET_WEB_DIR", global = true)]
+    pub web_dir: Option<PathBuf>,
+    /// HTTP worker threads; default: one per CPU.
+    #[arg(long, env = "LOKET_WORKERS", global = true)]
+    pub workers: Option<usize>,
+    /// Set the Secure flag on the session cookie (behind HTTPS).
+    #[arg(long, env = "LOKET_COOKIE_SECURE", default_value_t = false, global = true)]
+    pub cookie_secure: bool,
+    /// Log filter, in `tracing` EnvFilter syntax.
+    #[arg(long, env = "LOKET_LOG", default_value = "info", global = true)]
+    pub log: String,
+}
+
+/// A setting that cannot work, explained.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Checks what clap cannot: combinations and formats.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.database_url {
+            url.parse::<tokio_postgres::Config>()
+                .map_err(|e| ConfigError(format!("DATABASE_URL is not a valid PostgreSQL URL: {e}")))?;
+        }
+        match (&self.admin_email, &self.admin_password) {
+            (Some(email), Some(password)) => {
+                crate::domain::validate::email(email).map_err(|e| ConfigError(format!("LOKET_ADMIN_EMAIL: {e}")))?;
+                crate::domain::validate::password(password)
+                    .map_err(|e| ConfigError(format!("LOKET_ADMIN_PASSWORD: {e}")))?;
+            }
+            (None, None) => {}
+            _ => {
+                return Err(ConfigError(
+                    "set both LOKET_ADMIN_EMAIL and LOKET_ADMIN_PASSWORD, or neither".into(),
+                ));
+            }
+        }
+        if let Some(token) = &self.telegram_bot_token
+            && (token.trim().is_empty() || !token.contains(':'))
+        {
+            return Err(ConfigError(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token (<id>:<secret>)".into(),
+            ));
+        }
+        if !(self.telegram_api_url.starts_with("http://") || self.telegram_api_url.starts_with("https://")) {
+            return Err(ConfigError(
+                "TELEGRAM_API_URL must be an http:// or https:// URL".into(),
+            ));
+        }
+        if self.workers == Some(0) {
+            return Err(ConfigError("LOKET_WORKERS must be at least 1".into()));
+        }
+        Ok(())
+    }
+
+    /// A configuration for tests and embedding: everything default but the database and data directory.
+    pub fn for_database(database_url: String, data_dir: PathBuf) -> Config {
+        Config {
+            database_url: Some(database_url),
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir,
+            admin_email: None,
+            admin_password: None,
+            telegram_bot_token: None,
+            telegram_api_url: "https://api.telegram.org".into(),
+            web_dir: None,
+            workers: Some(1),
+            cookie_secure: false,
+            log: "info".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("loket").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_serve_on_localhost() {
+        let cli = parse(&[]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.config.bind.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        assert!(parse(&["--bind", "nowhere"]).is_err());
+        let mut cli = parse(&["--admin-email", "ana@example.org"]).unwrap();
+        assert!(cli.config.validate().unwrap_err().0.contains("both"));
+        cli.config.admin_password = Some("short".into());
+        assert!(cli.config.validate().unwrap_err().0.contains("LOKET_ADMIN_PASSWORD"));
+        let cli = parse(&["--database-url", "postgres://x:y@h:notaport/db"]).unwrap();
+        assert!(cli.config.validate().unwrap_err().0.contains("DATABASE_URL"));
+    }
+}

@@ -1,0 +1,75 @@
+//! PostgreSQL access: the connection pool, migrations, and the queries grouped by what they touch.
+
+pub mod admin;
+pub mod agents;
+pub mod embedded;
+pub mod tickets;
+
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod, Runtime, Timeouts};
+use tokio_postgres::NoTls;
+
+pub use deadpool_postgres::{Pool, Transaction};
+
+mod migrations {
+    refinery::embed_migrations!("../migrations");
+}
+
+/// How long a request waits for a connection before answering `unavailable`.
+const POOL_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default pool size; PostgreSQL work is short, so a few connections serve many agents.
+pub const DEFAULT_POOL_SIZE: usize = 16;
+/// Key of the advisory lock that serialises migrations between instances starting together.
+const MIGRATION_LOCK_KEY: i64 = 0x4c6f_6b65_74;
+
+/// Builds a pool for `conninfo` (URL or key=value form). Connections are made lazily.
+pub fn pool(conninfo: &str, size: usize) -> Result<Pool, String> {
+    let config: tokio_postgres::Config = conninfo.parse().map_err(|e| format!("bad database URL: {e}"))?;
+    let manager = Manager::from_config(
+        config,
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(size)
+        .runtime(Runtime::Tokio1)
+        .timeouts(Timeouts {
+            wait: Some(POOL_TIMEOUT),
+            create: Some(POOL_TIMEOUT),
+            recycle: Some(POOL_TIMEOUT),
+        })
+        .build()
+        .map_err(|e| format!("cannot build database pool: {e}"))
+}
+
+/// Applies every migration in `migrations/` not yet applied, holding an advisory lock meanwhile.
+pub async fn migrate(pool: &Pool) -> Result<usize, String> {
+    let mut client = pool
+        .get()
+        .await
+        .map_err(|e| format!("cannot connect to the database: {e}"))?;
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK_KEY])
+        .await
+        .map_err(|e| format!("cannot take the migration lock: {e}"))?;
+    let client_ref: &mut tokio_postgres::Client = &mut client;
+    let result = migrations::migrations::runner().run_async(client_ref).await;
+    let _ = client
+        .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK_KEY])
+        .await;
+    let report = result.map_err(|e| format!("migration failed: {e}"))?;
+    Ok(report.applied_migrations().len())
+}
+
+/// True when a query fails because a unique constraint was violated.
+pub fn is_unique_violation(err: &tokio_postgres::Error) -> bool {
+    err.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION)
+}
+
+/// True when a query fails because a referenced row does not exist.
+pub fn is_foreign_key_violation(err: &tokio_postgres::Error) -> bool {
+    err.code() == Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION)
+}

@@ -1,0 +1,578 @@
+//! Ticket rows and everything hanging off them: queries, and the writes each change commits in one transaction.
+
+use loket_protocol::api::{Role, TicketQuery};
+use loket_protocol::ticket::{
+    AgentRef, Attachment, Author, CategoryRef, Comment, LockInfo, Notification, NotificationStatus, Priority,
+    ReporterRef, Status, Ticket, TicketChanges, TicketEvent, TicketEventKind,
+};
+use loket_protocol::{AgentId, AttachmentId, CategoryId, CommentId, ReporterId, TicketId};
+use tokio_postgres::GenericClient;
+use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
+
+use crate::domain::{lifecycle, validate};
+use crate::error::AppError;
+
+const TICKET_SELECT: &str = "
+    SELECT t.id, t.title, t.body, t.status, t.priority, t.version, t.created_at, t.updated_at,
+           c.id AS category_id, c.name AS category_name,
+           r.id AS reporter_id, r.name AS reporter_name,
+           a.id AS assignee_id, a.name AS assignee_name
+    FROM tickets t
+    LEFT JOIN categories c ON c.id = t.category_id
+    LEFT JOIN reporters r ON r.id = t.reporter_id
+    LEFT JOIN agents a ON a.id = t.assignee_id";
+
+/// Largest page `GET /api/tickets` returns.
+pub const MAX_PAGE_SIZE: u32 = 200;
+const DEFAULT_PAGE_SIZE: u32 = 50;
+
+fn ticket_from_row(row: &Row) -> Ticket {
+    let id = TicketId(row.get("id"));
+    Ticket {
+        id,
+        key: id.key(),
+        title: row.get("title"),
+        body: row.get("body"),
+        // Both columns have CHECK constraints listing exactly the enum's values.
+        status: Status::parse(row.get("status")).unwrap_or(Status::New),
+        priority: Priority::parse(row.get("priority")).unwrap_or_default(),
+        category: row.get::<_, Option<i64>>("category_id").map(|cid| CategoryRef {
+            id: CategoryId(cid),
+            name: row.get("category_name"),
+        }),
+        reporter: row.get::<_, Option<i64>>("reporter_id").map(|rid| ReporterRef {
+            id: ReporterId(rid),
+            name: row.get("reporter_name"),
+        }),
+        assignee: row.get::<_, Option<i64>>("assignee_id").map(|aid| AgentRef {
+            id: AgentId(aid),
+            name: row.get("assignee_name"),
+        }),
+        version: row.get("version"),
+        lock: None,
+        created_at: row.get("created_at"),
+        updated_at: row.get("updated_at"),
+    }
+}
+
+/// One ticket, without its lock (the ticket actor knows that).
+pub async fn load(db: &impl GenericClient, id: TicketId) -> Result<Option<Ticket>, AppError> {
+    let row = db
+        .query_opt(&format!("{TICKET_SELECT} WHERE t.id = $1"), &[&id.0])
+        .await?;
+    Ok(row.as_ref().map(ticket_from_row))
+}
+
+/// Every ticket, newest first (the board's initial state).
+pub async fn all(db: &impl GenericClient) -> Result<Vec<Ticket>, AppError> {
+    let rows = db.query(&format!("{TICKET_SELECT} ORDER BY t.id DESC"), &[]).await?;
+    Ok(rows.iter().map(ticket_from_row).collect())
+}
+
+/// Escapes `%`, `_` and `\` so a search term matches literally inside ILIKE.
+fn like_pattern(term: &str) -> String {
+    let mut out = String::with_capacity(term.len() + 2);
+    out.push('%');
+    for ch in term.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('%');
+    out
+}
+
+/// A filtered page of tickets and the total number matching.
+pub async fn page(db: &impl GenericClient, query: &TicketQuery) -> Result<(Vec<Ticket>, i64, u32, u32), AppError> {
+    let per_page = query.per_page.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
+    let page = query.page.unwrap_or(1).max(1);
+    let offset = i64::from(page - 1) * i64::from(per_page);
+    let status = query.status.map(Status::as_str);
+    let pattern = query
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(like_pattern);
+    let params: [&(dyn ToSql + Sync); 7] = [
+        &status,
+        &query.category_id.map(|c| c.0),
+        &query.assignee_id.map(|a| a.0),
+        &query.reporter_id.map(|r| r.0),
+        &pattern,
+        &i64::from(per_page),
+        &offset,
+    ];
+    let filter = "WHERE ($1::text IS NULL OR t.status = $1)
+          AND ($2::bigint IS NULL OR t.category_id = $2)
+          AND ($3::bigint IS NULL OR t.assignee_id = $3)
+          AND ($4::bigint IS NULL OR t.reporter_id = $4)
+          AND ($5::text IS NULL OR t.title ILIKE $5 OR t.body ILIKE $5)";
+    let rows = db
+        .query(
+            &format!("{TICKET_SELECT} {filter} ORDER BY t.id DESC LIMIT $6 OFFSET $7"),
+            &params,
+        )
+        .await?;
+    let total: i64 = db
+        .query_one(&format!("SELECT count(*) FROM tickets t {filter}"), &params[..5])
+        .await?
+        .get(0);
+    Ok((rows.iter().map(ticket_from_row).collect(), total, page, per_page))
+}
+
+/// Who did something, as stored in the actor columns.
+fn actor_columns(actor: &Author) -> (Option<i64>, Option<i64>) {
+    match actor {
+        Author::Agent { id, .. } => (Some(id.0), None),
+        Author::Reporter { id, .. } => (None, Some(id.0)),
+        Author::System => (None, None),
+    }
+}
+
+/// One entry of the audit trail, written inside the change's own transaction.
+#[derive(Debug, Clone, Default)]
+pub struct EventRecord<'a> {
+    pub field: Option<&'a str>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub reason: Option<&'a str>,
+}
+
+pub async fn record_event(
+    db: &impl GenericClient,
+    ticket: TicketId,
+    actor: &Author,
+    kind: TicketEventKind,
+    record: EventRecord<'_>,
+) -> Result<(), AppError> {
+    let (agent, reporter) = actor_columns(actor);
+    db.execute(
+        "INSERT INTO ticket_events (ticket_id, actor_agent_id, actor_reporter_id, kind, field, old_value, new_value, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[&ticket.0, &agent, &reporter, &kind.as_str(), &record.field, &record.old_value, &record.new_value, &record.reason],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A validated new ticket.
+#[derive(Debug, Clone)]
+pub struct TicketDraft {
+    pub title: String,
+    pub body: String,
+    pub priority: Priority,
+    pub category_id: Option<CategoryId>,
+    pub reporter_id: Option<ReporterId>,
+}
+
+async fn check_category(db: &impl GenericClient, category: Option<CategoryId>) -> Result<(), AppError> {
+    if let Some(id) = category
+        && db
+            .query_opt("SELECT 1 FROM categories WHERE id = $1", &[&id.0])
+            .await?
+            .is_none()
+    {
+        return Err(AppError::invalid(format!("there is no category {id}")));
+    }
+    Ok(())
+}
+
+/// Inserts a ticket and its `created` event; returns the stored ticket.
+pub async fn insert(db: &impl GenericClient, actor: &Author, draft: &TicketDraft) -> Result<Ticket, AppError> {
+    check_category(db, draft.category_id).await?;
+    let created_by = match actor {
+        Author::Agent { id, .. } => Some(id.0),
+        _ => None,
+    };
+    let row = db
+        .query_one(
+            "INSERT INTO tickets (title, body, priority, category_id, reporter_id, created_by)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            &[
+                &draft.title,
+                &draft.body,
+                &draft.priority.as_str(),
+                &draft.category_id.map(|c| c.0),
+                &draft.reporter_id.map(|r| r.0),
+                &created_by,
+            ],
+        )
+        .await?;
+    let id = TicketId(row.get(0));
+    record_event(db, id, actor, TicketEventKind::Created, EventRecord::default()).await?;
+    load(db, id)
+        .await?
+        .ok_or_else(|| AppError::internal("inserted ticket vanished"))
+}
+
+/// What an update did: the new ticket and, if it moved, the status it left.
+#[derive(Debug, Clone)]
+pub struct Updated {
+    pub ticket: Ticket,
+    pub old_status: Status,
+    /// False when every requested value equalled the current one: nothing was written.
+    pub changed: bool,
+}
+
+/// Applies `changes` if the ticket is still at `expected_version`, recording one `changed` event per field.
+pub async fn update(
+    db: &impl GenericClient,
+    id: TicketId,
+    actor: &Author,
+    role: Role,
+    expected_version: i64,
+    changes: &TicketChanges,
+) -> Result<Updated, AppError> {
+    let current_row = db
+        .query_opt(&format!("{TICKET_SELECT} WHERE t.id = $1 FOR UPDATE OF t"), &[&id.0])
+        .await?
+        .ok_or(AppError::NotFound("ticket"))?;
+    let current = ticket_from_row(&current_row);
+    if current.version != expected_version {
+        return Err(AppError::VersionConflict {
+            current: Box::new(current),
+        });
+    }
+    let mut next = current.clone();
+    let mut diffs: Vec<(&'static str, Option<String>, Option<String>)> = Vec::new();
+
+    if let Some(title) = &changes.title {
+        let title = validate::title(title)?;
+        if title != current.title {
+            diffs.push(("title", Some(current.title.clone()), Some(title.clone())));
+            next.title = title;
+        }
+    }
+    if let Some(body) = &changes.body {
+        let body = validate::text("body", body, true)?;
+        if body != current.body {
+            diffs.push(("body", Some(current.body.clone()), Some(body.clone())));
+            next.body = body;
+        }
+    }
+    if let Some(status) = changes.status
+        && status != current.status
+    {
+        if !lifecycle::can_transition(current.status, status, role) {
+            return Err(AppError::InvalidTransition {
+                from: current.status,
+                to: status,
+            });
+        }
+        diffs.push((
+            "status",
+            Some(current.status.as_str().into()),
+            Some(status.as_str().into()),
+        ));
+        next.status = status;
+    }
+    if let Some(priority) = changes.priority
+        && priority != current.priority
+    {
+        diffs.push((
+            "priority",
+            Some(current.priority.as_str().into()),
+            Some(priority.as_str().into()),
+        ));
+        next.priority = priority;
+    }
+    if let Some(assignee) = changes.assignee_id
+        && assignee != current.assignee.as_ref().map(|a| a.id)
+    {
+        let new_ref = match assignee {
+            Some(aid) => Some(
+                crate::db::agents::reference(db, aid)
+                    .await?
+                    .ok_or_else(|| AppError::invalid(format!("there is no agent {aid}")))?,
+            ),
+            None => None,
+        };
+        diffs.push((
+            "assignee",
+            current.assignee.as_ref().map(|a| a.name.clone()),
+            new_ref.as_ref().map(|a| a.name.clone()),
+        ));
+        next.assignee = new_ref;
+    }
+    if let Some(category) = changes.category_id
+        && category != current.category.as_ref().map(|c| c.id)
+    {
+        let new_ref = match category {
+            Some(cid) => {
+                let row = db
+                    .query_opt("SELECT name FROM categories WHERE id = $1", &[&cid.0])
+                    .await?
+                    .ok_or_else(|| AppError::invalid(format!("there is no category {cid}")))?;
+                Some(CategoryRef {
+                    id: cid,
+                    name: row.get(0),
+                })
+            }
+            None => None,
+        };
+        diffs.push((
+            "category",
+            current.category.as_ref().map(|c| c.name.clone()),
+            new_ref.as_ref().map(|c| c.name.clone()),
+        ));
+        next.category = new_ref;
+    }
+
+    if diffs.is_empty() {
+        return Ok(Updated {
+            ticket: current.clone(),
+            old_status: current.status,
+            changed: false,
+        });
+    }
+    let row = db
+        .query_one(
+            "UPDATE tickets SET title = $2, body = $3, status = $4, priority = $5, assignee_id = $6, category_id = $7,
+                    version = version + 1, updated_at = now()
+             WHERE id = $1 RETURNING version, updated_at",
+            &[
+                &id.0,
+                &next.title,
+                &next.body,
+                &next.status.as_str(),
+                &next.priority.as_str(),
+                &next.assignee.as_ref().map(|a| a.id.0),
+                &next.category.as_ref().map(|c| c.id.0),
+            ],
+        )
+        .await?;
+    next.version = row.get(0);
+    next.updated_at = row.get(1);
+    for (field, old_value, new_value) in diffs {
+        record_event(
+            db,
+            id,
+            actor,
+            TicketEventKind::Changed,
+            EventRecord {
+                field: Some(field),
+                old_value,
+                new_value,
+                reason: None,
+            },
+        )
+        .await?;
+    }
+    Ok(Updated {
+        ticket: next,
+        old_status: current.status,
+        changed: true,
+    })
+}
+
+/// Fails with `not_found` unless the ticket exists (locking its row until the transaction ends).
+pub async fn lock_row(db: &impl GenericClient, id: TicketId) -> Result<(), AppError> {
+    db.query_opt("SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE", &[&id.0])
+        .await?
+        .map(|_| ())
+        .ok_or(AppError::NotFound("ticket"))
+}
+
+const COMMENT_SELECT: &str = "
+    SELECT c.id, c.ticket_id, c.body, c.internal, c.created_at,
+           c.author_agent_id, ag.name AS agent_name, c.author_reporter_id, rp.name AS reporter_name,
+           coalesce((SELECT array_agg(at.id ORDER BY at.id) FROM attachments at WHERE at.comment_id = c.id), '{}') AS attachment_ids
+    FROM comments c
+    LEFT JOIN agents ag ON ag.id = c.author_agent_id
+    LEFT JOIN reporters rp ON rp.id = c.author_reporter_id";
+
+fn author_from(row: &Row, agent_col: &str, agent_name: &str, reporter_col: &str, reporter_name: &str) -> Author {
+    if let Some(id) = row.get::<_, Option<i64>>(agent_col) {
+        Author::Agent {
+            id: AgentId(id),
+            name: row.get::<_, Option<String>>(agent_name).unwrap_or_default(),
+        }
+    } else if let Some(id) = row.get::<_, Option<i64>>(reporter_col) {
+        Author::Reporter {
+            id: ReporterId(id),
+            name: row.get::<_, Option<String>>(reporter_name).unwrap_or_default(),
+        }
+    } else {
+        Author::System
+    }
+}
+
+fn comment_from_row(row: &Row) -> Comment {
+    Comment {
+        id: CommentId(row.get("id")),
+        ticket_id: TicketId(row.get("ticket_id")),
+        author: author_from(
+            row,
+            "author_agent_id",
+            "agent_name",
+            "author_reporter_id",
+            "reporter_name",
+        ),
+        body: row.get("body"),
+        internal: row.get("internal"),
+        created_at: row.get("created_at"),
+        attachments: row
+            .get::<_, Vec<i64>>("attachment_ids")
+            .into_iter()
+            .map(AttachmentId)
+            .collect(),
+    }
+}
+
+/// Adds a comment and its `commented` event.
+pub async fn insert_comment(
+    db: &impl GenericClient,
+    ticket: TicketId,
+    author: &Author,
+    body: &str,
+    internal: bool,
+) -> Result<Comment, AppError> {
+    let (agent, reporter) = actor_columns(author);
+    let row = db
+        .query_one(
+            "INSERT INTO comments (ticket_id, author_agent_id, author_reporter_id, body, internal)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            &[&ticket.0, &agent, &reporter, &body, &internal],
+        )
+        .await?;
+    let id: i64 = row.get(0);
+    record_event(
+        db,
+        ticket,
+        author,
+        TicketEventKind::Commented,
+        EventRecord {
+            new_value: Some(if internal { "internal" } else { "public" }.into()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let row = db
+        .query_one(&format!("{COMMENT_SELECT} WHERE c.id = $1"), &[&id])
+        .await?;
+    Ok(comment_from_row(&row))
+}
+
+pub async fn comments(db: &impl GenericClient, ticket: TicketId) -> Result<Vec<Comment>, AppError> {
+    let rows = db
+        .query(
+            &format!("{COMMENT_SELECT} WHERE c.ticket_id = $1 ORDER BY c.id"),
+            &[&ticket.0],
+        )
+        .await?;
+    Ok(rows.iter().map(comment_from_row).collect())
+}
+
+pub async fn attachments(db: &impl GenericClient, ticket: TicketId) -> Result<Vec<Attachment>, AppError> {
+    let rows = db
+        .query(
+            "SELECT id, ticket_id, file_name, content_type, size_bytes, created_at FROM attachments WHERE ticket_id = $1 ORDER BY id",
+            &[&ticket.0],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let id = AttachmentId(row.get("id"));
+            Attachment {
+                id,
+                ticket_id: TicketId(row.get("ticket_id")),
+                file_name: row.get("file_name"),
+                content_type: row.get("content_type"),
+                size_bytes: row.get("size_bytes"),
+                url: format!("/api/attachments/{id}"),
+                created_at: row.get("created_at"),
+            }
+        })
+        .collect())
+}
+
+/// Where an attachment's bytes are (relative to the data directory), its name and type.
+pub async fn attachment_file(
+    db: &impl GenericClient,
+    id: AttachmentId,
+) -> Result<Option<(String, String, String)>, AppError> {
+    let row = db
+        .query_opt(
+            "SELECT storage_path, file_name, content_type FROM attachments WHERE id = $1",
+            &[&id.0],
+        )
+        .await?;
+    Ok(row.map(|r| (r.get(0), r.get(1), r.get(2))))
+}
+
+pub async fn events(db: &impl GenericClient, ticket: TicketId) -> Result<Vec<TicketEvent>, AppError> {
+    let rows = db
+        .query(
+            "SELECT e.id, e.ticket_id, e.kind, e.field, e.old_value, e.new_value, e.reason, e.created_at,
+                    e.actor_agent_id, ag.name AS agent_name, e.actor_reporter_id, rp.name AS reporter_name
+             FROM ticket_events e
+             LEFT JOIN agents ag ON ag.id = e.actor_agent_id
+             LEFT JOIN reporters rp ON rp.id = e.actor_reporter_id
+             WHERE e.ticket_id = $1 ORDER BY e.id",
+            &[&ticket.0],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            Some(TicketEvent {
+                id: row.get("id"),
+                ticket_id: TicketId(row.get("ticket_id")),
+                actor: author_from(
+                    row,
+                    "actor_agent_id",
+                    "agent_name",
+                    "actor_reporter_id",
+                    "reporter_name",
+                ),
+                kind: TicketEventKind::parse(row.get("kind"))?,
+                field: row.get("field"),
+                old_value: row.get("old_value"),
+                new_value: row.get("new_value"),
+                reason: row.get("reason"),
+                created_at: row.get("created_at"),
+            })
+        })
+        .collect())
+}
+
+pub async fn notifications(db: &impl GenericClient, ticket: TicketId) -> Result<Vec<Notification>, AppError> {
+    let rows = db
+        .query(
+            "SELECT id, ticket_id, body, status, attempts, last_error, created_at, delivered_at
+             FROM notifications WHERE ticket_id = $1 ORDER BY id",
+            &[&ticket.0],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|row| Notification {
+            id: row.get("id"),
+            ticket_id: TicketId(row.get("ticket_id")),
+            body: row.get("body"),
+            status: NotificationStatus::parse(row.get("status")).unwrap_or(NotificationStatus::Pending),
+            attempts: row.get("attempts"),
+            last_error: row.get("last_error"),
+            created_at: row.get("created_at"),
+            delivered_at: row.get("delivered_at"),
+        })
+        .collect())
+}
+
+/// Attaches the current lock to a ticket view.
+pub fn with_lock(mut ticket: Ticket, lock: Option<LockInfo>) -> Ticket {
+    ticket.lock = lock;
+    ticket
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn search_terms_match_literally() {
+        assert_eq!(super::like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+}

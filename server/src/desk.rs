@@ -1,0 +1,273 @@
+//! The desk: every ticket operation in one place, used alike by REST handlers, WebSocket sessions and the bot.
+//!
+//! Writes to an existing ticket go to that ticket's actor; creation and reads go straight to the database.
+//! Requests to a ticket actor are enqueued when the method is called (not when the future is first
+//! polled), so one client's requests to one ticket are applied in the order it made them.
+
+use std::future::Future;
+
+use actix::prelude::*;
+use loket_protocol::api::{Agent, NewTicket, Role, TicketDetail, TicketPage, TicketQuery};
+use loket_protocol::ticket::{AgentRef, Author, Comment, LockInfo, Ticket, TicketChanges};
+use loket_protocol::ws::ServerMessage;
+use loket_protocol::{ApiError, ReporterId, TicketId};
+
+use crate::actors::bus::{EventBus, Publish};
+use crate::actors::registry::{LockBoard, Registry};
+use crate::actors::ticket::{self, AddComment, Break, Lock, Release, Renew, SessionGone, TicketActor, Update, Via};
+use crate::db::Pool;
+use crate::db::tickets::{self as q, TicketDraft};
+use crate::domain::lease::SessionKey;
+use crate::domain::validate;
+use crate::error::AppError;
+
+/// How many times a request is re-sent when its ticket actor stopped just as it was sent.
+const SEND_ATTEMPTS: usize = 3;
+
+/// Ticket operations. Cheap to clone.
+#[derive(Clone)]
+pub struct Desk {
+    pub pool: Pool,
+    pub bus: Addr<EventBus>,
+    registry: Registry,
+    board: LockBoard,
+}
+
+impl Desk {
+    pub fn new(pool: Pool, bus: Addr<EventBus>, arbiter: ArbiterHandle) -> Desk {
+        let board = LockBoard::default();
+        let registry = Registry::new(arbiter, pool.clone(), bus.clone(), board.clone());
+        Desk {
+            pool,
+            bus,
+            registry,
+            board,
+        }
+    }
+
+    /// Enqueues `msg` for ticket `id` now; the returned future waits for the answer.
+    fn send<M, R>(&self, id: TicketId, msg: M) -> impl Future<Output = Result<R, AppError>> + 'static
+    where
+        M: Message<Result = Result<R, AppError>> + Clone + Send + 'static,
+        R: Send + 'static,
+        TicketActor: Handler<M>,
+    {
+        let registry = self.registry.clone();
+        let addr = registry.get(id);
+        let first = addr.send(msg.clone());
+        async move {
+            let mut result = first.await;
+            let mut addr = addr;
+            for _ in 1..SEND_ATTEMPTS {
+                match result {
+                    Err(MailboxError::Closed) => {
+                        registry.evict(id, &addr);
+                        addr = registry.get(id);
+                        result = addr.send(msg.clone()).await;
+                    }
+                    _ => break,
+                }
+            }
+            result?
+        }
+    }
+
+    /// Files a ticket and broadcasts `TicketCreated` once it is committed.
+    pub async fn create_ticket(
+        &self,
+        actor: Author,
+        new: NewTicket,
+        reporter: Option<ReporterId>,
+    ) -> Result<Ticket, AppError> {
+        let draft = TicketDraft {
+            title: validate::title(&new.title)?,
+            body: validate::text("body", &new.body, true)?,
+            priority: new.priority,
+            category_id: new.category_id,
+            reporter_id: reporter,
+        };
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let ticket = q::insert(&*tx, &actor, &draft).await?;
+        tx.commit().await?;
+        self.bus
+            .do_send(Publish(ServerMessage::TicketCreated { ticket: ticket.clone() }));
+        Ok(ticket)
+    }
+
+    pub fn lock(
+        &self,
+        id: TicketId,
+        agent: AgentRef,
+        via: Via,
+    ) -> impl Future<Output = Result<LockInfo, AppError>> + 'static {
+        self.send(id, Lock { agent, via })
+    }
+
+    pub fn release(
+        &self,
+        id: TicketId,
+        agent: AgentRef,
+        via: Via,
+    ) -> impl Future<Output = Result<(), AppError>> + 'static {
+        self.send(id, Release { agent, via })
+    }
+
+    /// Ends the lock whoever holds it. Admins only; a reason is required and recorded.
+    pub fn break_lock(
+        &self,
+        id: TicketId,
+        admin: &Agent,
+        reason: &str,
+    ) -> impl Future<Output = Result<(), AppError>> + 'static {
+        let checked = match (admin.role, validate::line("reason", reason, validate::MAX_REASON_CHARS)) {
+            (Role::Admin, Ok(reason)) => Ok(Break {
+                admin: admin.as_ref(),
+                reason,
+            }),
+            (Role::Admin, Err(invalid)) => Err(AppError::from(invalid)),
+            (Role::Agent, _) => Err(AppError::Forbidden("only admins may break another agent's lock".into())),
+        };
+        let request = checked.map(|msg| self.send(id, msg));
+        async move { request?.await }
+    }
+
+    pub fn update(
+        &self,
+        id: TicketId,
+        agent: Agent,
+        via: Via,
+        version: i64,
+        changes: TicketChanges,
+    ) -> impl Future<Output = Result<Ticket, AppError>> + 'static {
+        let request = if changes.is_empty() {
+            Err(AppError::invalid("changes must name at least one field"))
+        } else {
+            Ok(self.send(
+                id,
+                Update {
+                    agent,
+                    via,
+                    version,
+                    changes,
+                },
+            ))
+        };
+        async move { request?.await }
+    }
+
+    pub fn comment(
+        &self,
+        id: TicketId,
+        author: Author,
+        body: &str,
+        internal: bool,
+    ) -> impl Future<Output = Result<Comment, AppError>> + 'static {
+        let request = match (&author, validate::text("comment", body, false)) {
+            (Author::Reporter { .. }, _) if internal => {
+                Err(AppError::Forbidden("reporters cannot write internal notes".into()))
+            }
+            (_, Ok(body)) => Ok(self.send(id, AddComment { author, body, internal })),
+            (_, Err(invalid)) => Err(AppError::from(invalid)),
+        };
+        async move { request?.await }
+    }
+
+    /// Extends the lease `renew.session` holds on ticket `id`; resolves to false if it holds none there.
+    pub fn renew_one(&self, id: TicketId, renew: Renew) -> impl Future<Output = bool> + 'static {
+        let request = self.registry.get(id).send(renew);
+        // If the actor is gone, so is any lease it had.
+        async move { request.await.unwrap_or(false) }
+    }
+
+    /// Ends the leases `session` holds on any of `tickets`, as `disconnected`.
+    pub fn session_gone(&self, tickets: impl IntoIterator<Item = TicketId>, session: SessionKey) {
+        for id in tickets {
+            self.registry.get(id).do_send(SessionGone { session });
+        }
+    }
+
+    pub fn lock_info(&self, id: TicketId) -> Option<LockInfo> {
+        self.board.get(id)
+    }
+
+    /// Every ticket with its current lock, newest first.
+    pub async fn all_tickets(&self) -> Result<Vec<Ticket>, AppError> {
+        let client = self.pool.get().await?;
+        let mut tickets = q::all(&**client).await?;
+        self.board.annotate(&mut tickets);
+        Ok(tickets)
+    }
+
+    pub async fn page(&self, query: &TicketQuery) -> Result<TicketPage, AppError> {
+        let client = self.pool.get().await?;
+        let (mut tickets, total, page, per_page) = q::page(&**client, query).await?;
+        self.board.annotate(&mut tickets);
+        Ok(TicketPage {
+            tickets,
+            total,
+            page,
+            per_page,
+        })
+    }
+
+    pub async fn ticket(&self, id: TicketId) -> Result<Ticket, AppError> {
+        let client = self.pool.get().await?;
+        let ticket = q::load(&**client, id).await?.ok_or(AppError::NotFound("ticket"))?;
+        Ok(q::with_lock(ticket, self.board.get(id)))
+    }
+
+    pub async fn detail(&self, id: TicketId) -> Result<TicketDetail, AppError> {
+        let client = self.pool.get().await?;
+        let db = &**client;
+        let ticket = q::load(db, id).await?.ok_or(AppError::NotFound("ticket"))?;
+        Ok(TicketDetail {
+            ticket: q::with_lock(ticket, self.board.get(id)),
+            comments: q::comments(db, id).await?,
+            attachments: q::attachments(db, id).await?,
+            events: q::events(db, id).await?,
+            notifications: q::notifications(db, id).await?,
+        })
+    }
+
+    /// The lease length granted to WebSocket sessions.
+    pub fn lease_term() -> chrono::Duration {
+        ticket::LOCK_LEASE
+    }
+}
+
+/// The bot files tickets and comments through the same desk as agents.
+#[async_trait::async_trait]
+impl loket_bot::desk::Desk for Desk {
+    async fn create_ticket(&self, reporter: ReporterId, ticket: NewTicket) -> Result<Ticket, ApiError> {
+        let name = reporter_name(&self.pool, reporter).await.map_err(|e| e.to_api())?;
+        Desk::create_ticket(self, Author::Reporter { id: reporter, name }, ticket, Some(reporter))
+            .await
+            .map_err(|e| e.to_api())
+    }
+
+    async fn add_comment(&self, reporter: ReporterId, ticket: TicketId, body: String) -> Result<Comment, ApiError> {
+        let client = self.pool.get().await.map_err(|e| AppError::from(e).to_api())?;
+        let owner = client
+            .query_opt("SELECT reporter_id FROM tickets WHERE id = $1", &[&ticket.0])
+            .await
+            .map_err(|e| AppError::from(e).to_api())?
+            .and_then(|row| row.get::<_, Option<i64>>(0));
+        drop(client);
+        if owner != Some(reporter.0) {
+            return Err(AppError::NotFound("ticket").to_api());
+        }
+        let name = reporter_name(&self.pool, reporter).await.map_err(|e| e.to_api())?;
+        self.comment(ticket, Author::Reporter { id: reporter, name }, &body, false)
+            .await
+            .map_err(|e| e.to_api())
+    }
+}
+
+async fn reporter_name(pool: &Pool, reporter: ReporterId) -> Result<String, AppError> {
+    let client = pool.get().await?;
+    let row = client
+        .query_opt("SELECT name FROM reporters WHERE id = $1", &[&reporter.0])
+        .await?;
+    row.map(|r| r.get(0)).ok_or(AppError::NotFound("reporter"))
+}

@@ -1,0 +1,289 @@
+//! Edit locks as leases: who may take, renew, use, release and break a ticket's lock.
+//!
+//! A lease belongs to one owner: an agent's WebSocket session, or (for a single scripted change or a
+//! short REST lock) the agent through REST. The lease is authoritative until the ticket actor commits
+//! its end; an expiry is an event the actor processes, so every decision here is made against the
+//! lease as it stands.
+
+use chrono::Duration;
+use loket_protocol::Timestamp;
+use loket_protocol::ticket::{AgentRef, LockInfo};
+
+/// Identifies one WebSocket session for the lifetime of the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionKey(pub u64);
+
+/// What holds a lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Owner {
+    /// An agent's WebSocket session; renewed by its heartbeat, ended when it closes.
+    Session(SessionKey),
+    /// The agent through the REST API; ends on expiry unless taken again.
+    Rest,
+}
+
+/// A granted lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub holder: AgentRef,
+    pub owner: Owner,
+    pub since: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+impl Lease {
+    /// The lock as clients see it.
+    pub fn info(&self) -> LockInfo {
+        LockInfo {
+            holder: self.holder.clone(),
+            expires_at: self.expires_at,
+            since: Some(self.since),
+        }
+    }
+
+    fn owned_by(&self, agent: &AgentRef, owner: Owner) -> bool {
+        self.holder.id == agent.id && self.owner == owner
+    }
+}
+
+/// Outcome of a lock request that may go ahead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockPlan {
+    /// A new lease: record `lock_taken`, then install it.
+    Take(Lease),
+    /// The owner asked again: extend without an audit entry.
+    Renew(Lease),
+}
+
+/// Why a request was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeaseRefusal {
+    /// Someone else holds the lock.
+    HeldBy(AgentRef),
+    /// A WebSocket update from a session that does not hold the lock (`holder` is whoever does, if anyone).
+    NotHolder(Option<AgentRef>),
+    /// There is no lock to release or break.
+    NotLocked,
+}
+
+/// Who is trying to change a ticket's fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writer<'a> {
+    /// Over WebSocket: only the session holding the lease may write.
+    Session(&'a AgentRef, SessionKey),
+    /// Over REST: allowed while nobody else holds the lock.
+    Rest(&'a AgentRef),
+}
+
+/// The lock state of one ticket, owned by that ticket's actor.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LockState {
+    lease: Option<Lease>,
+}
+
+impl LockState {
+    pub fn lease(&self) -> Option<&Lease> {
+        self.lease.as_ref()
+    }
+
+    pub fn info(&self) -> Option<LockInfo> {
+        self.lease.as_ref().map(Lease::info)
+    }
+
+    /// Decides a request by `agent` through `owner` to take or renew the lock for `term`.
+    pub fn plan_lock(
+        &self,
+        agent: &AgentRef,
+        owner: Owner,
+        now: Timestamp,
+        term: Duration,
+    ) -> Result<LockPlan, LeaseRefusal> {
+        match &self.lease {
+            None => Ok(LockPlan::Take(Lease {
+                holder: agent.clone(),
+                owner,
+                since: now,
+                expires_at: now + term,
+            })),
+            Some(lease) if lease.owned_by(agent, owner) => Ok(LockPlan::Renew(Lease {
+                expires_at: (now + term).max(lease.expires_at),
+                ..lease.clone()
+            })),
+            Some(lease) => Err(LeaseRefusal::HeldBy(lease.holder.clone())),
+        }
+    }
+
+    /// Decides whether `writer` may change the ticket's fields now.
+    pub fn check_write(&self, writer: Writer<'_>) -> Result<(), LeaseRefusal> {
+        match (writer, &self.lease) {
+            (Writer::Session(agent, key), Some(lease)) if lease.owned_by(agent, Owner::Session(key)) => Ok(()),
+            (Writer::Session(..), lease) => Err(LeaseRefusal::NotHolder(lease.as_ref().map(|l| l.holder.clone()))),
+            (Writer::Rest(_), None) => Ok(()),
+            (Writer::Rest(agent), Some(lease)) if lease.holder.id == agent.id => Ok(()),
+            (Writer::Rest(_), Some(lease)) => Err(LeaseRefusal::HeldBy(lease.holder.clone())),
+        }
+    }
+
+    /// Decides a release by its holder. Over REST, an agent may release any lease of their own.
+    pub fn plan_release(&self, agent: &AgentRef, owner: Owner) -> Result<&Lease, LeaseRefusal> {
+        match &self.lease {
+            None => Err(LeaseRefusal::NotLocked),
+            Some(lease) if lease.owned_by(agent, owner) => Ok(lease),
+            Some(lease) if owner == Owner::Rest && lease.holder.id == agent.id => Ok(lease),
+            Some(lease) => Err(LeaseRefusal::HeldBy(lease.holder.clone())),
+        }
+    }
+
+    /// The lease held by `session`, if any: it ends when the session goes away.
+    pub fn held_by_session(&self, session: SessionKey) -> Option<&Lease> {
+        self.lease.as_ref().filter(|l| l.owner == Owner::Session(session))
+    }
+
+    /// Extends the lease if `session` holds it; returns the new expiry.
+    pub fn renew_session(&mut self, session: SessionKey, now: Timestamp, term: Duration) -> Option<Timestamp> {
+        let lease = self.lease.as_mut().filter(|l| l.owner == Owner::Session(session))?;
+        lease.expires_at = lease.expires_at.max(now + term);
+        Some(lease.expires_at)
+    }
+
+    /// The lease if it has run out at `now`.
+    pub fn expired(&self, now: Timestamp) -> Option<&Lease> {
+        self.lease.as_ref().filter(|l| l.expires_at <= now)
+    }
+
+    /// Installs a lease after its `lock_taken` entry committed (or after a renewal).
+    pub fn install(&mut self, lease: Lease) {
+        self.lease = Some(lease);
+    }
+
+    /// Ends the lease after its ending was committed.
+    pub fn clear(&mut self) {
+        self.lease = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use loket_protocol::AgentId;
+
+    fn agent(id: i64) -> AgentRef {
+        AgentRef {
+            id: AgentId(id),
+            name: format!("agent {id}"),
+        }
+    }
+
+    fn t(secs: i64) -> Timestamp {
+        chrono::Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap()
+    }
+
+    const TERM: i64 = 30;
+    const S1: Owner = Owner::Session(SessionKey(1));
+    const S2: Owner = Owner::Session(SessionKey(2));
+
+    fn locked_by(a: &AgentRef, owner: Owner) -> LockState {
+        let mut state = LockState::default();
+        match state.plan_lock(a, owner, t(0), Duration::seconds(TERM)).unwrap() {
+            LockPlan::Take(lease) => state.install(lease),
+            other => panic!("expected a new lease, got {other:?}"),
+        }
+        state
+    }
+
+    #[test]
+    fn a_free_ticket_can_be_taken_and_the_holder_renews() {
+        let ana = agent(1);
+        let mut state = locked_by(&ana, S1);
+        assert_eq!(state.lease().unwrap().expires_at, t(TERM));
+        match state.plan_lock(&ana, S1, t(10), Duration::seconds(TERM)).unwrap() {
+            LockPlan::Renew(lease) => {
+                assert_eq!(lease.expires_at, t(10 + TERM));
+                assert_eq!(lease.since, t(0));
+                state.install(lease);
+            }
+            other => panic!("expected renewal, got {other:?}"),
+        }
+        assert_eq!(
+            state.renew_session(SessionKey(1), t(20), Duration::seconds(TERM)),
+            Some(t(20 + TERM))
+        );
+        assert_eq!(state.renew_session(SessionKey(2), t(20), Duration::seconds(TERM)), None);
+    }
+
+    #[test]
+    fn others_are_refused_and_told_who_holds_it() {
+        let (ana, ben) = (agent(1), agent(2));
+        let state = locked_by(&ana, S1);
+        assert_eq!(
+            state.plan_lock(&ben, S2, t(1), Duration::seconds(TERM)),
+            Err(LeaseRefusal::HeldBy(ana.clone()))
+        );
+        // The same agent in another tab is another session: refused too, so two drafts never race.
+        assert_eq!(
+            state.plan_lock(&ana, S2, t(1), Duration::seconds(TERM)),
+            Err(LeaseRefusal::HeldBy(ana.clone()))
+        );
+    }
+
+    #[test]
+    fn only_the_holding_session_writes_over_websocket() {
+        let (ana, ben) = (agent(1), agent(2));
+        let state = locked_by(&ana, S1);
+        assert_eq!(state.check_write(Writer::Session(&ana, SessionKey(1))), Ok(()));
+        assert_eq!(
+            state.check_write(Writer::Session(&ana, SessionKey(2))),
+            Err(LeaseRefusal::NotHolder(Some(ana.clone())))
+        );
+        assert_eq!(
+            state.check_write(Writer::Session(&ben, SessionKey(2))),
+            Err(LeaseRefusal::NotHolder(Some(ana.clone())))
+        );
+        assert_eq!(
+            LockState::default().check_write(Writer::Session(&ana, SessionKey(1))),
+            Err(LeaseRefusal::NotHolder(None))
+        );
+    }
+
+    #[test]
+    fn rest_writes_while_free_or_held_by_the_same_agent() {
+        let (ana, ben) = (agent(1), agent(2));
+        assert_eq!(LockState::default().check_write(Writer::Rest(&ben)), Ok(()));
+        let state = locked_by(&ana, S1);
+        assert_eq!(state.check_write(Writer::Rest(&ana)), Ok(()));
+        assert_eq!(state.check_write(Writer::Rest(&ben)), Err(LeaseRefusal::HeldBy(ana)));
+    }
+
+    #[test]
+    fn release_is_for_the_holder_and_sessions_end_their_own_leases() {
+        let (ana, ben) = (agent(1), agent(2));
+        let state = locked_by(&ana, S1);
+        assert!(state.plan_release(&ana, S1).is_ok());
+        assert!(
+            state.plan_release(&ana, Owner::Rest).is_ok(),
+            "an agent may release their own lock over REST"
+        );
+        assert_eq!(state.plan_release(&ben, S2), Err(LeaseRefusal::HeldBy(ana.clone())));
+        assert_eq!(state.plan_release(&ana, S2), Err(LeaseRefusal::HeldBy(ana)));
+        assert_eq!(
+            LockState::default().plan_release(&ben, S2),
+            Err(LeaseRefusal::NotLocked)
+        );
+        assert!(state.held_by_session(SessionKey(1)).is_some());
+        assert!(state.held_by_session(SessionKey(2)).is_none());
+    }
+
+    #[test]
+    fn a_lease_expires_at_its_end_unless_renewed() {
+        let ana = agent(1);
+        let mut state = locked_by(&ana, S1);
+        assert!(state.expired(t(TERM - 1)).is_none());
+        assert!(state.expired(t(TERM)).is_some());
+        state.renew_session(SessionKey(1), t(TERM - 1), Duration::seconds(TERM));
+        assert!(state.expired(t(TERM)).is_none());
+        state.clear();
+        assert!(state.lease().is_none());
+        assert!(state.expired(t(1000)).is_none());
+    }
+}

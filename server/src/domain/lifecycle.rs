@@ -1,0 +1,85 @@
+//! The default ticket lifecycle: which status changes are allowed, and for whom.
+//!
+//! ```text
+//! new → open → pending → resolved → closed
+//!        ↑        │          │         │
+//!        └────────┴──────────┴─────────┘   (pending, resolved and closed may go back to open)
+//! any status → closed                       (admins only)
+//! ```
+
+use loket_protocol::api::Role;
+use loket_protocol::ticket::Status;
+
+/// Whether a ticket may move from `from` to `to` when `role` asks. Staying put is not a transition.
+pub fn can_transition(from: Status, to: Status, role: Role) -> bool {
+    use Status::*;
+    let normal = matches!(
+        (from, to),
+        (New, Open)
+            | (Open, Pending)
+            | (Pending, Resolved)
+            | (Resolved, Closed)
+            | (Pending, Open)
+            | (Resolved, Open)
+            | (Closed, Open)
+    );
+    normal || (to == Closed && from != Closed && role == Role::Admin)
+}
+
+/// The statuses `role` may move a ticket in `from` to, in lifecycle order (for clients' menus).
+pub fn next_statuses(from: Status, role: Role) -> Vec<Status> {
+    Status::ALL
+        .into_iter()
+        .filter(|to| can_transition(from, *to, role))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Status::*;
+
+    #[test]
+    fn the_forward_path_and_reopening_are_allowed_for_agents() {
+        for (from, to) in [
+            (New, Open),
+            (Open, Pending),
+            (Pending, Resolved),
+            (Resolved, Closed),
+            (Pending, Open),
+            (Resolved, Open),
+            (Closed, Open),
+        ] {
+            assert!(can_transition(from, to, Role::Agent), "{from:?} → {to:?}");
+        }
+    }
+
+    #[test]
+    fn shortcuts_are_refused_for_agents() {
+        for (from, to) in [
+            (New, Pending),
+            (New, Resolved),
+            (New, Closed),
+            (Open, Resolved),
+            (Open, Closed),
+            (Pending, Closed),
+            (Closed, Resolved),
+            (Open, New),
+            (Open, Open),
+        ] {
+            assert!(!can_transition(from, to, Role::Agent), "{from:?} → {to:?}");
+        }
+    }
+
+    #[test]
+    fn admins_may_close_from_anywhere_but_otherwise_follow_the_lifecycle() {
+        for from in [New, Open, Pending, Resolved] {
+            assert!(can_transition(from, Closed, Role::Admin));
+        }
+        assert!(!can_transition(Closed, Closed, Role::Admin));
+        assert!(!can_transition(New, Pending, Role::Admin));
+        assert_eq!(next_statuses(New, Role::Agent), vec![Open]);
+        assert_eq!(next_statuses(New, Role::Admin), vec![Open, Closed]);
+        assert_eq!(next_statuses(Resolved, Role::Agent), vec![Open, Closed]);
+    }
+}

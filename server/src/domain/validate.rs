@@ -1,0 +1,105 @@
+//! Input limits and normalisation for everything people type: titles, bodies, names, emails, passwords.
+
+/// Longest ticket title, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Longest ticket body or comment, in characters.
+pub const MAX_BODY_CHARS: usize = 20_000;
+/// Longest name (agent, category), in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+/// Shortest password an agent may set.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Longest reason for breaking a lock.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// Why a value was refused; the text is safe to show to the person who typed it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+/// A trimmed, non-empty single line of at most `max` characters.
+pub fn line(field: &str, value: &str, max: usize) -> Result<String, Invalid> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(Invalid(format!("{field} must not be empty")));
+    }
+    if value.chars().count() > max {
+        return Err(Invalid(format!("{field} is longer than {max} characters")));
+    }
+    if value.chars().any(|c| c.is_control()) {
+        return Err(Invalid(format!("{field} must be a single line of text")));
+    }
+    Ok(value.to_string())
+}
+
+/// A ticket title.
+pub fn title(value: &str) -> Result<String, Invalid> {
+    line("title", value, MAX_TITLE_CHARS)
+}
+
+/// Free text (ticket body, comment): trimmed at the end, may be empty only if `allow_empty`.
+pub fn text(field: &str, value: &str, allow_empty: bool) -> Result<String, Invalid> {
+    let value = value.trim_end();
+    if !allow_empty && value.trim().is_empty() {
+        return Err(Invalid(format!("{field} must not be empty")));
+    }
+    if value.chars().count() > MAX_BODY_CHARS {
+        return Err(Invalid(format!("{field} is longer than {MAX_BODY_CHARS} characters")));
+    }
+    Ok(value.to_string())
+}
+
+/// An email address, lower-cased; only the shape is checked.
+pub fn email(value: &str) -> Result<String, Invalid> {
+    let value = value.trim().to_lowercase();
+    let valid = match value.split_once('@') {
+        Some((local, domain)) => !local.is_empty() && !domain.is_empty() && !domain.contains('@'),
+        None => false,
+    };
+    if !valid || value.len() > 254 || value.chars().any(char::is_whitespace) {
+        return Err(Invalid("email must look like name@example.org".into()));
+    }
+    Ok(value)
+}
+
+/// A new password: long enough; anything else is the agent's business.
+pub fn password(value: &str) -> Result<(), Invalid> {
+    if value.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(Invalid(format!(
+            "password must be at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    if value.len() > 1024 {
+        return Err(Invalid("password is too long".into()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_are_trimmed_and_bounded() {
+        assert_eq!(title("  Printer on fire ").unwrap(), "Printer on fire");
+        assert!(title("   ").is_err());
+        assert!(title(&"x".repeat(MAX_TITLE_CHARS + 1)).is_err());
+        assert!(title("two\nlines").is_err());
+    }
+
+    #[test]
+    fn emails_are_normalised() {
+        assert_eq!(email(" Ana@Example.ORG ").unwrap(), "ana@example.org");
+        for bad in ["", "ana", "@x", "ana@", "a b@x.org", "a@b@c"] {
+            assert!(email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn bodies_may_be_empty_only_when_allowed() {
+        assert_eq!(text("body", "", true).unwrap(), "");
+        assert!(text("comment", "  \n", false).is_err());
+        assert!(text("body", &"y".repeat(MAX_BODY_CHARS + 1), true).is_err());
+        assert!(password("short").is_err());
+        assert!(password("long enough").is_ok());
+    }
+}

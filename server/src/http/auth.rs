@@ -1,0 +1,137 @@
+//! Signing in and out, and the extractors that require a signed-in agent (or an admin).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web as aw};
+use chrono::Utc;
+use loket_protocol::api::{Agent, LoginRequest, LoginResponse, Role};
+
+use crate::auth::{self, SESSION_COOKIE, SESSION_TTL};
+use crate::db;
+use crate::error::AppError;
+use crate::http::State;
+
+pub fn routes(cfg: &mut aw::ServiceConfig) {
+    cfg.route("/auth/login", aw::post().to(login))
+        .route("/auth/logout", aw::post().to(logout))
+        .route("/auth/me", aw::get().to(me));
+}
+
+/// The bearer token of a request: `Authorization: Bearer`, else the session cookie.
+pub fn request_token(req: &HttpRequest) -> Option<String> {
+    let header = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned());
+    header
+        .or_else(|| req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()))
+        .filter(|t| !t.is_empty())
+}
+
+/// A signed-in agent. Extracting it fails with 401 when the request has no valid session.
+pub struct CurrentAgent(pub Agent);
+
+impl FromRequest for CurrentAgent {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = request_token(req);
+        let state = req.app_data::<State>().cloned();
+        Box::pin(async move {
+            let (Some(token), Some(state)) = (token, state) else {
+                return Err(AppError::Unauthorized);
+            };
+            let client = state.desk.pool.get().await?;
+            db::agents::session_agent(&**client, &auth::token_digest(&token))
+                .await?
+                .map(CurrentAgent)
+                .ok_or(AppError::Unauthorized)
+        })
+    }
+}
+
+/// A signed-in admin; other agents get 403.
+pub struct AdminAgent(pub Agent);
+
+impl FromRequest for AdminAgent {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let agent = CurrentAgent::from_request(req, payload);
+        Box::pin(async move {
+            let CurrentAgent(agent) = agent.await?;
+            if agent.role != Role::Admin {
+                return Err(AppError::Forbidden("only admins may do that".into()));
+            }
+            Ok(AdminAgent(agent))
+        })
+    }
+}
+
+fn session_cookie(value: String, secure: bool, max_age: actix_web::cookie::time::Duration) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .max_age(max_age)
+        .finish()
+}
+
+async fn login(state: State, body: aw::Json<LoginRequest>) -> Result<HttpResponse, AppError> {
+    let LoginRequest { email, password } = body.into_inner();
+    let client = state.desk.pool.get().await?;
+    let found = db::agents::credentials(&**client, email.trim()).await?;
+    // Verify against a dummy hash for unknown emails, so the answer time does not reveal which part was wrong.
+    let hash = found
+        .as_ref()
+        .map(|(_, hash)| hash.clone())
+        .unwrap_or_else(|| auth::dummy_hash().to_owned());
+    let verified = aw::block(move || auth::verify_password(&password, &hash))
+        .await
+        .map_err(AppError::internal)?;
+    let agent = match found {
+        Some((agent, _)) if verified => agent,
+        _ => {
+            tracing::info!("failed sign-in attempt");
+            return Err(AppError::Unauthorized);
+        }
+    };
+    let token = auth::random_secret(32);
+    db::agents::create_session(
+        &**client,
+        agent.id,
+        &auth::token_digest(&token),
+        Utc::now() + SESSION_TTL,
+    )
+    .await?;
+    tracing::info!(agent = %agent.id, "agent signed in");
+    let max_age = actix_web::cookie::time::Duration::seconds(SESSION_TTL.num_seconds());
+    Ok(HttpResponse::Ok()
+        .cookie(session_cookie(token.clone(), state.cookie_secure, max_age))
+        .json(LoginResponse { token, agent }))
+}
+
+async fn logout(state: State, req: HttpRequest, _agent: CurrentAgent) -> Result<HttpResponse, AppError> {
+    if let Some(token) = request_token(&req) {
+        let client = state.desk.pool.get().await?;
+        db::agents::delete_session(&**client, &auth::token_digest(&token)).await?;
+    }
+    Ok(HttpResponse::NoContent()
+        .cookie(session_cookie(
+            String::new(),
+            state.cookie_secure,
+            actix_web::cookie::time::Duration::ZERO,
+        ))
+        .finish())
+}
+
+async fn me(CurrentAgent(agent): CurrentAgent) -> aw::Json<Agent> {
+    aw::Json(agent)
+}

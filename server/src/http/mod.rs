@@ -1,0 +1,76 @@
+//! HTTP routes: one file per resource, all errors through `AppError`.
+
+pub mod admin;
+pub mod agents;
+pub mod auth;
+pub mod health;
+pub mod tickets;
+pub mod web;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse, error::JsonPayloadError, web as aw};
+use loket_protocol::MAX_FRAME_BYTES;
+
+use crate::desk::Desk;
+use crate::error::AppError;
+
+/// Shared by every handler.
+pub struct AppState {
+    pub desk: Desk,
+    pub data_dir: PathBuf,
+    pub cookie_secure: bool,
+    /// `https://t.me/<bot>?start=` when the bot is running, for invite links.
+    pub invite_link_base: Option<String>,
+}
+
+pub type State = aw::Data<Arc<AppState>>;
+
+/// Largest JSON body accepted.
+pub const MAX_JSON_BYTES: usize = MAX_FRAME_BYTES;
+
+/// Registers every route.
+pub fn configure(cfg: &mut aw::ServiceConfig) {
+    cfg.app_data(json_config())
+        .app_data(
+            aw::PathConfig::default().error_handler(|err, _| AppError::invalid(format!("bad path: {err}")).into()),
+        )
+        .app_data(
+            aw::QueryConfig::default().error_handler(|err, _| AppError::invalid(format!("bad query: {err}")).into()),
+        )
+        .route("/healthz", aw::get().to(health::healthz))
+        .route("/readyz", aw::get().to(health::readyz))
+        .route("/ws", aw::get().to(tickets::websocket))
+        .service(
+            aw::scope("/api")
+                .configure(auth::routes)
+                .configure(agents::routes)
+                .configure(admin::routes)
+                .configure(tickets::routes)
+                .default_service(aw::to(|| async {
+                    Err::<HttpResponse, _>(AppError::NotFound("API route"))
+                })),
+        )
+        .configure(web::routes);
+}
+
+fn json_config() -> aw::JsonConfig {
+    aw::JsonConfig::default()
+        .limit(MAX_JSON_BYTES)
+        .error_handler(|err, _: &HttpRequest| {
+            match err {
+                JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+                    AppError::PayloadTooLarge
+                }
+                JsonPayloadError::ContentType => AppError::invalid("send the body as application/json"),
+                other => AppError::invalid(format!("cannot read the JSON body: {other}")),
+            }
+            .into()
+        })
+}
+
+/// 201 Created with a JSON body.
+pub fn created<T: serde::Serialize>(body: &T) -> HttpResponse {
+    HttpResponse::Created().json(body)
+}

@@ -1,0 +1,179 @@
+//! Tickets over REST, attachments, and the WebSocket upgrade at `/ws`.
+
+use actix_web::{HttpRequest, HttpResponse, web as aw};
+use actix_web_actors::ws;
+use loket_protocol::api::{LockGrant, NewComment, NewTicket, PatchTicket, Role, TicketQuery, UnlockRequest};
+use loket_protocol::ticket::Author;
+use loket_protocol::{AttachmentId, MAX_FRAME_BYTES, TicketId};
+
+use crate::actors::ticket::Via;
+use crate::db;
+use crate::error::AppError;
+use crate::http::auth::CurrentAgent;
+use crate::http::{State, created};
+use crate::ws::WsSession;
+
+pub fn routes(cfg: &mut aw::ServiceConfig) {
+    cfg.route("/tickets", aw::get().to(list))
+        .route("/tickets", aw::post().to(create))
+        .route("/tickets/{id}", aw::get().to(detail))
+        .route("/tickets/{id}", aw::patch().to(patch))
+        .route("/tickets/{id}/lock", aw::post().to(lock))
+        .route("/tickets/{id}/lock", aw::delete().to(unlock))
+        .route("/tickets/{id}/comments", aw::post().to(comment))
+        .route("/tickets/{id}/events", aw::get().to(events))
+        .route("/attachments/{id}", aw::get().to(attachment));
+}
+
+fn author(agent: &loket_protocol::api::Agent) -> Author {
+    Author::Agent {
+        id: agent.id,
+        name: agent.name.clone(),
+    }
+}
+
+async fn list(state: State, _agent: CurrentAgent, query: aw::Query<TicketQuery>) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(state.desk.page(&query).await?))
+}
+
+async fn create(
+    state: State,
+    CurrentAgent(agent): CurrentAgent,
+    body: aw::Json<NewTicket>,
+) -> Result<HttpResponse, AppError> {
+    let ticket = state
+        .desk
+        .create_ticket(author(&agent), body.into_inner(), None)
+        .await?;
+    Ok(created(&ticket))
+}
+
+async fn detail(state: State, _agent: CurrentAgent, id: aw::Path<i64>) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(state.desk.detail(TicketId(*id)).await?))
+}
+
+async fn patch(
+    state: State,
+    CurrentAgent(agent): CurrentAgent,
+    id: aw::Path<i64>,
+    body: aw::Json<PatchTicket>,
+) -> Result<HttpResponse, AppError> {
+    let PatchTicket { version, changes } = body.into_inner();
+    let ticket = state
+        .desk
+        .update(TicketId(*id), agent, Via::Rest, version, changes)
+        .await?;
+    Ok(HttpResponse::Ok().json(ticket))
+}
+
+async fn lock(state: State, CurrentAgent(agent): CurrentAgent, id: aw::Path<i64>) -> Result<HttpResponse, AppError> {
+    let ticket_id = TicketId(*id);
+    let info = state.desk.lock(ticket_id, agent.as_ref(), Via::Rest).await?;
+    Ok(HttpResponse::Ok().json(LockGrant {
+        ticket_id,
+        holder: info.holder,
+        expires_at: info.expires_at,
+    }))
+}
+
+/// Releases the caller's own lock; an admin naming a reason breaks anyone's.
+async fn unlock(
+    state: State,
+    CurrentAgent(agent): CurrentAgent,
+    id: aw::Path<i64>,
+    body: aw::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let request: UnlockRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        UnlockRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| AppError::invalid(format!("cannot read the JSON body: {e}")))?
+    };
+    let ticket_id = TicketId(*id);
+    match state.desk.release(ticket_id, agent.as_ref(), Via::Rest).await {
+        Ok(()) => Ok(HttpResponse::NoContent().finish()),
+        Err(AppError::Locked { holder }) => match (agent.role, request.reason) {
+            (Role::Admin, Some(reason)) => {
+                state.desk.break_lock(ticket_id, &agent, &reason).await?;
+                Ok(HttpResponse::NoContent().finish())
+            }
+            (Role::Admin, None) => Err(AppError::invalid(format!(
+                "{} holds this lock; give a reason to break it",
+                holder.name
+            ))),
+            (Role::Agent, _) => Err(AppError::Forbidden(format!(
+                "{} holds this lock; only admins may break it",
+                holder.name
+            ))),
+        },
+        Err(err) => Err(err),
+    }
+}
+
+async fn comment(
+    state: State,
+    CurrentAgent(agent): CurrentAgent,
+    id: aw::Path<i64>,
+    body: aw::Json<NewComment>,
+) -> Result<HttpResponse, AppError> {
+    let NewComment { body, internal } = body.into_inner();
+    let comment = state
+        .desk
+        .comment(TicketId(*id), author(&agent), &body, internal)
+        .await?;
+    Ok(created(&comment))
+}
+
+async fn events(state: State, _agent: CurrentAgent, id: aw::Path<i64>) -> Result<HttpResponse, AppError> {
+    let ticket_id = TicketId(*id);
+    let client = state.desk.pool.get().await?;
+    if db::tickets::load(&**client, ticket_id).await?.is_none() {
+        return Err(AppError::NotFound("ticket"));
+    }
+    Ok(HttpResponse::Ok().json(db::tickets::events(&**client, ticket_id).await?))
+}
+
+async fn attachment(
+    state: State,
+    req: HttpRequest,
+    _agent: CurrentAgent,
+    id: aw::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let client = state.desk.pool.get().await?;
+    let (path, name, content_type) = db::tickets::attachment_file(&**client, AttachmentId(*id))
+        .await?
+        .ok_or(AppError::NotFound("attachment"))?;
+    let root = state.data_dir.canonicalize().map_err(AppError::internal)?;
+    let full = root
+        .join(&path)
+        .canonicalize()
+        .map_err(|_| AppError::NotFound("attachment file"))?;
+    if !full.starts_with(&root) {
+        return Err(AppError::internal(format!(
+            "attachment {} points outside the data directory",
+            *id
+        )));
+    }
+    let file = actix_files::NamedFile::open_async(&full)
+        .await
+        .map_err(|_| AppError::NotFound("attachment file"))?;
+    let mime = content_type.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
+    Ok(file
+        .set_content_type(mime)
+        .set_content_disposition(actix_web::http::header::ContentDisposition {
+            disposition: actix_web::http::header::DispositionType::Attachment,
+            parameters: vec![actix_web::http::header::DispositionParam::Filename(name)],
+        })
+        .into_response(&req))
+}
+
+/// `GET /ws`: upgrades a signed-in agent's request to a WebSocket session.
+pub async fn websocket(
+    state: State,
+    req: HttpRequest,
+    stream: aw::Payload,
+    CurrentAgent(agent): CurrentAgent,
+) -> Result<HttpResponse, actix_web::Error> {
+    ws::WsResponseBuilder::new(WsSession::new(agent, state.desk.clone()), &req, stream)
+        .frame_size(MAX_FRAME_BYTES)
+        .start()
+}

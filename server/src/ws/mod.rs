@@ -1,0 +1,5 @@
+//! The WebSocket endpoint: the only module that uses actix-web-actors.
+
+pub mod session;
+
+pub use session::WsSession;

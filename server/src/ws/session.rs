@@ -1,0 +1,374 @@
+//! One agent's WebSocket connection: decodes client frames, forwards them to the desk, encodes answers
+//! and broadcasts, and keeps the heartbeat that keeps the agent's lock leases alive.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use actix_web_actors::ws::{self, CloseCode, CloseReason, ProtocolError};
+use loket_protocol::api::{Agent, NewTicket};
+use loket_protocol::ticket::Author;
+use loket_protocol::ws::{ClientFrame, ClientMessage, ServerMessage};
+use loket_protocol::{ErrorCode, TicketId};
+
+use crate::actors::bus::{Published, Subscribe, Unsubscribe};
+use crate::actors::ticket::{Renew, Via};
+use crate::desk::Desk;
+use crate::domain::lease::SessionKey;
+use crate::error::AppError;
+
+/// How often the server pings the client and renews the session's leases.
+pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
+/// A client silent for this long is gone: the connection closes and its locks are released.
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(15);
+
+static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
+
+/// The session actor.
+pub struct WsSession {
+    key: SessionKey,
+    agent: Agent,
+    desk: Desk,
+    last_heard: Instant,
+    /// Tickets whose lock this session was granted, with the grant's sequence number.
+    held: HashMap<TicketId, u64>,
+    grants: u64,
+    /// Every ticket this session asked to lock: told when the session ends.
+    asked: HashSet<TicketId>,
+}
+
+impl WsSession {
+    pub fn new(agent: Agent, desk: Desk) -> Self {
+        WsSession {
+            key: SessionKey(NEXT_SESSION.fetch_add(1, Ordering::Relaxed)),
+            agent,
+            desk,
+            last_heard: Instant::now(),
+            held: HashMap::new(),
+            grants: 0,
+            asked: HashSet::new(),
+        }
+    }
+
+    fn send(ctx: &mut ws::WebsocketContext<Self>, message: &ServerMessage) {
+        match serde_json::to_string(message) {
+            Ok(json) => ctx.text(json),
+            Err(err) => tracing::error!(error = %err, "cannot serialise a server message"),
+        }
+    }
+
+    fn heartbeat(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+        if self.last_heard.elapsed() > CLIENT_TIMEOUT {
+            tracing::info!(session = self.key.0, agent = %self.agent.id, "client went silent; closing");
+            ctx.stop();
+            return;
+        }
+        ctx.ping(b"");
+        self.renew_leases(ctx);
+    }
+
+    /// Extends held leases; forgets tickets whose lease ended meanwhile (broken or expired).
+    fn renew_leases(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+        for (&id, &grant) in &self.held {
+            let renewal = self.desk.renew_one(id, Renew { session: self.key });
+            ctx.spawn(renewal.into_actor(self).map(move |still_held, act, _| {
+                if !still_held && act.held.get(&id) == Some(&grant) {
+                    act.held.remove(&id);
+                }
+            }));
+        }
+    }
+
+    /// Answers `request_id` (if any) once `fut` is done: an Ack built by `ack`, or the error.
+    fn respond<T, F>(
+        &mut self,
+        ctx: &mut ws::WebsocketContext<Self>,
+        request_id: Option<String>,
+        fut: F,
+        ack: impl FnOnce(&mut Self, T, Option<String>) -> Replies + 'static,
+    ) where
+        T: 'static,
+        F: std::future::Future<Output = Result<T, AppError>> + 'static,
+    {
+        ctx.spawn(fut.into_actor(self).map(move |result, act, ctx| {
+            let replies = match result {
+                Ok(value) => ack(act, value, request_id),
+                Err(err) => vec![err.to_frame(request_id)],
+            };
+            for reply in &replies {
+                Self::send(ctx, reply);
+            }
+        }));
+    }
+
+    fn on_frame(&mut self, frame: ClientFrame, ctx: &mut ws::WebsocketContext<Self>) {
+        let ClientFrame { request_id, message } = frame;
+        let via = Via::Session(self.key);
+        let me = self.agent.as_ref();
+        match message {
+            ClientMessage::Ping => Self::send(ctx, &ServerMessage::Pong { request_id }),
+            ClientMessage::GetTickets => {
+                let desk = self.desk.clone();
+                self.respond(
+                    ctx,
+                    request_id,
+                    async move { desk.all_tickets().await },
+                    |_, tickets, rid| {
+                        // The tickets first; then the Ack, if one was asked for.
+                        let mut replies = vec![ServerMessage::AllTickets { tickets }];
+                        replies.extend(acked(rid, AckFields::default()));
+                        replies
+                    },
+                );
+            }
+            ClientMessage::CreateTicket {
+                title,
+                body,
+                priority,
+                category_id,
+            } => {
+                let desk = self.desk.clone();
+                let author = Author::Agent {
+                    id: me.id,
+                    name: me.name,
+                };
+                let new = NewTicket {
+                    title,
+                    body,
+                    priority,
+                    category_id,
+                };
+                self.respond(
+                    ctx,
+                    request_id,
+                    async move { desk.create_ticket(author, new, None).await },
+                    |_, ticket, rid| {
+                        acked(
+                            rid,
+                            AckFields {
+                                ticket_id: Some(ticket.id),
+                                version: Some(ticket.version),
+                                ..Default::default()
+                            },
+                        )
+                    },
+                );
+            }
+            ClientMessage::LockTicket { ticket_id } => {
+                self.asked.insert(ticket_id);
+                let fut = self.desk.lock(ticket_id, me, via);
+                self.respond(ctx, request_id, fut, move |act, lock, rid| {
+                    act.grants += 1;
+                    act.held.insert(ticket_id, act.grants);
+                    acked(
+                        rid,
+                        AckFields {
+                            ticket_id: Some(ticket_id),
+                            expires_at: Some(lock.expires_at),
+                            ..Default::default()
+                        },
+                    )
+                });
+            }
+            ClientMessage::UnlockTicket { ticket_id } => {
+                let fut = self.desk.release(ticket_id, me, via);
+                self.respond(ctx, request_id, fut, move |act, (), rid| {
+                    act.held.remove(&ticket_id);
+                    acked(
+                        rid,
+                        AckFields {
+                            ticket_id: Some(ticket_id),
+                            ..Default::default()
+                        },
+                    )
+                });
+            }
+            ClientMessage::BreakLock { ticket_id, reason } => {
+                let fut = self.desk.break_lock(ticket_id, &self.agent, &reason);
+                self.respond(ctx, request_id, fut, move |_, (), rid| {
+                    acked(
+                        rid,
+                        AckFields {
+                            ticket_id: Some(ticket_id),
+                            ..Default::default()
+                        },
+                    )
+                });
+            }
+            ClientMessage::UpdateTicket {
+                ticket_id,
+                version,
+                changes,
+            } => {
+                let fut = self.desk.update(ticket_id, self.agent.clone(), via, version, changes);
+                self.respond(ctx, request_id, fut, move |_, ticket, rid| {
+                    acked(
+                        rid,
+                        AckFields {
+                            ticket_id: Some(ticket_id),
+                            version: Some(ticket.version),
+                            ..Default::default()
+                        },
+                    )
+                });
+            }
+            ClientMessage::AddComment {
+                ticket_id,
+                body,
+                internal,
+            } => {
+                let author = Author::Agent {
+                    id: me.id,
+                    name: me.name,
+                };
+                let fut = self.desk.comment(ticket_id, author, &body, internal);
+                self.respond(ctx, request_id, fut, move |_, comment, rid| {
+                    acked(
+                        rid,
+                        AckFields {
+                            ticket_id: Some(ticket_id),
+                            comment_id: Some(comment.id),
+                            ..Default::default()
+                        },
+                    )
+                });
+            }
+        }
+    }
+
+    fn on_text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
+        match serde_json::from_str::<ClientFrame>(text) {
+            Ok(frame) => self.on_frame(frame, ctx),
+            Err(err) => {
+                let request_id = request_id_of(text);
+                Self::send(
+                    ctx,
+                    &ServerMessage::error(
+                        request_id,
+                        ErrorCode::InvalidRequest,
+                        format!("cannot read that message: {err}"),
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// What a request's sender is told on success, in order.
+type Replies = Vec<ServerMessage>;
+
+/// The Ack carrying `fields`, if the request asked for one.
+fn acked(request_id: Option<String>, fields: AckFields) -> Replies {
+    let AckFields {
+        ticket_id,
+        version,
+        expires_at,
+        comment_id,
+    } = fields;
+    request_id
+        .map(|request_id| ServerMessage::Ack {
+            request_id,
+            ticket_id,
+            version,
+            expires_at,
+            comment_id,
+        })
+        .into_iter()
+        .collect()
+}
+
+/// Result fields of an Ack.
+#[derive(Default)]
+struct AckFields {
+    ticket_id: Option<TicketId>,
+    version: Option<i64>,
+    expires_at: Option<loket_protocol::Timestamp>,
+    comment_id: Option<loket_protocol::CommentId>,
+}
+
+/// The `request_id` of a frame that failed to parse as a whole, so its Error can still be correlated.
+fn request_id_of(text: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()?
+        .get("request_id")?
+        .as_str()
+        .map(str::to_owned)
+}
+
+impl Actor for WsSession {
+    type Context = ws::WebsocketContext<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        self.desk.bus.do_send(Subscribe {
+            session: self.key,
+            recipient: ctx.address().recipient(),
+        });
+        Self::send(
+            ctx,
+            &ServerMessage::Welcome {
+                agent: self.agent.clone(),
+                heartbeat_secs: HEARTBEAT_INTERVAL.as_secs(),
+            },
+        );
+        ctx.run_interval(HEARTBEAT_INTERVAL, |act, ctx| act.heartbeat(ctx));
+        tracing::debug!(session = self.key.0, agent = %self.agent.id, "session started");
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        self.desk.bus.do_send(Unsubscribe { session: self.key });
+        self.desk.session_gone(self.asked.drain(), self.key);
+        tracing::debug!(session = self.key.0, agent = %self.agent.id, "session ended");
+    }
+}
+
+impl Handler<Published> for WsSession {
+    type Result = ();
+
+    fn handle(&mut self, event: Published, ctx: &mut Self::Context) {
+        ctx.text(event.frame);
+    }
+}
+
+impl StreamHandler<Result<ws::Message, ProtocolError>> for WsSession {
+    fn handle(&mut self, item: Result<ws::Message, ProtocolError>, ctx: &mut Self::Context) {
+        let message = match item {
+            Ok(message) => message,
+            Err(ProtocolError::Overflow) => {
+                ctx.close(Some(CloseReason {
+                    code: CloseCode::Size,
+                    description: Some("frame larger than 64 KiB".into()),
+                }));
+                ctx.stop();
+                return;
+            }
+            Err(err) => {
+                tracing::debug!(session = self.key.0, error = %err, "WebSocket protocol error");
+                ctx.close(Some(CloseReason {
+                    code: CloseCode::Protocol,
+                    description: None,
+                }));
+                ctx.stop();
+                return;
+            }
+        };
+        self.last_heard = Instant::now();
+        match message {
+            ws::Message::Text(text) => self.on_text(&text, ctx),
+            ws::Message::Ping(payload) => ctx.pong(&payload),
+            ws::Message::Pong(_) | ws::Message::Nop => {}
+            ws::Message::Binary(_) | ws::Message::Continuation(_) => Self::send(
+                ctx,
+                &ServerMessage::error(
+                    None,
+                    ErrorCode::InvalidRequest,
+                    "send JSON text frames, one message per frame",
+                ),
+            ),
+            ws::Message::Close(reason) => {
+                ctx.close(reason);
+                ctx.stop();
+            }
+        }
+    }
+}
