@@ -28,6 +28,9 @@ use crate::http::web::{WebDir, find_web_dir};
 /// Name of the database Loket uses in its embedded cluster.
 pub const EMBEDDED_DATABASE: &str = "loket";
 
+/// On shutdown, how long open connections (WebSockets included) get before they are closed.
+const SHUTDOWN_GRACE_SECS: u64 = 2;
+
 /// Why Loket could not start, explained for the operator.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -137,6 +140,7 @@ pub fn start(config: &Config, pool: Pool, listener: TcpListener) -> Result<Serve
             .configure(http::configure)
     })
     .workers(workers)
+    .shutdown_timeout(SHUTDOWN_GRACE_SECS)
     .disable_signals()
     .listen(listener)
     .map_err(|e| StartError(format!("cannot listen on {addr}: {e}")))?

@@ -1,1 +1,20 @@
-//! Test harness.
+//! Loket's test kit: a throwaway PostgreSQL, the real server on 127.0.0.1:0, and real HTTP and WebSocket clients.
+
+pub mod client;
+pub mod pg;
+pub mod server;
+
+pub use client::{AgentClient, WsClient};
+pub use server::TestServer;
+
+/// How long a test waits for something that should happen at once before it fails. A guard, not a clock:
+/// tests wait for events and never sleep to synchronise.
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Logs from the server under test, when `RUST_LOG` asks for them.
+pub fn init_logging() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}

@@ -58,11 +58,6 @@ pub struct EventBus {
 
 impl Actor for EventBus {
     type Context = Context<Self>;
-
-    fn started(&mut self, ctx: &mut Self::Context) {
-        // Fan-out bursts can be large: never make publishers wait on the bus's mailbox.
-        ctx.set_mailbox_capacity(usize::MAX);
-    }
 }
 
 impl Handler<Publish> for EventBus {

@@ -1,0 +1,260 @@
+//! Clients as agents use Loket: JSON over HTTP with a bearer token, and the WebSocket protocol.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use loket_protocol::api::{Agent, LoginResponse};
+use loket_protocol::ws::ServerMessage;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::PATIENCE;
+
+/// A signed-in agent.
+#[derive(Clone)]
+pub struct AgentClient {
+    pub base: String,
+    pub token: String,
+    pub agent: Agent,
+    http: reqwest::Client,
+}
+
+/// An HTTP answer: status and JSON body (`Value::Null` when empty).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl AgentClient {
+    /// Signs in with email and password.
+    pub async fn login(base: &str, email: &str, password: &str) -> Result<AgentClient, Reply> {
+        let http = reqwest::Client::new();
+        let reply = send(
+            &http,
+            Method::POST,
+            &format!("{base}/api/auth/login"),
+            None,
+            Some(json!({"email": email, "password": password})),
+        )
+        .await;
+        if reply.status != StatusCode::OK {
+            return Err(reply);
+        }
+        let login: LoginResponse = serde_json::from_value(reply.body).expect("login response");
+        Ok(AgentClient {
+            base: base.to_string(),
+            token: login.token,
+            agent: login.agent,
+            http,
+        })
+    }
+
+    pub async fn request(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        send(
+            &self.http,
+            method,
+            &format!("{}{path}", self.base),
+            Some(&self.token),
+            body,
+        )
+        .await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.request(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.request(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Reply {
+        self.request(Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, body: Option<Value>) -> Reply {
+        self.request(Method::DELETE, path, body).await
+    }
+
+    /// Opens a WebSocket and waits for its `Welcome`.
+    pub async fn ws(&self) -> WsClient {
+        let url = format!("{}/ws", self.base.replacen("http://", "ws://", 1));
+        let mut request = url.into_client_request().expect("ws request");
+        request.headers_mut().insert(
+            "Authorization",
+            format!("Bearer {}", self.token).parse().expect("header"),
+        );
+        let (stream, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("WebSocket connects");
+        let mut client = WsClient { stream, next_id: 0 };
+        match client.recv().await {
+            ServerMessage::Welcome { agent, .. } => assert_eq!(agent.id, self.agent.id),
+            other => panic!("expected Welcome, got {other:?}"),
+        }
+        client
+    }
+}
+
+pub async fn send(
+    http: &reqwest::Client,
+    method: Method,
+    url: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Reply {
+    let mut request = http.request(method, url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("HTTP request");
+    let status = response.status();
+    let bytes = response.bytes().await.expect("HTTP body");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+    };
+    Reply { status, body }
+}
+
+/// One WebSocket connection, speaking Loket's protocol.
+pub struct WsClient {
+    pub stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    next_id: u64,
+}
+
+/// What arrived instead of a message.
+#[derive(Debug)]
+pub enum WsEnd {
+    Closed(Option<CloseFrame<'static>>),
+    Error(String),
+}
+
+impl WsClient {
+    /// Sends `message` (a JSON object) with a fresh `request_id`, returned.
+    pub async fn request(&mut self, mut message: Value) -> String {
+        self.next_id += 1;
+        let id = format!("r{}", self.next_id);
+        message["request_id"] = json!(id);
+        self.send_json(&message).await;
+        id
+    }
+
+    pub async fn send_json(&mut self, message: &Value) {
+        self.send_text(message.to_string()).await;
+    }
+
+    pub async fn send_text(&mut self, text: String) {
+        self.stream.send(Message::Text(text)).await.expect("send a frame");
+    }
+
+    /// The next server message, skipping pings. Fails the test if none arrives within `PATIENCE`.
+    pub async fn recv(&mut self) -> ServerMessage {
+        match self.next_message(PATIENCE).await {
+            Ok(Some(message)) => message,
+            Ok(None) => panic!("no message within {PATIENCE:?}"),
+            Err(end) => panic!("connection ended: {end:?}"),
+        }
+    }
+
+    /// The next server message within `wait`, `Ok(None)` if none came, or how the connection ended.
+    pub async fn next_message(&mut self, wait: Duration) -> Result<Option<ServerMessage>, WsEnd> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let frame = match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Err(_) => return Ok(None),
+                Ok(None) => return Err(WsEnd::Closed(None)),
+                Ok(Some(Err(e))) => return Err(WsEnd::Error(e.to_string())),
+                Ok(Some(Ok(frame))) => frame,
+            };
+            match frame {
+                Message::Text(text) => {
+                    return Ok(Some(
+                        serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad server frame {text}: {e}")),
+                    ));
+                }
+                Message::Close(frame) => return Err(WsEnd::Closed(frame)),
+                Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
+                Message::Binary(_) => panic!("the server sent a binary frame"),
+            }
+        }
+    }
+
+    /// Skips messages until one matches `pick`; fails the test if none does within `PATIENCE`.
+    pub async fn recv_until<T>(&mut self, what: &str, mut pick: impl FnMut(&ServerMessage) -> Option<T>) -> T {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_message(left).await {
+                Ok(Some(message)) => {
+                    if let Some(found) = pick(&message) {
+                        return found;
+                    }
+                }
+                Ok(None) => panic!("waited {PATIENCE:?} for {what}"),
+                Err(end) => panic!("connection ended while waiting for {what}: {end:?}"),
+            }
+        }
+    }
+
+    /// Waits for the Ack or Error answering `request_id` and returns it.
+    pub async fn answer(&mut self, request_id: &str) -> ServerMessage {
+        let id = request_id.to_string();
+        self.recv_until(&format!("the answer to {request_id}"), |m| match m {
+            ServerMessage::Ack { request_id, .. } if *request_id == id => Some(m.clone()),
+            ServerMessage::Error {
+                request_id: Some(rid), ..
+            } if *rid == id => Some(m.clone()),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Sends `message` and returns its Ack, failing the test on an Error.
+    pub async fn call(&mut self, message: Value) -> ServerMessage {
+        let id = self.request(message.clone()).await;
+        match self.answer(&id).await {
+            ack @ ServerMessage::Ack { .. } => ack,
+            other => panic!("{message} failed: {other:?}"),
+        }
+    }
+
+    /// Sends `message` and returns the Error frame it was refused with, failing the test on success.
+    pub async fn refused(&mut self, message: Value) -> (loket_protocol::ErrorCode, ServerMessage) {
+        let id = self.request(message.clone()).await;
+        match self.answer(&id).await {
+            error @ ServerMessage::Error { .. } => {
+                let ServerMessage::Error { code, .. } = error else {
+                    unreachable!("matched above")
+                };
+                (code, error)
+            }
+            other => panic!("{message} should have been refused, got {other:?}"),
+        }
+    }
+
+    /// Closes the connection cleanly.
+    pub async fn close(mut self) {
+        let _ = self.stream.close(None).await;
+        // Drain until the server's close arrives, so the close is complete on both sides.
+        let _ = tokio::time::timeout(PATIENCE, async { while let Some(Ok(_)) = self.stream.next().await {} }).await;
+    }
+
+    /// Drops the TCP connection without a close handshake (a silent drop, like a lost network).
+    pub fn abandon(self) {
+        drop(self.stream);
+    }
+}
+
+/// A tungstenite error, for tests that expect the connection to end.
+pub type WsError = tungstenite::Error;

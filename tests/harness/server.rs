@@ -1,0 +1,92 @@
+//! The real Loket server, started in-process on 127.0.0.1:0 against a fresh database.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+
+use loket_protocol::api::Role;
+use loket_server::config::Config;
+use loket_server::db::Pool;
+
+use crate::client::AgentClient;
+use crate::pg;
+
+/// Password given to every agent the kit creates.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A running server and the database behind it. Runs inside the test's actix system.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub config: Config,
+    pub pool: Pool,
+    server: Option<loket_server::Server>,
+}
+
+impl TestServer {
+    /// A server on a fresh database.
+    pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A server on a fresh database, with `adjust` applied to its configuration first.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
+        crate::init_logging();
+        let url = pg::fresh_database().await;
+        let mut config = Config::for_database(url, pg::scratch_dir("data"));
+        adjust(&mut config);
+        Self::start_on(config, SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// A server for `config` on `addr` (port 0: any free port).
+    pub async fn start_on(config: Config, addr: SocketAddr) -> TestServer {
+        let database = loket_server::open_database(&config).expect("open the test database");
+        let pool = database.pool.clone();
+        loket_server::prepare(&pool, &config)
+            .await
+            .expect("prepare the database");
+        let listener = TcpListener::bind(addr).expect("bind 127.0.0.1");
+        let server = loket_server::start(&config, pool.clone(), listener).expect("start loket");
+        TestServer {
+            addr: server.addr,
+            config,
+            pool,
+            server: Some(server),
+        }
+    }
+
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.config.data_dir.clone()
+    }
+
+    /// Stops the server (connections close) and starts it again on the same address and database.
+    pub async fn restart(&mut self) {
+        self.stop_in_place().await;
+        let again = Self::start_on(self.config.clone(), self.addr).await;
+        *self = again;
+    }
+
+    async fn stop_in_place(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop().await;
+        }
+    }
+
+    pub async fn stop(mut self) {
+        self.stop_in_place().await;
+    }
+
+    /// Creates an agent directly in the database and signs them in over HTTP.
+    pub async fn agent(&self, name: &str, role: Role) -> AgentClient {
+        let email = format!("{}@example.org", name.to_lowercase().replace(' ', "."));
+        loket_server::bootstrap::create_agent(&self.pool, &email, name, role, PASSWORD.into())
+            .await
+            .expect("create agent");
+        AgentClient::login(&self.url(), &email, PASSWORD)
+            .await
+            .expect("sign in")
+    }
+}

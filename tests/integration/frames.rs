@@ -1,0 +1,85 @@
+//! Malformed, unknown, binary and oversized frames: a clear error, and the connection survives (or closes with 1009).
+
+use futures_util::SinkExt;
+use loket_protocol::ErrorCode;
+use loket_protocol::api::Role;
+use loket_protocol::ws::ServerMessage;
+use loket_tests::TestServer;
+use loket_tests::client::WsEnd;
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+use crate::{assert_quiet, create_ticket};
+
+#[actix_rt::test]
+async fn malformed_and_unknown_frames_get_an_error_and_the_connection_stays_usable() {
+    let server = TestServer::start().await;
+    let ana = server.agent("Ana", Role::Agent).await;
+    let mut a = ana.ws().await;
+
+    a.send_text("{not json".into()).await;
+    assert!(matches!(
+        a.recv().await,
+        ServerMessage::Error {
+            code: ErrorCode::InvalidRequest,
+            request_id: None,
+            ..
+        }
+    ));
+
+    a.send_json(&json!({"type": "Explode", "request_id": "x1"})).await;
+    match a.recv().await {
+        ServerMessage::Error {
+            code: ErrorCode::InvalidRequest,
+            request_id: Some(rid),
+            message,
+            ..
+        } => {
+            assert_eq!(rid, "x1", "the error answers the request it could read an id from");
+            assert!(!message.is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+    a.send_json(&json!({"type": "LockTicket", "ticket_id": "one", "request_id": "x2"}))
+        .await;
+    assert!(
+        matches!(a.recv().await, ServerMessage::Error { code: ErrorCode::InvalidRequest, request_id: Some(r), .. } if r == "x2")
+    );
+    a.stream.send(Message::Binary(vec![1, 2, 3])).await.unwrap();
+    assert!(matches!(
+        a.recv().await,
+        ServerMessage::Error {
+            code: ErrorCode::InvalidRequest,
+            ..
+        }
+    ));
+
+    // Still usable, and each request gets exactly one answer.
+    let id = create_ticket(&mut a, "After the noise").await;
+    a.recv_until("TicketCreated", |m| {
+        matches!(m, ServerMessage::TicketCreated { ticket } if ticket.id == id).then_some(())
+    })
+    .await;
+    assert_quiet(&mut a).await;
+}
+
+#[actix_rt::test]
+async fn an_oversized_frame_closes_the_connection_with_1009() {
+    let server = TestServer::start().await;
+    let ana = server.agent("Ana", Role::Agent).await;
+    let mut a = ana.ws().await;
+    let huge = json!({"type": "CreateTicket", "title": "big", "body": "x".repeat(70 * 1024)});
+    a.send_json(&huge).await;
+    match a.next_message(loket_tests::PATIENCE).await {
+        Err(WsEnd::Closed(Some(frame))) => assert_eq!(frame.code, CloseCode::Size),
+        other => panic!("expected a close with 1009, got {other:?}"),
+    }
+    // Nothing was created.
+    let tickets = ana.get("/api/tickets").await;
+    assert_eq!(tickets.body["total"], 0);
+    // Oversized REST bodies are refused too.
+    let reply = ana.post("/api/tickets", huge).await;
+    assert_eq!(reply.status, reqwest::StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.body["code"], "payload_too_large");
+}
