@@ -91,6 +91,12 @@ pub struct Config {
     /// HTTP worker threads; default: one per CPU.
     #[arg(long, env = "LOKET_WORKERS", global = true)]
     pub workers: Option<usize>,
+    /// Seconds a WebSocket session's lock lasts without a heartbeat renewing it.
+    #[arg(long, env = "LOKET_LOCK_LEASE_SECS", default_value_t = 30, global = true)]
+    pub lock_lease_secs: u32,
+    /// Seconds a lock taken through REST lasts; POST the lock again to extend it.
+    #[arg(long, env = "LOKET_REST_LOCK_SECS", default_value_t = 120, global = true)]
+    pub rest_lock_secs: u32,
     /// Set the Secure flag on the session cookie (behind HTTPS).
     #[arg(long, env = "LOKET_COOKIE_SECURE", default_value_t = false, global = true)]
     pub cookie_secure: bool,
@@ -136,10 +142,26 @@ impl Config {
                 "TELEGRAM_API_URL must be an http:// or https:// URL".into(),
             ));
         }
+        // A session's lease must outlive the gap between two heartbeats, with room for one lost ping.
+        let min_lease = 2 * crate::ws::session::HEARTBEAT_INTERVAL.as_secs();
+        if u64::from(self.lock_lease_secs) < min_lease {
+            return Err(ConfigError(format!("LOKET_LOCK_LEASE_SECS must be at least {min_lease}")));
+        }
+        if self.rest_lock_secs == 0 {
+            return Err(ConfigError("LOKET_REST_LOCK_SECS must be at least 1".into()));
+        }
         if self.workers == Some(0) {
             return Err(ConfigError("LOKET_WORKERS must be at least 1".into()));
         }
         Ok(())
+    }
+
+    /// The lease lengths these settings ask for.
+    pub fn lease_terms(&self) -> crate::domain::lease::LeaseTerms {
+        crate::domain::lease::LeaseTerms {
+            session: chrono::Duration::seconds(self.lock_lease_secs.into()),
+            rest: chrono::Duration::seconds(self.rest_lock_secs.into()),
+        }
     }
 
     /// A configuration for tests and embedding: everything default but the database and data directory.
@@ -154,6 +176,8 @@ impl Config {
             telegram_api_url: "https://api.telegram.org".into(),
             web_dir: None,
             workers: Some(1),
+            lock_lease_secs: 30,
+            rest_lock_secs: 120,
             cookie_secure: false,
             log: "info".into(),
         }

@@ -14,10 +14,10 @@ use loket_protocol::{ApiError, ReporterId, TicketId};
 
 use crate::actors::bus::{EventBus, Publish};
 use crate::actors::registry::{LockBoard, Registry};
-use crate::actors::ticket::{self, AddComment, Break, Lock, Release, Renew, SessionGone, TicketActor, Update, Via};
+use crate::actors::ticket::{AddComment, Break, Lock, Release, Renew, SessionGone, TicketActor, Update, Via};
 use crate::db::Pool;
 use crate::db::tickets::{self as q, TicketDraft};
-use crate::domain::lease::SessionKey;
+use crate::domain::lease::{LeaseTerms, SessionKey};
 use crate::domain::validate;
 use crate::error::AppError;
 
@@ -34,9 +34,9 @@ pub struct Desk {
 }
 
 impl Desk {
-    pub fn new(pool: Pool, bus: Addr<EventBus>, arbiter: ArbiterHandle) -> Desk {
+    pub fn new(pool: Pool, bus: Addr<EventBus>, arbiter: ArbiterHandle, terms: LeaseTerms) -> Desk {
         let board = LockBoard::default();
-        let registry = Registry::new(arbiter, pool.clone(), bus.clone(), board.clone());
+        let registry = Registry::new(arbiter, pool.clone(), bus.clone(), board.clone(), terms);
         Desk {
             pool,
             bus,
@@ -228,11 +228,6 @@ impl Desk {
             events: q::events(db, id).await?,
             notifications: q::notifications(db, id).await?,
         })
-    }
-
-    /// The lease length granted to WebSocket sessions.
-    pub fn lease_term() -> chrono::Duration {
-        ticket::LOCK_LEASE
     }
 }
 

@@ -74,6 +74,17 @@ pub async fn prepare(pool: &Pool, config: &Config) -> Result<Option<bootstrap::G
     if applied > 0 {
         tracing::info!(applied, "database migrations applied");
     }
+    let client = pool.get().await.map_err(|e| StartError(format!("cannot connect to the database: {e}")))?;
+    let orphaned = db::tickets::close_orphaned_locks(&**client)
+        .await
+        .map_err(|e| StartError(format!("cannot close locks left by the previous run: {e}")))?;
+    if orphaned > 0 {
+        tracing::info!(orphaned, "locks held when the previous run stopped are recorded as expired");
+    }
+    if let Err(err) = db::agents::purge_expired_sessions(&**client).await {
+        tracing::warn!(error = %err, "could not purge expired sessions");
+    }
+    drop(client);
     bootstrap::ensure_admin(pool, config)
         .await
         .map_err(|e| StartError(format!("cannot create the first admin: {e}")))
@@ -112,7 +123,7 @@ pub fn start(config: &Config, pool: Pool, listener: TcpListener) -> Result<Serve
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| StartError(format!("cannot create {}: {e}", config.data_dir.display())))?;
     let bus = EventBus::default().start();
-    let desk = Desk::new(pool, bus, Arbiter::current());
+    let desk = Desk::new(pool, bus, Arbiter::current(), config.lease_terms());
     let state = Arc::new(AppState {
         desk: desk.clone(),
         data_dir: config.data_dir.clone(),

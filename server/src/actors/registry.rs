@@ -10,6 +10,7 @@ use loket_protocol::ticket::{LockInfo, Ticket};
 use crate::actors::bus::EventBus;
 use crate::actors::ticket::TicketActor;
 use crate::db::Pool;
+use crate::domain::lease::LeaseTerms;
 
 /// Current locks by ticket, written only by ticket actors and read by list and detail views.
 #[derive(Clone, Default)]
@@ -46,6 +47,7 @@ pub struct Registry {
     pool: Pool,
     bus: Addr<EventBus>,
     board: LockBoard,
+    terms: LeaseTerms,
 }
 
 /// When the map holds this many entries, stopped actors are swept out of it.
@@ -53,13 +55,14 @@ const SWEEP_AT: usize = 4096;
 
 impl Registry {
     /// Ticket actors run on `arbiter`; each waits on its own database I/O without blocking the others.
-    pub fn new(arbiter: ArbiterHandle, pool: Pool, bus: Addr<EventBus>, board: LockBoard) -> Self {
+    pub fn new(arbiter: ArbiterHandle, pool: Pool, bus: Addr<EventBus>, board: LockBoard, terms: LeaseTerms) -> Self {
         Registry {
             actors: Arc::default(),
             arbiter,
             pool,
             bus,
             board,
+            terms,
         }
     }
 
@@ -74,8 +77,8 @@ impl Registry {
         if actors.len() >= SWEEP_AT {
             actors.retain(|_, addr| addr.connected());
         }
-        let (pool, bus, board) = (self.pool.clone(), self.bus.clone(), self.board.clone());
-        let addr = TicketActor::start_in_arbiter(&self.arbiter, move |_| TicketActor::new(id, pool, bus, board));
+        let (pool, bus, board, terms) = (self.pool.clone(), self.bus.clone(), self.board.clone(), self.terms);
+        let addr = TicketActor::start_in_arbiter(&self.arbiter, move |_| TicketActor::new(id, pool, bus, board, terms));
         actors.insert(id, addr.clone());
         addr
     }

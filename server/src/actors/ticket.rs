@@ -21,13 +21,9 @@ use crate::actors::bus::{EventBus, Publish};
 use crate::actors::registry::LockBoard;
 use crate::db::Pool;
 use crate::db::tickets::{self as q, EventRecord};
-use crate::domain::lease::{Lease, LeaseRefusal, LockPlan, LockState, Owner, SessionKey, Writer};
+use crate::domain::lease::{Lease, LeaseRefusal, LeaseTerms, LockPlan, LockState, Owner, SessionKey, Writer};
 use crate::error::AppError;
 
-/// How long a lease lasts without renewal. WebSocket sessions renew it with every heartbeat.
-pub const LOCK_LEASE: chrono::Duration = chrono::Duration::seconds(30);
-/// How long a lock taken through REST lasts; POST the lock again to extend it.
-pub const REST_LOCK_LEASE: chrono::Duration = chrono::Duration::seconds(120);
 /// An actor with no lease and no messages for this long stops itself.
 const IDLE_AFTER: Duration = Duration::from_secs(60);
 /// How often an actor checks whether it is idle.
@@ -116,18 +112,20 @@ pub struct TicketActor {
     pool: Pool,
     bus: Addr<EventBus>,
     board: LockBoard,
+    terms: LeaseTerms,
     lock: LockState,
     last_used: Instant,
     expiry_timer: Option<SpawnHandle>,
 }
 
 impl TicketActor {
-    pub fn new(id: TicketId, pool: Pool, bus: Addr<EventBus>, board: LockBoard) -> Self {
+    pub fn new(id: TicketId, pool: Pool, bus: Addr<EventBus>, board: LockBoard, terms: LeaseTerms) -> Self {
         TicketActor {
             id,
             pool,
             bus,
             board,
+            terms,
             lock: LockState::default(),
             last_used: Instant::now(),
             expiry_timer: None,
@@ -237,12 +235,8 @@ impl Handler<Lock> for TicketActor {
 
     fn handle(&mut self, msg: Lock, ctx: &mut Self::Context) -> Self::Result {
         self.touch();
-        let term = if msg.via == Via::Rest {
-            REST_LOCK_LEASE
-        } else {
-            LOCK_LEASE
-        };
-        let plan = self.lock.plan_lock(&msg.agent, msg.via.owner(), Utc::now(), term);
+        let owner = msg.via.owner();
+        let plan = self.lock.plan_lock(&msg.agent, owner, Utc::now(), self.terms.for_owner(owner));
         match plan {
             Err(refused) => AtomicResponse::new(Box::pin(fut::ready(Err(refusal(refused))))),
             Ok(LockPlan::Renew(lease)) => {
@@ -354,7 +348,7 @@ impl Handler<Renew> for TicketActor {
     type Result = bool;
 
     fn handle(&mut self, msg: Renew, _: &mut Self::Context) -> bool {
-        if self.lock.renew_session(msg.session, Utc::now(), LOCK_LEASE).is_none() {
+        if self.lock.renew_session(msg.session, Utc::now(), self.terms.session).is_none() {
             return false;
         }
         self.board.set(self.id, self.lock.info());

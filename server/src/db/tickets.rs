@@ -563,6 +563,21 @@ pub async fn notifications(db: &impl GenericClient, ticket: TicketId) -> Result<
         .collect())
 }
 
+/// Locks live in memory: any lock still open on record when the server starts ended with the previous
+/// process. Records each as expired, so the audit trail never shows a lock that never ended.
+pub async fn close_orphaned_locks(db: &impl GenericClient) -> Result<u64, AppError> {
+    Ok(db
+        .execute(
+            "INSERT INTO ticket_events (ticket_id, kind, reason)
+             SELECT ticket_id, 'lock_expired', 'the server restarted'
+             FROM (SELECT DISTINCT ON (ticket_id) ticket_id, kind FROM ticket_events
+                   WHERE kind LIKE 'lock\\_%' ORDER BY ticket_id, id DESC) AS last
+             WHERE kind = 'lock_taken'",
+            &[],
+        )
+        .await?)
+}
+
 /// Attaches the current lock to a ticket view.
 pub fn with_lock(mut ticket: Ticket, lock: Option<LockInfo>) -> Ticket {
     ticket.lock = lock;

@@ -9,6 +9,30 @@ use chrono::Duration;
 use loket_protocol::Timestamp;
 use loket_protocol::ticket::{AgentRef, LockInfo};
 
+/// How long leases last before they must be renewed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeaseTerms {
+    /// WebSocket sessions: renewed by every heartbeat, so it must be longer than the heartbeat interval.
+    pub session: Duration,
+    /// REST locks: renewed only by taking the lock again.
+    pub rest: Duration,
+}
+
+impl Default for LeaseTerms {
+    fn default() -> Self {
+        LeaseTerms { session: Duration::seconds(30), rest: Duration::seconds(120) }
+    }
+}
+
+impl LeaseTerms {
+    pub fn for_owner(&self, owner: Owner) -> Duration {
+        match owner {
+            Owner::Session(_) => self.session,
+            Owner::Rest => self.rest,
+        }
+    }
+}
+
 /// Identifies one WebSocket session for the lifetime of the process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SessionKey(pub u64);
