@@ -21,7 +21,7 @@ const POOL_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default pool size; PostgreSQL work is short, so a few connections serve many agents.
 pub const DEFAULT_POOL_SIZE: usize = 16;
 /// Key of the advisory lock that serialises migrations between instances starting together.
-const MIGRATION_LOCK_KEY: i64 = 0x4c6f_6b65_74;
+const MIGRATION_LOCK_KEY: i64 = 0x004c_6f6b_6574; // "Loket" in ASCII
 
 /// Builds a pool for `conninfo` (URL or key=value form). Connections are made lazily.
 pub fn pool(conninfo: &str, size: usize) -> Result<Pool, String> {
