@@ -4,6 +4,7 @@
 mod auth;
 mod durability;
 mod frames;
+mod health;
 mod locks;
 mod realtime;
 mod refusals;
