@@ -129,6 +129,9 @@ pub enum ServerMessage {
         ticket_id: TicketId,
         holder: AgentRef,
         expires_at: Timestamp,
+        /// When this holder took the lock (a renewal keeps it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        since: Option<Timestamp>,
     },
     /// Broadcast: the lock ended.
     TicketUnlocked {

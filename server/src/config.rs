@@ -145,7 +145,9 @@ impl Config {
         // A session's lease must outlive the gap between two heartbeats, with room for one lost ping.
         let min_lease = 2 * crate::ws::session::HEARTBEAT_INTERVAL.as_secs();
         if u64::from(self.lock_lease_secs) < min_lease {
-            return Err(ConfigError(format!("LOKET_LOCK_LEASE_SECS must be at least {min_lease}")));
+            return Err(ConfigError(format!(
+                "LOKET_LOCK_LEASE_SECS must be at least {min_lease}"
+            )));
         }
         if self.rest_lock_secs == 0 {
             return Err(ConfigError("LOKET_REST_LOCK_SECS must be at least 1".into()));

@@ -74,12 +74,18 @@ pub async fn prepare(pool: &Pool, config: &Config) -> Result<Option<bootstrap::G
     if applied > 0 {
         tracing::info!(applied, "database migrations applied");
     }
-    let client = pool.get().await.map_err(|e| StartError(format!("cannot connect to the database: {e}")))?;
+    let client = pool
+        .get()
+        .await
+        .map_err(|e| StartError(format!("cannot connect to the database: {e}")))?;
     let orphaned = db::tickets::close_orphaned_locks(&**client)
         .await
         .map_err(|e| StartError(format!("cannot close locks left by the previous run: {e}")))?;
     if orphaned > 0 {
-        tracing::info!(orphaned, "locks held when the previous run stopped are recorded as expired");
+        tracing::info!(
+            orphaned,
+            "locks held when the previous run stopped are recorded as expired"
+        );
     }
     if let Err(err) = db::agents::purge_expired_sessions(&**client).await {
         tracing::warn!(error = %err, "could not purge expired sessions");
@@ -94,6 +100,8 @@ pub async fn prepare(pool: &Pool, config: &Config) -> Result<Option<bootstrap::G
 pub struct Server {
     pub addr: SocketAddr,
     pub desk: Desk,
+    /// The Telegram bot, when `TELEGRAM_BOT_TOKEN` is set.
+    pub bot: Option<Addr<loket_bot::BotActor>>,
     handle: ServerHandle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -101,6 +109,9 @@ pub struct Server {
 impl Server {
     /// Stops accepting, closes connections (sessions end, their locks are released) and waits.
     pub async fn stop(self) {
+        if let Some(bot) = &self.bot {
+            let _ = bot.send(loket_bot::Shutdown).await;
+        }
         self.handle.stop(true).await;
         let _ = self.task.await;
     }
@@ -124,11 +135,16 @@ pub fn start(config: &Config, pool: Pool, listener: TcpListener) -> Result<Serve
         .map_err(|e| StartError(format!("cannot create {}: {e}", config.data_dir.display())))?;
     let bus = EventBus::default().start();
     let desk = Desk::new(pool, bus, Arbiter::current(), config.lease_terms());
+    let invite_link_base = Arc::new(std::sync::OnceLock::new());
+    let bot = config
+        .telegram_bot_token
+        .as_deref()
+        .map(|token| actors::bot_bridge::start_bot(config, token, &desk, invite_link_base.clone()));
     let state = Arc::new(AppState {
         desk: desk.clone(),
         data_dir: config.data_dir.clone(),
         cookie_secure: config.cookie_secure,
-        invite_link_base: None,
+        invite_link_base,
     });
     let web_dir = WebDir(find_web_dir(config.web_dir.as_deref()));
     match &web_dir.0 {
@@ -151,6 +167,9 @@ pub fn start(config: &Config, pool: Pool, listener: TcpListener) -> Result<Serve
             .configure(http::configure)
     })
     .workers(workers)
+    // Events are small frames written one after another; with Nagle's algorithm the second waits for the
+    // client's delayed ACK (~40 ms). Measured by the load generator (docs/benchmarks.md).
+    .tcp_nodelay(true)
     .shutdown_timeout(SHUTDOWN_GRACE_SECS)
     .disable_signals()
     .listen(listener)
@@ -161,6 +180,7 @@ pub fn start(config: &Config, pool: Pool, listener: TcpListener) -> Result<Serve
     Ok(Server {
         addr,
         desk,
+        bot,
         handle,
         task,
     })

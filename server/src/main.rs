@@ -99,9 +99,14 @@ async fn serve(config: Config, database: Database) -> Result<(), StartError> {
         (None, None) => {}
     }
     let handle = server.handle();
+    let bot = server.bot.clone();
     actix_web::rt::spawn(async move {
         shutdown_signal().await;
         tracing::info!("shutting down");
+        // The bot first: it finishes the update and the send in flight, so nothing is half-delivered.
+        if let Some(bot) = bot {
+            let _ = bot.send(loket_bot::Shutdown).await;
+        }
         handle.stop(true).await;
     });
     let result = server.wait().await;

@@ -1,5 +1,6 @@
 //! Clients as agents use Loket: JSON over HTTP with a bearer token, and the WebSocket protocol.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -93,7 +94,11 @@ impl AgentClient {
         let (stream, _) = tokio_tungstenite::connect_async(request)
             .await
             .expect("WebSocket connects");
-        let mut client = WsClient { stream, next_id: 0 };
+        let mut client = WsClient {
+            stream,
+            next_id: 0,
+            backlog: VecDeque::new(),
+        };
         match client.recv().await {
             ServerMessage::Welcome { agent, .. } => assert_eq!(agent.id, self.agent.id),
             other => panic!("expected Welcome, got {other:?}"),
@@ -131,6 +136,9 @@ pub async fn send(
 pub struct WsClient {
     pub stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
     next_id: u64,
+    /// Messages that arrived while waiting for an answer, kept for the next read: the Ack and the
+    /// broadcast of a change may come in either order, and neither may be lost.
+    backlog: VecDeque<ServerMessage>,
 }
 
 /// What arrived instead of a message.
@@ -169,6 +177,9 @@ impl WsClient {
 
     /// The next server message within `wait`, `Ok(None)` if none came, or how the connection ended.
     pub async fn next_message(&mut self, wait: Duration) -> Result<Option<ServerMessage>, WsEnd> {
+        if let Some(message) = self.backlog.pop_front() {
+            return Ok(Some(message));
+        }
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let frame = match tokio::time::timeout_at(deadline, self.stream.next()).await {
@@ -207,17 +218,28 @@ impl WsClient {
         }
     }
 
-    /// Waits for the Ack or Error answering `request_id` and returns it.
+    /// Waits for the Ack or Error answering `request_id` and returns it; everything else that arrives
+    /// meanwhile stays queued, in order, for the next read.
     pub async fn answer(&mut self, request_id: &str) -> ServerMessage {
-        let id = request_id.to_string();
-        self.recv_until(&format!("the answer to {request_id}"), |m| match m {
-            ServerMessage::Ack { request_id, .. } if *request_id == id => Some(m.clone()),
-            ServerMessage::Error {
-                request_id: Some(rid), ..
-            } if *rid == id => Some(m.clone()),
-            _ => None,
-        })
-        .await
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        let mut passed = VecDeque::new();
+        let found = loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_message(left).await {
+                Ok(Some(message)) => match &message {
+                    ServerMessage::Ack { request_id: rid, .. } if rid == request_id => break message,
+                    ServerMessage::Error {
+                        request_id: Some(rid), ..
+                    } if rid == request_id => break message,
+                    _ => passed.push_back(message),
+                },
+                Ok(None) => panic!("waited {PATIENCE:?} for the answer to {request_id}"),
+                Err(end) => panic!("connection ended while waiting for the answer to {request_id}: {end:?}"),
+            }
+        };
+        passed.append(&mut self.backlog);
+        self.backlog = passed;
+        found
     }
 
     /// Sends `message` and returns its Ack, failing the test on an Error.

@@ -1,11 +1,14 @@
 //! Loket's test kit: a throwaway PostgreSQL, the real server on 127.0.0.1:0, and real HTTP and WebSocket clients.
 
+pub mod browser;
 pub mod client;
 pub mod pg;
 pub mod server;
+pub mod telegram;
 
 pub use client::{AgentClient, WsClient};
 pub use server::TestServer;
+pub use telegram::{FakeTelegram, TgUser};
 
 /// How long a test waits for something that should happen at once before it fails. A guard, not a clock:
 /// tests wait for events and never sleep to synchronise.

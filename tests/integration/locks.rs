@@ -248,11 +248,17 @@ async fn locking_again_renews_and_another_session_of_the_same_agent_is_refused()
 #[actix_rt::test]
 async fn a_lock_that_is_not_renewed_expires_and_everyone_is_told() {
     let server = TestServer::start_with(|config| config.rest_lock_secs = 1).await;
-    let (ana, ben) = (server.agent("Ana", Role::Agent).await, server.agent("Ben", Role::Agent).await);
+    let (ana, ben) = (
+        server.agent("Ana", Role::Agent).await,
+        server.agent("Ben", Role::Agent).await,
+    );
     let mut b = ben.ws().await;
     let id = create_ticket(&mut b, "Short lease").await;
     // A REST lock is renewed only by taking it again; this one is left to run out.
-    assert_eq!(ana.post(&format!("/api/tickets/{}/lock", id.0), json!({})).await.status, StatusCode::OK);
+    assert_eq!(
+        ana.post(&format!("/api/tickets/{}/lock", id.0), json!({})).await.status,
+        StatusCode::OK
+    );
     let reason = b
         .recv_until("TicketUnlocked", |m| match m {
             ServerMessage::TicketUnlocked { ticket_id, reason, .. } if *ticket_id == id => Some(*reason),
@@ -262,7 +268,13 @@ async fn a_lock_that_is_not_renewed_expires_and_everyone_is_told() {
     assert_eq!(reason, UnlockReason::Expired);
     b.call(json!({"type": "LockTicket", "ticket_id": id.0})).await;
     let events = ben.get(&format!("/api/tickets/{}/events", id.0)).await;
-    let kinds: Vec<&str> = events.body.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = events
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["created", "lock_taken", "lock_expired", "lock_taken"]);
     assert_eq!(events.body[2]["actor"]["kind"], "system");
 }
@@ -273,10 +285,16 @@ async fn locks_open_when_the_server_stops_are_closed_on_record_at_the_next_start
     let ana = server.agent("Ana", Role::Agent).await;
     let created = ana.post("/api/tickets", json!({"title": "Held over a restart"})).await;
     let id = created.body["id"].as_i64().unwrap();
-    assert_eq!(ana.post(&format!("/api/tickets/{id}/lock"), json!({})).await.status, StatusCode::OK);
+    assert_eq!(
+        ana.post(&format!("/api/tickets/{id}/lock"), json!({})).await.status,
+        StatusCode::OK
+    );
     server.restart().await;
     let detail = ana.get(&format!("/api/tickets/{id}")).await;
-    assert!(detail.body["ticket"]["lock"].is_null(), "locks do not survive the process that granted them");
+    assert!(
+        detail.body["ticket"]["lock"].is_null(),
+        "locks do not survive the process that granted them"
+    );
     let last = detail.body["events"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["kind"], "lock_expired");
     assert_eq!(last["reason"], "the server restarted");

@@ -2,6 +2,8 @@
 //! 127.0.0.1, real HTTP and WebSocket clients.
 
 mod auth;
+mod bot;
+mod browser;
 mod durability;
 mod frames;
 mod health;

@@ -1,3 +1,19 @@
-//! Loket's agent web client (filled in by the web client issue).
+//! Loket's agent web client: a Yew single-page app that trunk builds into `dist/`, served by `loket` at `/`.
+//!
+//! Layering: `pages/` (one per route) compose `components/` (props and callbacks); shared state lives
+//! in reducers under `state/` (plain code, unit-tested natively) reached through `hooks/`; `api.rs`
+//! talks REST and `ws.rs` keeps the live WebSocket.
 
-fn main() {}
+mod api;
+mod app;
+mod board_query;
+mod components;
+mod format;
+mod hooks;
+mod pages;
+mod state;
+mod ws;
+
+fn main() {
+    yew::Renderer::<app::App>::new().render();
+}

@@ -236,7 +236,9 @@ impl Handler<Lock> for TicketActor {
     fn handle(&mut self, msg: Lock, ctx: &mut Self::Context) -> Self::Result {
         self.touch();
         let owner = msg.via.owner();
-        let plan = self.lock.plan_lock(&msg.agent, owner, Utc::now(), self.terms.for_owner(owner));
+        let plan = self
+            .lock
+            .plan_lock(&msg.agent, owner, Utc::now(), self.terms.for_owner(owner));
         match plan {
             Err(refused) => AtomicResponse::new(Box::pin(fut::ready(Err(refusal(refused))))),
             Ok(LockPlan::Renew(lease)) => {
@@ -246,6 +248,7 @@ impl Handler<Lock> for TicketActor {
                     ticket_id: self.id,
                     holder: info.holder.clone(),
                     expires_at: info.expires_at,
+                    since: info.since,
                 });
                 AtomicResponse::new(Box::pin(fut::ready(Ok(info))))
             }
@@ -264,6 +267,7 @@ impl Handler<Lock> for TicketActor {
                         ticket_id: act.id,
                         holder: info.holder.clone(),
                         expires_at: info.expires_at,
+                        since: info.since,
                     });
                     Ok(info)
                 })))
@@ -348,7 +352,11 @@ impl Handler<Renew> for TicketActor {
     type Result = bool;
 
     fn handle(&mut self, msg: Renew, _: &mut Self::Context) -> bool {
-        if self.lock.renew_session(msg.session, Utc::now(), self.terms.session).is_none() {
+        if self
+            .lock
+            .renew_session(msg.session, Utc::now(), self.terms.session)
+            .is_none()
+        {
             return false;
         }
         self.board.set(self.id, self.lock.info());

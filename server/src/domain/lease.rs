@@ -20,7 +20,10 @@ pub struct LeaseTerms {
 
 impl Default for LeaseTerms {
     fn default() -> Self {
-        LeaseTerms { session: Duration::seconds(30), rest: Duration::seconds(120) }
+        LeaseTerms {
+            session: Duration::seconds(30),
+            rest: Duration::seconds(120),
+        }
     }
 }
 

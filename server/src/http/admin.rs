@@ -23,10 +23,7 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
 }
 
 fn with_link(state: &AppState, mut code: InviteCode) -> InviteCode {
-    code.link = state
-        .invite_link_base
-        .as_ref()
-        .map(|base| format!("{base}{}", code.code));
+    code.link = state.invite_link_base.get().map(|base| format!("{base}{}", code.code));
     code
 }
 

@@ -21,8 +21,8 @@ pub struct AppState {
     pub desk: Desk,
     pub data_dir: PathBuf,
     pub cookie_secure: bool,
-    /// `https://t.me/<bot>?start=` when the bot is running, for invite links.
-    pub invite_link_base: Option<String>,
+    /// `https://t.me/<bot>?start=` once the bot is running (set when Telegram names the bot), for invite links.
+    pub invite_link_base: Arc<std::sync::OnceLock<String>>,
 }
 
 pub type State = aw::Data<Arc<AppState>>;

@@ -1,0 +1,281 @@
+//! Delivers the notification outbox to Telegram: in order per chat, within Telegram's limits, at most once.
+//!
+//! Each pass takes the oldest pending notification of every chat (a later one waits for it), claims it
+//! (`sending_since`) in its own statement, sends one part, and records the answer:
+//! - accepted: the part is counted (`parts_sent`); after the last part the row is `delivered`;
+//! - 429: retried after Telegram's `retry_after`, and nothing at all is sent until then;
+//! - certainly not accepted (refused connection, a 5xx): retried with exponential backoff, up to
+//!   [`MAX_ATTEMPTS`](crate::pacing::MAX_ATTEMPTS), then `failed`;
+//! - blocked by the user, chat gone: `failed` at once;
+//! - the connection broke after the request went out: Telegram may have shown it, so `failed`
+//!   ("outcome unknown") rather than risk a duplicate.
+//!
+//! **The crash window.** If the process dies after Telegram accepted a part but before the row was updated,
+//! the claim is still there at the next start. Loket cannot ask Telegram whether the message arrived, so it
+//! chooses *at most once*: such rows become `failed` with "delivery interrupted", visible to agents on the
+//! ticket, and are never resent. A graceful stop never leaves a claim: the loop stops only between sends.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use deadpool_postgres::Pool;
+use loket_protocol::TicketId;
+use teloxide::prelude::*;
+use teloxide::{ApiError, RequestError};
+use tokio::sync::{Notify, watch};
+
+use crate::pacing::{AfterFailure, MAX_MESSAGE_CHARS, Pacer, SendFailure, after_failure, split_message};
+use crate::store::{self, StoreError};
+
+/// Safety net: the outbox is checked this often even if no event woke the loop.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(5);
+/// After a database error, wait this long before the next pass.
+const ERROR_PAUSE: Duration = Duration::from_secs(2);
+/// Tries to record an answer Telegram gave before giving up (the row then stays claimed).
+const RECORD_ATTEMPTS: u32 = 5;
+/// What agents read on a notification whose delivery was cut short by a crash.
+pub const INTERRUPTED: &str = "delivery interrupted; Telegram may have shown it, so it is not sent again";
+
+/// The oldest pending notification of one chat.
+#[derive(Debug, Clone)]
+struct Head {
+    id: i64,
+    chat_id: i64,
+    ticket_id: TicketId,
+    body: String,
+    parts_sent: i32,
+    next_attempt_at: chrono::DateTime<Utc>,
+    claimed: bool,
+}
+
+/// Runs until `shutdown` turns true; `wake` shortens the wait when new notifications were committed.
+pub async fn run(bot: Bot, pool: Pool, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+    match recover_interrupted(&pool).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(count = n, "notifications interrupted mid-delivery marked failed"),
+        Err(err) => tracing::error!(error = %err, "cannot check for interrupted deliveries"),
+    }
+    let mut pacer = Pacer::default();
+    while !*shutdown.borrow() {
+        let wait = match pass(&bot, &pool, &mut pacer, &shutdown).await {
+            Ok(next) => next.map_or(POLL_INTERVAL, |at| at.saturating_duration_since(Instant::now())),
+            Err(err) => {
+                tracing::warn!(error = %err, "outbox pass failed");
+                ERROR_PAUSE
+            }
+        };
+        if wait.is_zero() {
+            continue;
+        }
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(wait.min(POLL_INTERVAL)) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+/// Marks rows left claimed by a process that died mid-send as failed. Returns how many.
+pub async fn recover_interrupted(pool: &Pool) -> Result<u64, StoreError> {
+    let client = pool.get().await?;
+    Ok(client
+        .execute(
+            "UPDATE notifications SET status = 'failed', sending_since = NULL, last_error = $1
+             WHERE status = 'pending' AND sending_since IS NOT NULL",
+            &[&INTERRUPTED],
+        )
+        .await?)
+}
+
+/// Sends what is due; returns when the next notification will be due (`Some(now)`: go again at once).
+async fn pass(
+    bot: &Bot,
+    pool: &Pool,
+    pacer: &mut Pacer,
+    shutdown: &watch::Receiver<bool>,
+) -> Result<Option<Instant>, StoreError> {
+    let heads = heads(pool).await?;
+    let mut next: Option<Instant> = None;
+    let mut sent_any = false;
+    for head in heads {
+        if *shutdown.borrow() {
+            return Ok(None);
+        }
+        if head.claimed {
+            continue;
+        }
+        let now = Instant::now();
+        let retry_in = (head.next_attempt_at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+        let due = pacer.ready_at(head.chat_id, now).max(now + retry_in);
+        if due > now + crate::pacing::GLOBAL_GAP {
+            next = Some(next.map_or(due, |n| n.min(due)));
+            continue;
+        }
+        tokio::time::sleep_until(due.into()).await;
+        send_part(bot, pool, pacer, &head).await?;
+        sent_any = true;
+    }
+    Ok(if sent_any { Some(Instant::now()) } else { next })
+}
+
+async fn heads(pool: &Pool) -> Result<Vec<Head>, StoreError> {
+    let client = pool.get().await?;
+    let rows = client
+        .query(
+            "SELECT DISTINCT ON (chat_id) id, chat_id, ticket_id, body, parts_sent, next_attempt_at, sending_since IS NOT NULL
+             FROM notifications WHERE status = 'pending' ORDER BY chat_id, id",
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Head {
+            id: r.get(0),
+            chat_id: r.get(1),
+            ticket_id: TicketId(r.get(2)),
+            body: r.get(3),
+            parts_sent: r.get(4),
+            next_attempt_at: r.get(5),
+            claimed: r.get(6),
+        })
+        .collect())
+}
+
+/// Claims `head`, sends its next part and records the outcome.
+async fn send_part(bot: &Bot, pool: &Pool, pacer: &mut Pacer, head: &Head) -> Result<(), StoreError> {
+    let attempts: i32 = {
+        let client = pool.get().await?;
+        let Some(row) = client
+            .query_opt(
+                "UPDATE notifications SET sending_since = now(), attempts = attempts + 1
+                 WHERE id = $1 AND status = 'pending' AND sending_since IS NULL RETURNING attempts",
+                &[&head.id],
+            )
+            .await?
+        else {
+            return Ok(());
+        };
+        row.get(0)
+    };
+    let parts = split_message(&head.body, MAX_MESSAGE_CHARS);
+    let index = usize::try_from(head.parts_sent).unwrap_or(0);
+    let Some(part) = parts.get(index) else {
+        return record(
+            pool,
+            head,
+            Outcome::Delivered {
+                message_id: None,
+                last: true,
+            },
+        )
+        .await;
+    };
+    let result = bot.send_message(ChatId(head.chat_id), part.clone()).await;
+    let now = Instant::now();
+    pacer.sent(head.chat_id, now);
+    let outcome = match result {
+        Ok(message) => Outcome::Delivered {
+            message_id: Some(message.id.0),
+            last: index + 1 >= parts.len(),
+        },
+        Err(err) => {
+            let failure = classify(&err);
+            if let SendFailure::RetryAfter(wait) = failure {
+                pacer.pause(now, wait);
+            }
+            tracing::info!(notification = head.id, error = %err, "notification not delivered");
+            Outcome::Failed {
+                then: after_failure(&failure, attempts),
+                error: err.to_string(),
+            }
+        }
+    };
+    record(pool, head, outcome).await
+}
+
+/// What became of one attempt.
+#[derive(Debug)]
+enum Outcome {
+    Delivered { message_id: Option<i32>, last: bool },
+    Failed { then: AfterFailure, error: String },
+}
+
+/// Writes the outcome, retrying a little: once Telegram took a part, forgetting that would resend it.
+async fn record(pool: &Pool, head: &Head, outcome: Outcome) -> Result<(), StoreError> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match try_record(pool, head, &outcome).await {
+            Ok(()) => return Ok(()),
+            Err(err) if tries < RECORD_ATTEMPTS => {
+                tracing::warn!(error = %err, notification = head.id, "cannot record a delivery; retrying");
+                tokio::time::sleep(ERROR_PAUSE).await;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+async fn try_record(pool: &Pool, head: &Head, outcome: &Outcome) -> Result<(), StoreError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    match outcome {
+        Outcome::Delivered { message_id, last } => {
+            if let Some(message_id) = message_id {
+                store::remember_message(&*tx, head.chat_id, *message_id, head.ticket_id).await?;
+            }
+            if *last {
+                tx.execute(
+                    "UPDATE notifications SET status = 'delivered', delivered_at = now(), sending_since = NULL,
+                     parts_sent = parts_sent + 1, last_error = NULL WHERE id = $1",
+                    &[&head.id],
+                )
+                .await?;
+            } else {
+                tx.execute(
+                    "UPDATE notifications SET sending_since = NULL, parts_sent = parts_sent + 1 WHERE id = $1",
+                    &[&head.id],
+                )
+                .await?;
+            }
+        }
+        Outcome::Failed {
+            then: AfterFailure::Retry(wait),
+            error,
+        } => {
+            let millis = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
+            tx.execute(
+                "UPDATE notifications SET sending_since = NULL, last_error = $2,
+                 next_attempt_at = now() + $3::bigint * interval '1 millisecond' WHERE id = $1",
+                &[&head.id, error, &millis],
+            )
+            .await?;
+        }
+        Outcome::Failed {
+            then: AfterFailure::Fail,
+            error,
+        } => {
+            tx.execute(
+                "UPDATE notifications SET status = 'failed', sending_since = NULL, last_error = $2 WHERE id = $1",
+                &[&head.id, error],
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sorts a Bot API error by what it means for a retry.
+pub fn classify(err: &RequestError) -> SendFailure {
+    match err {
+        RequestError::RetryAfter(wait) => SendFailure::RetryAfter(wait.duration()),
+        RequestError::Api(ApiError::Unknown(text)) => SendFailure::Transient(text.clone()),
+        RequestError::Api(api) => SendFailure::Permanent(api.to_string()),
+        RequestError::MigrateToChatId(_) => SendFailure::Permanent(err.to_string()),
+        RequestError::Network(net) if net.is_connect() => SendFailure::Transient(err.to_string()),
+        RequestError::Network(_) => SendFailure::Unknown(err.to_string()),
+        RequestError::InvalidJson { .. } | RequestError::Io(_) => SendFailure::Transient(err.to_string()),
+    }
+}

@@ -1,0 +1,324 @@
+//! The `/report` conversation as a state machine: plain data in, plain data out, persisted as JSON.
+//!
+//! ```text
+//! reporter: /report
+//! bot:      What is the problem, in a few words?            (Title)
+//! reporter: Street light out
+//! bot:      Please describe it: where, since when, ...       (Description)
+//! reporter: Jl. Merdeka 12, dark since Monday
+//! bot:      Which category fits best? [Roads] [Lighting]     (Category; skipped when there are none)
+//! reporter: <taps Lighting>
+//! bot:      Send photos or documents, then /done; /skip      (Attachments)
+//! reporter: <photo>
+//! bot:      Got it (1 file(s)). Send more, or /done.
+//! reporter: /done
+//! bot:      Please check your report: ... [Send] [Cancel]    (Confirm)
+//! reporter: <taps Send>
+//! bot:      Thank you! Your report is filed as TKT-0042.     (back to Idle)
+//! ```
+//!
+//! `/cancel` ends the report from any step. Input that does not fit a step re-prompts and keeps the draft.
+
+use serde::{Deserialize, Serialize};
+
+/// Largest file accepted, in bytes (the Bot API's `getFile` serves files up to 20 MB).
+pub const MAX_FILE_BYTES: u32 = 20 * 1024 * 1024;
+/// Most files on one report.
+pub const MAX_FILES: usize = 10;
+/// Longest title accepted from Telegram, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+
+/// A file the reporter sent, not yet downloaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingFile {
+    /// Telegram's `file_id`, for `getFile`.
+    pub file_id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: u32,
+}
+
+/// What a report has collected so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    pub title: String,
+    pub description: String,
+    #[serde(default)]
+    pub category_id: Option<i64>,
+    #[serde(default)]
+    pub category_name: Option<String>,
+    #[serde(default)]
+    pub files: Vec<PendingFile>,
+}
+
+/// Where a reporter is in the conversation. Each step carries the draft collected so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Dialogue {
+    /// No report in progress.
+    #[default]
+    Idle,
+    Title,
+    Description {
+        draft: Draft,
+    },
+    Category {
+        draft: Draft,
+    },
+    Attachments {
+        draft: Draft,
+    },
+    Confirm {
+        draft: Draft,
+    },
+}
+
+/// One thing the reporter did, reduced to what the dialogue needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// `/report`.
+    Start,
+    /// Plain text.
+    Text(String),
+    /// A photo or document.
+    File(PendingFile),
+    /// A category button; `name` as shown.
+    Category { id: i64, name: String },
+    /// `/done`.
+    Done,
+    /// `/skip`.
+    Skip,
+    /// The Send button.
+    Send,
+    /// `/cancel` or the Cancel button.
+    Cancel,
+    /// Anything else (a sticker, a stale button).
+    Other,
+}
+
+/// What the bot should do after a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    AskTitle,
+    AskDescription,
+    /// Show the category keyboard.
+    AskCategory,
+    AskAttachments,
+    FileAdded {
+        count: usize,
+    },
+    FileTooBig,
+    TooManyFiles,
+    /// Show the summary with Send / Cancel.
+    Summary {
+        draft: Draft,
+    },
+    /// The input did not fit: say so and repeat this step's prompt (the summary for `Confirm`).
+    Reprompt {
+        step: Box<Dialogue>,
+    },
+    /// File the ticket; the dialogue is already back to `Idle`.
+    Submit {
+        draft: Draft,
+    },
+    Cancelled,
+    NothingToCancel,
+    /// Not in a report: the input is not for the dialogue.
+    NotInDialogue,
+}
+
+impl Dialogue {
+    /// The next state and what to say, for `input` in this state. `has_categories`: whether the category
+    /// step is shown at all.
+    pub fn step(self, input: Input, has_categories: bool) -> (Dialogue, Reply) {
+        use Dialogue as D;
+        match (self, input) {
+            (_, Input::Start) => (D::Title, Reply::AskTitle),
+            (D::Idle, Input::Cancel) => (D::Idle, Reply::NothingToCancel),
+            (_, Input::Cancel) => (D::Idle, Reply::Cancelled),
+            (D::Idle, _) => (D::Idle, Reply::NotInDialogue),
+
+            (D::Title, Input::Text(text)) if usable(&text, MAX_TITLE_CHARS) => {
+                let draft = Draft {
+                    title: text.trim().to_string(),
+                    ..Draft::default()
+                };
+                (D::Description { draft }, Reply::AskDescription)
+            }
+            (D::Description { mut draft }, Input::Text(text)) if usable(&text, usize::MAX) => {
+                draft.description = text.trim().to_string();
+                if has_categories {
+                    (D::Category { draft }, Reply::AskCategory)
+                } else {
+                    (D::Attachments { draft }, Reply::AskAttachments)
+                }
+            }
+            (D::Category { mut draft }, Input::Category { id, name }) => {
+                draft.category_id = Some(id);
+                draft.category_name = Some(name);
+                (D::Attachments { draft }, Reply::AskAttachments)
+            }
+            (D::Attachments { mut draft }, Input::File(file)) => {
+                if file.size > MAX_FILE_BYTES {
+                    (D::Attachments { draft }, Reply::FileTooBig)
+                } else if draft.files.len() >= MAX_FILES {
+                    (D::Attachments { draft }, Reply::TooManyFiles)
+                } else {
+                    draft.files.push(file);
+                    let count = draft.files.len();
+                    (D::Attachments { draft }, Reply::FileAdded { count })
+                }
+            }
+            (D::Attachments { draft }, Input::Done) => (D::Confirm { draft: draft.clone() }, Reply::Summary { draft }),
+            (D::Attachments { mut draft }, Input::Skip) => {
+                draft.files.clear();
+                (D::Confirm { draft: draft.clone() }, Reply::Summary { draft })
+            }
+            (D::Confirm { draft }, Input::Send) => (D::Idle, Reply::Submit { draft }),
+            (state, _) => (state.clone(), Reply::Reprompt { step: Box::new(state) }),
+        }
+    }
+}
+
+fn usable(text: &str, max_chars: usize) -> bool {
+    let text = text.trim();
+    !text.is_empty() && !text.starts_with('/') && text.chars().count() <= max_chars
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn photo(size: u32) -> PendingFile {
+        PendingFile {
+            file_id: "f1".into(),
+            file_name: "photo.jpg".into(),
+            content_type: "image/jpeg".into(),
+            size,
+        }
+    }
+
+    fn run(inputs: Vec<Input>, has_categories: bool) -> (Dialogue, Vec<Reply>) {
+        let mut state = Dialogue::Idle;
+        let mut replies = Vec::new();
+        for input in inputs {
+            let (next, reply) = state.step(input, has_categories);
+            state = next;
+            replies.push(reply);
+        }
+        (state, replies)
+    }
+
+    #[test]
+    fn a_whole_report_collects_everything_then_submits() {
+        let (state, replies) = run(
+            vec![
+                Input::Start,
+                Input::Text("Street light out".into()),
+                Input::Text("Dark since Monday".into()),
+                Input::Category {
+                    id: 3,
+                    name: "Lighting".into(),
+                },
+                Input::File(photo(1000)),
+                Input::Done,
+                Input::Send,
+            ],
+            true,
+        );
+        assert_eq!(state, Dialogue::Idle);
+        let Reply::Submit { draft } = replies.last().unwrap().clone() else {
+            panic!("{replies:?}")
+        };
+        assert_eq!(draft.title, "Street light out");
+        assert_eq!(draft.description, "Dark since Monday");
+        assert_eq!(draft.category_id, Some(3));
+        assert_eq!(draft.files.len(), 1);
+        assert_eq!(replies[4], Reply::FileAdded { count: 1 });
+    }
+
+    #[test]
+    fn without_categories_the_step_is_skipped() {
+        let (state, replies) = run(
+            vec![Input::Start, Input::Text("T".into()), Input::Text("D".into())],
+            false,
+        );
+        assert!(matches!(state, Dialogue::Attachments { .. }));
+        assert_eq!(replies[2], Reply::AskAttachments);
+    }
+
+    #[test]
+    fn bad_input_reprompts_and_keeps_the_draft() {
+        let (state, _) = run(vec![Input::Start, Input::Text("Pothole".into())], true);
+        let (state, reply) = state.step(Input::Text("x".into()), true);
+        // A command where a category button is expected, then a Send button from an old summary.
+        let (state, reply2) = state.step(Input::Text("/weird".into()), true);
+        assert!(matches!(reply, Reply::AskCategory), "description accepted: {reply:?}");
+        assert!(matches!(reply2, Reply::Reprompt { .. }));
+        let (state, reply3) = state.step(Input::Send, true);
+        assert!(matches!(reply3, Reply::Reprompt { ref step } if **step == state));
+        match state {
+            Dialogue::Category { draft } => {
+                assert_eq!((draft.title.as_str(), draft.description.as_str()), ("Pothole", "x"))
+            }
+            other => panic!("{other:?}"),
+        }
+        // An empty title is not a title.
+        let (state, reply) = Dialogue::Title.step(Input::Text("   ".into()), true);
+        assert_eq!(state, Dialogue::Title);
+        assert!(matches!(reply, Reply::Reprompt { .. }));
+    }
+
+    #[test]
+    fn cancel_works_at_every_step_and_big_files_are_refused() {
+        let steps = [
+            Dialogue::Title,
+            Dialogue::Description {
+                draft: Draft::default(),
+            },
+            Dialogue::Category {
+                draft: Draft::default(),
+            },
+            Dialogue::Attachments {
+                draft: Draft::default(),
+            },
+            Dialogue::Confirm {
+                draft: Draft::default(),
+            },
+        ];
+        for step in steps {
+            assert_eq!(step.step(Input::Cancel, true), (Dialogue::Idle, Reply::Cancelled));
+        }
+        assert_eq!(Dialogue::Idle.step(Input::Cancel, true).1, Reply::NothingToCancel);
+        let (state, reply) = Dialogue::Attachments {
+            draft: Draft::default(),
+        }
+        .step(Input::File(photo(MAX_FILE_BYTES + 1)), true);
+        assert_eq!(reply, Reply::FileTooBig);
+        assert_eq!(
+            state,
+            Dialogue::Attachments {
+                draft: Draft::default()
+            }
+        );
+        let (state, reply) = state.step(Input::Skip, true);
+        assert!(matches!(reply, Reply::Summary { .. }));
+        assert!(matches!(state, Dialogue::Confirm { .. }));
+    }
+
+    #[test]
+    fn the_state_survives_json() {
+        let state = Dialogue::Attachments {
+            draft: Draft {
+                title: "T".into(),
+                description: "D".into(),
+                category_id: Some(1),
+                category_name: Some("Roads".into()),
+                files: vec![photo(5)],
+            },
+        };
+        let json = serde_json::to_value(&state).unwrap();
+        assert_eq!(json["step"], "attachments");
+        assert_eq!(serde_json::from_value::<Dialogue>(json).unwrap(), state);
+    }
+}

@@ -1,0 +1,523 @@
+//! What the bot does with each update: commands, the `/report` dialogue, buttons and follow-ups.
+//!
+//! The rules live in [`dialogue`](crate::dialogue), [`commands`](crate::commands) and
+//! [`ratelimit`](crate::ratelimit); this module reads and writes the database and talks to Telegram.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use deadpool_postgres::Pool;
+use loket_protocol::api::NewTicket;
+use loket_protocol::{ReporterId, TicketId};
+use teloxide::prelude::*;
+use teloxide::types::{
+    InlineKeyboardButton, InlineKeyboardMarkup, MaybeInaccessibleMessage, MessageId, ReplyMarkup, UpdateKind, User,
+};
+
+use crate::attachments;
+use crate::commands::Command;
+use crate::desk::Desk;
+use crate::dialogue::{Dialogue, Draft, Input, MAX_FILE_BYTES, MAX_FILES, PendingFile, Reply};
+use crate::ratelimit::{RateLimiter, Verdict};
+use crate::store::{self, Registration, Reporter, StoreError};
+use crate::texts::{self, Lang};
+
+/// Tickets per `/mytickets` page.
+pub const TICKETS_PER_PAGE: i64 = 6;
+/// Longest text accepted as a bare invite code (without `/start`).
+const MAX_CODE_CHARS: usize = 64;
+/// Category buttons per keyboard row.
+const CATEGORIES_PER_ROW: usize = 2;
+
+/// Everything a handler needs. Shared by all updates.
+pub struct Ctx {
+    pub bot: Bot,
+    pub pool: Pool,
+    pub desk: Arc<dyn Desk>,
+    pub data_dir: PathBuf,
+    pub limiter: Mutex<RateLimiter>,
+}
+
+/// Why handling an update failed.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("telegram: {0}")]
+    Telegram(#[from] teloxide::RequestError),
+}
+
+type Handled = Result<(), HandlerError>;
+
+/// Handles one update; failures are logged and the user is told to try again.
+pub async fn handle(ctx: &Ctx, update: Update) {
+    let chat = update.chat().map(|c| c.id);
+    let lang = update
+        .from()
+        .and_then(|u| u.language_code.as_deref())
+        .map(Lang::from_code)
+        .unwrap_or_default();
+    let result = match update.kind {
+        UpdateKind::Message(message) => on_message(ctx, message).await,
+        UpdateKind::CallbackQuery(query) => on_callback(ctx, query).await,
+        _ => Ok(()),
+    };
+    if let Err(err) = result {
+        tracing::warn!(error = %err, "cannot handle a Telegram update");
+        if let Some(chat) = chat {
+            let _ = ctx.bot.send_message(chat, texts::try_later(lang)).await;
+        }
+    }
+}
+
+fn user_lang(user: &User) -> Lang {
+    Lang::from_code(user.language_code.as_deref().unwrap_or(""))
+}
+
+fn user_id(user: &User) -> i64 {
+    user.id.0 as i64
+}
+
+/// Whether the rate limit lets this message through (telling the sender to slow down once per flood).
+async fn admitted(ctx: &Ctx, user: &User, chat: ChatId, lang: Lang) -> Result<bool, HandlerError> {
+    // The lock is never held across an await.
+    let verdict = ctx
+        .limiter
+        .lock()
+        .map(|mut l| l.check(user_id(user), Instant::now()))
+        .unwrap_or(Verdict::Allow);
+    match verdict {
+        Verdict::Allow => Ok(true),
+        Verdict::Warn => {
+            ctx.bot.send_message(chat, texts::slow_down(lang)).await?;
+            Ok(false)
+        }
+        Verdict::Drop => Ok(false),
+    }
+}
+
+async fn on_message(ctx: &Ctx, msg: Message) -> Handled {
+    if !msg.chat.is_private() {
+        return Ok(());
+    }
+    let Some(user) = msg.from.clone() else {
+        return Ok(());
+    };
+    let chat = msg.chat.id;
+    let reporter = store::reporter(&ctx.pool, user_id(&user)).await?;
+    let lang = reporter.as_ref().map_or_else(|| user_lang(&user), |r| r.lang);
+    if !admitted(ctx, &user, chat, lang).await? {
+        return Ok(());
+    }
+    let command = msg.text().and_then(Command::parse);
+    let Some(reporter) = reporter else {
+        return unregistered(ctx, &msg, &user, command).await;
+    };
+    if command.is_none()
+        && let Some(replied) = msg.reply_to_message()
+        && let Some(ticket) = store::message_ticket(&ctx.pool, chat.0, replied.id.0).await?
+    {
+        return follow_up(ctx, &reporter, &msg, ticket).await;
+    }
+    let input = match command {
+        Some(Command::Start { .. }) => return say(ctx, chat, texts::already_registered(lang)).await,
+        Some(Command::Help) | Some(Command::Unknown) => return say(ctx, chat, texts::help(lang)).await,
+        Some(Command::Lang { code }) => return language(ctx, &reporter, code.as_deref()).await,
+        Some(Command::MyTickets) => return send_page(ctx, &reporter, 0, None).await,
+        Some(Command::Status { key }) => return status(ctx, &reporter, key.as_deref()).await,
+        Some(Command::Report) => Input::Start,
+        Some(Command::Cancel) => Input::Cancel,
+        Some(Command::Done) => Input::Done,
+        Some(Command::Skip) => Input::Skip,
+        None => match (file_of(&msg), msg.text()) {
+            (Some(file), _) => Input::File(file),
+            (None, Some(text)) => Input::Text(text.to_string()),
+            (None, None) => Input::Other,
+        },
+    };
+    converse(ctx, &reporter, user_id(&user), input).await
+}
+
+/// Someone not registered: `/start <code>`, or a bare code, registers; anything else is told to.
+async fn unregistered(ctx: &Ctx, msg: &Message, user: &User, command: Option<Command>) -> Handled {
+    let lang = user_lang(user);
+    let code = match command {
+        Some(Command::Start { code: Some(code) }) => code,
+        Some(Command::Start { code: None }) => return say(ctx, msg.chat.id, texts::ask_code(lang)).await,
+        None => match msg.text().map(str::trim) {
+            Some(text)
+                if !text.is_empty()
+                    && text.chars().count() <= MAX_CODE_CHARS
+                    && !text.contains(char::is_whitespace) =>
+            {
+                text.to_string()
+            }
+            _ => return say(ctx, msg.chat.id, texts::register_first(lang)).await,
+        },
+        Some(_) => return say(ctx, msg.chat.id, texts::register_first(lang)).await,
+    };
+    let name = user.full_name();
+    let registration = Registration {
+        telegram_user_id: user_id(user),
+        chat_id: msg.chat.id.0,
+        name: &name,
+        lang,
+        code: &code,
+    };
+    let text = match store::register(&ctx.pool, registration).await? {
+        Ok(Some(reporter)) => {
+            tracing::info!(reporter = reporter.id, "reporter registered");
+            texts::welcome(lang, &reporter.name)
+        }
+        Ok(None) => texts::already_registered(lang).to_string(),
+        Err(why) => texts::code_refused(lang, why).to_string(),
+    };
+    say(ctx, msg.chat.id, text).await
+}
+
+/// The photo (largest size) or document in `msg`, as a file to fetch later.
+fn file_of(msg: &Message) -> Option<PendingFile> {
+    if let Some(photo) = msg
+        .photo()
+        .and_then(|sizes| sizes.iter().max_by_key(|p| p.width * p.height))
+    {
+        return Some(PendingFile {
+            file_id: photo.file.id.0.clone(),
+            file_name: format!("photo-{}.jpg", photo.file.unique_id.0),
+            content_type: "image/jpeg".into(),
+            size: photo.file.size,
+        });
+    }
+    msg.document().map(|doc| PendingFile {
+        file_id: doc.file.id.0.clone(),
+        file_name: doc.file_name.clone().unwrap_or_else(|| "document".into()),
+        content_type: doc
+            .mime_type
+            .as_ref()
+            .map_or_else(|| "application/octet-stream".into(), |m| m.to_string()),
+        size: doc.file.size,
+    })
+}
+
+/// Feeds `input` to the reporter's dialogue, saves the new state and answers.
+async fn converse(ctx: &Ctx, reporter: &Reporter, telegram_user: i64, input: Input) -> Handled {
+    let chat = ChatId(reporter.chat_id);
+    let lang = reporter.lang;
+    let state = store::dialogue(&ctx.pool, telegram_user).await?;
+    let has_categories = match state {
+        Dialogue::Description { .. } => !store::categories(&ctx.pool).await?.is_empty(),
+        _ => false,
+    };
+    let (next, reply) = state.step(input, has_categories);
+    if let Reply::Submit { draft } = reply {
+        return submit(ctx, reporter, telegram_user, draft).await;
+    }
+    store::save_dialogue(&ctx.pool, telegram_user, &next).await?;
+    match reply {
+        Reply::AskTitle
+        | Reply::AskDescription
+        | Reply::AskCategory
+        | Reply::AskAttachments
+        | Reply::Summary { .. } => prompt(ctx, chat, lang, &next, false).await,
+        Reply::Reprompt { step } => prompt(ctx, chat, lang, &step, true).await,
+        Reply::FileAdded { count } => say(ctx, chat, texts::file_added(lang, count)).await,
+        Reply::FileTooBig => say(ctx, chat, texts::file_too_big(lang, MAX_FILE_BYTES / (1024 * 1024))).await,
+        Reply::TooManyFiles => say(ctx, chat, texts::too_many_files(lang, MAX_FILES)).await,
+        Reply::Cancelled => say(ctx, chat, texts::cancelled(lang)).await,
+        Reply::NothingToCancel => say(ctx, chat, texts::nothing_to_cancel(lang)).await,
+        Reply::NotInDialogue => say(ctx, chat, texts::idle_hint(lang)).await,
+        Reply::Submit { .. } => Ok(()),
+    }
+}
+
+/// Asks for what `step` needs; `apologise`: first say the last input did not fit.
+async fn prompt(ctx: &Ctx, chat: ChatId, lang: Lang, step: &Dialogue, apologise: bool) -> Handled {
+    let (text, keyboard): (String, Option<InlineKeyboardMarkup>) = match step {
+        Dialogue::Idle => (texts::idle_hint(lang).into(), None),
+        Dialogue::Title => (texts::ask_title(lang).into(), None),
+        Dialogue::Description { .. } => (texts::ask_description(lang).into(), None),
+        Dialogue::Category { .. } => {
+            let buttons: Vec<InlineKeyboardButton> = store::categories(&ctx.pool)
+                .await?
+                .into_iter()
+                .map(|c| InlineKeyboardButton::callback(c.name, format!("cat:{}", c.id)))
+                .collect();
+            let rows = buttons.chunks(CATEGORIES_PER_ROW).map(|r| r.to_vec());
+            (texts::ask_category(lang).into(), Some(InlineKeyboardMarkup::new(rows)))
+        }
+        Dialogue::Attachments { .. } => (texts::ask_attachments(lang).into(), None),
+        Dialogue::Confirm { draft } => (summary(lang, draft), Some(confirm_keyboard(lang))),
+    };
+    let text = if apologise { texts::reprompt(lang, &text) } else { text };
+    let mut request = ctx.bot.send_message(chat, text);
+    if let Some(keyboard) = keyboard {
+        request = request.reply_markup(ReplyMarkup::InlineKeyboard(keyboard));
+    }
+    request.await?;
+    Ok(())
+}
+
+fn summary(lang: Lang, draft: &Draft) -> String {
+    texts::summary(
+        lang,
+        &draft.title,
+        &draft.description,
+        draft.category_name.as_deref(),
+        draft.files.len(),
+    )
+}
+
+fn confirm_keyboard(lang: Lang) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new([[
+        InlineKeyboardButton::callback(texts::button_send(lang), "send"),
+        InlineKeyboardButton::callback(texts::button_cancel(lang), "cancel"),
+    ]])
+}
+
+/// Files the ticket, fetches its files, answers with the key. On failure the summary stays, to press again.
+async fn submit(ctx: &Ctx, reporter: &Reporter, telegram_user: i64, draft: Draft) -> Handled {
+    let chat = ChatId(reporter.chat_id);
+    let lang = reporter.lang;
+    let new = NewTicket {
+        title: draft.title.clone(),
+        body: draft.description.clone(),
+        priority: Default::default(),
+        category_id: draft.category_id.map(loket_protocol::CategoryId),
+    };
+    let ticket = match ctx.desk.create_ticket(ReporterId(reporter.id), new).await {
+        Ok(ticket) => ticket,
+        Err(err) => {
+            tracing::warn!(code = ?err.code, message = %err.message, "the desk refused a report");
+            return say(ctx, chat, texts::filing_failed(lang)).await;
+        }
+    };
+    // The ticket exists: from here on a repeated Send must not file it again.
+    store::save_dialogue(&ctx.pool, telegram_user, &Dialogue::Idle).await?;
+    for file in &draft.files {
+        if let Err(err) =
+            attachments::store(&ctx.bot, &ctx.pool, &ctx.data_dir, reporter.id, ticket.id, None, file).await
+        {
+            tracing::warn!(error = %err, ticket = %ticket.id, "cannot store an attachment");
+        }
+    }
+    say_about(ctx, chat, texts::filed(lang, &ticket.key), ticket.id).await
+}
+
+/// A reply to a bot message about `ticket`: its text (and photo or document) becomes a public comment.
+async fn follow_up(ctx: &Ctx, reporter: &Reporter, msg: &Message, ticket: TicketId) -> Handled {
+    let lang = reporter.lang;
+    let file = file_of(msg);
+    let body = match (msg.text().or(msg.caption()), &file) {
+        (Some(text), _) if !text.trim().is_empty() => text.to_string(),
+        (_, Some(_)) => texts::photo_only(lang).to_string(),
+        _ => return say(ctx, msg.chat.id, texts::idle_hint(lang)).await,
+    };
+    let key = ticket.key();
+    let comment = match ctx.desk.add_comment(ReporterId(reporter.id), ticket, body).await {
+        Ok(comment) => comment,
+        Err(err) => {
+            tracing::warn!(code = ?err.code, message = %err.message, "the desk refused a follow-up");
+            return say(ctx, msg.chat.id, texts::comment_failed(lang, &key)).await;
+        }
+    };
+    if let Some(file) = file
+        && let Err(err) = attachments::store(
+            &ctx.bot,
+            &ctx.pool,
+            &ctx.data_dir,
+            reporter.id,
+            ticket,
+            Some(comment.id),
+            &file,
+        )
+        .await
+    {
+        tracing::warn!(error = %err, ticket = %ticket, "cannot store a follow-up attachment");
+    }
+    say_about(ctx, msg.chat.id, texts::comment_added(lang, &key), ticket).await
+}
+
+/// `/status <key>`: only the reporter's own tickets exist for them.
+async fn status(ctx: &Ctx, reporter: &Reporter, key: Option<&str>) -> Handled {
+    let chat = ChatId(reporter.chat_id);
+    let lang = reporter.lang;
+    let Some(id) = key.and_then(TicketId::parse_key) else {
+        return say(ctx, chat, texts::status_usage(lang)).await;
+    };
+    match store::own_ticket(&ctx.pool, reporter.id, id).await? {
+        Some(t) => {
+            say_about(
+                ctx,
+                chat,
+                texts::ticket_status(lang, &t.id.key(), &t.title, t.status),
+                id,
+            )
+            .await
+        }
+        None => say(ctx, chat, texts::ticket_not_found(lang, &id.key())).await,
+    }
+}
+
+/// `/lang [en|id]`: switch, or offer the choice.
+async fn language(ctx: &Ctx, reporter: &Reporter, code: Option<&str>) -> Handled {
+    let chosen = code.map(str::to_ascii_lowercase).and_then(|c| {
+        texts::LANGUAGE_BUTTONS
+            .iter()
+            .find(|(l, _)| l.code() == c)
+            .map(|(l, _)| *l)
+    });
+    match chosen {
+        Some(lang) => {
+            store::set_language(&ctx.pool, reporter.id, lang).await?;
+            say(ctx, ChatId(reporter.chat_id), texts::language_set(lang)).await
+        }
+        None => {
+            let buttons = texts::LANGUAGE_BUTTONS
+                .iter()
+                .map(|(l, name)| InlineKeyboardButton::callback(*name, format!("lang:{}", l.code())));
+            ctx.bot
+                .send_message(ChatId(reporter.chat_id), texts::choose_language(reporter.lang))
+                .reply_markup(ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new([buttons])))
+                .await?;
+            Ok(())
+        }
+    }
+}
+
+/// A `/mytickets` page: the text and its Previous / Next buttons.
+pub fn page_view(lang: Lang, page: i64, total: i64, lines: &[store::TicketLine]) -> (String, InlineKeyboardMarkup) {
+    let pages = ((total + TICKETS_PER_PAGE - 1) / TICKETS_PER_PAGE).max(1);
+    let mut text = texts::tickets_heading(lang, page + 1, pages, total);
+    for t in lines {
+        text.push('\n');
+        text.push_str(&texts::ticket_line(lang, &t.id.key(), &t.title, t.status));
+    }
+    let mut row = Vec::new();
+    if page > 0 {
+        row.push(InlineKeyboardButton::callback(
+            texts::button_previous(lang),
+            format!("page:{}", page - 1),
+        ));
+    }
+    if (page + 1) * TICKETS_PER_PAGE < total {
+        row.push(InlineKeyboardButton::callback(
+            texts::button_next(lang),
+            format!("page:{}", page + 1),
+        ));
+    }
+    (text, InlineKeyboardMarkup::new([row]))
+}
+
+/// Sends page `page` of the reporter's tickets, or edits `message` in place to show it.
+async fn send_page(ctx: &Ctx, reporter: &Reporter, page: i64, message: Option<MessageId>) -> Handled {
+    let chat = ChatId(reporter.chat_id);
+    let lang = reporter.lang;
+    let mut page = page.max(0);
+    let mut found = store::tickets_page(&ctx.pool, reporter.id, page, TICKETS_PER_PAGE).await?;
+    if found.tickets.is_empty() && page > 0 {
+        page = (found.total - 1).max(0) / TICKETS_PER_PAGE;
+        found = store::tickets_page(&ctx.pool, reporter.id, page, TICKETS_PER_PAGE).await?;
+    }
+    if found.total == 0 {
+        return say(ctx, chat, texts::no_tickets(lang)).await;
+    }
+    let (text, keyboard) = page_view(lang, page, found.total, &found.tickets);
+    match message {
+        Some(id) => {
+            ctx.bot.edit_message_text(chat, id, text).reply_markup(keyboard).await?;
+        }
+        None => {
+            ctx.bot
+                .send_message(chat, text)
+                .reply_markup(ReplyMarkup::InlineKeyboard(keyboard))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn on_callback(ctx: &Ctx, query: CallbackQuery) -> Handled {
+    // Stop the button's spinner whatever happens next.
+    let _ = ctx.bot.answer_callback_query(query.id.clone()).await;
+    let Some(reporter) = store::reporter(&ctx.pool, user_id(&query.from)).await? else {
+        return Ok(());
+    };
+    let chat = ChatId(reporter.chat_id);
+    if !admitted(ctx, &query.from, chat, reporter.lang).await? {
+        return Ok(());
+    }
+    let message = query.message.as_ref().map(MaybeInaccessibleMessage::id);
+    let data = query.data.as_deref().unwrap_or("");
+    let (action, arg) = data.split_once(':').unwrap_or((data, ""));
+    let telegram_user = user_id(&query.from);
+    match action {
+        "page" => send_page(ctx, &reporter, arg.parse().unwrap_or(0), message).await,
+        "lang" => language(ctx, &reporter, Some(arg)).await,
+        "cat" => {
+            let input = match arg.parse::<i64>() {
+                Ok(id) => match store::category(&ctx.pool, id).await? {
+                    Some(name) => Input::Category { id, name },
+                    None => Input::Other,
+                },
+                Err(_) => Input::Other,
+            };
+            converse(ctx, &reporter, telegram_user, input).await
+        }
+        "send" => converse(ctx, &reporter, telegram_user, Input::Send).await,
+        "cancel" => converse(ctx, &reporter, telegram_user, Input::Cancel).await,
+        _ => Ok(()),
+    }
+}
+
+async fn say(ctx: &Ctx, chat: ChatId, text: impl Into<String>) -> Handled {
+    ctx.bot.send_message(chat, text.into()).await?;
+    Ok(())
+}
+
+/// Sends a message about `ticket` and remembers it, so a reply to it reaches the ticket.
+async fn say_about(ctx: &Ctx, chat: ChatId, text: impl Into<String>, ticket: TicketId) -> Handled {
+    let sent = ctx.bot.send_message(chat, text.into()).await?;
+    let client = ctx.pool.get().await.map_err(StoreError::from)?;
+    store::remember_message(&**client, chat.0, sent.id.0, ticket).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use loket_protocol::ticket::Status;
+
+    fn lines(n: i64) -> Vec<store::TicketLine> {
+        (1..=n)
+            .map(|i| store::TicketLine {
+                id: TicketId(i),
+                title: format!("t{i}"),
+                status: Status::New,
+            })
+            .collect()
+    }
+
+    fn buttons(markup: &InlineKeyboardMarkup) -> Vec<String> {
+        markup
+            .inline_keyboard
+            .iter()
+            .flatten()
+            .map(|b| b.text.clone())
+            .collect()
+    }
+
+    #[test]
+    fn pages_offer_previous_and_next_only_where_they_lead() {
+        let (text, keyboard) = page_view(Lang::En, 0, 13, &lines(6));
+        assert!(text.contains("page 1 of 3"), "{text}");
+        assert_eq!(buttons(&keyboard), ["Next \u{25b6}"]);
+        let (_, keyboard) = page_view(Lang::En, 1, 13, &lines(6));
+        assert_eq!(buttons(&keyboard).len(), 2);
+        let (text, keyboard) = page_view(Lang::En, 2, 13, &lines(1));
+        assert!(text.contains("page 3 of 3"));
+        assert_eq!(buttons(&keyboard), ["\u{25c0} Previous"]);
+        let (_, keyboard) = page_view(Lang::En, 0, 6, &lines(6));
+        assert!(buttons(&keyboard).is_empty());
+    }
+}

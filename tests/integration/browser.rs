@@ -1,0 +1,265 @@
+//! The web client end to end: two agents in two real headless Chromium sessions against a real `loket`
+//! (serving the built client from `dist/`) on a real PostgreSQL. Screenshots land in `test-output/`.
+
+use loket_protocol::api::Role;
+use loket_tests::TestServer;
+use loket_tests::browser::{self, Browser};
+use loket_tests::server::PASSWORD;
+use serde_json::json;
+
+const ROW_1: &str = "tr[data-ticket-key='TKT-0001']";
+const LOCK_PANEL: &str = "[data-testid=lock-panel]";
+const CONNECTION: &str = "[data-testid=connection]";
+
+#[actix_rt::test]
+async fn two_agents_share_a_ticket_live_in_real_browsers() {
+    if !browser::available() {
+        return;
+    }
+    let dist = browser::web_dir();
+    let server = TestServer::start_with(|config| config.web_dir = Some(dist)).await;
+    // Ayu is an admin (she may break locks), Budi an agent. The API clients act "from elsewhere".
+    let ayu_api = server.agent("Ayu", Role::Admin).await;
+    let _budi_api = server.agent("Budi", Role::Agent).await;
+
+    let a = Browser::launch(&server.url(), "ayu").await;
+    let b = Browser::launch(&server.url(), "budi").await;
+
+    // Sign in; a wrong password says so.
+    a.goto("/").await;
+    a.sign_in("ayu@example.org", PASSWORD).await;
+    b.goto("/").await;
+    b.fill("#login-email", "budi@example.org").await;
+    b.fill("#login-password", "not the password").await;
+    b.click_button("Sign in").await;
+    b.wait_text("[data-testid=login-error]", "Wrong email or password")
+        .await;
+    b.sign_in("budi@example.org", PASSWORD).await;
+    b.wait_text("#board-title", "Tickets").await;
+
+    // A creates a ticket; B's board shows it without a reload.
+    a.click("a[href='/new'].btn").await;
+    a.fill("#new-title", "Street light out on Jl. Merdeka").await;
+    a.fill("#new-body", "The lamp by the bus stop has been dark for three nights.")
+        .await;
+    a.select("#new-priority", "high").await;
+    a.click_button("Create ticket").await;
+    a.wait_text("#ticket-title", "Street light out").await;
+    b.wait_text(ROW_1, "Street light out on Jl. Merdeka").await;
+    b.wait_attr(&format!("{ROW_1} [data-testid=status]"), "data-status", "new")
+        .await;
+
+    // B opens it (in-app navigation, no reload). A clicks Edit: B sees "Locked by Ayu" and cannot edit,
+    // and so does the board row.
+    b.click(&format!("{ROW_1} a")).await;
+    b.wait_text("#ticket-title", "Street light out").await;
+    b.wait_attr(LOCK_PANEL, "data-lock", "free").await;
+    a.click_button("Edit").await;
+    a.wait_attr(LOCK_PANEL, "data-lock", "mine").await;
+    b.wait_text(LOCK_PANEL, "Locked by Ayu").await;
+    assert_eq!(
+        b.button_enabled("Edit").await,
+        Some(false),
+        "B's Edit is disabled while Ayu holds the lock"
+    );
+    b.screenshot("ticket-locked-by-other").await;
+
+    // A changes the status and saves; B sees the new status without a reload.
+    a.select("#field-status", "open").await;
+    a.click_button("Save").await;
+    a.wait_text("[data-testid=flash]", "Saved").await;
+    b.wait_attr(".ticket-head [data-testid=status]", "data-status", "open")
+        .await;
+    a.screenshot("ticket-editing").await;
+
+    // A releases; B can edit.
+    a.click_button("Release").await;
+    b.wait_attr(LOCK_PANEL, "data-lock", "free").await;
+    assert_eq!(b.button_enabled("Edit").await, Some(true));
+
+    // Conversation: B writes an internal note while A has a half-written reply; A's draft survives.
+    a.fill("#composer-body", "Dear reporter, we are on it").await;
+    b.click("label[for=kind-internal]").await;
+    b.fill("#composer-body", "Called the city; crew scheduled for Thursday.")
+        .await;
+    b.click_button("Add internal note").await;
+    a.wait_text("[data-testid=comment][data-kind=internal]", "crew scheduled")
+        .await;
+    assert_eq!(
+        a.prop("#composer-body", "value").await.as_deref(),
+        Some("Dear reporter, we are on it")
+    );
+    a.click_button("Send reply").await;
+    b.wait_text("[data-testid=comment][data-kind=public]", "we are on it")
+        .await;
+    b.wait_text(
+        "[data-testid=event][data-kind=changed]",
+        "changed status from New to Open",
+    )
+    .await;
+    b.screenshot("ticket").await;
+    b.resize(390, 844).await;
+    b.screenshot("ticket-phone").await;
+    b.resize(1360, 900).await;
+
+    // A takes the lock and closes the browser: the lease ends with the connection and B sees it free.
+    a.click_button("Edit").await;
+    b.wait_text(LOCK_PANEL, "Locked by Ayu").await;
+    a.close().await;
+    b.wait_attr(LOCK_PANEL, "data-lock", "free").await;
+
+    // A stale save: B edits; Ayu (in a new browser) breaks B's lock, changes the ticket and releases.
+    // B's Save then meets the newer version: the conflict view, with B's draft intact.
+    let a = Browser::launch(&server.url(), "ayu2").await;
+    a.goto("/tickets/1").await;
+    a.sign_in("ayu@example.org", PASSWORD).await;
+    b.click_button("Edit").await;
+    b.wait_attr(LOCK_PANEL, "data-lock", "mine").await;
+    b.select("#field-priority", "urgent").await;
+    b.fill("#field-title", "Street light out at the Jl. Merdeka bus stop")
+        .await;
+    a.wait_text(LOCK_PANEL, "Locked by Budi").await;
+    a.click_button("Break lock").await;
+    a.fill("#break-reason", "Budi is off shift, reporter waiting").await;
+    a.click("[data-testid=break-dialog] button[type=submit]").await;
+    b.wait_attr(LOCK_PANEL, "data-lock", "lost").await;
+    b.wait_text("[data-testid=lock-lost]", "Ayu broke your lock").await;
+    a.click_button("Edit").await;
+    a.wait_attr(LOCK_PANEL, "data-lock", "mine").await;
+    a.select("#field-status", "pending").await;
+    a.click_button("Save").await;
+    a.wait_text("[data-testid=flash]", "Saved").await;
+    a.click_button("Release").await;
+    b.wait_attr(".ticket-head [data-testid=status]", "data-status", "pending")
+        .await;
+    b.click_button("Save").await;
+    b.wait_for("[data-testid=conflict]").await;
+    assert_eq!(
+        b.prop("#field-priority", "value").await.as_deref(),
+        Some("urgent"),
+        "draft intact"
+    );
+    assert_eq!(
+        b.prop("#field-title", "value").await.as_deref(),
+        Some("Street light out at the Jl. Merdeka bus stop"),
+        "draft intact"
+    );
+    b.screenshot("conflict").await;
+    // Keeping the draft on top of the current ticket and saving merges both changes.
+    b.click_button("Keep my changes on top").await;
+    b.click_button("Save").await;
+    b.wait_text("[data-testid=flash]", "Saved").await;
+    b.wait_attr(".ticket-head [data-testid=status]", "data-status", "pending")
+        .await;
+    b.wait_attr(".ticket-head [data-testid=priority]", "data-priority", "urgent")
+        .await;
+    a.wait_text("#ticket-title", "bus stop").await;
+    b.click_button("Release").await;
+    a.wait_attr(LOCK_PANEL, "data-lock", "free").await;
+
+    // The board at desktop and phone width, in both themes.
+    b.click(".crumb-link").await;
+    b.wait_for(ROW_1).await;
+    b.screenshot("board").await;
+    b.click("[data-testid=theme-toggle]").await; // system -> light
+    b.click("[data-testid=theme-toggle]").await; // light -> dark
+    b.resize(390, 844).await;
+    b.screenshot("board-phone-dark").await;
+    b.click("[data-testid=theme-toggle]").await; // back to the system theme
+    b.resize(1360, 900).await;
+
+    // Filters live in the URL and survive a reload.
+    b.select("#filter-status", "pending").await;
+    b.wait_until("the status filter in the URL", || async {
+        b.client()
+            .current_url()
+            .await
+            .is_ok_and(|u| u.query() == Some("status=pending"))
+    })
+    .await;
+    b.client().refresh().await.expect("reload");
+    b.wait_for(ROW_1).await;
+    assert_eq!(b.prop("#filter-status", "value").await.as_deref(), Some("pending"));
+    b.select("#filter-status", "").await;
+
+    // The server restarts: B's client notices, reconnects by itself and resynchronises, and a ticket
+    // created around the restart shows up without a reload.
+    let (config, addr) = (server.config.clone(), server.addr);
+    server.stop().await;
+    b.wait_until("the connection badge to leave `connected`", || async {
+        b.attr(CONNECTION, "data-state").await.is_some_and(|s| s != "connected")
+    })
+    .await;
+    let server = TestServer::start_on(config, addr).await;
+    let created = ayu_api
+        .post(
+            "/api/tickets",
+            json!({"title": "Flooded underpass", "body": "Since this morning", "priority": "urgent"}),
+        )
+        .await;
+    assert!(created.status.is_success(), "{created:?}");
+    b.wait_attr(CONNECTION, "data-state", "connected").await;
+    b.wait_text("tr[data-ticket-key='TKT-0002']", "Flooded underpass").await;
+
+    a.close().await;
+    b.close().await;
+    server.stop().await;
+}
+
+#[actix_rt::test]
+async fn an_admin_manages_categories_agents_and_invite_codes_in_the_browser() {
+    if !browser::available() {
+        return;
+    }
+    let dist = browser::web_dir();
+    let server = TestServer::start_with(|config| config.web_dir = Some(dist)).await;
+    let _ayu = server.agent("Ayu", Role::Admin).await;
+    let a = Browser::launch(&server.url(), "admin").await;
+
+    // A deep link while signed out shows the sign-in page, then the page asked for.
+    a.goto("/admin/categories").await;
+    a.wait_for("#login-email").await;
+    a.screenshot("login").await;
+    a.sign_in("ayu@example.org", PASSWORD).await;
+    a.wait_text("#categories-h", "Categories").await;
+    a.fill("#category-name", "Roads and streetlights").await;
+    a.click_button("Add category").await;
+    a.wait_text(".chips", "Roads and streetlights").await;
+
+    a.click("a[href='/admin/agents']").await;
+    a.fill("#agent-name", "Citra Dewi").await;
+    a.fill("#agent-email", "citra@example.org").await;
+    a.fill("#agent-password", "a long enough password").await;
+    a.click_button("Add agent").await;
+    a.wait_text("table.data", "citra@example.org").await;
+
+    a.click("a[href='/admin/invite-codes']").await;
+    a.fill("#invite-uses", "5").await;
+    a.click_button("Create code").await;
+    a.wait_text("table.data", "0 / 5").await;
+    a.wait_text("table.data", "Active").await;
+    a.screenshot("invite-codes").await;
+    a.click_button("Revoke").await;
+    a.click_button("Confirm revoke").await;
+    a.wait_text("table.data", "Revoked").await;
+
+    // The new category and agent are offered when creating and editing tickets.
+    a.click("a[href='/new'].nav-link").await;
+    a.fill("#new-title", "Pothole on Jl. Sudirman").await;
+    a.wait_text("#new-category", "Roads and streetlights").await;
+    let category = a
+        .attr("#new-category option:nth-child(2)", "value")
+        .await
+        .expect("a category option");
+    a.select("#new-category", &category).await;
+    a.click_button("Create ticket").await;
+    a.wait_text("#ticket-title", "Pothole").await;
+    a.click_button("Edit").await;
+    a.wait_text("#field-assignee", "Citra Dewi").await;
+    a.click(".crumb-link").await;
+    a.wait_text("tr[data-ticket-key='TKT-0001']", "Roads and streetlights")
+        .await;
+
+    a.close().await;
+    server.stop().await;
+}

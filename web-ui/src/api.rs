@@ -1,0 +1,155 @@
+//! The REST API under `/api`, one async function per call. Errors always come back as the wire's
+//! [`ApiError`], so pages branch on its `code`; network failures become `unavailable`.
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use loket_protocol::api::{
+    Agent, Category, InviteCode, LoginRequest, LoginResponse, NewAgent, NewCategory, NewInviteCode, NewTicket,
+    TicketDetail,
+};
+use loket_protocol::ticket::{AgentRef, Ticket, TicketEvent};
+use loket_protocol::{ApiError, ErrorCode, TicketId};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The error for an HTTP status whose body was not an `ApiError` (a proxy's error page, say).
+pub fn status_error(status: u16) -> ApiError {
+    let code = match status {
+        400 | 422 => ErrorCode::InvalidRequest,
+        401 => ErrorCode::Unauthorized,
+        403 => ErrorCode::Forbidden,
+        404 => ErrorCode::NotFound,
+        409 => ErrorCode::Conflict,
+        413 => ErrorCode::PayloadTooLarge,
+        429 => ErrorCode::RateLimited,
+        502..=504 => ErrorCode::Unavailable,
+        _ => ErrorCode::Internal,
+    };
+    ApiError::new(code, format!("The server answered with HTTP {status}."))
+}
+
+/// The error for a request that never got an answer.
+pub fn network_error() -> ApiError {
+    ApiError::new(
+        ErrorCode::Unavailable,
+        "Cannot reach the Loket server. Check your connection and try again.",
+    )
+}
+
+async fn error_of(response: Response) -> ApiError {
+    let status = response.status();
+    match response.json::<ApiError>().await {
+        Ok(error) => error,
+        Err(_) => status_error(status),
+    }
+}
+
+async fn send(request: Result<Request, gloo_net::Error>) -> ApiResult<Response> {
+    let request = request.map_err(|e| ApiError::new(ErrorCode::InvalidRequest, e.to_string()))?;
+    let response = request.send().await.map_err(|_| network_error())?;
+    if response.ok() {
+        Ok(response)
+    } else {
+        Err(error_of(response).await)
+    }
+}
+
+async fn json<T: DeserializeOwned>(request: Result<Request, gloo_net::Error>) -> ApiResult<T> {
+    let response = send(request).await?;
+    response
+        .json::<T>()
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("Unexpected answer from the server: {e}")))
+}
+
+async fn empty(request: Result<Request, gloo_net::Error>) -> ApiResult<()> {
+    send(request).await.map(|_| ())
+}
+
+fn get(url: &str) -> Result<Request, gloo_net::Error> {
+    Request::get(url).build()
+}
+
+fn with_json<B: Serialize>(builder: RequestBuilder, body: &B) -> Result<Request, gloo_net::Error> {
+    builder.json(body)
+}
+
+fn encode(segment: &str) -> String {
+    String::from(js_sys::encode_uri_component(segment))
+}
+
+pub async fn login(email: String, password: String) -> ApiResult<LoginResponse> {
+    json(with_json(
+        Request::post("/api/auth/login"),
+        &LoginRequest { email, password },
+    ))
+    .await
+}
+
+pub async fn logout() -> ApiResult<()> {
+    empty(Request::post("/api/auth/logout").build()).await
+}
+
+/// The signed-in agent; `unauthorized` when there is no session.
+pub async fn me() -> ApiResult<Agent> {
+    json(get("/api/auth/me")).await
+}
+
+pub async fn agents() -> ApiResult<Vec<Agent>> {
+    json(get("/api/agents")).await
+}
+
+pub async fn create_agent(new: NewAgent) -> ApiResult<Agent> {
+    json(with_json(Request::post("/api/agents"), &new)).await
+}
+
+/// Every agent's name, for assignee pickers.
+pub async fn directory() -> ApiResult<Vec<AgentRef>> {
+    json(get("/api/agents/directory")).await
+}
+
+pub async fn invite_codes() -> ApiResult<Vec<InviteCode>> {
+    json(get("/api/invite-codes")).await
+}
+
+pub async fn create_invite_code(new: NewInviteCode) -> ApiResult<InviteCode> {
+    json(with_json(Request::post("/api/invite-codes"), &new)).await
+}
+
+pub async fn revoke_invite_code(code: String) -> ApiResult<()> {
+    empty(Request::delete(&format!("/api/invite-codes/{}", encode(&code))).build()).await
+}
+
+pub async fn categories() -> ApiResult<Vec<Category>> {
+    json(get("/api/categories")).await
+}
+
+pub async fn create_category(new: NewCategory) -> ApiResult<Category> {
+    json(with_json(Request::post("/api/categories"), &new)).await
+}
+
+pub async fn create_ticket(new: NewTicket) -> ApiResult<Ticket> {
+    json(with_json(Request::post("/api/tickets"), &new)).await
+}
+
+pub async fn ticket(id: TicketId) -> ApiResult<TicketDetail> {
+    json(get(&format!("/api/tickets/{id}"))).await
+}
+
+pub async fn ticket_events(id: TicketId) -> ApiResult<Vec<TicketEvent>> {
+    json(get(&format!("/api/tickets/{id}/events"))).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_to_codes() {
+        assert_eq!(status_error(401).code, ErrorCode::Unauthorized);
+        assert_eq!(status_error(502).code, ErrorCode::Unavailable);
+        assert_eq!(status_error(500).code, ErrorCode::Internal);
+        assert_eq!(network_error().code, ErrorCode::Unavailable);
+    }
+}

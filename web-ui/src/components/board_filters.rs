@@ -1,0 +1,120 @@
+//! The board's filter bar: search, status, category, assignee and sort. It edits a [`BoardQuery`];
+//! the page puts that in the URL.
+
+use crate::board_query::{BoardQuery, Sort};
+use crate::components::icons::{Icon, icon};
+use crate::format::status_label;
+use loket_protocol::api::Category;
+use loket_protocol::ticket::{AgentRef, Status};
+use std::rc::Rc;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct FilterProps {
+    pub query: BoardQuery,
+    pub categories: Rc<Vec<Category>>,
+    pub agents: Rc<Vec<AgentRef>>,
+    pub on_change: Callback<BoardQuery>,
+}
+
+fn select_value(e: &Event) -> Option<String> {
+    let value = e.target_unchecked_into::<HtmlSelectElement>().value();
+    (!value.is_empty()).then_some(value)
+}
+
+#[function_component]
+pub fn BoardFilters(props: &FilterProps) -> Html {
+    let q = &props.query;
+    let change = |apply: fn(&mut BoardQuery, Option<String>)| {
+        let (query, on_change) = (q.clone(), props.on_change.clone());
+        Callback::from(move |e: Event| {
+            let mut next = query.clone();
+            apply(&mut next, select_value(&e));
+            on_change.emit(next);
+        })
+    };
+    let on_search = {
+        let (query, on_change) = (q.clone(), props.on_change.clone());
+        Callback::from(move |e: InputEvent| {
+            let value = e.target_unchecked_into::<HtmlInputElement>().value();
+            on_change.emit(BoardQuery {
+                q: (!value.is_empty()).then_some(value),
+                ..query.clone()
+            });
+        })
+    };
+    let clear = {
+        let (query, on_change) = (q.clone(), props.on_change.clone());
+        Callback::from(move |_: MouseEvent| {
+            on_change.emit(BoardQuery {
+                sort: query.sort.clone(),
+                ..Default::default()
+            })
+        })
+    };
+    let selected = |current: &Option<String>, value: &str| current.as_deref() == Some(value);
+    let status_options = Status::ALL.into_iter().map(|s| {
+        html! { <option value={s.as_str()} selected={selected(&q.status, s.as_str())}>{ status_label(s) }</option> }
+    });
+    let category_options = props.categories.iter().map(|c| {
+        let id = c.id.to_string();
+        html! { <option value={id.clone()} selected={selected(&q.category, &id)}>{ &c.name }</option> }
+    });
+    let agent_options = props.agents.iter().map(|a| {
+        let id = a.id.to_string();
+        html! { <option value={id.clone()} selected={selected(&q.assignee, &id)}>{ &a.name }</option> }
+    });
+    let sort = q.sort_order();
+    let sort_options = Sort::ALL.into_iter().map(|s| {
+        html! { <option value={s.as_str()} selected={s == sort}>{ s.label() }</option> }
+    });
+    html! {
+        <form class="filters" role="search" aria-label="Filter tickets" onsubmit={|e: SubmitEvent| e.prevent_default()}>
+            <div class="field field-search">
+                <label for="filter-q">{ "Search" }</label>
+                <div class="input-icon">
+                    { icon(Icon::Search) }
+                    <input id="filter-q" type="search" placeholder="Key, title, text or reporter"
+                        value={q.q.clone().unwrap_or_default()} oninput={on_search} autocomplete="off" />
+                </div>
+            </div>
+            <div class="field">
+                <label for="filter-status">{ "Status" }</label>
+                <select id="filter-status" onchange={change(|q, v| q.status = v)}>
+                    <option value="" selected={q.status.is_none()}>{ "Any status" }</option>
+                    <option value="active" selected={selected(&q.status, "active")}>{ "Open work (new, open, pending)" }</option>
+                    { for status_options }
+                </select>
+            </div>
+            <div class="field">
+                <label for="filter-category">{ "Category" }</label>
+                <select id="filter-category" onchange={change(|q, v| q.category = v)}>
+                    <option value="" selected={q.category.is_none()}>{ "Any category" }</option>
+                    <option value="none" selected={selected(&q.category, "none")}>{ "No category" }</option>
+                    { for category_options }
+                </select>
+            </div>
+            <div class="field">
+                <label for="filter-assignee">{ "Assignee" }</label>
+                <select id="filter-assignee" onchange={change(|q, v| q.assignee = v)}>
+                    <option value="" selected={q.assignee.is_none()}>{ "Anyone" }</option>
+                    <option value="me" selected={selected(&q.assignee, "me")}>{ "Me" }</option>
+                    <option value="none" selected={selected(&q.assignee, "none")}>{ "Unassigned" }</option>
+                    { for agent_options }
+                </select>
+            </div>
+            <div class="field">
+                <label for="filter-sort">{ "Sort" }</label>
+                <select id="filter-sort" onchange={change(|q, v| q.sort = v)}>
+                    { for sort_options }
+                </select>
+            </div>
+            if q.is_filtered() {
+                <div class="field field-action">
+                    <button type="button" class="btn btn-ghost" onclick={clear}>{ "Clear filters" }</button>
+                </div>
+            }
+        </form>
+    }
+}

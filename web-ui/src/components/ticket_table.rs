@@ -1,0 +1,98 @@
+//! The board's table of tickets. At phone width each row becomes a card (see the CSS).
+
+use crate::app::Route;
+use crate::components::AppLink;
+use crate::components::badges::{LockBadge, PriorityBadge, StatusBadge};
+use crate::format::{age, datetime};
+use loket_protocol::ticket::Ticket;
+use loket_protocol::{AgentId, TicketId, Timestamp};
+use std::collections::HashMap;
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct TableProps {
+    pub tickets: Vec<Ticket>,
+    pub me: AgentId,
+    pub now: Timestamp,
+    /// Tickets that changed while the board was open, with their revision: their rows flash.
+    pub changed: HashMap<TicketId, u64>,
+}
+
+#[function_component]
+pub fn TicketTable(props: &TableProps) -> Html {
+    let navigator = use_navigator();
+    let rows = props.tickets.iter().map(|t| {
+        let route = Route::Ticket { id: t.id.0 };
+        let open = {
+            let (navigator, route) = (navigator.clone(), route.clone());
+            Callback::from(move |e: MouseEvent| {
+                // Clicks on the link itself are handled by the link.
+                let on_link = e
+                    .target_dyn_into::<web_sys::Element>()
+                    .and_then(|el| el.closest("a").ok().flatten())
+                    .is_some();
+                if !on_link && let Some(navigator) = &navigator {
+                    navigator.push(&route);
+                }
+            })
+        };
+        let lock = t.lock.as_ref().map(|l| {
+            html! { <LockBadge holder={l.holder.name.clone()} mine={l.holder.id == props.me} /> }
+        });
+        let dash = || html! { <span class="muted">{ "—" }</span> };
+        // Alternating between two identical animations restarts the flash on every change.
+        let flash = props
+            .changed
+            .get(&t.id)
+            .map(|rev| if rev % 2 == 0 { "flash-a" } else { "flash-b" });
+        html! {
+            <tr key={t.id.0} data-ticket-key={t.key.clone()} data-testid="ticket-row" onclick={open}
+                class={classes!("ticket-row", t.lock.is_some().then_some("is-locked"), flash)}>
+                <td class="col-key" data-label="Ticket">
+                    <AppLink to={route} classes="ticket-key">{ &t.key }</AppLink>
+                </td>
+                <td class="col-title" data-label="Title">
+                    <span class="ticket-title" data-testid="ticket-title">{ &t.title }</span>
+                    { lock }
+                </td>
+                <td data-label="Status"><StatusBadge status={t.status} /></td>
+                <td data-label="Priority"><PriorityBadge priority={t.priority} /></td>
+                <td data-label="Category">
+                    { t.category.as_ref().map(|c| html! { <span>{ &c.name }</span> }).unwrap_or_else(dash) }
+                </td>
+                <td data-label="Reporter">
+                    { t.reporter.as_ref().map(|r| html! { <span>{ &r.name }</span> }).unwrap_or_else(dash) }
+                </td>
+                <td data-label="Assignee" data-testid="assignee">
+                    { t.assignee.as_ref().map(|a| html! { <span>{ &a.name }</span> }).unwrap_or_else(dash) }
+                </td>
+                <td class="col-age" data-label="Age">
+                    <time datetime={t.created_at.to_rfc3339()} title={datetime(t.created_at)}>
+                        { age(props.now, t.created_at) }
+                    </time>
+                </td>
+            </tr>
+        }
+    });
+    html! {
+        <div class="table-wrap">
+            <table class="tickets" data-testid="ticket-table">
+                <caption class="sr-only">{ "Tickets" }</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{ "Ticket" }</th>
+                        <th scope="col">{ "Title" }</th>
+                        <th scope="col">{ "Status" }</th>
+                        <th scope="col">{ "Priority" }</th>
+                        <th scope="col">{ "Category" }</th>
+                        <th scope="col">{ "Reporter" }</th>
+                        <th scope="col">{ "Assignee" }</th>
+                        <th scope="col" class="col-age">{ "Age" }</th>
+                    </tr>
+                </thead>
+                <tbody>{ for rows }</tbody>
+            </table>
+        </div>
+    }
+}

@@ -1,0 +1,79 @@
+//! The live WebSocket connection as context: [`ConnectionProvider`] opens it when the shell mounts and
+//! closes it on sign-out; [`use_live`] gives components the handle, its state and its epoch (which
+//! increases with every (re)connect, so effects can resynchronise).
+
+use crate::hooks::use_session;
+use crate::ws::{ConnStatus, Connection, Snapshot};
+use loket_protocol::ws::ServerMessage;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// The connection as components see it.
+#[derive(Clone, PartialEq)]
+pub struct Live {
+    pub conn: Connection,
+    pub status: ConnStatus,
+    /// 0 before the first `Welcome`, then +1 per connection.
+    pub epoch: u32,
+}
+
+impl Live {
+    pub fn connected(&self) -> bool {
+        self.status == ConnStatus::Connected
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ProviderProps {
+    pub children: Html,
+}
+
+/// Owns the connection for as long as the agent is signed in.
+#[function_component]
+pub fn ConnectionProvider(props: &ProviderProps) -> Html {
+    let session = use_session();
+    let snapshot = use_state(|| Snapshot {
+        status: ConnStatus::Connecting,
+        epoch: 0,
+    });
+    let conn = {
+        let setter = snapshot.setter();
+        let expired = session.expired.clone();
+        use_memo((), move |_| {
+            Connection::new(Callback::from(move |s| setter.set(s)), expired)
+        })
+    };
+    {
+        let conn = (*conn).clone();
+        use_effect_with((), move |_| {
+            conn.start();
+            move || conn.shutdown()
+        });
+    }
+    let live = Live {
+        conn: (*conn).clone(),
+        status: snapshot.status,
+        epoch: snapshot.epoch,
+    };
+    html! {
+        <ContextProvider<Live> context={live}>
+            { props.children.clone() }
+        </ContextProvider<Live>>
+    }
+}
+
+#[hook]
+pub fn use_live() -> Live {
+    use_context::<Live>().expect("use_live is only used inside ConnectionProvider")
+}
+
+/// Calls `listener` with every server message while the calling component is mounted. The first
+/// listener passed is kept, so pass one that stays valid (a reducer dispatcher, say).
+#[hook]
+pub fn use_server_messages(listener: Callback<Rc<ServerMessage>>) {
+    let live = use_live();
+    use_effect_with(live.conn, move |conn| {
+        let subscription = conn.subscribe(listener);
+        move || drop(subscription)
+    });
+}

@@ -1,0 +1,86 @@
+//! Names for pickers and labels: categories and agents, loaded once per connection and on demand.
+
+use crate::api;
+use crate::hooks::use_live;
+use loket_protocol::api::Category;
+use loket_protocol::ticket::AgentRef;
+use loket_protocol::{AgentId, CategoryId};
+use std::rc::Rc;
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+/// Categories and agents, for select boxes and for turning ids into names.
+#[derive(Clone, PartialEq, Default)]
+pub struct Directory {
+    pub categories: Rc<Vec<Category>>,
+    pub agents: Rc<Vec<AgentRef>>,
+    /// Loads both lists again (after an admin added something).
+    pub reload: Callback<()>,
+}
+
+impl Directory {
+    pub fn agent_name(&self, id: AgentId) -> Option<String> {
+        self.agents.iter().find(|a| a.id == id).map(|a| a.name.clone())
+    }
+
+    pub fn category_name(&self, id: CategoryId) -> Option<String> {
+        self.categories.iter().find(|c| c.id == id).map(|c| c.name.clone())
+    }
+
+    /// Looks up an id found in the audit trail (`assignee_id: "3"`) by its field name.
+    pub fn lookup(&self, field: &str, value: &str) -> Option<String> {
+        let id: i64 = value.parse().ok()?;
+        match field {
+            "assignee" | "assignee_id" => self.agent_name(AgentId(id)),
+            "category" | "category_id" => self.category_name(CategoryId(id)),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ProviderProps {
+    pub children: Html,
+}
+
+#[function_component]
+pub fn DirectoryProvider(props: &ProviderProps) -> Html {
+    let live = use_live();
+    let categories = use_state(|| Rc::new(Vec::new()));
+    let agents = use_state(|| Rc::new(Vec::new()));
+    let round = use_state(|| 0u32);
+    {
+        let categories = categories.setter();
+        let agents = agents.setter();
+        use_effect_with((live.epoch, *round), move |_| {
+            spawn_local(async move {
+                if let Ok(list) = api::categories().await {
+                    categories.set(Rc::new(list));
+                }
+                if let Ok(mut list) = api::directory().await {
+                    list.sort_by_key(|a| a.name.to_lowercase());
+                    agents.set(Rc::new(list));
+                }
+            });
+        });
+    }
+    let reload = {
+        let round = round.clone();
+        Callback::from(move |_| round.set(*round + 1))
+    };
+    let directory = Directory {
+        categories: (*categories).clone(),
+        agents: (*agents).clone(),
+        reload,
+    };
+    html! {
+        <ContextProvider<Directory> context={directory}>
+            { props.children.clone() }
+        </ContextProvider<Directory>>
+    }
+}
+
+#[hook]
+pub fn use_directory() -> Directory {
+    use_context::<Directory>().unwrap_or_default()
+}

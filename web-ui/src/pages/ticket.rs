@@ -1,0 +1,418 @@
+//! One ticket: its fields, the lock (Edit / Save / Release / Break lock), the conversation, attachments
+//! and history, all kept live. The edit lock is a lease held by this page's WebSocket: the page renews
+//! it while open, gives it back when the agent leaves, and takes it back after a reconnect.
+
+use crate::api;
+use crate::app::Route;
+use crate::components::AppLink;
+use crate::components::badges::{PriorityBadge, StatusBadge};
+use crate::components::conflict::ConflictView;
+use crate::components::conversation::{AttachmentLink, Composer, Outgoing, Thread};
+use crate::components::icons::{Icon, icon};
+use crate::components::lock_panel::{LockPanel, LockView};
+use crate::components::ticket_fields::{TicketFieldsForm, TicketFieldsView};
+use crate::components::timeline::Timeline;
+use crate::format::{ago, datetime, now};
+use crate::hooks::{NoticeKind, use_directory, use_live, use_notify, use_now, use_server_messages, use_session};
+use crate::state::ticket::{Flash, LockState, Mode, TicketAction, TicketPage as PageState};
+use gloo_timers::callback::Interval;
+use gloo_timers::future::TimeoutFuture;
+use loket_protocol::TicketId;
+use loket_protocol::ticket::NotificationStatus;
+use loket_protocol::ws::{ClientMessage, ServerMessage};
+use std::rc::Rc;
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+/// How often the page renews a lock it holds, on top of the server's own heartbeat.
+const LOCK_RENEW_MS: u32 = 20_000;
+
+#[derive(Properties, PartialEq)]
+pub struct TicketProps {
+    pub id: TicketId,
+}
+
+#[function_component]
+pub fn TicketPage(props: &TicketProps) -> Html {
+    let session = use_session();
+    let live = use_live();
+    let directory = use_directory();
+    let notify = use_notify();
+    let now_tick = use_now(30_000);
+    let id = props.id;
+    let page = {
+        let me = session.agent.as_ref();
+        use_reducer(move || PageState::new(id, me))
+    };
+
+    // Live messages about this ticket.
+    {
+        let dispatcher = page.dispatcher();
+        use_server_messages(Callback::from(move |msg: Rc<ServerMessage>| {
+            dispatcher.dispatch(TicketAction::Server { msg, at: now() })
+        }));
+    }
+
+    // Load on open and again after every reconnect (resynchronise); re-take a held lock after a reconnect.
+    {
+        let dispatcher = page.dispatcher();
+        let first_epoch = use_mut_ref(|| None::<u32>);
+        use_effect_with(live.epoch, move |epoch| {
+            let epoch = *epoch;
+            let reconnected = {
+                let mut first = first_epoch.borrow_mut();
+                let seen = first.get_or_insert(epoch);
+                epoch > *seen && epoch > 1
+            };
+            if reconnected {
+                dispatcher.dispatch(TicketAction::Reconnected);
+            }
+            spawn_local(async move {
+                match api::ticket(id).await {
+                    Ok(detail) => dispatcher.dispatch(TicketAction::Loaded(Box::new(detail))),
+                    Err(error) => dispatcher.dispatch(TicketAction::LoadFailed(error)),
+                }
+            });
+        });
+    }
+
+    // History follows every change.
+    {
+        let dispatcher = page.dispatcher();
+        use_effect_with(page.revision, move |revision| {
+            if *revision > 0 {
+                spawn_local(async move {
+                    if let Ok(events) = api::ticket_events(id).await {
+                        dispatcher.dispatch(TicketAction::EventsLoaded(events));
+                    }
+                });
+            }
+        });
+    }
+
+    // Renew a held lock periodically.
+    let holding = matches!(&page.mode, Mode::Editing(e) if e.lock == LockState::Held);
+    {
+        let (conn, dispatcher) = (live.conn.clone(), page.dispatcher());
+        use_effect_with(holding, move |holding| {
+            let interval = holding.then(|| {
+                Interval::new(LOCK_RENEW_MS, move || {
+                    let (conn, dispatcher) = (conn.clone(), dispatcher.clone());
+                    spawn_local(async move {
+                        match conn.request(ClientMessage::LockTicket { ticket_id: id }).await {
+                            Ok(_) => {}
+                            Err(error) if error.code == loket_protocol::ErrorCode::Unavailable => {}
+                            Err(error) => dispatcher.dispatch(TicketAction::LockRefused(error)),
+                        }
+                    });
+                })
+            });
+            move || drop(interval)
+        });
+    }
+
+    // Take the lock back after a reconnect or a lapsed lease.
+    let retaking = match &page.mode {
+        Mode::Editing(e) => match e.lock {
+            LockState::Retaking { attempts } => Some(attempts),
+            _ => None,
+        },
+        _ => None,
+    };
+    {
+        let (conn, dispatcher, connected) = (live.conn.clone(), page.dispatcher(), live.connected());
+        use_effect_with((retaking, connected, live.epoch), move |(retaking, connected, _)| {
+            if let (Some(attempts), true) = (*retaking, *connected) {
+                spawn_local(async move {
+                    if attempts > 0 {
+                        TimeoutFuture::new((attempts * 1_000).min(5_000)).await;
+                    }
+                    match conn.request(ClientMessage::LockTicket { ticket_id: id }).await {
+                        Ok(_) => dispatcher.dispatch(TicketAction::LockGranted),
+                        Err(error) => dispatcher.dispatch(TicketAction::LockRefused(error)),
+                    }
+                });
+            }
+        });
+    }
+
+    // Leaving the page gives the lock back (closing the tab closes the socket, which does the same).
+    {
+        let should_release = use_mut_ref(|| false);
+        *should_release.borrow_mut() = match &page.mode {
+            Mode::Locking => true,
+            Mode::Editing(e) => !matches!(e.lock, LockState::Lost { .. }),
+            Mode::Viewing => false,
+        };
+        let conn = live.conn.clone();
+        use_effect_with((), move |_| {
+            move || {
+                if *should_release.borrow() {
+                    conn.send(ClientMessage::UnlockTicket { ticket_id: id });
+                }
+            }
+        });
+    }
+
+    let on_edit = {
+        let (conn, dispatcher) = (live.conn.clone(), page.dispatcher());
+        Callback::from(move |_| {
+            dispatcher.dispatch(TicketAction::EditRequested);
+            let (conn, dispatcher) = (conn.clone(), dispatcher.clone());
+            spawn_local(async move {
+                match conn.request(ClientMessage::LockTicket { ticket_id: id }).await {
+                    Ok(_) => dispatcher.dispatch(TicketAction::LockGranted),
+                    Err(error) => dispatcher.dispatch(TicketAction::LockRefused(error)),
+                }
+            });
+        })
+    };
+    let on_save = {
+        let (conn, dispatcher, page) = (live.conn.clone(), page.dispatcher(), page.clone());
+        Callback::from(move |_| {
+            let Some(editing) = page.editing() else { return };
+            let changes = editing.changes();
+            if changes.is_empty() || editing.saving.is_some() {
+                return;
+            }
+            let must_lock = editing.lock != LockState::Held;
+            let version = editing.base_version;
+            dispatcher.dispatch(TicketAction::SaveStarted {
+                sent: editing.draft.clone(),
+            });
+            let (conn, dispatcher) = (conn.clone(), dispatcher.clone());
+            spawn_local(async move {
+                if must_lock {
+                    match conn.request(ClientMessage::LockTicket { ticket_id: id }).await {
+                        Ok(_) => dispatcher.dispatch(TicketAction::LockGranted),
+                        Err(error) => {
+                            dispatcher.dispatch(TicketAction::SaveFailed(error));
+                            return;
+                        }
+                    }
+                }
+                match conn
+                    .request(ClientMessage::UpdateTicket {
+                        ticket_id: id,
+                        version,
+                        changes,
+                    })
+                    .await
+                {
+                    Ok(ack) => dispatcher.dispatch(TicketAction::SaveAcked {
+                        version: ack.version.unwrap_or(version + 1),
+                    }),
+                    Err(error) => dispatcher.dispatch(TicketAction::SaveFailed(error)),
+                }
+            });
+        })
+    };
+    let on_release = {
+        let (conn, dispatcher, page) = (live.conn.clone(), page.dispatcher(), page.clone());
+        Callback::from(move |_| {
+            let holds = matches!(&page.mode, Mode::Editing(e) if !matches!(e.lock, LockState::Lost { .. }));
+            if holds {
+                conn.send(ClientMessage::UnlockTicket { ticket_id: id });
+            }
+            dispatcher.dispatch(TicketAction::Released);
+        })
+    };
+    let on_break = {
+        let (conn, notify) = (live.conn.clone(), notify.clone());
+        Callback::from(move |reason: String| {
+            let (conn, notify) = (conn.clone(), notify.clone());
+            spawn_local(async move {
+                match conn.request(ClientMessage::BreakLock { ticket_id: id, reason }).await {
+                    Ok(_) => notify.emit((NoticeKind::Success, "Lock broken. You can edit the ticket now.".into())),
+                    Err(error) => notify.emit((
+                        NoticeKind::Error,
+                        format!("Could not break the lock: {}", error.message),
+                    )),
+                }
+            });
+        })
+    };
+    let on_send = {
+        let conn = live.conn.clone();
+        Callback::from(move |out: Outgoing| {
+            let conn = conn.clone();
+            spawn_local(async move {
+                let message = ClientMessage::AddComment {
+                    ticket_id: id,
+                    body: out.body,
+                    internal: out.internal,
+                };
+                out.done
+                    .emit(conn.request(message).await.map(|_| ()).map_err(|e| e.message));
+            });
+        })
+    };
+    let dispatch = {
+        let dispatcher = page.dispatcher();
+        Callback::from(move |action| dispatcher.dispatch(action))
+    };
+    let on_draft = dispatch.reform(TicketAction::Edit);
+    let dismiss_flash = dispatch.reform(|_: MouseEvent| TicketAction::DismissFlash);
+
+    let Some(ticket) = page.ticket.clone() else {
+        return match &page.load_error {
+            Some(error) => html! {
+                <section class="page">
+                    <div class="card narrow" role="alert">
+                        <h1>{ if error.code == loket_protocol::ErrorCode::NotFound { "No such ticket" } else { "Could not load the ticket" } }</h1>
+                        <p>{ &error.message }</p>
+                        <AppLink to={Route::Board} classes="btn">{ "Back to the board" }</AppLink>
+                    </div>
+                </section>
+            },
+            None => html! {
+                <section class="page"><p class="loading" aria-busy="true">
+                    <span class="spinner" aria-hidden="true" />{ format!("Loading {}…", id.key()) }
+                </p></section>
+            },
+        };
+    };
+
+    let me = &session.agent;
+    let view = match (&page.mode, page.foreign_lock()) {
+        (Mode::Editing(e), _) => match &e.lock {
+            LockState::Held => LockView::Mine,
+            LockState::Retaking { .. } => LockView::Retaking,
+            LockState::Lost { by, message } => LockView::Lost {
+                by: by.clone(),
+                message: message.clone(),
+                holder: page.foreign_lock().map(|l| l.holder.clone()),
+            },
+        },
+        (Mode::Locking, _) => LockView::Taking,
+        (Mode::Viewing, Some(lock)) => LockView::Other {
+            holder: lock.holder.clone(),
+            since: lock.since,
+            me: lock.holder.id == me.id,
+        },
+        (Mode::Viewing, None) => LockView::Free,
+    };
+    let editing = page.editing().cloned();
+    let flash = page.flash.as_ref().map(|flash| {
+        let (class, text) = match flash {
+            Flash::Info(text) => ("flash flash-info", text),
+            Flash::Error(text) => ("flash flash-error", text),
+        };
+        html! {
+            <div class={class} role={if matches!(flash, Flash::Error(_)) { "alert" } else { "status" }} data-testid="flash">
+                <span>{ text }</span>
+                <button type="button" class="toast-close" aria-label="Dismiss" onclick={dismiss_flash}>{ "×" }</button>
+            </div>
+        }
+    });
+    let details = match &editing {
+        Some(e) => html! { <>
+            if let Some(error) = &e.error {
+                <p class="form-error" role="alert" data-testid="save-error">{ error }</p>
+            }
+            <TicketFieldsForm draft={e.draft.clone()} base={e.base.clone()} categories={directory.categories.clone()}
+                agents={directory.agents.clone()} on_edit={on_draft} disabled={e.saving.is_some()} />
+        </> },
+        None => html! { <TicketFieldsView ticket={ticket.clone()} /> },
+    };
+    let conflict = editing
+        .as_ref()
+        .and_then(|e| e.conflict.as_ref().map(|c| (e, c)))
+        .map(|(e, c)| {
+            html! {
+                <ConflictView base={e.base.clone()} theirs={c.theirs.clone()} draft={e.draft.clone()}
+                    directory={directory.clone()}
+                    on_keep={dispatch.reform(|_| TicketAction::KeepDraft)}
+                    on_discard={dispatch.reform(|_| TicketAction::DiscardDraft)} />
+            }
+        });
+    let title = editing
+        .as_ref()
+        .map(|e| e.draft.title.clone())
+        .unwrap_or_else(|| ticket.title.clone());
+    let attachments = page
+        .attachments
+        .iter()
+        .map(|a| html! { <li><AttachmentLink attachment={a.clone()} /></li> });
+    let notifications = page.notifications.iter().map(|n| {
+        let (class, label) = match n.status {
+            NotificationStatus::Pending => ("note-pending", "Queued"),
+            NotificationStatus::Delivered => ("note-delivered", "Delivered"),
+            NotificationStatus::Failed => ("note-failed", "Failed"),
+        };
+        html! {
+            <li class="notification">
+                <span class={classes!("badge", class)}>{ label }</span>
+                <span class="notification-body">{ &n.body }</span>
+                <time class="muted small" title={datetime(n.created_at)}>{ ago(now_tick, n.created_at) }</time>
+            </li>
+        }
+    });
+
+    html! {
+        <article class="page page-wide ticket-page" aria-labelledby="ticket-title" data-ticket-key={ticket.key.clone()}>
+            <nav class="crumbs" aria-label="Breadcrumb">
+                <AppLink to={Route::Board} classes="crumb-link">{ icon(Icon::Back) }{ "Board" }</AppLink>
+                <span aria-hidden="true">{ "/" }</span>
+                <span aria-current="page">{ &ticket.key }</span>
+            </nav>
+            <header class="ticket-head">
+                <div class="ticket-badges">
+                    <span class="ticket-key big">{ &ticket.key }</span>
+                    <StatusBadge status={ticket.status} />
+                    <PriorityBadge priority={ticket.priority} />
+                </div>
+                <h1 id="ticket-title">{ title }</h1>
+                <p class="meta muted">
+                    { ticket.reporter.as_ref().map(|r| format!("Reported by {} · ", r.name)).unwrap_or_default() }
+                    <time title={datetime(ticket.created_at)}>{ format!("opened {}", ago(now_tick, ticket.created_at)) }</time>
+                    { " · " }
+                    <time title={datetime(ticket.updated_at)}>{ format!("updated {}", ago(now_tick, ticket.updated_at)) }</time>
+                    { format!(" · version {}", ticket.version) }
+                </p>
+            </header>
+            { flash }
+            <LockPanel {view} now={now_tick} connected={live.connected()} is_admin={session.is_admin()}
+                dirty={editing.as_ref().is_some_and(|e| e.dirty())}
+                saving={editing.as_ref().is_some_and(|e| e.saving.is_some())}
+                conflict={editing.as_ref().is_some_and(|e| e.conflict.is_some())}
+                stale={page.draft_is_stale() && editing.as_ref().is_some_and(|e| e.conflict.is_none())}
+                {on_edit} {on_save} {on_release} {on_break} />
+            { conflict }
+            <div class="ticket-grid">
+                <div class="ticket-main">
+                    <section class="card" aria-labelledby="details-h">
+                        <h2 id="details-h">{ "Details" }</h2>
+                        { details }
+                    </section>
+                    <section class="card" aria-labelledby="conversation-h">
+                        <h2 id="conversation-h">{ "Conversation" }
+                            <span class="count">{ page.comments.len() }</span></h2>
+                        <Thread comments={page.comments.clone()} attachments={page.attachments.clone()} now={now_tick} />
+                        <Composer {on_send} connected={live.connected()} has_reporter={ticket.reporter.is_some()} />
+                    </section>
+                </div>
+                <aside class="ticket-side">
+                    <section class="card" aria-labelledby="files-h">
+                        <h2 id="files-h">{ "Attachments" }</h2>
+                        if page.attachments.is_empty() {
+                            <p class="muted">{ "No attachments." }</p>
+                        } else {
+                            <ul class="files">{ for attachments }</ul>
+                        }
+                    </section>
+                    if !page.notifications.is_empty() {
+                        <section class="card" aria-labelledby="notes-h">
+                            <h2 id="notes-h">{ "Messages to the reporter" }</h2>
+                            <ul class="notifications">{ for notifications }</ul>
+                        </section>
+                    }
+                    <section class="card" aria-labelledby="history-h">
+                        <h2 id="history-h">{ "History" }</h2>
+                        <Timeline events={page.events.clone()} directory={directory.clone()} now={now_tick} />
+                    </section>
+                </aside>
+            </div>
+        </article>
+    }
+}
