@@ -769,6 +769,7 @@ mod tests {
                 ticket_id: TicketId(1),
                 holder: agent(1, "Ayu"),
                 expires_at: at(90),
+                since: None,
             },
         );
         assert!(matches!(
@@ -851,6 +852,7 @@ mod tests {
                 ticket_id: TicketId(1),
                 holder: agent(2, "Budi"),
                 expires_at: at(90),
+                since: None,
             },
         );
         assert!(page.foreign_lock().is_none());
