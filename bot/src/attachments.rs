@@ -1,15 +1,18 @@
 //! Files reporters send: fetched through the Bot API (`getFile`, then the file URL) into the data directory.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use deadpool_postgres::Pool;
-use loket_protocol::{CommentId, TicketId};
+use loket_protocol::ticket::Attachment;
+use loket_protocol::{ApiError, CommentId, ReporterId, TicketId};
 use teloxide::net::Download;
 use teloxide::prelude::*;
 use teloxide::types::FileId;
 use tokio::io::AsyncWriteExt;
 
+use crate::desk::StoredFile;
 use crate::dialogue::PendingFile;
+use crate::handlers::Ctx;
+use crate::store::{self, StoreError};
 
 /// Longest stored file name, in characters.
 const MAX_NAME_CHARS: usize = 80;
@@ -25,20 +28,10 @@ pub enum AttachmentError {
     Download(#[from] teloxide::DownloadError),
     #[error("file system: {0}")]
     Io(#[from] std::io::Error),
+    #[error("the desk refused it: {0}")]
+    Desk(#[from] ApiError),
     #[error("database: {0}")]
-    Store(#[from] crate::store::StoreError),
-}
-
-impl From<tokio_postgres::Error> for AttachmentError {
-    fn from(e: tokio_postgres::Error) -> Self {
-        AttachmentError::Store(e.into())
-    }
-}
-
-impl From<deadpool_postgres::PoolError> for AttachmentError {
-    fn from(e: deadpool_postgres::PoolError) -> Self {
-        AttachmentError::Store(e.into())
-    }
+    Store(#[from] StoreError),
 }
 
 /// A name safe to use in a path: letters, digits, `.`, `-` and `_`, never starting with a dot.
@@ -62,16 +55,20 @@ pub fn safe_file_name(name: &str) -> String {
     }
 }
 
-/// Downloads `file` and records it on `ticket` (and `comment`, for a follow-up), as reporter `reporter`.
+/// Downloads `file` and records it on `ticket` (and `comment`, for a follow-up) through the desk, as
+/// `reporter`; agents receive it as `AttachmentAdded`. A file already recorded there (the update is
+/// being handled again after a crash) is neither fetched nor recorded again: answers `None`.
 pub async fn store(
-    bot: &Bot,
-    pool: &Pool,
-    data_dir: &Path,
-    reporter: i64,
+    ctx: &Ctx,
+    reporter: ReporterId,
     ticket: TicketId,
     comment: Option<CommentId>,
     file: &PendingFile,
-) -> Result<(), AttachmentError> {
+) -> Result<Option<Attachment>, AttachmentError> {
+    let (bot, data_dir) = (&ctx.bot, &ctx.data_dir);
+    if store::attachment_recorded(&ctx.pool, ticket, comment, &file.file_id).await? {
+        return Ok(None);
+    }
     let remote = bot.get_file(FileId(file.file_id.clone())).await?;
     let relative: PathBuf = [
         ATTACHMENTS_DIR.to_string(),
@@ -94,30 +91,20 @@ pub async fn store(
     out.flush().await?;
     out.sync_all().await?;
     drop(out);
-    let size = tokio::fs::metadata(&absolute).await?.len() as i64;
-    let mut client = pool.get().await?;
-    let tx = client.transaction().await?;
-    tx.execute(
-        "INSERT INTO attachments (ticket_id, comment_id, file_name, content_type, size_bytes, storage_path, telegram_file_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        &[
-            &ticket.0,
-            &comment.map(|c| c.0),
-            &file.file_name,
-            &file.content_type,
-            &size,
-            &relative.to_string_lossy().as_ref(),
-            &file.file_id,
-        ],
-    )
-    .await?;
-    tx.execute(
-        "INSERT INTO ticket_events (ticket_id, actor_reporter_id, kind, new_value) VALUES ($1, $2, 'attachment_added', $3)",
-        &[&ticket.0, &reporter, &file.file_name],
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let size_bytes = tokio::fs::metadata(&absolute).await?.len() as i64;
+    let stored = StoredFile {
+        comment,
+        file_name: file.file_name.clone(),
+        content_type: file.content_type.clone(),
+        size_bytes,
+        storage_path: relative.to_string_lossy().into_owned(),
+        telegram_file_id: Some(file.file_id.clone()),
+    };
+    let recorded = ctx.desk.add_attachment(reporter, ticket, stored).await;
+    if recorded.is_err() {
+        let _ = tokio::fs::remove_file(&absolute).await;
+    }
+    Ok(Some(recorded?))
 }
 
 #[cfg(test)]

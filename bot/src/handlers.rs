@@ -17,7 +17,7 @@ use teloxide::types::{
 
 use crate::attachments;
 use crate::commands::Command;
-use crate::desk::Desk;
+use crate::desk::{Desk, SubmissionKey};
 use crate::dialogue::{Dialogue, Draft, Input, MAX_FILE_BYTES, MAX_FILES, PendingFile, Reply};
 use crate::ratelimit::{RateLimiter, Verdict};
 use crate::store::{self, Registration, Reporter, StoreError};
@@ -136,7 +136,7 @@ async fn on_message(ctx: &Ctx, msg: Message) -> Handled {
             (None, None) => Input::Other,
         },
     };
-    converse(ctx, &reporter, user_id(&user), input).await
+    converse(ctx, &reporter, user_id(&user), input, None).await
 }
 
 /// Someone not registered: `/start <code>`, or a bare code, registers; anything else is told to.
@@ -200,8 +200,15 @@ fn file_of(msg: &Message) -> Option<PendingFile> {
     })
 }
 
-/// Feeds `input` to the reporter's dialogue, saves the new state and answers.
-async fn converse(ctx: &Ctx, reporter: &Reporter, telegram_user: i64, input: Input) -> Handled {
+/// Feeds `input` to the reporter's dialogue, saves the new state and answers. `submission` names the
+/// press of Send that `input` may be, so that handling it twice files one ticket.
+async fn converse(
+    ctx: &Ctx,
+    reporter: &Reporter,
+    telegram_user: i64,
+    input: Input,
+    submission: Option<SubmissionKey>,
+) -> Handled {
     let chat = ChatId(reporter.chat_id);
     let lang = reporter.lang;
     let state = store::dialogue(&ctx.pool, telegram_user).await?;
@@ -211,7 +218,7 @@ async fn converse(ctx: &Ctx, reporter: &Reporter, telegram_user: i64, input: Inp
     };
     let (next, reply) = state.step(input, has_categories);
     if let Reply::Submit { draft } = reply {
-        return submit(ctx, reporter, telegram_user, draft).await;
+        return submit(ctx, reporter, telegram_user, draft, submission).await;
     }
     store::save_dialogue(&ctx.pool, telegram_user, &next).await?;
     match reply {
@@ -276,7 +283,17 @@ fn confirm_keyboard(lang: Lang) -> InlineKeyboardMarkup {
 }
 
 /// Files the ticket, fetches its files, answers with the key. On failure the summary stays, to press again.
-async fn submit(ctx: &Ctx, reporter: &Reporter, telegram_user: i64, draft: Draft) -> Handled {
+///
+/// If the process dies after the ticket was filed but before the dialogue and the update offset were
+/// saved, Telegram delivers the same press again: `submission` then finds the ticket filed the first
+/// time, and files already recorded on it are skipped.
+async fn submit(
+    ctx: &Ctx,
+    reporter: &Reporter,
+    telegram_user: i64,
+    draft: Draft,
+    submission: Option<SubmissionKey>,
+) -> Handled {
     let chat = ChatId(reporter.chat_id);
     let lang = reporter.lang;
     let new = NewTicket {
@@ -285,7 +302,7 @@ async fn submit(ctx: &Ctx, reporter: &Reporter, telegram_user: i64, draft: Draft
         priority: Default::default(),
         category_id: draft.category_id.map(loket_protocol::CategoryId),
     };
-    let ticket = match ctx.desk.create_ticket(ReporterId(reporter.id), new).await {
+    let ticket = match ctx.desk.create_ticket(ReporterId(reporter.id), new, submission).await {
         Ok(ticket) => ticket,
         Err(err) => {
             tracing::warn!(code = ?err.code, message = %err.message, "the desk refused a report");
@@ -295,9 +312,7 @@ async fn submit(ctx: &Ctx, reporter: &Reporter, telegram_user: i64, draft: Draft
     // The ticket exists: from here on a repeated Send must not file it again.
     store::save_dialogue(&ctx.pool, telegram_user, &Dialogue::Idle).await?;
     for file in &draft.files {
-        if let Err(err) =
-            attachments::store(&ctx.bot, &ctx.pool, &ctx.data_dir, reporter.id, ticket.id, None, file).await
-        {
+        if let Err(err) = attachments::store(ctx, ReporterId(reporter.id), ticket.id, None, file).await {
             tracing::warn!(error = %err, ticket = %ticket.id, "cannot store an attachment");
         }
     }
@@ -322,16 +337,7 @@ async fn follow_up(ctx: &Ctx, reporter: &Reporter, msg: &Message, ticket: Ticket
         }
     };
     if let Some(file) = file
-        && let Err(err) = attachments::store(
-            &ctx.bot,
-            &ctx.pool,
-            &ctx.data_dir,
-            reporter.id,
-            ticket,
-            Some(comment.id),
-            &file,
-        )
-        .await
+        && let Err(err) = attachments::store(ctx, ReporterId(reporter.id), ticket, Some(comment.id), &file).await
     {
         tracing::warn!(error = %err, ticket = %ticket, "cannot store a follow-up attachment");
     }
@@ -451,6 +457,10 @@ async fn on_callback(ctx: &Ctx, query: CallbackQuery) -> Handled {
     let data = query.data.as_deref().unwrap_or("");
     let (action, arg) = data.split_once(':').unwrap_or((data, ""));
     let telegram_user = user_id(&query.from);
+    let submission = match message {
+        Some(message) => SubmissionKey::telegram_summary(chat.0, message.0),
+        None => SubmissionKey::telegram_callback(&query.id.0),
+    };
     match action {
         "page" => send_page(ctx, &reporter, arg.parse().unwrap_or(0), message).await,
         "lang" => language(ctx, &reporter, Some(arg)).await,
@@ -462,10 +472,10 @@ async fn on_callback(ctx: &Ctx, query: CallbackQuery) -> Handled {
                 },
                 Err(_) => Input::Other,
             };
-            converse(ctx, &reporter, telegram_user, input).await
+            converse(ctx, &reporter, telegram_user, input, None).await
         }
-        "send" => converse(ctx, &reporter, telegram_user, Input::Send).await,
-        "cancel" => converse(ctx, &reporter, telegram_user, Input::Cancel).await,
+        "send" => converse(ctx, &reporter, telegram_user, Input::Send, Some(submission)).await,
+        "cancel" => converse(ctx, &reporter, telegram_user, Input::Cancel, None).await,
         _ => Ok(()),
     }
 }

@@ -1,8 +1,8 @@
 //! The bot's database queries: reporters, invite codes, dialogue state, the update offset and reads of tickets.
 
 use deadpool_postgres::Pool;
-use loket_protocol::TicketId;
 use loket_protocol::ticket::Status;
+use loket_protocol::{CommentId, TicketId};
 use tokio_postgres::GenericClient;
 
 use crate::dialogue::Dialogue;
@@ -263,6 +263,24 @@ pub async fn own_ticket(pool: &Pool, reporter: i64, ticket: TicketId) -> Result<
         )
         .await?;
     Ok(row.map(line))
+}
+
+/// Whether Telegram file `file_id` is recorded on `ticket` already (with `comment`, or with the report).
+pub async fn attachment_recorded(
+    pool: &Pool,
+    ticket: TicketId,
+    comment: Option<CommentId>,
+    file_id: &str,
+) -> Result<bool, StoreError> {
+    let client = pool.get().await?;
+    let row = client
+        .query_opt(
+            "SELECT 1 FROM attachments
+             WHERE ticket_id = $1 AND comment_id IS NOT DISTINCT FROM $2 AND telegram_file_id = $3",
+            &[&ticket.0, &comment.map(|c| c.0), &file_id],
+        )
+        .await?;
+    Ok(row.is_some())
 }
 
 fn line(row: tokio_postgres::Row) -> TicketLine {

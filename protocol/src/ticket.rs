@@ -194,6 +194,9 @@ pub struct Attachment {
     /// Relative URL under `/api`, authenticated like every other API call.
     pub url: String,
     pub created_at: Timestamp,
+    /// The comment it came with (a reporter's follow-up), if any; absent for files sent with the report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment_id: Option<CommentId>,
 }
 
 /// Why a lock ended.

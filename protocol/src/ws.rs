@@ -7,7 +7,7 @@ use crate::Timestamp;
 use crate::api::{Agent, NewTicket};
 use crate::error::ErrorCode;
 use crate::ids::{CategoryId, TicketId};
-use crate::ticket::{AgentRef, Comment, Priority, Ticket, TicketChanges, UnlockReason};
+use crate::ticket::{AgentRef, Attachment, Comment, Priority, Ticket, TicketChanges, UnlockReason};
 use serde::{Deserialize, Serialize};
 
 /// A message from a client, with its optional correlation id.
@@ -147,6 +147,12 @@ pub enum ServerMessage {
     TicketUpdated { ticket: Ticket },
     /// Broadcast. Internal notes are sent to agents only, as every client here is an agent.
     CommentAdded { ticket_id: TicketId, comment: Comment },
+    /// Broadcast: a file was attached (by a reporter, through Telegram). With `attachment.comment_id`, it
+    /// belongs to that comment, which was broadcast before it.
+    AttachmentAdded {
+        ticket_id: TicketId,
+        attachment: Attachment,
+    },
     /// Answer to `Ping`.
     Pong {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -172,7 +178,8 @@ impl ServerMessage {
             ServerMessage::TicketCreated { ticket } | ServerMessage::TicketUpdated { ticket } => Some(ticket.id),
             ServerMessage::TicketLocked { ticket_id, .. }
             | ServerMessage::TicketUnlocked { ticket_id, .. }
-            | ServerMessage::CommentAdded { ticket_id, .. } => Some(*ticket_id),
+            | ServerMessage::CommentAdded { ticket_id, .. }
+            | ServerMessage::AttachmentAdded { ticket_id, .. } => Some(*ticket_id),
             _ => None,
         }
     }
@@ -239,5 +246,37 @@ mod tests {
             serde_json::to_value(&ack).unwrap(),
             json!({"type": "Ack", "request_id": "a", "ticket_id": 4})
         );
+    }
+
+    #[test]
+    fn attachment_added_carries_the_attachment_and_its_comment() {
+        let at = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let msg = ServerMessage::AttachmentAdded {
+            ticket_id: TicketId(3),
+            attachment: Attachment {
+                id: crate::ids::AttachmentId(7),
+                ticket_id: TicketId(3),
+                file_name: "photo-1.jpg".into(),
+                content_type: "image/jpeg".into(),
+                size_bytes: 12,
+                url: "/api/attachments/7".into(),
+                created_at: at,
+                comment_id: Some(crate::ids::CommentId(5)),
+            },
+        };
+        let value = serde_json::to_value(&msg).unwrap();
+        assert_eq!(value["type"], "AttachmentAdded");
+        assert_eq!(value["ticket_id"], 3);
+        assert_eq!(value["attachment"]["id"], 7);
+        assert_eq!(value["attachment"]["comment_id"], 5);
+        assert_eq!(msg.ticket_id(), Some(TicketId(3)));
+        assert_eq!(serde_json::from_value::<ServerMessage>(value).unwrap(), msg);
+        // Older servers send no comment_id: it reads as none.
+        let mut bare = serde_json::to_value(&msg).unwrap();
+        bare["attachment"].as_object_mut().unwrap().remove("comment_id");
+        match serde_json::from_value::<ServerMessage>(bare).unwrap() {
+            ServerMessage::AttachmentAdded { attachment, .. } => assert_eq!(attachment.comment_id, None),
+            other => panic!("unexpected {other:?}"),
+        }
     }
 }

@@ -7,20 +7,25 @@
 use std::future::Future;
 
 use actix::prelude::*;
+use loket_bot::desk::{StoredFile, SubmissionKey};
 use loket_protocol::api::{Agent, NewTicket, Role, TicketDetail, TicketPage, TicketQuery};
-use loket_protocol::ticket::{AgentRef, Author, Comment, LockInfo, Ticket, TicketChanges};
+use loket_protocol::ticket::{AgentRef, Attachment, Author, Comment, LockInfo, Ticket, TicketChanges};
 use loket_protocol::ws::ServerMessage;
 use loket_protocol::{ApiError, ReporterId, TicketId};
 
 use crate::actors::bus::{EventBus, Publish};
 use crate::actors::registry::{LockBoard, Registry};
-use crate::actors::ticket::{AddComment, Break, Lock, Release, Renew, SessionGone, TicketActor, Update, Via};
+use crate::actors::ticket::{
+    AddAttachment, AddComment, Break, Lock, Release, Renew, SessionGone, TicketActor, Update, Via,
+};
 use crate::db::Pool;
-use crate::db::tickets::{self as q, TicketDraft};
+use crate::db::tickets::{self as q, AttachmentDraft, TicketDraft};
 use crate::domain::lease::{LeaseTerms, SessionKey};
 use crate::domain::validate;
 use crate::error::AppError;
 
+/// Longest attachment file name accepted, in characters.
+const MAX_FILE_NAME_CHARS: usize = 255;
 /// How many times a request is re-sent when its ticket actor stopped just as it was sent.
 const SEND_ATTEMPTS: usize = 3;
 
@@ -72,12 +77,14 @@ impl Desk {
         }
     }
 
-    /// Files a ticket and broadcasts `TicketCreated` once it is committed.
+    /// Files a ticket and broadcasts `TicketCreated` once it is committed. With a `submission_key`
+    /// that filed a ticket before, answers that ticket instead (and broadcasts nothing).
     pub async fn create_ticket(
         &self,
         actor: Author,
         new: NewTicket,
         reporter: Option<ReporterId>,
+        submission_key: Option<String>,
     ) -> Result<Ticket, AppError> {
         let draft = TicketDraft {
             title: validate::title(&new.title)?,
@@ -85,14 +92,20 @@ impl Desk {
             priority: new.priority,
             category_id: new.category_id,
             reporter_id: reporter,
+            submission_key,
         };
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        let ticket = q::insert(&*tx, &actor, &draft).await?;
+        let filed = q::insert(&*tx, &actor, &draft).await?;
         tx.commit().await?;
-        self.bus
-            .do_send(Publish(ServerMessage::TicketCreated { ticket: ticket.clone() }));
-        Ok(ticket)
+        if !filed.created {
+            let id = filed.ticket.id;
+            return Ok(q::with_lock(filed.ticket, self.board.get(id)));
+        }
+        self.bus.do_send(Publish(ServerMessage::TicketCreated {
+            ticket: filed.ticket.clone(),
+        }));
+        Ok(filed.ticket)
     }
 
     pub fn lock(
@@ -173,6 +186,24 @@ impl Desk {
         async move { request?.await }
     }
 
+    /// Records a stored file on ticket `id`; broadcast as `AttachmentAdded`.
+    pub fn attach(
+        &self,
+        id: TicketId,
+        author: Author,
+        file: AttachmentDraft,
+    ) -> impl Future<Output = Result<Attachment, AppError>> + 'static {
+        let request = match (
+            validate::line("file name", &file.file_name, MAX_FILE_NAME_CHARS),
+            file.size_bytes >= 0,
+        ) {
+            (Ok(_), true) => Ok(self.send(id, AddAttachment { author, file })),
+            (Err(invalid), _) => Err(AppError::from(invalid)),
+            (_, false) => Err(AppError::invalid("size_bytes must not be negative")),
+        };
+        async move { request?.await }
+    }
+
     /// Extends the lease `renew.session` holds on ticket `id`; resolves to false if it holds none there.
     pub fn renew_one(&self, id: TicketId, renew: Renew) -> impl Future<Output = bool> + 'static {
         let request = self.registry.get(id).send(renew);
@@ -231,32 +262,67 @@ impl Desk {
     }
 }
 
-/// The bot files tickets and comments through the same desk as agents.
+/// The bot files tickets, comments and attachments through the same desk as agents.
 #[async_trait::async_trait]
 impl loket_bot::desk::Desk for Desk {
-    async fn create_ticket(&self, reporter: ReporterId, ticket: NewTicket) -> Result<Ticket, ApiError> {
+    async fn create_ticket(
+        &self,
+        reporter: ReporterId,
+        ticket: NewTicket,
+        submission: Option<SubmissionKey>,
+    ) -> Result<Ticket, ApiError> {
         let name = reporter_name(&self.pool, reporter).await.map_err(|e| e.to_api())?;
-        Desk::create_ticket(self, Author::Reporter { id: reporter, name }, ticket, Some(reporter))
-            .await
-            .map_err(|e| e.to_api())
+        let key = submission.map(|k| k.as_str().to_string());
+        Desk::create_ticket(
+            self,
+            Author::Reporter { id: reporter, name },
+            ticket,
+            Some(reporter),
+            key,
+        )
+        .await
+        .map_err(|e| e.to_api())
     }
 
     async fn add_comment(&self, reporter: ReporterId, ticket: TicketId, body: String) -> Result<Comment, ApiError> {
-        let client = self.pool.get().await.map_err(|e| AppError::from(e).to_api())?;
-        let owner = client
-            .query_opt("SELECT reporter_id FROM tickets WHERE id = $1", &[&ticket.0])
+        let author = reporter_on(&self.pool, reporter, ticket)
             .await
-            .map_err(|e| AppError::from(e).to_api())?
-            .and_then(|row| row.get::<_, Option<i64>>(0));
-        drop(client);
-        if owner != Some(reporter.0) {
-            return Err(AppError::NotFound("ticket").to_api());
-        }
-        let name = reporter_name(&self.pool, reporter).await.map_err(|e| e.to_api())?;
-        self.comment(ticket, Author::Reporter { id: reporter, name }, &body, false)
-            .await
-            .map_err(|e| e.to_api())
+            .map_err(|e| e.to_api())?;
+        self.comment(ticket, author, &body, false).await.map_err(|e| e.to_api())
     }
+
+    async fn add_attachment(
+        &self,
+        reporter: ReporterId,
+        ticket: TicketId,
+        file: StoredFile,
+    ) -> Result<Attachment, ApiError> {
+        let author = reporter_on(&self.pool, reporter, ticket)
+            .await
+            .map_err(|e| e.to_api())?;
+        let draft = AttachmentDraft {
+            comment_id: file.comment,
+            file_name: file.file_name,
+            content_type: file.content_type,
+            size_bytes: file.size_bytes,
+            storage_path: file.storage_path,
+            telegram_file_id: file.telegram_file_id,
+        };
+        self.attach(ticket, author, draft).await.map_err(|e| e.to_api())
+    }
+}
+
+/// `reporter` as the author of a change to `ticket`; someone else's ticket is `not_found`.
+async fn reporter_on(pool: &Pool, reporter: ReporterId, ticket: TicketId) -> Result<Author, AppError> {
+    let client = pool.get().await?;
+    let row = client
+        .query_opt(
+            "SELECT r.name FROM tickets t JOIN reporters r ON r.id = t.reporter_id WHERE t.id = $1 AND r.id = $2",
+            &[&ticket.0, &reporter.0],
+        )
+        .await?;
+    let name = row.map(|r| r.get(0)).ok_or(AppError::NotFound("ticket"))?;
+    Ok(Author::Reporter { id: reporter, name })
 }
 
 async fn reporter_name(pool: &Pool, reporter: ReporterId) -> Result<String, AppError> {

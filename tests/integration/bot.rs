@@ -171,6 +171,17 @@ async fn a_report_with_a_photo_becomes_a_ticket_with_its_attachment() {
         })
         .await;
     assert_eq!((created.id, created.title.as_str()), (id, "Street light out"));
+    // The photo is announced live, after its ticket.
+    let announced = agents
+        .recv_until("AttachmentAdded", |m| match m {
+            ServerMessage::AttachmentAdded { ticket_id, attachment } if *ticket_id == id => Some(attachment.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(announced.ticket_id, id);
+    assert_eq!(announced.size_bytes, photo.len() as i64);
+    assert_eq!(announced.content_type, "image/jpeg");
+    assert_eq!(announced.comment_id, None, "sent with the report, not with a comment");
 
     let detail = rig.admin.get(&format!("/api/tickets/{}", id.0)).await.body;
     assert_eq!(detail["ticket"]["body"], "Jl. Merdeka 12, dark since Monday");
@@ -178,7 +189,13 @@ async fn a_report_with_a_photo_becomes_a_ticket_with_its_attachment() {
     assert_eq!(detail["ticket"]["reporter"]["name"], "Ana");
     let attachments = detail["attachments"].as_array().unwrap();
     assert_eq!(attachments.len(), 1, "{detail}");
+    assert_eq!(attachments[0]["id"], announced.id.0);
+    assert_eq!(attachments[0]["url"], announced.url);
     assert_eq!(attachments[0]["size_bytes"], photo.len());
+    let events = detail["events"].as_array().unwrap();
+    let added: Vec<&Value> = events.iter().filter(|e| e["kind"] == "attachment_added").collect();
+    assert_eq!(added.len(), 1, "{events:?}");
+    assert_eq!(added[0]["new_value"], announced.file_name.as_str());
     assert_eq!(attachments[0]["content_type"], "image/jpeg");
     let bytes = rig
         .admin
@@ -216,6 +233,95 @@ async fn an_agents_status_change_over_websocket_reaches_the_reporter() {
 }
 
 #[actix_rt::test]
+async fn a_send_handled_again_after_a_crash_files_one_ticket() {
+    let rig = rig().await;
+    let (tg, ana) = (&rig.tg, TgUser::new(651, "Ana", "en"));
+    register(&rig, &ana).await;
+    let mut agents = rig.admin.ws().await;
+    tg.send_text(&ana, "/report");
+    tg.expect(ana.id, "What is the problem").await;
+    tg.send_text(&ana, "Broken swing");
+    tg.expect(ana.id, "describe").await;
+    tg.send_text(&ana, "The chain snapped");
+    tg.expect(ana.id, "photos or documents").await;
+    tg.send_photo(&ana, "photo-swing", b"JPEG: a swing without a chain", None, None);
+    tg.expect(ana.id, "1 file(s)").await;
+    tg.send_text(&ana, "/done");
+    let summary = tg.expect(ana.id, "Please check your report").await;
+
+    // The dialogue as it was when Send was pressed.
+    let client = rig.server.pool.get().await.unwrap();
+    let confirm: Value = client
+        .query_one(
+            "SELECT state FROM bot_dialogues WHERE telegram_user_id = $1",
+            &[&ana.id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    tg.press(&ana, &summary, &summary.button("Send"));
+    let first = key_in(&tg.expect(ana.id, "filed as").await.text);
+    agents
+        .recv_until("AttachmentAdded", |m| {
+            matches!(m, ServerMessage::AttachmentAdded { ticket_id, .. } if *ticket_id == first).then_some(())
+        })
+        .await;
+
+    // The process died after filing, before the bot saved its progress: the dialogue is still at the
+    // summary and Telegram delivers the same press on the same summary again.
+    client
+        .execute(
+            "INSERT INTO bot_dialogues (telegram_user_id, state) VALUES ($1, $2)",
+            &[&ana.id, &confirm],
+        )
+        .await
+        .unwrap();
+    tg.press(&ana, &summary, &summary.button("Send"));
+    let again = tg.expect(ana.id, "filed as").await;
+    assert_eq!(
+        key_in(&again.text),
+        first,
+        "the same ticket is answered: {}",
+        again.text
+    );
+
+    // A reply is a fence: the bus is ordered, so a second TicketCreated or AttachmentAdded would come first.
+    tg.reply(&ana, &again, "Still broken");
+    let mut seen = Vec::new();
+    agents
+        .recv_until("CommentAdded", |m| {
+            seen.push(m.clone());
+            matches!(m, ServerMessage::CommentAdded { .. }).then_some(())
+        })
+        .await;
+    assert!(
+        !seen.iter().any(|m| matches!(
+            m,
+            ServerMessage::TicketCreated { .. } | ServerMessage::AttachmentAdded { .. }
+        )),
+        "nothing was filed or attached twice: {seen:#?}"
+    );
+
+    let row = client
+        .query_one(
+            "SELECT count(*), min(submission_key), (SELECT count(*) FROM attachments),
+                    (SELECT count(*) FROM ticket_events WHERE kind = 'created')
+             FROM tickets",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (tickets, key, attachments, created): (i64, String, i64, i64) =
+        (row.get(0), row.get(1), row.get(2), row.get(3));
+    assert_eq!((tickets, attachments, created), (1, 1, 1));
+    assert_eq!(key, format!("tg:{}:{}", summary.chat_id, summary.message_id));
+    let stored = std::fs::read_dir(rig.server.data_dir().join("attachments").join(first.0.to_string()))
+        .unwrap()
+        .count();
+    assert_eq!(stored, 1, "the file was not fetched again");
+}
+
+#[actix_rt::test]
 async fn a_reporters_reply_becomes_a_comment_agents_receive() {
     let rig = rig().await;
     let (tg, ana) = (&rig.tg, TgUser::new(801, "Ana", "en"));
@@ -244,6 +350,17 @@ async fn a_reporters_reply_becomes_a_comment_agents_receive() {
         })
         .await;
     assert_eq!(comment.body, "Now it is worse");
+    let attachment = ws
+        .recv_until("AttachmentAdded", |m| match m {
+            ServerMessage::AttachmentAdded { ticket_id, attachment } if *ticket_id == id => Some(attachment.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        attachment.comment_id,
+        Some(comment.id),
+        "the file belongs to the follow-up"
+    );
     tg.expect(ana.id, "Added to").await;
     let detail = rig.admin.get(&format!("/api/tickets/{}", id.0)).await.body;
     assert_eq!(detail["attachments"].as_array().unwrap().len(), 1, "{detail}");

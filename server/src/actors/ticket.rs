@@ -13,14 +13,14 @@ use loket_bot::outbox::{self, Notice};
 use loket_protocol::TicketId;
 use loket_protocol::api::Agent;
 use loket_protocol::ticket::{
-    AgentRef, Author, Comment, LockInfo, Ticket, TicketChanges, TicketEventKind, UnlockReason,
+    AgentRef, Attachment, Author, Comment, LockInfo, Ticket, TicketChanges, TicketEventKind, UnlockReason,
 };
 use loket_protocol::ws::ServerMessage;
 
 use crate::actors::bus::{EventBus, Publish};
 use crate::actors::registry::LockBoard;
 use crate::db::Pool;
-use crate::db::tickets::{self as q, EventRecord};
+use crate::db::tickets::{self as q, AttachmentDraft, EventRecord};
 use crate::domain::lease::{Lease, LeaseRefusal, LeaseTerms, LockPlan, LockState, Owner, SessionKey, Writer};
 use crate::error::AppError;
 
@@ -104,6 +104,15 @@ pub struct AddComment {
     pub author: Author,
     pub body: String,
     pub internal: bool,
+}
+
+/// Record a file stored under the data directory. Broadcasts `AttachmentAdded` (unless the same
+/// Telegram file was recorded for the same comment before, which answers that attachment).
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "Result<Attachment, AppError>")]
+pub struct AddAttachment {
+    pub author: Author,
+    pub file: AttachmentDraft,
 }
 
 /// The actor for one ticket.
@@ -452,6 +461,35 @@ impl Handler<AddComment> for TicketActor {
                     comment: comment.clone(),
                 });
                 Ok(comment)
+            },
+        )))
+    }
+}
+
+impl Handler<AddAttachment> for TicketActor {
+    type Result = Atomic<Attachment>;
+
+    fn handle(&mut self, msg: AddAttachment, _: &mut Self::Context) -> Self::Result {
+        self.touch();
+        let (pool, id) = (self.pool.clone(), self.id);
+        let fut = async move {
+            let mut client = pool.get().await?;
+            let tx = client.transaction().await?;
+            q::lock_row(&*tx, id).await?;
+            let attached = q::insert_attachment(&*tx, id, &msg.author, &msg.file).await?;
+            tx.commit().await?;
+            Ok(attached)
+        };
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(
+            |res: Result<q::Attached, AppError>, act, _| {
+                let attached = res?;
+                if attached.created {
+                    act.publish(ServerMessage::AttachmentAdded {
+                        ticket_id: act.id,
+                        attachment: attached.attachment.clone(),
+                    });
+                }
+                Ok(attached.attachment)
             },
         )))
     }

@@ -166,6 +166,16 @@ pub struct TicketDraft {
     pub priority: Priority,
     pub category_id: Option<CategoryId>,
     pub reporter_id: Option<ReporterId>,
+    /// Names the submission (see `tickets.submission_key`); filing the same key again finds this ticket.
+    pub submission_key: Option<String>,
+}
+
+/// What filing a draft did.
+#[derive(Debug, Clone)]
+pub struct Filed {
+    pub ticket: Ticket,
+    /// False when the submission key had filed this ticket before: nothing was inserted.
+    pub created: bool,
 }
 
 async fn check_category(db: &impl GenericClient, category: Option<CategoryId>) -> Result<(), AppError> {
@@ -180,17 +190,26 @@ async fn check_category(db: &impl GenericClient, category: Option<CategoryId>) -
     Ok(())
 }
 
-/// Inserts a ticket and its `created` event; returns the stored ticket.
-pub async fn insert(db: &impl GenericClient, actor: &Author, draft: &TicketDraft) -> Result<Ticket, AppError> {
+/// Inserts a ticket and its `created` event; returns the stored ticket. A draft whose submission key
+/// filed a ticket already (for the same reporter) answers that ticket and inserts nothing.
+pub async fn insert(db: &impl GenericClient, actor: &Author, draft: &TicketDraft) -> Result<Filed, AppError> {
+    if let Some(existing) = filed_before(db, draft).await? {
+        return Ok(Filed {
+            ticket: existing,
+            created: false,
+        });
+    }
     check_category(db, draft.category_id).await?;
     let created_by = match actor {
         Author::Agent { id, .. } => Some(id.0),
         _ => None,
     };
+    // A concurrent submission with the same key waits here for the other to commit, then inserts nothing.
     let row = db
-        .query_one(
-            "INSERT INTO tickets (title, body, priority, category_id, reporter_id, created_by)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        .query_opt(
+            "INSERT INTO tickets (title, body, priority, category_id, reporter_id, created_by, submission_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (submission_key) DO NOTHING RETURNING id",
             &[
                 &draft.title,
                 &draft.body,
@@ -198,14 +217,44 @@ pub async fn insert(db: &impl GenericClient, actor: &Author, draft: &TicketDraft
                 &draft.category_id.map(|c| c.0),
                 &draft.reporter_id.map(|r| r.0),
                 &created_by,
+                &draft.submission_key,
             ],
         )
         .await?;
+    let Some(row) = row else {
+        let existing = filed_before(db, draft)
+            .await?
+            .ok_or_else(|| AppError::internal("a conflicting submission vanished"))?;
+        return Ok(Filed {
+            ticket: existing,
+            created: false,
+        });
+    };
     let id = TicketId(row.get(0));
     record_event(db, id, actor, TicketEventKind::Created, EventRecord::default()).await?;
-    load(db, id)
+    let ticket = load(db, id)
         .await?
-        .ok_or_else(|| AppError::internal("inserted ticket vanished"))
+        .ok_or_else(|| AppError::internal("inserted ticket vanished"))?;
+    Ok(Filed { ticket, created: true })
+}
+
+/// The ticket filed before with `draft`'s submission key; a key used by another reporter is a conflict.
+async fn filed_before(db: &impl GenericClient, draft: &TicketDraft) -> Result<Option<Ticket>, AppError> {
+    let Some(key) = &draft.submission_key else {
+        return Ok(None);
+    };
+    let Some(row) = db
+        .query_opt("SELECT id, reporter_id FROM tickets WHERE submission_key = $1", &[key])
+        .await?
+    else {
+        return Ok(None);
+    };
+    if row.get::<_, Option<i64>>(1) != draft.reporter_id.map(|r| r.0) {
+        return Err(AppError::Conflict(
+            "the submission key filed someone else's ticket".into(),
+        ));
+    }
+    load(db, TicketId(row.get(0))).await
 }
 
 /// What an update did: the new ticket and, if it moved, the status it left.
@@ -466,28 +515,124 @@ pub async fn comments(db: &impl GenericClient, ticket: TicketId) -> Result<Vec<C
     Ok(rows.iter().map(comment_from_row).collect())
 }
 
+/// The columns an [`Attachment`] is read from.
+const ATTACHMENT_COLUMNS: &str = "id, ticket_id, comment_id, file_name, content_type, size_bytes, created_at";
+
+fn attachment_from_row(row: &Row) -> Attachment {
+    let id = AttachmentId(row.get("id"));
+    Attachment {
+        id,
+        ticket_id: TicketId(row.get("ticket_id")),
+        file_name: row.get("file_name"),
+        content_type: row.get("content_type"),
+        size_bytes: row.get("size_bytes"),
+        url: format!("/api/attachments/{id}"),
+        created_at: row.get("created_at"),
+        comment_id: row.get::<_, Option<i64>>("comment_id").map(CommentId),
+    }
+}
+
 pub async fn attachments(db: &impl GenericClient, ticket: TicketId) -> Result<Vec<Attachment>, AppError> {
     let rows = db
         .query(
-            "SELECT id, ticket_id, file_name, content_type, size_bytes, created_at FROM attachments WHERE ticket_id = $1 ORDER BY id",
+            &format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE ticket_id = $1 ORDER BY id"),
             &[&ticket.0],
         )
         .await?;
-    Ok(rows
-        .iter()
-        .map(|row| {
-            let id = AttachmentId(row.get("id"));
-            Attachment {
-                id,
-                ticket_id: TicketId(row.get("ticket_id")),
-                file_name: row.get("file_name"),
-                content_type: row.get("content_type"),
-                size_bytes: row.get("size_bytes"),
-                url: format!("/api/attachments/{id}"),
-                created_at: row.get("created_at"),
-            }
-        })
-        .collect())
+    Ok(rows.iter().map(attachment_from_row).collect())
+}
+
+/// A stored file to record on a ticket.
+#[derive(Debug, Clone)]
+pub struct AttachmentDraft {
+    pub comment_id: Option<CommentId>,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// Relative to the data directory.
+    pub storage_path: String,
+    pub telegram_file_id: Option<String>,
+}
+
+/// What recording an attachment did.
+#[derive(Debug, Clone)]
+pub struct Attached {
+    pub attachment: Attachment,
+    /// False when the same Telegram file was recorded for the same comment before: nothing was inserted.
+    pub created: bool,
+}
+
+/// Records an attachment and its `attachment_added` event. The ticket's row must be locked (`lock_row`);
+/// the comment, if any, must be on this ticket.
+pub async fn insert_attachment(
+    db: &impl GenericClient,
+    ticket: TicketId,
+    actor: &Author,
+    draft: &AttachmentDraft,
+) -> Result<Attached, AppError> {
+    if let Some(comment) = draft.comment_id
+        && db
+            .query_opt(
+                "SELECT 1 FROM comments WHERE id = $1 AND ticket_id = $2",
+                &[&comment.0, &ticket.0],
+            )
+            .await?
+            .is_none()
+    {
+        return Err(AppError::invalid(format!(
+            "comment {comment} is not on ticket {ticket}"
+        )));
+    }
+    if let Some(file_id) = &draft.telegram_file_id
+        && let Some(row) = db
+            .query_opt(
+                &format!(
+                    "SELECT {ATTACHMENT_COLUMNS} FROM attachments
+                     WHERE ticket_id = $1 AND comment_id IS NOT DISTINCT FROM $2
+                     AND telegram_file_id = $3 ORDER BY id LIMIT 1"
+                ),
+                &[&ticket.0, &draft.comment_id.map(|c| c.0), file_id],
+            )
+            .await?
+    {
+        return Ok(Attached {
+            attachment: attachment_from_row(&row),
+            created: false,
+        });
+    }
+    let row = db
+        .query_one(
+            &format!(
+                "INSERT INTO attachments
+                     (ticket_id, comment_id, file_name, content_type, size_bytes, storage_path, telegram_file_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {ATTACHMENT_COLUMNS}"
+            ),
+            &[
+                &ticket.0,
+                &draft.comment_id.map(|c| c.0),
+                &draft.file_name,
+                &draft.content_type,
+                &draft.size_bytes,
+                &draft.storage_path,
+                &draft.telegram_file_id,
+            ],
+        )
+        .await?;
+    record_event(
+        db,
+        ticket,
+        actor,
+        TicketEventKind::AttachmentAdded,
+        EventRecord {
+            new_value: Some(draft.file_name.clone()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(Attached {
+        attachment: attachment_from_row(&row),
+        created: true,
+    })
 }
 
 /// Where an attachment's bytes are (relative to the data directory), its name and type.

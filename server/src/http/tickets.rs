@@ -43,7 +43,7 @@ async fn create(
 ) -> Result<HttpResponse, AppError> {
     let ticket = state
         .desk
-        .create_ticket(author(&agent), body.into_inner(), None)
+        .create_ticket(author(&agent), body.into_inner(), None, None)
         .await?;
     Ok(created(&ticket))
 }

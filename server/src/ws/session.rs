@@ -142,7 +142,7 @@ impl WsSession {
                 self.respond(
                     ctx,
                     request_id,
-                    async move { desk.create_ticket(author, new, None).await },
+                    async move { desk.create_ticket(author, new, None, None).await },
                     |_, ticket, rid| {
                         acked(
                             rid,

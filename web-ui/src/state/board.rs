@@ -56,7 +56,9 @@ impl Board {
                 }
                 self.bump(ticket.id);
             }
-            ServerMessage::CommentAdded { ticket_id, .. } => self.bump(*ticket_id),
+            ServerMessage::CommentAdded { ticket_id, .. } | ServerMessage::AttachmentAdded { ticket_id, .. } => {
+                self.bump(*ticket_id)
+            }
             other => {
                 let Some(id) = other.ticket_id() else { return };
                 if let Some(ticket) = self.tickets.get_mut(&id) {

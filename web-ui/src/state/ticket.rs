@@ -410,7 +410,10 @@ impl TicketPage {
             }
         }
         self.comments.sort_by_key(|c| (c.created_at, c.id));
-        self.attachments = detail.attachments;
+        // Attachments are never removed: one that arrived live survives a reload that started before it.
+        for attachment in detail.attachments {
+            self.add_attachment(attachment);
+        }
         self.events = detail.events;
         self.notifications = detail.notifications;
         self.load_error = None;
@@ -427,6 +430,7 @@ impl TicketPage {
                     self.comments.push(comment.clone());
                 }
             }
+            ServerMessage::AttachmentAdded { attachment, .. } => self.add_attachment(attachment.clone()),
             ServerMessage::TicketCreated { ticket } if self.ticket.is_none() => self.ticket = Some(ticket.clone()),
             other => {
                 if let Some(ticket) = &mut self.ticket {
@@ -466,6 +470,21 @@ impl TicketPage {
                 editing.base = fresh;
             }
             _ => {}
+        }
+    }
+
+    /// Adds `attachment` to the list (once, in id order) and to its comment's files.
+    fn add_attachment(&mut self, attachment: Attachment) {
+        if let Some(comment_id) = attachment.comment_id
+            && let Some(comment) = self.comments.iter_mut().find(|c| c.id == comment_id)
+            && !comment.attachments.contains(&attachment.id)
+        {
+            comment.attachments.push(attachment.id);
+            comment.attachments.sort();
+        }
+        match self.attachments.binary_search_by_key(&attachment.id, |a| a.id) {
+            Ok(_) => {}
+            Err(at) => self.attachments.insert(at, attachment),
         }
     }
 
@@ -561,8 +580,8 @@ impl Reducible for TicketPage {
 mod tests {
     use super::*;
     use crate::state::fixtures::{agent, at, ticket};
-    use loket_protocol::CommentId;
     use loket_protocol::ticket::Author;
+    use loket_protocol::{AttachmentId, CommentId};
 
     fn detail(ticket: Ticket) -> Box<TicketDetail> {
         Box::new(TicketDetail {
@@ -841,6 +860,61 @@ mod tests {
         assert_eq!(page.ticket.as_ref().unwrap().version, 4);
         let ids: Vec<i64> = page.comments.iter().map(|c| c.id.0).collect();
         assert_eq!(ids, vec![1, 2]);
+    }
+
+    fn attachment(id: i64, comment: Option<i64>) -> Attachment {
+        Attachment {
+            id: AttachmentId(id),
+            ticket_id: TicketId(1),
+            file_name: format!("photo-{id}.jpg"),
+            content_type: "image/jpeg".into(),
+            size_bytes: 28,
+            url: format!("/api/attachments/{id}"),
+            created_at: at(id),
+            comment_id: comment.map(CommentId),
+        }
+    }
+
+    #[test]
+    fn live_attachments_join_the_list_and_their_comment_once() {
+        let mut page = page();
+        server(
+            &mut page,
+            ServerMessage::CommentAdded {
+                ticket_id: TicketId(1),
+                comment: comment(4, "Now it is worse"),
+            },
+        );
+        let added = |id, comment| ServerMessage::AttachmentAdded {
+            ticket_id: TicketId(1),
+            attachment: attachment(id, comment),
+        };
+        server(&mut page, added(8, Some(4)));
+        server(&mut page, added(7, None));
+        server(&mut page, added(8, Some(4)));
+        let ids: Vec<i64> = page.attachments.iter().map(|a| a.id.0).collect();
+        assert_eq!(ids, vec![7, 8], "in id order, each once");
+        assert_eq!(page.comments[0].attachments, vec![AttachmentId(8)]);
+        assert_eq!(page.revision, 4, "the history is fetched again");
+
+        // A reload that started before the live event does not lose it.
+        let mut stale = detail(ticket(1));
+        stale.attachments = vec![attachment(7, None)];
+        page.apply(TicketAction::Loaded(stale));
+        assert_eq!(page.attachments.len(), 2);
+
+        // Another ticket's file is not ours.
+        server(
+            &mut page,
+            ServerMessage::AttachmentAdded {
+                ticket_id: TicketId(9),
+                attachment: Attachment {
+                    ticket_id: TicketId(9),
+                    ..attachment(10, None)
+                },
+            },
+        );
+        assert_eq!(page.attachments.len(), 2);
     }
 
     #[test]
