@@ -132,11 +132,13 @@ impl Desk {
         id: TicketId,
         admin: &Agent,
         reason: &str,
+        expected_holder: Option<loket_protocol::AgentId>,
     ) -> impl Future<Output = Result<(), AppError>> + 'static {
         let checked = match (admin.role, validate::line("reason", reason, validate::MAX_REASON_CHARS)) {
             (Role::Admin, Ok(reason)) => Ok(Break {
                 admin: admin.as_ref(),
                 reason,
+                expected_holder,
             }),
             (Role::Admin, Err(invalid)) => Err(AppError::from(invalid)),
             (Role::Agent, _) => Err(AppError::Forbidden("only admins may break another agent's lock".into())),

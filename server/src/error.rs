@@ -31,6 +31,8 @@ pub enum AppError {
     Conflict(String),
     #[error("the request is too large")]
     PayloadTooLarge,
+    #[error("{0}")]
+    RateLimited(String),
     #[error("the database is unavailable; nothing was changed, try again shortly")]
     Unavailable,
     #[error("internal error; the server log has details")]
@@ -50,6 +52,7 @@ impl AppError {
             AppError::InvalidTransition { .. } => ErrorCode::InvalidTransition,
             AppError::Conflict(_) => ErrorCode::Conflict,
             AppError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            AppError::RateLimited(_) => ErrorCode::RateLimited,
             AppError::Unavailable => ErrorCode::Unavailable,
             AppError::Internal => ErrorCode::Internal,
         }
@@ -108,6 +111,7 @@ impl ResponseError for AppError {
             | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::InvalidTransition { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -133,8 +137,10 @@ impl From<deadpool_postgres::PoolError> for AppError {
 
 impl From<tokio_postgres::Error> for AppError {
     fn from(err: tokio_postgres::Error) -> Self {
-        // A closed connection or I/O failure means the database went away: the change did not happen.
-        if err.is_closed() || err.code().is_none() {
+        // A closed connection or an I/O failure means the database went away. (Other errors without an
+        // SQL state, such as a row that failed to convert, are our own faults: internal.)
+        let io_failure = std::error::Error::source(&err).is_some_and(|cause| cause.is::<std::io::Error>());
+        if err.is_closed() || io_failure {
             tracing::warn!(error = %err, "database connection failed");
             return AppError::Unavailable;
         }

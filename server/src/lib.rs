@@ -145,6 +145,11 @@ pub fn start(config: &Config, pool: Pool, listener: TcpListener) -> Result<Serve
         data_dir: config.data_dir.clone(),
         cookie_secure: config.cookie_secure,
         invite_link_base,
+        login_throttle: std::sync::Mutex::new(domain::throttle::Throttle::new(
+            http::auth::LOGIN_FAILURES_ALLOWED,
+            http::auth::LOGIN_WINDOW,
+        )),
+        password_checks: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from)),
     });
     let web_dir = WebDir(find_web_dir(config.web_dir.as_deref()));
     match &web_dir.0 {

@@ -213,3 +213,50 @@ async fn a_generated_first_admin_can_sign_in() {
     assert_eq!(admin.agent.role, Role::Admin);
     server.stop().await;
 }
+
+#[actix_rt::test]
+async fn signing_out_closes_the_websockets_opened_with_that_sign_in() {
+    let server = TestServer::start().await;
+    let ana = server.agent("Ana", Role::Agent).await;
+    let other_sign_in = AgentClient::login(&server.url(), "ana@example.org", PASSWORD)
+        .await
+        .unwrap();
+    let (mut signed_out, mut still_in) = (ana.ws().await, other_sign_in.ws().await);
+    assert_eq!(
+        ana.post("/api/auth/logout", json!({})).await.status,
+        StatusCode::NO_CONTENT
+    );
+    match signed_out.next_message(loket_tests::PATIENCE).await {
+        Err(loket_tests::client::WsEnd::Closed(Some(frame))) => {
+            assert_eq!(frame.code, tungstenite::protocol::frame::coding::CloseCode::Policy)
+        }
+        other => panic!("expected the socket to close with 1008, got {other:?}"),
+    }
+    // The same agent's other sign-in is unaffected.
+    still_in
+        .call(json!({"type": "CreateTicket", "title": "Still here"}))
+        .await;
+}
+
+#[actix_rt::test]
+async fn repeated_failed_sign_ins_from_one_address_are_throttled() {
+    let server = TestServer::start().await;
+    server.agent("Ana", Role::Agent).await;
+    let http = reqwest::Client::new();
+    let attempt = |password: &'static str| {
+        http.post(format!("{}/api/auth/login", server.url()))
+            .json(&json!({"email": "ana@example.org", "password": password}))
+            .send()
+    };
+    for _ in 0..loket_server::http::auth::LOGIN_FAILURES_ALLOWED {
+        assert_eq!(attempt("guess").await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    }
+    let throttled = attempt(PASSWORD).await.unwrap();
+    assert_eq!(
+        throttled.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    let body: serde_json::Value = throttled.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited");
+}

@@ -111,7 +111,7 @@ async fn a_database_outage_is_an_error_without_broadcast_and_the_server_recovers
         ServerMessage::TicketUpdated { ticket } => assert_eq!(ticket.version, 2),
         other => panic!("the first thing after the outage must be the committed update, got {other:?}"),
     }
-    assert_quiet(&mut b).await;
+    assert_quiet(&mut b, id).await;
     let tickets = ben.get("/api/tickets").await;
     assert_eq!(tickets.body["total"], 1, "the refused create left nothing behind");
 }

@@ -61,7 +61,7 @@ async fn malformed_and_unknown_frames_get_an_error_and_the_connection_stays_usab
         matches!(m, ServerMessage::TicketCreated { ticket } if ticket.id == id).then_some(())
     })
     .await;
-    assert_quiet(&mut a).await;
+    assert_quiet(&mut a, id).await;
 }
 
 #[actix_rt::test]
@@ -82,4 +82,56 @@ async fn an_oversized_frame_closes_the_connection_with_1009() {
     let reply = ana.post("/api/tickets", huge).await;
     assert_eq!(reply.status, reqwest::StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(reply.body["code"], "payload_too_large");
+}
+
+#[actix_rt::test]
+async fn a_client_that_stops_reading_is_dropped_instead_of_buffered_without_bound() {
+    let server = TestServer::start().await;
+    let (ana, ben) = (
+        server.agent("Ana", Role::Agent).await,
+        server.agent("Ben", Role::Agent).await,
+    );
+    let mut stalled = ana.ws().await;
+    let mut writer = ben.ws().await;
+    let id = create_ticket(&mut writer, "Chatty").await;
+    // While `stalled` reads nothing: first large broadcasts, enough to fill the socket buffers between
+    // it and the server, then more (cheap) broadcasts than its session's mailbox holds.
+    let body = "x".repeat(loket_server::domain::validate::MAX_BODY_CHARS);
+    let note = json!({"type": "AddComment", "ticket_id": id.0, "body": body, "internal": true});
+    writer.call(json!({"type": "LockTicket", "ticket_id": id.0})).await;
+    let renewal = json!({"type": "LockTicket", "ticket_id": id.0});
+    let large = 700;
+    let total = large + loket_server::ws::session::SESSION_MAILBOX + 200;
+    let batch = 64;
+    for start in (0..total).step_by(batch) {
+        let mut pending = Vec::new();
+        for n in start..(start + batch).min(total) {
+            let message = if n < large { &note } else { &renewal };
+            pending.push(writer.request(message.clone()).await);
+        }
+        for request_id in &pending {
+            let answer = writer.answer(request_id).await;
+            assert!(matches!(answer, ServerMessage::Ack { .. }), "{answer:?}");
+        }
+        // Keep the writer's own backlog of broadcasts from piling up in the test.
+        while let Ok(Some(_)) = writer.next_message(std::time::Duration::ZERO).await {}
+    }
+    // When it reads again, it finds what was buffered and then a close telling it to reconnect.
+    let mut received = 0;
+    let code = loop {
+        match stalled.next_message(loket_tests::PATIENCE).await {
+            Ok(Some(_)) => received += 1,
+            Ok(None) => panic!("the stalled session was neither fed nor closed"),
+            Err(WsEnd::Closed(Some(frame))) => break frame.code,
+            Err(other) => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(code, CloseCode::Again);
+    // TicketCreated, TicketLocked and one broadcast per request were published; it missed some.
+    assert!(
+        received < total + 2,
+        "it did not get everything, so it must resynchronise"
+    );
+    // The writer, which kept reading, was never dropped.
+    create_ticket(&mut writer, "Still connected").await;
 }

@@ -29,11 +29,18 @@ pub async fn create_ticket(ws: &mut WsClient, title: &str) -> TicketId {
     }
 }
 
-/// Proves nothing else is queued for `ws`: a Ping's Pong must be the very next message.
-pub async fn assert_quiet(ws: &mut WsClient) {
-    let id = ws.request(json!({"type": "Ping"})).await;
-    match ws.recv().await {
-        ServerMessage::Pong { request_id: Some(rid) } if rid == id => {}
-        other => panic!("expected nothing before the Pong, got {other:?}"),
+/// Proves no broadcast is on its way to `ws`: it adds an internal note to `ticket` as a marker, and
+/// the marker's `CommentAdded` (published after anything committed earlier, through the same bus) must be
+/// the first broadcast to arrive.
+pub async fn assert_quiet(ws: &mut WsClient, ticket: TicketId) {
+    let marker = format!("quiet marker {}", ws.request(json!({"type": "Ping"})).await);
+    ws.request(json!({"type": "AddComment", "ticket_id": ticket.0, "body": marker, "internal": true}))
+        .await;
+    loop {
+        match ws.recv().await {
+            ServerMessage::Pong { .. } | ServerMessage::Ack { .. } => continue,
+            ServerMessage::CommentAdded { comment, .. } if comment.body == marker => return,
+            other => panic!("expected nothing before the marker, got {other:?}"),
+        }
     }
 }

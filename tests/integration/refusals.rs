@@ -67,7 +67,7 @@ async fn stale_versions_non_holders_and_invalid_transitions_are_refused_and_chan
     assert_eq!(code, ErrorCode::InvalidRequest);
 
     // Nothing was broadcast and nothing changed.
-    assert_quiet(&mut b).await;
+    assert_quiet(&mut b, id).await;
     let detail = ben.get(&format!("/api/tickets/{}", id.0)).await;
     assert_eq!(detail.body["ticket"]["version"], 2);
     assert_eq!(detail.body["ticket"]["title"], "Noise complaint, block C");
@@ -75,8 +75,8 @@ async fn stale_versions_non_holders_and_invalid_transitions_are_refused_and_chan
     assert_eq!(detail.body["ticket"]["priority"], "normal");
     assert_eq!(
         detail.body["events"].as_array().unwrap().len(),
-        3,
-        "created, lock_taken, one change"
+        4,
+        "created, lock_taken, one change, and the quiet marker's comment"
     );
 
     // REST: stale version is 409 with the current ticket; an invalid transition is 422.

@@ -1,6 +1,8 @@
 //! The event bus: committed changes fan out from here to every WebSocket session and to the bot.
 //!
-//! Each event is serialised to JSON once; sessions share the bytes.
+//! Each event is serialised to JSON once; sessions share the bytes. A session whose mailbox is full (its
+//! client stopped reading) is dropped from the bus and told to close, so one stalled browser cannot make
+//! the server's memory grow without bound; its client reconnects and resynchronises.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,7 +31,27 @@ pub struct Publish(pub ServerMessage);
 #[rtype(result = "()")]
 pub struct Subscribe {
     pub session: SessionKey,
+    /// Digest of the sign-in token the session was opened with, so signing out can end it.
+    pub token_digest: Vec<u8>,
     pub recipient: Recipient<Published>,
+    pub control: Recipient<SessionControl>,
+}
+
+/// Tells a session to end, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Message)]
+#[rtype(result = "()")]
+pub enum SessionControl {
+    /// Its sign-in session ended (signed out or expired).
+    Revoked,
+    /// It fell too far behind: its client stopped reading.
+    TooSlow,
+}
+
+/// Ends every WebSocket session opened with this sign-in token (on logout).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct RevokeToken {
+    pub token_digest: Vec<u8>,
 }
 
 /// A WebSocket session leaves the bus.
@@ -49,10 +71,16 @@ pub struct SubscribeListener(pub Recipient<Published>);
 #[rtype(result = "usize")]
 pub struct SessionCount;
 
+struct SessionEntry {
+    token_digest: Vec<u8>,
+    recipient: Recipient<Published>,
+    control: Recipient<SessionControl>,
+}
+
 /// The bus actor.
 #[derive(Default)]
 pub struct EventBus {
-    sessions: HashMap<SessionKey, Recipient<Published>>,
+    sessions: HashMap<SessionKey, SessionEntry>,
     listeners: Vec<Recipient<Published>>,
 }
 
@@ -75,8 +103,21 @@ impl Handler<Publish> for EventBus {
             message: Arc::new(message),
             frame,
         };
-        for recipient in self.sessions.values().chain(self.listeners.iter()) {
-            recipient.do_send(published.clone());
+        let mut stalled = Vec::new();
+        for (key, entry) in &self.sessions {
+            // `try_send` respects the session's mailbox capacity; `do_send` would queue without limit.
+            if let Err(SendError::Full(_)) = entry.recipient.try_send(published.clone()) {
+                stalled.push(*key);
+            }
+        }
+        for key in stalled {
+            if let Some(entry) = self.sessions.remove(&key) {
+                tracing::warn!(session = key.0, "session stopped reading; dropping it from the bus");
+                entry.control.do_send(SessionControl::TooSlow);
+            }
+        }
+        for listener in &self.listeners {
+            listener.do_send(published.clone());
         }
     }
 }
@@ -85,7 +126,12 @@ impl Handler<Subscribe> for EventBus {
     type Result = ();
 
     fn handle(&mut self, msg: Subscribe, _: &mut Self::Context) {
-        self.sessions.insert(msg.session, msg.recipient);
+        let entry = SessionEntry {
+            token_digest: msg.token_digest,
+            recipient: msg.recipient,
+            control: msg.control,
+        };
+        self.sessions.insert(msg.session, entry);
     }
 }
 
@@ -94,6 +140,16 @@ impl Handler<Unsubscribe> for EventBus {
 
     fn handle(&mut self, msg: Unsubscribe, _: &mut Self::Context) {
         self.sessions.remove(&msg.session);
+    }
+}
+
+impl Handler<RevokeToken> for EventBus {
+    type Result = ();
+
+    fn handle(&mut self, msg: RevokeToken, _: &mut Self::Context) {
+        for entry in self.sessions.values().filter(|e| e.token_digest == msg.token_digest) {
+            entry.control.do_send(SessionControl::Revoked);
+        }
     }
 }
 

@@ -71,6 +71,8 @@ pub struct Release {
 pub struct Break {
     pub admin: AgentRef,
     pub reason: String,
+    /// Break only if this agent still holds the lock (the admin saw them as the holder).
+    pub expected_holder: Option<loket_protocol::AgentId>,
 }
 
 /// A session went away; its lease, if it holds one here, ends as `disconnected`.
@@ -145,6 +147,13 @@ impl TicketActor {
         self.last_used = Instant::now();
     }
 
+    /// An actor for a ticket that does not exist (and holds no lease) has no reason to stay.
+    fn stop_if_missing<T>(&self, result: &Result<T, AppError>, ctx: &mut Context<Self>) {
+        if matches!(result, Err(AppError::NotFound("ticket"))) && self.lock.lease().is_none() {
+            ctx.stop();
+        }
+    }
+
     fn publish(&self, message: ServerMessage) {
         self.bus.do_send(Publish(message));
     }
@@ -186,6 +195,7 @@ impl TicketActor {
     /// Records the end of the current lease, then clears it and broadcasts; blocks the mailbox meanwhile.
     fn end_lease(&mut self, reason: UnlockReason, actor: Author, note: Option<String>, ctx: &mut Context<Self>) {
         let (pool, id) = (self.pool.clone(), self.id);
+        let (retry_actor, retry_note) = (actor.clone(), note.clone());
         let fut = async move {
             record_lock_event(&pool, id, &actor, TicketEventKind::for_unlock(reason), note.as_deref()).await
         };
@@ -200,15 +210,17 @@ impl TicketActor {
                 });
             }
             Err(err) => {
-                // The lease stays until its end is on record; retry as an expiry.
+                // The lease stays until its end is on record: nobody else can take it meanwhile.
                 tracing::warn!(ticket = %act.id, ?reason, error = %err, "could not record the end of a lock; retrying");
-                if let Some(lease) = act.lock.lease().cloned() {
-                    act.lock.install(Lease {
-                        expires_at: Utc::now(),
-                        ..lease
-                    });
+                if let Some(handle) = act.expiry_timer.take() {
+                    ctx.cancel_future(handle);
                 }
-                act.expiry_timer = Some(ctx.run_later(EXPIRY_RETRY, |act, ctx| act.check_expiry(ctx)));
+                act.expiry_timer = Some(ctx.run_later(EXPIRY_RETRY, move |act, ctx| {
+                    act.expiry_timer = None;
+                    if act.lock.lease().is_some() {
+                        act.end_lease(reason, retry_actor, retry_note, ctx);
+                    }
+                }));
             }
         }));
     }
@@ -269,6 +281,7 @@ impl Handler<Lock> for TicketActor {
                 };
                 let fut = async move { record_lock_event(&pool, id, &actor, TicketEventKind::LockTaken, None).await };
                 AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
+                    act.stop_if_missing(&res, ctx);
                     res?;
                     let info = lease.info();
                     act.install(lease, ctx);
@@ -318,8 +331,13 @@ impl Handler<Break> for TicketActor {
 
     fn handle(&mut self, msg: Break, _: &mut Self::Context) -> Self::Result {
         self.touch();
-        if self.lock.lease().is_none() {
-            return AtomicResponse::new(Box::pin(fut::ready(Err(refusal(LeaseRefusal::NotLocked)))));
+        match (self.lock.lease(), msg.expected_holder) {
+            (None, _) => return AtomicResponse::new(Box::pin(fut::ready(Err(refusal(LeaseRefusal::NotLocked))))),
+            (Some(lease), Some(expected)) if lease.holder.id != expected => {
+                let holder = lease.holder.clone();
+                return AtomicResponse::new(Box::pin(fut::ready(Err(AppError::Locked { holder }))));
+            }
+            _ => {}
         }
         let (pool, id) = (self.pool.clone(), self.id);
         let actor = Author::Agent {
@@ -454,7 +472,8 @@ impl Handler<AddComment> for TicketActor {
             Ok(comment)
         };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(
-            |res: Result<Comment, AppError>, act, _| {
+            |res: Result<Comment, AppError>, act, ctx| {
+                act.stop_if_missing(&res, ctx);
                 let comment = res?;
                 act.publish(ServerMessage::CommentAdded {
                     ticket_id: act.id,

@@ -2,4 +2,5 @@
 
 pub mod lease;
 pub mod lifecycle;
+pub mod throttle;
 pub mod validate;

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Instant;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web as aw};
@@ -84,25 +85,59 @@ fn session_cookie(value: String, secure: bool, max_age: actix_web::cookie::time:
         .finish()
 }
 
-async fn login(state: State, body: aw::Json<LoginRequest>) -> Result<HttpResponse, AppError> {
+/// Failed sign-ins allowed per client address in [`LOGIN_WINDOW`] before it gets 429.
+pub const LOGIN_FAILURES_ALLOWED: u32 = 10;
+/// The window over which failed sign-ins are counted.
+pub const LOGIN_WINDOW: std::time::Duration = std::time::Duration::from_secs(300);
+
+async fn login(state: State, req: HttpRequest, body: aw::Json<LoginRequest>) -> Result<HttpResponse, AppError> {
     let LoginRequest { email, password } = body.into_inner();
-    let client = state.desk.pool.get().await?;
-    let found = db::agents::credentials(&**client, email.trim()).await?;
+    let client_key = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let throttled = !state
+        .login_throttle
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .allows(&client_key, Instant::now());
+    if throttled {
+        return Err(AppError::RateLimited(
+            "too many failed sign-ins; wait a few minutes".into(),
+        ));
+    }
+    let found = {
+        // Returned to the pool before hashing, so slow password checks never hold connections.
+        let client = state.desk.pool.get().await?;
+        db::agents::credentials(&**client, email.trim()).await?
+    };
     // Verify against a dummy hash for unknown emails, so the answer time does not reveal which part was wrong.
     let hash = found
         .as_ref()
         .map(|(_, hash)| hash.clone())
         .unwrap_or_else(|| auth::dummy_hash().to_owned());
+    // At most one password check per CPU at a time: a flood of sign-ins queues here instead of starving
+    // the blocking pool. The semaphore is never closed.
+    let permit = state.password_checks.acquire().await.map_err(AppError::internal)?;
     let verified = aw::block(move || auth::verify_password(&password, &hash))
         .await
         .map_err(AppError::internal)?;
+    drop(permit);
     let agent = match found {
         Some((agent, _)) if verified => agent,
         _ => {
             tracing::info!("failed sign-in attempt");
+            state
+                .login_throttle
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .failed(&client_key, Instant::now());
             return Err(AppError::Unauthorized);
         }
     };
+    state
+        .login_throttle
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .succeeded(&client_key);
+    let client = state.desk.pool.get().await?;
     let token = auth::random_secret(32);
     db::agents::create_session(
         &**client,
@@ -121,7 +156,13 @@ async fn login(state: State, body: aw::Json<LoginRequest>) -> Result<HttpRespons
 async fn logout(state: State, req: HttpRequest, _agent: CurrentAgent) -> Result<HttpResponse, AppError> {
     if let Some(token) = request_token(&req) {
         let client = state.desk.pool.get().await?;
-        db::agents::delete_session(&**client, &auth::token_digest(&token)).await?;
+        let digest = auth::token_digest(&token);
+        db::agents::delete_session(&**client, &digest).await?;
+        // Open WebSockets signed in with this token end too.
+        state
+            .desk
+            .bus
+            .do_send(crate::actors::bus::RevokeToken { token_digest: digest });
     }
     Ok(HttpResponse::NoContent()
         .cookie(session_cookie(

@@ -23,6 +23,10 @@ pub struct AppState {
     pub cookie_secure: bool,
     /// `https://t.me/<bot>?start=` once the bot is running (set when Telegram names the bot), for invite links.
     pub invite_link_base: Arc<std::sync::OnceLock<String>>,
+    /// Failed sign-ins per client address.
+    pub login_throttle: std::sync::Mutex<crate::domain::throttle::Throttle>,
+    /// Bounds how many password hashes are checked at once.
+    pub password_checks: tokio::sync::Semaphore,
 }
 
 pub type State = aw::Data<Arc<AppState>>;
@@ -33,6 +37,7 @@ pub const MAX_JSON_BYTES: usize = MAX_FRAME_BYTES;
 /// Registers every route.
 pub fn configure(cfg: &mut aw::ServiceConfig) {
     cfg.app_data(json_config())
+        .app_data(aw::PayloadConfig::new(MAX_JSON_BYTES))
         .app_data(
             aw::PathConfig::default().error_handler(|err, _| AppError::invalid(format!("bad path: {err}")).into()),
         )

@@ -93,7 +93,11 @@ async fn unlock(
         Ok(()) => Ok(HttpResponse::NoContent().finish()),
         Err(AppError::Locked { holder }) => match (agent.role, request.reason) {
             (Role::Admin, Some(reason)) => {
-                state.desk.break_lock(ticket_id, &agent, &reason).await?;
+                // Break only the lock the admin was refused by: if it changed hands meanwhile, say so.
+                state
+                    .desk
+                    .break_lock(ticket_id, &agent, &reason, Some(holder.id))
+                    .await?;
                 Ok(HttpResponse::NoContent().finish())
             }
             (Role::Admin, None) => Err(AppError::invalid(format!(
@@ -173,7 +177,11 @@ pub async fn websocket(
     stream: aw::Payload,
     CurrentAgent(agent): CurrentAgent,
 ) -> Result<HttpResponse, actix_web::Error> {
-    ws::WsResponseBuilder::new(WsSession::new(agent, state.desk.clone()), &req, stream)
+    // The extractor succeeded, so the request carries a token.
+    let digest = crate::http::auth::request_token(&req)
+        .map(|t| crate::auth::token_digest(&t))
+        .unwrap_or_default();
+    ws::WsResponseBuilder::new(WsSession::new(agent, digest, state.desk.clone()), &req, stream)
         .frame_size(MAX_FRAME_BYTES)
         .start()
 }

@@ -12,7 +12,7 @@ use loket_protocol::ticket::Author;
 use loket_protocol::ws::{ClientFrame, ClientMessage, ServerMessage};
 use loket_protocol::{ErrorCode, TicketId};
 
-use crate::actors::bus::{Published, Subscribe, Unsubscribe};
+use crate::actors::bus::{Published, SessionControl, Subscribe, Unsubscribe};
 use crate::actors::ticket::{Renew, Via};
 use crate::desk::Desk;
 use crate::domain::lease::SessionKey;
@@ -22,6 +22,11 @@ use crate::error::AppError;
 pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
 /// A client silent for this long is gone: the connection closes and its locks are released.
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(15);
+/// How often the session checks that its sign-in is still valid and its role unchanged.
+pub const REVALIDATE_INTERVAL: Duration = Duration::from_secs(60);
+/// Broadcasts a session may have waiting; a client that falls further behind is disconnected (and
+/// resynchronises when it reconnects) instead of growing the server's memory.
+pub const SESSION_MAILBOX: usize = 1024;
 
 static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
 
@@ -29,6 +34,8 @@ static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
 pub struct WsSession {
     key: SessionKey,
     agent: Agent,
+    /// Digest of the sign-in token this connection was opened with.
+    token_digest: Vec<u8>,
     desk: Desk,
     last_heard: Instant,
     /// Tickets whose lock this session was granted, with the grant's sequence number.
@@ -39,10 +46,11 @@ pub struct WsSession {
 }
 
 impl WsSession {
-    pub fn new(agent: Agent, desk: Desk) -> Self {
+    pub fn new(agent: Agent, token_digest: Vec<u8>, desk: Desk) -> Self {
         WsSession {
             key: SessionKey(NEXT_SESSION.fetch_add(1, Ordering::Relaxed)),
             agent,
+            token_digest,
             desk,
             last_heard: Instant::now(),
             held: HashMap::new(),
@@ -66,6 +74,38 @@ impl WsSession {
         }
         ctx.ping(b"");
         self.renew_leases(ctx);
+    }
+
+    /// Ends the connection if its sign-in ended; picks up a changed role or name.
+    fn revalidate(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+        let (pool, digest) = (self.desk.pool.clone(), self.token_digest.clone());
+        let check = async move {
+            let client = pool.get().await?;
+            crate::db::agents::session_agent(&**client, &digest).await
+        };
+        ctx.spawn(check.into_actor(self).map(|result, act, ctx| match result {
+            Ok(Some(agent)) => act.agent = agent,
+            Ok(None) => act.end(ctx, SessionControl::Revoked),
+            // The database is unreachable: keep serving; the next check decides.
+            Err(_) => {}
+        }));
+    }
+
+    /// Closes the connection for `why`.
+    fn end(&mut self, ctx: &mut ws::WebsocketContext<Self>, why: SessionControl) {
+        let reason = match why {
+            SessionControl::Revoked => CloseReason {
+                code: CloseCode::Policy,
+                description: Some("signed out; sign in again".into()),
+            },
+            SessionControl::TooSlow => CloseReason {
+                code: CloseCode::Again,
+                description: Some("too far behind; reconnect to resynchronise".into()),
+            },
+        };
+        tracing::info!(session = self.key.0, agent = %self.agent.id, ?why, "closing session");
+        ctx.close(Some(reason));
+        ctx.stop();
     }
 
     /// Extends held leases; forgets tickets whose lease ended meanwhile (broken or expired).
@@ -185,7 +225,7 @@ impl WsSession {
                 });
             }
             ClientMessage::BreakLock { ticket_id, reason } => {
-                let fut = self.desk.break_lock(ticket_id, &self.agent, &reason);
+                let fut = self.desk.break_lock(ticket_id, &self.agent, &reason, None);
                 self.respond(ctx, request_id, fut, move |_, (), rid| {
                     acked(
                         rid,
@@ -300,9 +340,12 @@ impl Actor for WsSession {
     type Context = ws::WebsocketContext<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(SESSION_MAILBOX);
         self.desk.bus.do_send(Subscribe {
             session: self.key,
+            token_digest: self.token_digest.clone(),
             recipient: ctx.address().recipient(),
+            control: ctx.address().recipient(),
         });
         Self::send(
             ctx,
@@ -312,6 +355,7 @@ impl Actor for WsSession {
             },
         );
         ctx.run_interval(HEARTBEAT_INTERVAL, |act, ctx| act.heartbeat(ctx));
+        ctx.run_interval(REVALIDATE_INTERVAL, |act, ctx| act.revalidate(ctx));
         tracing::debug!(session = self.key.0, agent = %self.agent.id, "session started");
     }
 
@@ -319,6 +363,14 @@ impl Actor for WsSession {
         self.desk.bus.do_send(Unsubscribe { session: self.key });
         self.desk.session_gone(self.asked.drain(), self.key);
         tracing::debug!(session = self.key.0, agent = %self.agent.id, "session ended");
+    }
+}
+
+impl Handler<SessionControl> for WsSession {
+    type Result = ();
+
+    fn handle(&mut self, why: SessionControl, ctx: &mut Self::Context) {
+        self.end(ctx, why);
     }
 }
 
