@@ -97,22 +97,10 @@ async fn closing_the_holders_socket_releases_the_lock_and_tells_everyone() {
     assert_eq!(code, ErrorCode::TicketLocked);
 
     a.close().await;
-    let reason = b
-        .recv_until("TicketUnlocked", |m| match m {
-            ServerMessage::TicketUnlocked { ticket_id, reason, .. } if *ticket_id == id => Some(*reason),
-            _ => None,
-        })
-        .await;
+    let reason = crate::unlocked(&mut b, id).await;
     assert_eq!(reason, UnlockReason::Disconnected);
     b.call(json!({"type": "LockTicket", "ticket_id": id.0})).await;
-    let events = ben.get(&format!("/api/tickets/{}/events", id.0)).await;
-    let kinds: Vec<&str> = events
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap())
-        .collect();
+    let kinds = crate::event_kinds(&ben, id).await;
     assert_eq!(kinds, ["created", "lock_taken", "lock_disconnected", "lock_taken"]);
 }
 
@@ -259,24 +247,16 @@ async fn a_lock_that_is_not_renewed_expires_and_everyone_is_told() {
         ana.post(&format!("/api/tickets/{}/lock", id.0), json!({})).await.status,
         StatusCode::OK
     );
-    let reason = b
-        .recv_until("TicketUnlocked", |m| match m {
-            ServerMessage::TicketUnlocked { ticket_id, reason, .. } if *ticket_id == id => Some(*reason),
-            _ => None,
-        })
-        .await;
+    let reason = crate::unlocked(&mut b, id).await;
     assert_eq!(reason, UnlockReason::Expired);
     b.call(json!({"type": "LockTicket", "ticket_id": id.0})).await;
-    let events = ben.get(&format!("/api/tickets/{}/events", id.0)).await;
-    let kinds: Vec<&str> = events
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap())
-        .collect();
+    let kinds = crate::event_kinds(&ben, id).await;
     assert_eq!(kinds, ["created", "lock_taken", "lock_expired", "lock_taken"]);
-    assert_eq!(events.body[2]["actor"]["kind"], "system");
+    let events = ben.get(&format!("/api/tickets/{}/events", id.0)).await;
+    assert_eq!(
+        events.body[2]["actor"]["kind"], "system",
+        "an expiry is Loket's doing, not an agent's"
+    );
 }
 
 #[actix_rt::test]

@@ -12,8 +12,9 @@ mod realtime;
 mod refusals;
 
 use loket_protocol::TicketId;
+use loket_protocol::ticket::UnlockReason;
 use loket_protocol::ws::ServerMessage;
-use loket_tests::WsClient;
+use loket_tests::{AgentClient, WsClient};
 use serde_json::json;
 
 /// Creates a ticket over `ws` and returns its id.
@@ -43,4 +44,26 @@ pub async fn assert_quiet(ws: &mut WsClient, ticket: TicketId) {
             other => panic!("expected nothing before the marker, got {other:?}"),
         }
     }
+}
+
+/// The kinds of ticket `id`'s audit trail, in order, read over REST.
+pub async fn event_kinds(client: &AgentClient, id: TicketId) -> Vec<String> {
+    let events = client.get(&format!("/api/tickets/{}/events", id.0)).await;
+    let events = events
+        .body
+        .as_array()
+        .unwrap_or_else(|| panic!("no events for {id}: {events:?}"));
+    events
+        .iter()
+        .map(|e| e["kind"].as_str().expect("an event kind").to_string())
+        .collect()
+}
+
+/// Waits on `ws` for ticket `id`'s `TicketUnlocked` and returns its reason.
+pub async fn unlocked(ws: &mut WsClient, id: TicketId) -> UnlockReason {
+    ws.recv_until("TicketUnlocked", |m| match m {
+        ServerMessage::TicketUnlocked { ticket_id, reason, .. } if *ticket_id == id => Some(*reason),
+        _ => None,
+    })
+    .await
 }

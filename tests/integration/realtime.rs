@@ -63,23 +63,11 @@ async fn two_agents_see_each_others_create_lock_update_comment_and_unlock() {
     assert_eq!(comment.body, "I can take the next one");
 
     a.call(json!({"type": "UnlockTicket", "ticket_id": id.0})).await;
-    let reason = b
-        .recv_until("TicketUnlocked", |m| match m {
-            ServerMessage::TicketUnlocked { ticket_id, reason, .. } if *ticket_id == id => Some(*reason),
-            _ => None,
-        })
-        .await;
+    let reason = crate::unlocked(&mut b, id).await;
     assert_eq!(reason, UnlockReason::Released);
 
     // Every step is in the audit trail, in order.
-    let events = ana.get(&format!("/api/tickets/{}/events", id.0)).await;
-    let kinds: Vec<&str> = events
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap())
-        .collect();
+    let kinds = crate::event_kinds(&ana, id).await;
     assert_eq!(
         kinds,
         [
