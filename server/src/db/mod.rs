@@ -5,9 +5,13 @@ pub mod agents;
 pub mod embedded;
 pub mod tickets;
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod, Runtime, Timeouts};
+use deadpool_postgres::{Connect, Manager, ManagerConfig, RecyclingMethod, Runtime, Timeouts};
+use tokio::task::JoinHandle;
 use tokio_postgres::NoTls;
 
 pub use deadpool_postgres::{Pool, Transaction};
@@ -26,9 +30,9 @@ const MIGRATION_LOCK_KEY: i64 = 0x004c_6f6b_6574; // "Loket" in ASCII
 /// Builds a pool for `conninfo` (URL or key=value form). Connections are made lazily.
 pub fn pool(conninfo: &str, size: usize) -> Result<Pool, String> {
     let config: tokio_postgres::Config = conninfo.parse().map_err(|e| format!("bad database URL: {e}"))?;
-    let manager = Manager::from_config(
+    let manager = Manager::from_connect(
         config,
-        NoTls,
+        OwnRuntimeConnect,
         ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         },
@@ -43,6 +47,53 @@ pub fn pool(conninfo: &str, size: usize) -> Result<Pool, String> {
         })
         .build()
         .map_err(|e| format!("cannot build database pool: {e}"))
+}
+
+/// The runtime that drives every PostgreSQL connection's socket. By default a connection's I/O task runs
+/// on the thread that happened to open it, usually an HTTP worker; there each database round trip queued
+/// behind WebSocket fan-out (thousands of socket writes per event), which made a 6-round-trip lock take
+/// 30–50 ms at 1,000 sessions (docs/benchmarks.md). On a thread of its own it waits for nothing else.
+fn db_io_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(DB_IO_THREADS)
+            .thread_name("loket-db-io")
+            .enable_all()
+            .build()
+            .expect("cannot start the database I/O runtime")
+    })
+}
+
+/// Threads driving database sockets: the work is only moving bytes, so one is plenty.
+const DB_IO_THREADS: usize = 1;
+
+type ConnectFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<(tokio_postgres::Client, JoinHandle<()>), tokio_postgres::Error>> + Send + 'a>>;
+
+/// Opens connections on [`db_io_runtime`] (the socket belongs to the runtime it is opened on) and runs
+/// their I/O tasks there.
+struct OwnRuntimeConnect;
+
+impl Connect for OwnRuntimeConnect {
+    fn connect(&self, pg_config: &tokio_postgres::Config) -> ConnectFuture<'_> {
+        let pg_config = pg_config.clone();
+        Box::pin(async move {
+            let opened = db_io_runtime().spawn(async move {
+                let (client, connection) = pg_config.connect(NoTls).await?;
+                let task = tokio::spawn(async move {
+                    if let Err(err) = connection.await {
+                        tracing::warn!(error = %err, "database connection failed");
+                    }
+                });
+                Ok((client, task))
+            });
+            // The runtime lives as long as the process, so the task only fails if connecting panicked.
+            opened
+                .await
+                .unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()))
+        })
+    }
 }
 
 /// Applies every migration in `migrations/` not yet applied, holding an advisory lock meanwhile.

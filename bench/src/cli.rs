@@ -1,0 +1,126 @@
+//! The command line: which server to drive, which scenario, and its parameters.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Loket's load generator. Starts a `loket` on a private data directory (default) or attaches to one.
+#[derive(Debug, Parser)]
+#[command(name = "loadgen", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Also write the results as JSON here.
+    #[arg(long, global = true)]
+    pub json: Option<PathBuf>,
+    /// Sessions connecting at the same time.
+    #[arg(long, default_value_t = 64, global = true)]
+    pub connect_concurrency: usize,
+    /// Agent accounts the sessions sign in as (round-robin); at least the number of active agents.
+    #[arg(long, default_value_t = 50, global = true)]
+    pub accounts: usize,
+    /// The executable that serves the fan-out baseline (`serve-fanout`); default: this one.
+    #[arg(long, global = true, hide = true)]
+    pub fanout_exe: Option<PathBuf>,
+    #[command(subcommand)]
+    pub scenario: Scenario,
+}
+
+/// Which Loket to drive.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// Attach to a running Loket at this URL (e.g. http://127.0.0.1:8080) instead of starting one.
+    #[arg(long, global = true)]
+    pub url: Option<String>,
+    /// Pid of the attached server, for its CPU and memory.
+    #[arg(long, global = true)]
+    pub pid: Option<u32>,
+    /// Admin of the attached server (creates the bench agents).
+    #[arg(long, env = "LOKET_BENCH_ADMIN_EMAIL", global = true)]
+    pub admin_email: Option<String>,
+    #[arg(long, env = "LOKET_BENCH_ADMIN_PASSWORD", hide_env_values = true, global = true)]
+    pub admin_password: Option<String>,
+    /// PostgreSQL of the attached server, for the commit baseline.
+    #[arg(long, env = "LOKET_BENCH_DATABASE_URL", hide_env_values = true, global = true)]
+    pub database_url: Option<String>,
+    /// The `loket` binary to start; default: `loket` beside this executable.
+    #[arg(long, global = true)]
+    pub loket_bin: Option<PathBuf>,
+    /// Data directory of the started server; default: a fresh one under the temp directory.
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// HTTP workers of the started server; default: one per CPU.
+    #[arg(long, global = true)]
+    pub workers: Option<usize>,
+}
+
+/// The scenarios.
+#[derive(Debug, Subcommand)]
+pub enum Scenario {
+    /// Active agents lock → update → unlock tickets while every session receives the broadcasts.
+    Collab {
+        #[arg(long, short = 'n', default_value_t = 100)]
+        sessions: usize,
+        #[arg(long, short = 'k', default_value_t = 10)]
+        active: usize,
+        /// Tickets the cycles are spread over (fewer means more contention).
+        #[arg(long, short = 'm', default_value_t = 50)]
+        tickets: usize,
+        /// Cycles per second over all active agents; 0: as fast as possible.
+        #[arg(long, default_value_t = 0.0)]
+        rate: f64,
+        #[arg(long, default_value_t = 20.0)]
+        duration: f64,
+        /// Also run the fan-out and commit-rate baselines and print ratios.
+        #[arg(long)]
+        baselines: bool,
+    },
+    /// Active agents create tickets as fast as possible (or at --rate).
+    Storm {
+        #[arg(long, short = 'n', default_value_t = 100)]
+        sessions: usize,
+        #[arg(long, short = 'k', default_value_t = 10)]
+        active: usize,
+        #[arg(long, default_value_t = 0.0)]
+        rate: f64,
+        #[arg(long, default_value_t = 20.0)]
+        duration: f64,
+        #[arg(long)]
+        baselines: bool,
+    },
+    /// Many idle signed-in sessions: memory per connection, and proof they all still receive events.
+    Idle {
+        #[arg(long, short = 'n', default_value_t = 1000)]
+        sessions: usize,
+        /// Seconds to stay idle before the probe event.
+        #[arg(long, default_value_t = 20.0)]
+        hold: f64,
+    },
+    /// The fan-out baseline alone.
+    Fanout {
+        #[arg(long, short = 'n', default_value_t = 100)]
+        sessions: usize,
+        #[arg(long, short = 'k', default_value_t = 10)]
+        active: usize,
+        #[arg(long, default_value_t = 0.0)]
+        rate: f64,
+        #[arg(long, default_value_t = 20.0)]
+        duration: f64,
+        #[arg(long, default_value_t = 400)]
+        frame_bytes: usize,
+    },
+    /// The raw PostgreSQL commit-rate baseline alone (against the started or attached server's database).
+    PgCommit {
+        #[arg(long, short = 'c', default_value_t = 10)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 20.0)]
+        duration: f64,
+    },
+    /// Internal: serve the fan-out baseline and print its address.
+    #[command(hide = true)]
+    ServeFanout {
+        #[arg(long, default_value = "127.0.0.1:0")]
+        bind: SocketAddr,
+    },
+}

@@ -1,0 +1,278 @@
+//! The Loket under test: a `loket` binary this tool starts on a private data directory, or one already
+//! running that it attaches to by URL (and pid, for CPU and memory figures). Also signs agents in.
+
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::procstat::{Watch, postmaster_pid};
+
+/// Admin the spawned server creates at its first start.
+pub const SPAWN_ADMIN_EMAIL: &str = "bench-admin@example.org";
+/// Password of the spawned server's admin and of every agent this tool creates.
+pub const BENCH_PASSWORD: &str = "loket-bench-password";
+/// How long a freshly spawned server (initdb included) may take to become ready.
+const READY_TIMEOUT: Duration = Duration::from_secs(180);
+const READY_POLL: Duration = Duration::from_millis(200);
+/// How long a stopping server gets before it is killed.
+const STOP_GRACE: Duration = Duration::from_secs(20);
+/// Layout of the embedded PostgreSQL under `--data-dir` (see the server's `db::embedded`).
+const EMBEDDED_PG_DIR: &str = "postgres";
+const EMBEDDED_PG_DATA: &str = "data";
+const EMBEDDED_PG_SOCKET: &str = "run";
+const EMBEDDED_PG_PORT: u16 = 5432;
+const EMBEDDED_PG_USER: &str = "postgres";
+const EMBEDDED_PG_DB: &str = "loket";
+
+/// How to reach the server.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Attach to this running server instead of starting one.
+    pub url: Option<String>,
+    /// Pid of the attached server, for CPU and memory.
+    pub pid: Option<u32>,
+    pub admin_email: String,
+    pub admin_password: String,
+    /// PostgreSQL of the attached server, for the commit baseline.
+    pub database_url: Option<String>,
+    /// The `loket` binary to start; default: beside this executable.
+    pub loket_bin: Option<PathBuf>,
+    /// Data directory of the started server; default: a fresh one under the temp dir.
+    pub data_dir: Option<PathBuf>,
+    /// HTTP workers of the started server; default: the server's own (one per CPU).
+    pub workers: Option<usize>,
+}
+
+/// A server under test.
+pub struct Target {
+    pub base: String,
+    pub addr: SocketAddr,
+    pub server_pid: Option<u32>,
+    pub database_url: Option<String>,
+    pg_data: Option<PathBuf>,
+    admin_email: String,
+    admin_password: String,
+    child: Option<Child>,
+    /// The data directory this tool made up for the started server; removed when it stops.
+    scratch: Option<PathBuf>,
+    http: reqwest::Client,
+}
+
+/// A signed-in agent.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub email: String,
+    pub token: String,
+}
+
+impl Target {
+    pub async fn open(options: &Options) -> Result<Target, String> {
+        match &options.url {
+            Some(url) => Self::attach(options, url),
+            None => Self::spawn(options).await,
+        }
+    }
+
+    fn attach(options: &Options, url: &str) -> Result<Target, String> {
+        let base = url.trim_end_matches('/').to_owned();
+        let host = base
+            .strip_prefix("http://")
+            .ok_or("--url must start with http://")?
+            .to_owned();
+        let addr = host
+            .to_socket_addrs()
+            .map_err(|e| format!("cannot resolve {host}: {e}"))?
+            .next()
+            .ok_or_else(|| format!("{host} resolves to nothing"))?;
+        Ok(Target {
+            base,
+            addr,
+            server_pid: options.pid,
+            database_url: options.database_url.clone(),
+            pg_data: None,
+            admin_email: options.admin_email.clone(),
+            admin_password: options.admin_password.clone(),
+            child: None,
+            scratch: None,
+            http: reqwest::Client::new(),
+        })
+    }
+
+    async fn spawn(options: &Options) -> Result<Target, String> {
+        let bin = match &options.loket_bin {
+            Some(bin) => bin.clone(),
+            None => std::env::current_exe()
+                .map_err(|e| format!("cannot find this executable: {e}"))?
+                .with_file_name("loket"),
+        };
+        if !bin.exists() {
+            return Err(format!(
+                "{} not found: build it with `cargo build --release -p loket-server` or pass --loket-bin",
+                bin.display()
+            ));
+        }
+        let data_dir = match &options.data_dir {
+            Some(dir) => dir.clone(),
+            None => std::env::temp_dir().join(format!("loket-bench-{}", std::process::id())),
+        };
+        std::fs::create_dir_all(&data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+        let addr = free_port()?;
+        let log = std::fs::File::create(data_dir.join("loket.log")).map_err(|e| format!("log file: {e}"))?;
+        let mut command = Command::new(&bin);
+        command
+            .arg("--bind")
+            .arg(addr.to_string())
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .env_remove("DATABASE_URL")
+            .env("LOKET_ADMIN_EMAIL", SPAWN_ADMIN_EMAIL)
+            .env("LOKET_ADMIN_PASSWORD", BENCH_PASSWORD)
+            .env("LOKET_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().map_err(|e| e.to_string())?)
+            .stderr(log);
+        if let Some(workers) = options.workers {
+            command.arg("--workers").arg(workers.to_string());
+        }
+        let child = command
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+        let pg_root = data_dir.join(EMBEDDED_PG_DIR);
+        let socket = pg_root.join(EMBEDDED_PG_SOCKET);
+        let mut target = Target {
+            base: format!("http://{addr}"),
+            addr,
+            server_pid: Some(child.id()),
+            database_url: Some(format!(
+                "host={} port={EMBEDDED_PG_PORT} user={EMBEDDED_PG_USER} dbname={EMBEDDED_PG_DB}",
+                socket.display()
+            )),
+            pg_data: Some(pg_root.join(EMBEDDED_PG_DATA)),
+            admin_email: SPAWN_ADMIN_EMAIL.to_owned(),
+            admin_password: BENCH_PASSWORD.to_owned(),
+            child: Some(child),
+            scratch: options.data_dir.is_none().then(|| data_dir.clone()),
+            http: reqwest::Client::new(),
+        };
+        target.wait_ready(&data_dir).await?;
+        Ok(target)
+    }
+
+    async fn wait_ready(&mut self, data_dir: &std::path::Path) -> Result<(), String> {
+        let started = Instant::now();
+        loop {
+            if let Some(child) = &mut self.child
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                return Err(format!(
+                    "loket exited with {status}; see {}",
+                    data_dir.join("loket.log").display()
+                ));
+            }
+            let ready = self
+                .http
+                .get(format!("{}/readyz", self.base))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            if ready {
+                return Ok(());
+            }
+            if started.elapsed() > READY_TIMEOUT {
+                return Err("loket did not become ready in time".into());
+            }
+            tokio::time::sleep(READY_POLL).await;
+        }
+    }
+
+    /// The server process, for CPU and memory.
+    pub fn server_watch(&self) -> Option<Watch> {
+        self.server_pid.map(Watch::Process)
+    }
+
+    /// The embedded PostgreSQL's processes, when this tool started the server.
+    pub fn postgres_watch(&self) -> Option<Watch> {
+        self.pg_data.as_deref().and_then(postmaster_pid).map(Watch::Tree)
+    }
+
+    async fn login(&self, email: &str, password: &str) -> Result<String, String> {
+        let reply = self
+            .http
+            .post(format!("{}/api/auth/login", self.base))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .map_err(|e| format!("login {email}: {e}"))?;
+        if !reply.status().is_success() {
+            return Err(format!("login {email}: HTTP {}", reply.status()));
+        }
+        let body: Value = reply.json().await.map_err(|e| format!("login {email}: {e}"))?;
+        body["token"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("login {email}: no token"))
+    }
+
+    /// `count` agents (`bench-agent-<i>`), created through the admin API if missing, each signed in once.
+    pub async fn accounts(&self, count: usize) -> Result<Vec<Account>, String> {
+        let admin = self.login(&self.admin_email, &self.admin_password).await?;
+        let mut accounts = Vec::with_capacity(count);
+        for i in 0..count {
+            let email = format!("bench-agent-{i}@example.org");
+            let reply = self
+                .http
+                .post(format!("{}/api/agents", self.base))
+                .bearer_auth(&admin)
+                .json(&json!({"email": email, "name": format!("Bench agent {i}"), "password": BENCH_PASSWORD, "role": "agent"}))
+                .send()
+                .await
+                .map_err(|e| format!("create {email}: {e}"))?;
+            let status = reply.status();
+            // 409: the agent exists from an earlier run on the same data directory.
+            if !status.is_success() && status != reqwest::StatusCode::CONFLICT {
+                return Err(format!("create {email}: HTTP {status}"));
+            }
+            let token = self.login(&email, BENCH_PASSWORD).await?;
+            accounts.push(Account { email, token });
+        }
+        Ok(accounts)
+    }
+
+    /// Stops the server this tool started (SIGTERM, then waits; it stops its PostgreSQL) and removes a
+    /// made-up data directory; attached servers are left alone.
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else { return };
+        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        let deadline = Instant::now() + STOP_GRACE;
+        let mut stopped = false;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                stopped = true;
+                break;
+            }
+            std::thread::sleep(READY_POLL);
+        }
+        if !stopped {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if let (true, Some(dir)) = (stopped, self.scratch.take()) {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A free port on 127.0.0.1 (bound and released; another process could take it in between).
+fn free_port() -> Result<SocketAddr, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("cannot find a free port: {e}"))?;
+    listener.local_addr().map_err(|e| e.to_string())
+}

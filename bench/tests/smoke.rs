@@ -1,0 +1,114 @@
+//! CI smoke test: tiny runs of every scenario against the real server in-process (throwaway PostgreSQL),
+//! asserting that they complete with no errors and that every session received every event. Never timing.
+
+use clap::Parser;
+use loket_bench::cli::Cli;
+use loket_bench::report::Report;
+use loket_tests::TestServer;
+
+const ADMIN_EMAIL: &str = "smoke-admin@example.org";
+const ADMIN_PASSWORD: &str = "smoke-admin-password";
+
+async fn server() -> TestServer {
+    TestServer::start_with(|config| {
+        config.admin_email = Some(ADMIN_EMAIL.into());
+        config.admin_password = Some(ADMIN_PASSWORD.into());
+    })
+    .await
+}
+
+/// Runs `loadgen <args>` against `server` (attached by URL and this process's pid).
+async fn loadgen(server: &TestServer, args: &[&str]) -> Vec<Report> {
+    let pid = std::process::id().to_string();
+    let url = server.url();
+    let database_url = server
+        .config
+        .database_url
+        .clone()
+        .expect("the kit's server has a database URL");
+    let mut argv = vec![
+        "loadgen",
+        "--url",
+        &url,
+        "--pid",
+        &pid,
+        "--admin-email",
+        ADMIN_EMAIL,
+        "--admin-password",
+        ADMIN_PASSWORD,
+        "--accounts",
+        "3",
+        "--fanout-exe",
+        env!("CARGO_BIN_EXE_loadgen"),
+        "--database-url",
+        &database_url,
+    ];
+    argv.extend_from_slice(args);
+    let cli = Cli::parse_from(argv);
+    let bundle = loket_bench::run(&cli).await.expect("the run completes");
+    println!("{}", bundle.table());
+    bundle.runs
+}
+
+/// No errors, something measured, and every operation's event reached every other session.
+fn assert_complete(report: &Report) {
+    assert_eq!(
+        report.errors.count, 0,
+        "{}: {:?}",
+        report.scenario, report.errors.samples
+    );
+    assert!(report.ops > 0, "{}: no operations completed", report.scenario);
+    for latency in &report.latency {
+        assert_eq!(latency.complete, latency.ops, "{}: {latency:?}", report.scenario);
+        assert_eq!(latency.missing_deliveries, 0, "{}: {latency:?}", report.scenario);
+    }
+}
+
+#[actix_rt::test]
+async fn collaboration_with_baselines_reaches_every_session() {
+    let server = server().await;
+    let runs = loadgen(
+        &server,
+        &[
+            "collab",
+            "-n",
+            "6",
+            "-k",
+            "2",
+            "-m",
+            "2",
+            "--rate",
+            "20",
+            "--duration",
+            "1",
+            "--baselines",
+        ],
+    )
+    .await;
+    // Loket, the fan-out baseline at the same rate and at its ceiling, the commit-rate baseline.
+    let targets: Vec<&str> = runs.iter().map(|r| r.target.as_str()).collect();
+    assert_eq!(
+        targets,
+        ["loket", "fan-out baseline", "fan-out baseline", "postgres baseline"]
+    );
+    for run in &runs {
+        assert_complete(run);
+    }
+    let kinds: Vec<&str> = runs[0].latency.iter().map(|l| l.kind).collect();
+    assert!(
+        kinds.contains(&"TicketLocked") && kinds.contains(&"TicketUnlocked"),
+        "{kinds:?}"
+    );
+    server.stop().await;
+}
+
+#[actix_rt::test]
+async fn create_storm_and_idle_sessions_complete() {
+    let server = server().await;
+    let storm = loadgen(&server, &["storm", "-n", "5", "-k", "2", "--duration", "1"]).await;
+    assert_complete(&storm[0]);
+    let idle = loadgen(&server, &["idle", "-n", "8", "--hold", "0"]).await;
+    assert_complete(&idle[0]);
+    assert_eq!(idle[0].connect.as_ref().map(|c| c.connected), Some(8));
+    server.stop().await;
+}
