@@ -34,14 +34,14 @@ pub async fn create_agent(
         .map_err(AppError::internal)?
         .map_err(AppError::internal)?;
     let client = pool.get().await?;
-    db::agents::create(&**client, &email, &name, role, &hash).await
+    db::agents::create(&client, &email, &name, role, &hash).await
 }
 
 /// Ensures there is someone who can sign in. Returns generated credentials to show, if any were made.
 pub async fn ensure_admin(pool: &Pool, config: &Config) -> Result<Option<GeneratedAdmin>, AppError> {
     let client = pool.get().await?;
     if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
-        if !db::agents::exists_with_email(&**client, email).await? {
+        if !db::agents::exists_with_email(&client, email).await? {
             drop(client);
             let name = email.split('@').next().unwrap_or("Admin").to_string();
             let agent = create_agent(pool, email, &name, Role::Admin, password.clone()).await?;
@@ -49,7 +49,7 @@ pub async fn ensure_admin(pool: &Pool, config: &Config) -> Result<Option<Generat
         }
         return Ok(None);
     }
-    if db::agents::count(&**client).await? > 0 {
+    if db::agents::count(&client).await? > 0 {
         return Ok(None);
     }
     drop(client);

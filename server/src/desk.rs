@@ -96,7 +96,7 @@ impl Desk {
         };
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        let filed = q::insert(&*tx, &actor, &draft).await?;
+        let filed = q::insert(&tx, &actor, &draft).await?;
         tx.commit().await?;
         if !filed.created {
             let id = filed.ticket.id;
@@ -227,14 +227,14 @@ impl Desk {
     /// Every ticket with its current lock, newest first.
     pub async fn all_tickets(&self) -> Result<Vec<Ticket>, AppError> {
         let client = self.pool.get().await?;
-        let mut tickets = q::all(&**client).await?;
+        let mut tickets = q::all(&client).await?;
         self.board.annotate(&mut tickets);
         Ok(tickets)
     }
 
     pub async fn page(&self, query: &TicketQuery) -> Result<TicketPage, AppError> {
         let client = self.pool.get().await?;
-        let (mut tickets, total, page, per_page) = q::page(&**client, query).await?;
+        let (mut tickets, total, page, per_page) = q::page(&client, query).await?;
         self.board.annotate(&mut tickets);
         Ok(TicketPage {
             tickets,
@@ -246,13 +246,13 @@ impl Desk {
 
     pub async fn ticket(&self, id: TicketId) -> Result<Ticket, AppError> {
         let client = self.pool.get().await?;
-        let ticket = q::load(&**client, id).await?.ok_or(AppError::NotFound("ticket"))?;
+        let ticket = q::load(&client, id).await?.ok_or(AppError::NotFound("ticket"))?;
         Ok(q::with_lock(ticket, self.board.get(id)))
     }
 
     pub async fn detail(&self, id: TicketId) -> Result<TicketDetail, AppError> {
         let client = self.pool.get().await?;
-        let db = &**client;
+        let db = &client;
         let ticket = q::load(db, id).await?.ok_or(AppError::NotFound("ticket"))?;
         Ok(TicketDetail {
             ticket: q::with_lock(ticket, self.board.get(id)),

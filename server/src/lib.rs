@@ -78,7 +78,7 @@ pub async fn prepare(pool: &Pool, config: &Config) -> Result<Option<bootstrap::G
         .get()
         .await
         .map_err(|e| StartError(format!("cannot connect to the database: {e}")))?;
-    let orphaned = db::tickets::close_orphaned_locks(&**client)
+    let orphaned = db::tickets::close_orphaned_locks(&client)
         .await
         .map_err(|e| StartError(format!("cannot close locks left by the previous run: {e}")))?;
     if orphaned > 0 {
@@ -87,7 +87,7 @@ pub async fn prepare(pool: &Pool, config: &Config) -> Result<Option<bootstrap::G
             "locks held when the previous run stopped are recorded as expired"
         );
     }
-    if let Err(err) = db::agents::purge_expired_sessions(&**client).await {
+    if let Err(err) = db::agents::purge_expired_sessions(&client).await {
         tracing::warn!(error = %err, "could not purge expired sessions");
     }
     drop(client);

@@ -74,7 +74,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             let expires_at = expires_in_days.map(|d| chrono::Utc::now() + chrono::Duration::days(d));
             let client = database.pool.get().await.map_err(|e| StartError(e.to_string()))?;
             let code = loket_server::http::admin::new_invite_code();
-            let invite = db::admin::create_invite(&**client, &code, max_uses, expires_at, None)
+            let invite = db::admin::create_invite(&client, &code, max_uses, expires_at, None)
                 .await
                 .map_err(|e| StartError(e.to_string()))?;
             println!("{}", invite.code);

@@ -412,7 +412,7 @@ impl Handler<Update> for TicketActor {
                 id: msg.agent.id,
                 name: msg.agent.name.clone(),
             };
-            let result = q::update(&*tx, id, &actor, msg.agent.role, msg.version, &msg.changes).await;
+            let result = q::update(&tx, id, &actor, msg.agent.role, msg.version, &msg.changes).await;
             let updated = match result {
                 Ok(updated) => updated,
                 Err(AppError::VersionConflict { current }) => {
@@ -455,8 +455,8 @@ impl Handler<AddComment> for TicketActor {
         let fut = async move {
             let mut client = pool.get().await?;
             let tx = client.transaction().await?;
-            q::lock_row(&*tx, id).await?;
-            let comment = q::insert_comment(&*tx, id, &msg.author, &msg.body, msg.internal).await?;
+            q::lock_row(&tx, id).await?;
+            let comment = q::insert_comment(&tx, id, &msg.author, &msg.body, msg.internal).await?;
             if let (false, Author::Agent { name, .. }) = (msg.internal, &msg.author) {
                 outbox::enqueue(
                     &*tx,
@@ -494,8 +494,8 @@ impl Handler<AddAttachment> for TicketActor {
         let fut = async move {
             let mut client = pool.get().await?;
             let tx = client.transaction().await?;
-            q::lock_row(&*tx, id).await?;
-            let attached = q::insert_attachment(&*tx, id, &msg.author, &msg.file).await?;
+            q::lock_row(&tx, id).await?;
+            let attached = q::insert_attachment(&tx, id, &msg.author, &msg.file).await?;
             tx.commit().await?;
             Ok(attached)
         };
@@ -524,9 +524,9 @@ async fn record_lock_event(
 ) -> Result<(), AppError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
-    q::lock_row(&*tx, id).await?;
+    q::lock_row(&tx, id).await?;
     q::record_event(
-        &*tx,
+        &tx,
         id,
         actor,
         kind,

@@ -1,8 +1,8 @@
 //! Invite codes and categories: the records admins manage.
 
+use deadpool_postgres::GenericClient;
 use loket_protocol::api::{Category, InviteCode};
 use loket_protocol::{AgentId, CategoryId, Timestamp};
-use tokio_postgres::GenericClient;
 use tokio_postgres::Row;
 
 use crate::error::AppError;
@@ -29,10 +29,9 @@ pub async fn create_invite(
     by: Option<AgentId>,
 ) -> Result<InviteCode, AppError> {
     let row = db
-        .query_one(
-            &format!(
+        .query_one(&db.prepare_cached(&format!(
                 "INSERT INTO invite_codes (code, max_uses, expires_at, created_by) VALUES ($1, $2, $3, $4) RETURNING {INVITE_COLUMNS}"
-            ),
+            )).await?,
             &[&code, &max_uses, &expires_at, &by.map(|a| a.0)],
         )
         .await?;
@@ -42,7 +41,10 @@ pub async fn create_invite(
 pub async fn list_invites(db: &impl GenericClient) -> Result<Vec<InviteCode>, AppError> {
     let rows = db
         .query(
-            &format!("SELECT {INVITE_COLUMNS} FROM invite_codes ORDER BY created_at DESC"),
+            &db.prepare_cached(&format!(
+                "SELECT {INVITE_COLUMNS} FROM invite_codes ORDER BY created_at DESC"
+            ))
+            .await?,
             &[],
         )
         .await?;
@@ -53,7 +55,8 @@ pub async fn list_invites(db: &impl GenericClient) -> Result<Vec<InviteCode>, Ap
 pub async fn revoke_invite(db: &impl GenericClient, code: &str) -> Result<bool, AppError> {
     let n = db
         .execute(
-            "UPDATE invite_codes SET revoked_at = coalesce(revoked_at, now()) WHERE code = $1",
+            &db.prepare_cached("UPDATE invite_codes SET revoked_at = coalesce(revoked_at, now()) WHERE code = $1")
+                .await?,
             &[&code],
         )
         .await?;
@@ -69,7 +72,11 @@ fn category_from_row(row: &Row) -> Category {
 
 pub async fn create_category(db: &impl GenericClient, name: &str) -> Result<Category, AppError> {
     let row = db
-        .query_one("INSERT INTO categories (name) VALUES ($1) RETURNING id, name", &[&name])
+        .query_one(
+            &db.prepare_cached("INSERT INTO categories (name) VALUES ($1) RETURNING id, name")
+                .await?,
+            &[&name],
+        )
         .await
         .map_err(|e| {
             if crate::db::is_unique_violation(&e) {
@@ -82,6 +89,12 @@ pub async fn create_category(db: &impl GenericClient, name: &str) -> Result<Cate
 }
 
 pub async fn list_categories(db: &impl GenericClient) -> Result<Vec<Category>, AppError> {
-    let rows = db.query("SELECT id, name FROM categories ORDER BY name", &[]).await?;
+    let rows = db
+        .query(
+            &db.prepare_cached("SELECT id, name FROM categories ORDER BY name")
+                .await?,
+            &[],
+        )
+        .await?;
     Ok(rows.iter().map(category_from_row).collect())
 }

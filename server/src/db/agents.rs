@@ -1,9 +1,9 @@
 //! Agents and their sign-in sessions.
 
+use deadpool_postgres::GenericClient;
 use loket_protocol::AgentId;
 use loket_protocol::api::{Agent, Role};
 use loket_protocol::ticket::AgentRef;
-use tokio_postgres::GenericClient;
 use tokio_postgres::Row;
 
 use crate::error::AppError;
@@ -28,8 +28,11 @@ pub async fn create(
 ) -> Result<Agent, AppError> {
     let row = db
         .query_one(
-            "INSERT INTO agents (email, name, role, password_hash) VALUES ($1, $2, $3, $4)
+            &db.prepare_cached(
+                "INSERT INTO agents (email, name, role, password_hash) VALUES ($1, $2, $3, $4)
              RETURNING id, email, name, role",
+            )
+            .await?,
             &[&email, &name, &role.as_str(), &password_hash],
         )
         .await
@@ -45,18 +48,29 @@ pub async fn create(
 
 pub async fn list(db: &impl GenericClient) -> Result<Vec<Agent>, AppError> {
     let rows = db
-        .query("SELECT id, email, name, role FROM agents ORDER BY name, id", &[])
+        .query(
+            &db.prepare_cached("SELECT id, email, name, role FROM agents ORDER BY name, id")
+                .await?,
+            &[],
+        )
         .await?;
     Ok(rows.iter().map(agent_from_row).collect())
 }
 
 pub async fn count(db: &impl GenericClient) -> Result<i64, AppError> {
-    Ok(db.query_one("SELECT count(*) FROM agents", &[]).await?.get(0))
+    Ok(db
+        .query_one(&db.prepare_cached("SELECT count(*) FROM agents").await?, &[])
+        .await?
+        .get(0))
 }
 
 pub async fn exists_with_email(db: &impl GenericClient, email: &str) -> Result<bool, AppError> {
     Ok(db
-        .query_opt("SELECT 1 FROM agents WHERE lower(email) = lower($1)", &[&email])
+        .query_opt(
+            &db.prepare_cached("SELECT 1 FROM agents WHERE lower(email) = lower($1)")
+                .await?,
+            &[&email],
+        )
         .await?
         .is_some())
 }
@@ -65,7 +79,10 @@ pub async fn exists_with_email(db: &impl GenericClient, email: &str) -> Result<b
 pub async fn credentials(db: &impl GenericClient, email: &str) -> Result<Option<(Agent, String)>, AppError> {
     let row = db
         .query_opt(
-            "SELECT id, email, name, role, password_hash FROM agents WHERE lower(email) = lower($1)",
+            &db.prepare_cached(
+                "SELECT id, email, name, role, password_hash FROM agents WHERE lower(email) = lower($1)",
+            )
+            .await?,
             &[&email],
         )
         .await?;
@@ -74,7 +91,10 @@ pub async fn credentials(db: &impl GenericClient, email: &str) -> Result<Option<
 
 pub async fn reference(db: &impl GenericClient, id: AgentId) -> Result<Option<AgentRef>, AppError> {
     let row = db
-        .query_opt("SELECT id, name FROM agents WHERE id = $1", &[&id.0])
+        .query_opt(
+            &db.prepare_cached("SELECT id, name FROM agents WHERE id = $1").await?,
+            &[&id.0],
+        )
         .await?;
     Ok(row.map(|row| AgentRef {
         id: AgentId(row.get(0)),
@@ -83,7 +103,13 @@ pub async fn reference(db: &impl GenericClient, id: AgentId) -> Result<Option<Ag
 }
 
 pub async fn directory(db: &impl GenericClient) -> Result<Vec<AgentRef>, AppError> {
-    let rows = db.query("SELECT id, name FROM agents ORDER BY name, id", &[]).await?;
+    let rows = db
+        .query(
+            &db.prepare_cached("SELECT id, name FROM agents ORDER BY name, id")
+                .await?,
+            &[],
+        )
+        .await?;
     Ok(rows
         .iter()
         .map(|row| AgentRef {
@@ -101,7 +127,8 @@ pub async fn create_session(
     expires_at: loket_protocol::Timestamp,
 ) -> Result<(), AppError> {
     db.execute(
-        "INSERT INTO sessions (token_hash, agent_id, expires_at) VALUES ($1, $2, $3)",
+        &db.prepare_cached("INSERT INTO sessions (token_hash, agent_id, expires_at) VALUES ($1, $2, $3)")
+            .await?,
         &[&token_digest, &agent.0, &expires_at],
     )
     .await?;
@@ -112,8 +139,11 @@ pub async fn create_session(
 pub async fn session_agent(db: &impl GenericClient, token_digest: &[u8]) -> Result<Option<Agent>, AppError> {
     let row = db
         .query_opt(
-            "SELECT a.id, a.email, a.name, a.role FROM sessions s JOIN agents a ON a.id = s.agent_id
+            &db.prepare_cached(
+                "SELECT a.id, a.email, a.name, a.role FROM sessions s JOIN agents a ON a.id = s.agent_id
              WHERE s.token_hash = $1 AND s.expires_at > now()",
+            )
+            .await?,
             &[&token_digest],
         )
         .await?;
@@ -121,14 +151,21 @@ pub async fn session_agent(db: &impl GenericClient, token_digest: &[u8]) -> Resu
 }
 
 pub async fn delete_session(db: &impl GenericClient, token_digest: &[u8]) -> Result<(), AppError> {
-    db.execute("DELETE FROM sessions WHERE token_hash = $1", &[&token_digest])
-        .await?;
+    db.execute(
+        &db.prepare_cached("DELETE FROM sessions WHERE token_hash = $1").await?,
+        &[&token_digest],
+    )
+    .await?;
     Ok(())
 }
 
 /// Removes expired sessions; called now and then.
 pub async fn purge_expired_sessions(db: &impl GenericClient) -> Result<u64, AppError> {
     Ok(db
-        .execute("DELETE FROM sessions WHERE expires_at <= now()", &[])
+        .execute(
+            &db.prepare_cached("DELETE FROM sessions WHERE expires_at <= now()")
+                .await?,
+            &[],
+        )
         .await?)
 }

@@ -1,12 +1,12 @@
 //! Ticket rows and everything hanging off them: queries, and the writes each change commits in one transaction.
 
+use deadpool_postgres::GenericClient;
 use loket_protocol::api::{Role, TicketQuery};
 use loket_protocol::ticket::{
     AgentRef, Attachment, Author, CategoryRef, Comment, LockInfo, Notification, NotificationStatus, Priority,
     ReporterRef, Status, Ticket, TicketChanges, TicketEvent, TicketEventKind,
 };
 use loket_protocol::{AgentId, AttachmentId, CategoryId, CommentId, ReporterId, TicketId};
-use tokio_postgres::GenericClient;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
@@ -59,14 +59,23 @@ fn ticket_from_row(row: &Row) -> Ticket {
 /// One ticket, without its lock (the ticket actor knows that).
 pub async fn load(db: &impl GenericClient, id: TicketId) -> Result<Option<Ticket>, AppError> {
     let row = db
-        .query_opt(&format!("{TICKET_SELECT} WHERE t.id = $1"), &[&id.0])
+        .query_opt(
+            &db.prepare_cached(&format!("{TICKET_SELECT} WHERE t.id = $1")).await?,
+            &[&id.0],
+        )
         .await?;
     Ok(row.as_ref().map(ticket_from_row))
 }
 
 /// Every ticket, newest first (the board's initial state).
 pub async fn all(db: &impl GenericClient) -> Result<Vec<Ticket>, AppError> {
-    let rows = db.query(&format!("{TICKET_SELECT} ORDER BY t.id DESC"), &[]).await?;
+    let rows = db
+        .query(
+            &db.prepare_cached(&format!("{TICKET_SELECT} ORDER BY t.id DESC"))
+                .await?,
+            &[],
+        )
+        .await?;
     Ok(rows.iter().map(ticket_from_row).collect())
 }
 
@@ -112,12 +121,19 @@ pub async fn page(db: &impl GenericClient, query: &TicketQuery) -> Result<(Vec<T
           AND ($5::text IS NULL OR t.title ILIKE $5 OR t.body ILIKE $5)";
     let rows = db
         .query(
-            &format!("{TICKET_SELECT} {filter} ORDER BY t.id DESC LIMIT $6 OFFSET $7"),
+            &db.prepare_cached(&format!(
+                "{TICKET_SELECT} {filter} ORDER BY t.id DESC LIMIT $6 OFFSET $7"
+            ))
+            .await?,
             &params,
         )
         .await?;
     let total: i64 = db
-        .query_one(&format!("SELECT count(*) FROM tickets t {filter}"), &params[..5])
+        .query_one(
+            &db.prepare_cached(&format!("SELECT count(*) FROM tickets t {filter}"))
+                .await?,
+            &params[..5],
+        )
         .await?
         .get(0);
     Ok((rows.iter().map(ticket_from_row).collect(), total, page, per_page))
@@ -149,9 +165,8 @@ pub async fn record_event(
     record: EventRecord<'_>,
 ) -> Result<(), AppError> {
     let (agent, reporter) = actor_columns(actor);
-    db.execute(
-        "INSERT INTO ticket_events (ticket_id, actor_agent_id, actor_reporter_id, kind, field, old_value, new_value, reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    db.execute(&db.prepare_cached("INSERT INTO ticket_events (ticket_id, actor_agent_id, actor_reporter_id, kind, field, old_value, new_value, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)").await?,
         &[&ticket.0, &agent, &reporter, &kind.as_str(), &record.field, &record.old_value, &record.new_value, &record.reason],
     )
     .await?;
@@ -181,7 +196,10 @@ pub struct Filed {
 async fn check_category(db: &impl GenericClient, category: Option<CategoryId>) -> Result<(), AppError> {
     if let Some(id) = category
         && db
-            .query_opt("SELECT 1 FROM categories WHERE id = $1", &[&id.0])
+            .query_opt(
+                &db.prepare_cached("SELECT 1 FROM categories WHERE id = $1").await?,
+                &[&id.0],
+            )
             .await?
             .is_none()
     {
@@ -207,9 +225,12 @@ pub async fn insert(db: &impl GenericClient, actor: &Author, draft: &TicketDraft
     // A concurrent submission with the same key waits here for the other to commit, then inserts nothing.
     let row = db
         .query_opt(
-            "INSERT INTO tickets (title, body, priority, category_id, reporter_id, created_by, submission_key)
+            &db.prepare_cached(
+                "INSERT INTO tickets (title, body, priority, category_id, reporter_id, created_by, submission_key)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (submission_key) DO NOTHING RETURNING id",
+            )
+            .await?,
             &[
                 &draft.title,
                 &draft.body,
@@ -244,7 +265,11 @@ async fn filed_before(db: &impl GenericClient, draft: &TicketDraft) -> Result<Op
         return Ok(None);
     };
     let Some(row) = db
-        .query_opt("SELECT id, reporter_id FROM tickets WHERE submission_key = $1", &[key])
+        .query_opt(
+            &db.prepare_cached("SELECT id, reporter_id FROM tickets WHERE submission_key = $1")
+                .await?,
+            &[key],
+        )
         .await?
     else {
         return Ok(None);
@@ -276,7 +301,11 @@ pub async fn update(
     changes: &TicketChanges,
 ) -> Result<Updated, AppError> {
     let current_row = db
-        .query_opt(&format!("{TICKET_SELECT} WHERE t.id = $1 FOR UPDATE OF t"), &[&id.0])
+        .query_opt(
+            &db.prepare_cached(&format!("{TICKET_SELECT} WHERE t.id = $1 FOR UPDATE OF t"))
+                .await?,
+            &[&id.0],
+        )
         .await?
         .ok_or(AppError::NotFound("ticket"))?;
     let current = ticket_from_row(&current_row);
@@ -352,7 +381,10 @@ pub async fn update(
         let new_ref = match category {
             Some(cid) => {
                 let row = db
-                    .query_opt("SELECT name FROM categories WHERE id = $1", &[&cid.0])
+                    .query_opt(
+                        &db.prepare_cached("SELECT name FROM categories WHERE id = $1").await?,
+                        &[&cid.0],
+                    )
                     .await?
                     .ok_or_else(|| AppError::invalid(format!("there is no category {cid}")))?;
                 Some(CategoryRef {
@@ -378,10 +410,9 @@ pub async fn update(
         });
     }
     let row = db
-        .query_one(
-            "UPDATE tickets SET title = $2, body = $3, status = $4, priority = $5, assignee_id = $6, category_id = $7,
+        .query_one(&db.prepare_cached("UPDATE tickets SET title = $2, body = $3, status = $4, priority = $5, assignee_id = $6, category_id = $7,
                     version = version + 1, updated_at = now()
-             WHERE id = $1 RETURNING version, updated_at",
+             WHERE id = $1 RETURNING version, updated_at").await?,
             &[
                 &id.0,
                 &next.title,
@@ -419,10 +450,14 @@ pub async fn update(
 
 /// Fails with `not_found` unless the ticket exists (locking its row until the transaction ends).
 pub async fn lock_row(db: &impl GenericClient, id: TicketId) -> Result<(), AppError> {
-    db.query_opt("SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE", &[&id.0])
-        .await?
-        .map(|_| ())
-        .ok_or(AppError::NotFound("ticket"))
+    db.query_opt(
+        &db.prepare_cached("SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE")
+            .await?,
+        &[&id.0],
+    )
+    .await?
+    .map(|_| ())
+    .ok_or(AppError::NotFound("ticket"))
 }
 
 const COMMENT_SELECT: &str = "
@@ -482,8 +517,11 @@ pub async fn insert_comment(
     let (agent, reporter) = actor_columns(author);
     let row = db
         .query_one(
-            "INSERT INTO comments (ticket_id, author_agent_id, author_reporter_id, body, internal)
+            &db.prepare_cached(
+                "INSERT INTO comments (ticket_id, author_agent_id, author_reporter_id, body, internal)
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .await?,
             &[&ticket.0, &agent, &reporter, &body, &internal],
         )
         .await?;
@@ -500,7 +538,10 @@ pub async fn insert_comment(
     )
     .await?;
     let row = db
-        .query_one(&format!("{COMMENT_SELECT} WHERE c.id = $1"), &[&id])
+        .query_one(
+            &db.prepare_cached(&format!("{COMMENT_SELECT} WHERE c.id = $1")).await?,
+            &[&id],
+        )
         .await?;
     Ok(comment_from_row(&row))
 }
@@ -508,7 +549,8 @@ pub async fn insert_comment(
 pub async fn comments(db: &impl GenericClient, ticket: TicketId) -> Result<Vec<Comment>, AppError> {
     let rows = db
         .query(
-            &format!("{COMMENT_SELECT} WHERE c.ticket_id = $1 ORDER BY c.id"),
+            &db.prepare_cached(&format!("{COMMENT_SELECT} WHERE c.ticket_id = $1 ORDER BY c.id"))
+                .await?,
             &[&ticket.0],
         )
         .await?;
@@ -535,7 +577,10 @@ fn attachment_from_row(row: &Row) -> Attachment {
 pub async fn attachments(db: &impl GenericClient, ticket: TicketId) -> Result<Vec<Attachment>, AppError> {
     let rows = db
         .query(
-            &format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE ticket_id = $1 ORDER BY id"),
+            &db.prepare_cached(&format!(
+                "SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE ticket_id = $1 ORDER BY id"
+            ))
+            .await?,
             &[&ticket.0],
         )
         .await?;
@@ -573,7 +618,8 @@ pub async fn insert_attachment(
     if let Some(comment) = draft.comment_id
         && db
             .query_opt(
-                "SELECT 1 FROM comments WHERE id = $1 AND ticket_id = $2",
+                &db.prepare_cached("SELECT 1 FROM comments WHERE id = $1 AND ticket_id = $2")
+                    .await?,
                 &[&comment.0, &ticket.0],
             )
             .await?
@@ -586,11 +632,12 @@ pub async fn insert_attachment(
     if let Some(file_id) = &draft.telegram_file_id
         && let Some(row) = db
             .query_opt(
-                &format!(
+                &db.prepare_cached(&format!(
                     "SELECT {ATTACHMENT_COLUMNS} FROM attachments
                      WHERE ticket_id = $1 AND comment_id IS NOT DISTINCT FROM $2
                      AND telegram_file_id = $3 ORDER BY id LIMIT 1"
-                ),
+                ))
+                .await?,
                 &[&ticket.0, &draft.comment_id.map(|c| c.0), file_id],
             )
             .await?
@@ -602,11 +649,12 @@ pub async fn insert_attachment(
     }
     let row = db
         .query_one(
-            &format!(
+            &db.prepare_cached(&format!(
                 "INSERT INTO attachments
                      (ticket_id, comment_id, file_name, content_type, size_bytes, storage_path, telegram_file_id)
                  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {ATTACHMENT_COLUMNS}"
-            ),
+            ))
+            .await?,
             &[
                 &ticket.0,
                 &draft.comment_id.map(|c| c.0),
@@ -642,7 +690,8 @@ pub async fn attachment_file(
 ) -> Result<Option<(String, String, String)>, AppError> {
     let row = db
         .query_opt(
-            "SELECT storage_path, file_name, content_type FROM attachments WHERE id = $1",
+            &db.prepare_cached("SELECT storage_path, file_name, content_type FROM attachments WHERE id = $1")
+                .await?,
             &[&id.0],
         )
         .await?;
@@ -652,12 +701,15 @@ pub async fn attachment_file(
 pub async fn events(db: &impl GenericClient, ticket: TicketId) -> Result<Vec<TicketEvent>, AppError> {
     let rows = db
         .query(
-            "SELECT e.id, e.ticket_id, e.kind, e.field, e.old_value, e.new_value, e.reason, e.created_at,
+            &db.prepare_cached(
+                "SELECT e.id, e.ticket_id, e.kind, e.field, e.old_value, e.new_value, e.reason, e.created_at,
                     e.actor_agent_id, ag.name AS agent_name, e.actor_reporter_id, rp.name AS reporter_name
              FROM ticket_events e
              LEFT JOIN agents ag ON ag.id = e.actor_agent_id
              LEFT JOIN reporters rp ON rp.id = e.actor_reporter_id
              WHERE e.ticket_id = $1 ORDER BY e.id",
+            )
+            .await?,
             &[&ticket.0],
         )
         .await?;
@@ -688,8 +740,11 @@ pub async fn events(db: &impl GenericClient, ticket: TicketId) -> Result<Vec<Tic
 pub async fn notifications(db: &impl GenericClient, ticket: TicketId) -> Result<Vec<Notification>, AppError> {
     let rows = db
         .query(
-            "SELECT id, ticket_id, body, status, attempts, last_error, created_at, delivered_at
+            &db.prepare_cached(
+                "SELECT id, ticket_id, body, status, attempts, last_error, created_at, delivered_at
              FROM notifications WHERE ticket_id = $1 ORDER BY id",
+            )
+            .await?,
             &[&ticket.0],
         )
         .await?;
@@ -713,11 +768,14 @@ pub async fn notifications(db: &impl GenericClient, ticket: TicketId) -> Result<
 pub async fn close_orphaned_locks(db: &impl GenericClient) -> Result<u64, AppError> {
     Ok(db
         .execute(
-            "INSERT INTO ticket_events (ticket_id, kind, reason)
+            &db.prepare_cached(
+                "INSERT INTO ticket_events (ticket_id, kind, reason)
              SELECT ticket_id, 'lock_expired', 'the server restarted'
              FROM (SELECT DISTINCT ON (ticket_id) ticket_id, kind FROM ticket_events
                    WHERE kind LIKE 'lock\\_%' ORDER BY ticket_id, id DESC) AS last
              WHERE kind = 'lock_taken'",
+            )
+            .await?,
             &[],
         )
         .await?)

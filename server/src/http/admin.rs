@@ -47,13 +47,13 @@ async fn create_invite(
         return Err(AppError::invalid("expires_at must be in the future"));
     }
     let client = state.desk.pool.get().await?;
-    let code = db::admin::create_invite(&**client, &new_invite_code(), max_uses, expires_at, Some(admin.id)).await?;
+    let code = db::admin::create_invite(&client, &new_invite_code(), max_uses, expires_at, Some(admin.id)).await?;
     Ok(created(&with_link(&state, code)))
 }
 
 async fn list_invites(state: State, _admin: AdminAgent) -> Result<HttpResponse, AppError> {
     let client = state.desk.pool.get().await?;
-    let codes: Vec<InviteCode> = db::admin::list_invites(&**client)
+    let codes: Vec<InviteCode> = db::admin::list_invites(&client)
         .await?
         .into_iter()
         .map(|c| with_link(&state, c))
@@ -63,7 +63,7 @@ async fn list_invites(state: State, _admin: AdminAgent) -> Result<HttpResponse, 
 
 async fn revoke_invite(state: State, _admin: AdminAgent, code: aw::Path<String>) -> Result<HttpResponse, AppError> {
     let client = state.desk.pool.get().await?;
-    if db::admin::revoke_invite(&**client, &code).await? {
+    if db::admin::revoke_invite(&client, &code).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(AppError::NotFound("invite code"))
@@ -72,7 +72,7 @@ async fn revoke_invite(state: State, _admin: AdminAgent, code: aw::Path<String>)
 
 async fn list_categories(state: State, _agent: CurrentAgent) -> Result<HttpResponse, AppError> {
     let client = state.desk.pool.get().await?;
-    Ok(HttpResponse::Ok().json(db::admin::list_categories(&**client).await?))
+    Ok(HttpResponse::Ok().json(db::admin::list_categories(&client).await?))
 }
 
 async fn create_category(
@@ -82,5 +82,5 @@ async fn create_category(
 ) -> Result<HttpResponse, AppError> {
     let name = validate::line("name", &body.name, validate::MAX_NAME_CHARS)?;
     let client = state.desk.pool.get().await?;
-    Ok(created(&db::admin::create_category(&**client, &name).await?))
+    Ok(created(&db::admin::create_category(&client, &name).await?))
 }

@@ -18,7 +18,7 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
 
 async fn list(state: State, _admin: AdminAgent) -> Result<HttpResponse, AppError> {
     let client = state.desk.pool.get().await?;
-    Ok(HttpResponse::Ok().json(db::agents::list(&**client).await?))
+    Ok(HttpResponse::Ok().json(db::agents::list(&client).await?))
 }
 
 async fn create(
@@ -36,12 +36,12 @@ async fn create(
         .map_err(AppError::internal)?
         .map_err(AppError::internal)?;
     let client = state.desk.pool.get().await?;
-    let agent = db::agents::create(&**client, &email, &name, new.role, &hash).await?;
+    let agent = db::agents::create(&client, &email, &name, new.role, &hash).await?;
     tracing::info!(admin = %admin.id, agent = %agent.id, role = agent.role.as_str(), "agent created");
     Ok(created(&agent))
 }
 
 async fn directory(state: State, _agent: CurrentAgent) -> Result<HttpResponse, AppError> {
     let client = state.desk.pool.get().await?;
-    Ok(HttpResponse::Ok().json(db::agents::directory(&**client).await?))
+    Ok(HttpResponse::Ok().json(db::agents::directory(&client).await?))
 }

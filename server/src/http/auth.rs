@@ -48,7 +48,7 @@ impl FromRequest for CurrentAgent {
                 return Err(AppError::Unauthorized);
             };
             let client = state.desk.pool.get().await?;
-            db::agents::session_agent(&**client, &auth::token_digest(&token))
+            db::agents::session_agent(&client, &auth::token_digest(&token))
                 .await?
                 .map(CurrentAgent)
                 .ok_or(AppError::Unauthorized)
@@ -106,7 +106,7 @@ async fn login(state: State, req: HttpRequest, body: aw::Json<LoginRequest>) -> 
     let found = {
         // Returned to the pool before hashing, so slow password checks never hold connections.
         let client = state.desk.pool.get().await?;
-        db::agents::credentials(&**client, email.trim()).await?
+        db::agents::credentials(&client, email.trim()).await?
     };
     // Verify against a dummy hash for unknown emails, so the answer time does not reveal which part was wrong.
     let hash = found
@@ -139,13 +139,7 @@ async fn login(state: State, req: HttpRequest, body: aw::Json<LoginRequest>) -> 
         .succeeded(&client_key);
     let client = state.desk.pool.get().await?;
     let token = auth::random_secret(32);
-    db::agents::create_session(
-        &**client,
-        agent.id,
-        &auth::token_digest(&token),
-        Utc::now() + SESSION_TTL,
-    )
-    .await?;
+    db::agents::create_session(&client, agent.id, &auth::token_digest(&token), Utc::now() + SESSION_TTL).await?;
     tracing::info!(agent = %agent.id, "agent signed in");
     let max_age = actix_web::cookie::time::Duration::seconds(SESSION_TTL.num_seconds());
     Ok(HttpResponse::Ok()
@@ -157,7 +151,7 @@ async fn logout(state: State, req: HttpRequest, _agent: CurrentAgent) -> Result<
     if let Some(token) = request_token(&req) {
         let client = state.desk.pool.get().await?;
         let digest = auth::token_digest(&token);
-        db::agents::delete_session(&**client, &digest).await?;
+        db::agents::delete_session(&client, &digest).await?;
         // Open WebSockets signed in with this token end too.
         state
             .desk

@@ -130,10 +130,10 @@ async fn comment(
 async fn events(state: State, _agent: CurrentAgent, id: aw::Path<i64>) -> Result<HttpResponse, AppError> {
     let ticket_id = TicketId(*id);
     let client = state.desk.pool.get().await?;
-    if db::tickets::load(&**client, ticket_id).await?.is_none() {
+    if db::tickets::load(&client, ticket_id).await?.is_none() {
         return Err(AppError::NotFound("ticket"));
     }
-    Ok(HttpResponse::Ok().json(db::tickets::events(&**client, ticket_id).await?))
+    Ok(HttpResponse::Ok().json(db::tickets::events(&client, ticket_id).await?))
 }
 
 async fn attachment(
@@ -143,7 +143,7 @@ async fn attachment(
     id: aw::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let client = state.desk.pool.get().await?;
-    let (path, name, content_type) = db::tickets::attachment_file(&**client, AttachmentId(*id))
+    let (path, name, content_type) = db::tickets::attachment_file(&client, AttachmentId(*id))
         .await?
         .ok_or(AppError::NotFound("attachment"))?;
     let root = state.data_dir.canonicalize().map_err(AppError::internal)?;

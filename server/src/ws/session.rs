@@ -81,7 +81,7 @@ impl WsSession {
         let (pool, digest) = (self.desk.pool.clone(), self.token_digest.clone());
         let check = async move {
             let client = pool.get().await?;
-            crate::db::agents::session_agent(&**client, &digest).await
+            crate::db::agents::session_agent(&client, &digest).await
         };
         ctx.spawn(check.into_actor(self).map(|result, act, ctx| match result {
             Ok(Some(agent)) => act.agent = agent,
