@@ -97,6 +97,28 @@ pub enum Scenario {
         #[arg(long, default_value_t = 20.0)]
         hold: f64,
     },
+    /// Reporter path: agents change the status of reporters' tickets; the bot must deliver each change to
+    /// the reporter's chat through a fake Bot API this tool serves (no 429s).
+    Reporter {
+        /// Reporters, one ticket (and chat) each.
+        #[arg(long, short = 'r', default_value_t = 20)]
+        reporters: usize,
+        /// Agents changing statuses (each owns every K-th ticket).
+        #[arg(long, short = 'k', default_value_t = 5)]
+        active: usize,
+        /// Status changes per second over all agents; 0: as fast as the server acknowledges. The bot sends
+        /// at most 1 message/s per chat and 30/s overall.
+        #[arg(long, default_value_t = 5.0)]
+        rate: f64,
+        #[arg(long, default_value_t = 20.0)]
+        duration: f64,
+        /// Where the fake Bot API listens; with --url, the attached server's TELEGRAM_API_URL must point here.
+        #[arg(long, default_value = "127.0.0.1:0")]
+        bot_api_bind: SocketAddr,
+        /// The bot token (`<id>:<secret>`) the fake accepts; given to a started server as TELEGRAM_BOT_TOKEN.
+        #[arg(long, default_value = crate::fakebot::DEFAULT_TOKEN)]
+        bot_token: String,
+    },
     /// The fan-out baseline alone.
     Fanout {
         #[arg(long, short = 'n', default_value_t = 100)]

@@ -1,9 +1,11 @@
-//! Loket's load generator as a library: the scenarios of issue 5, the two baselines, and the reports.
+//! Loket's load generator as a library: the scenarios of issue 5 (with a fake Bot API for the reporter
+//! path), the two baselines, and the reports.
 //!
 //! `run` starts (or attaches to) a Loket, signs agents in, runs one scenario and, when asked, the
 //! baselines under the same parameters. The `loadgen` binary and the smoke test both call it.
 
 pub mod cli;
+pub mod fakebot;
 pub mod measure;
 pub mod procstat;
 pub mod report;
@@ -18,6 +20,7 @@ use crate::scenario::collab::{COMMITS_PER_CYCLE, CollabParams};
 use crate::scenario::fanout::FanoutParams;
 use crate::scenario::idle::IdleParams;
 use crate::scenario::pgcommit::PgParams;
+use crate::scenario::reporter::ReporterParams;
 use crate::scenario::storm::StormParams;
 use crate::session::Endpoint;
 use crate::target::{Options, Target};
@@ -77,6 +80,7 @@ fn options(cli: &Cli) -> Result<Options, String> {
         loket_bin: t.loket_bin.clone(),
         data_dir: t.data_dir.clone(),
         workers: t.workers,
+        env: Vec::new(),
     })
 }
 
@@ -121,6 +125,29 @@ pub async fn run(cli: &Cli) -> Result<Bundle, String> {
                 hold_s: *hold,
             };
             runs.push(scenario::idle::run(&loket, &params, cc).await?);
+        }
+        Scenario::Reporter {
+            reporters,
+            active,
+            rate,
+            duration,
+            bot_api_bind,
+            bot_token,
+        } => {
+            let fake = fakebot::FakeBotApi::start(*bot_api_bind, bot_token).await?;
+            let mut options = options(cli)?;
+            options.env = vec![
+                ("TELEGRAM_BOT_TOKEN".into(), bot_token.clone()),
+                ("TELEGRAM_API_URL".into(), fake.url()),
+            ];
+            let loket = Loket::open(&options, cli.accounts.max(*active)).await?;
+            let params = ReporterParams {
+                reporters: *reporters,
+                active: *active,
+                rate: *rate,
+                duration_s: *duration,
+            };
+            runs.push(scenario::reporter::run(&loket, &fake, &params, cc).await?);
         }
         Scenario::Collab {
             sessions,

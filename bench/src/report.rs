@@ -69,7 +69,7 @@ pub struct Report {
     pub errors: Errors,
     pub latency: Vec<LatencySummary>,
     /// Events delivered to sessions other than the sender, and per second from the first send until every
-    /// session had everything.
+    /// session had everything (reporter path: notifications that reached the fake Bot API).
     pub deliveries: u64,
     pub msgs_per_s: f64,
     pub avg_frame_bytes: f64,
@@ -164,7 +164,13 @@ fn write_run(out: &mut String, run: &Report) {
     for sample in &run.errors.samples {
         let _ = writeln!(out, "  error: {sample}");
     }
-    if run.deliveries > 0 {
+    if run.deliveries > 0 && run.avg_frame_bytes == 0.0 {
+        let _ = writeln!(
+            out,
+            "delivered {} notifications to reporters' chats = {:.1} msgs/s",
+            run.deliveries, run.msgs_per_s
+        );
+    } else if run.deliveries > 0 {
         let _ = writeln!(
             out,
             "delivered {} events to other sessions = {:.0} msgs/s; average frame {:.0} B",

@@ -44,6 +44,8 @@ pub struct Options {
     pub data_dir: Option<PathBuf>,
     /// HTTP workers of the started server; default: the server's own (one per CPU).
     pub workers: Option<usize>,
+    /// Extra environment for the started server (the reporter path's TELEGRAM_* variables).
+    pub env: Vec<(String, String)>,
 }
 
 /// A server under test.
@@ -131,6 +133,10 @@ impl Target {
             .env("LOKET_ADMIN_EMAIL", SPAWN_ADMIN_EMAIL)
             .env("LOKET_ADMIN_PASSWORD", BENCH_PASSWORD)
             .env("LOKET_LOG", "warn")
+            // No bot unless the scenario asks for one (against its fake Bot API).
+            .env_remove("TELEGRAM_BOT_TOKEN")
+            .env_remove("TELEGRAM_API_URL")
+            .envs(options.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(|e| e.to_string())?)
             .stderr(log);

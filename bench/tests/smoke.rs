@@ -1,5 +1,6 @@
 //! CI smoke test: tiny runs of every scenario against the real server in-process (throwaway PostgreSQL),
-//! asserting that they complete with no errors and that every session received every event. Never timing.
+//! asserting that they complete with no errors and that every session received every event (the reporter
+//! path: every reporter every notification). Never timing.
 
 use clap::Parser;
 use loket_bench::cli::Cli;
@@ -110,5 +111,48 @@ async fn create_storm_and_idle_sessions_complete() {
     let idle = loadgen(&server, &["idle", "-n", "8", "--hold", "0"]).await;
     assert_complete(&idle[0]);
     assert_eq!(idle[0].connect.as_ref().map(|c| c.connected), Some(8));
+    server.stop().await;
+}
+
+#[actix_rt::test]
+async fn reporter_path_delivers_every_notification() {
+    // The fake Bot API is served by loadgen itself; point the server's bot at a port it will bind. Until
+    // it does, the bot's getMe fails and is retried (every 2 s), which the scenario waits out.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let server = TestServer::start_with(|config| {
+        config.admin_email = Some(ADMIN_EMAIL.into());
+        config.admin_password = Some(ADMIN_PASSWORD.into());
+        config.telegram_bot_token = Some(loket_bench::fakebot::DEFAULT_TOKEN.into());
+        config.telegram_api_url = format!("http://{bind}");
+    })
+    .await;
+    let runs = loadgen(
+        &server,
+        &[
+            "reporter",
+            "-r",
+            "3",
+            "-k",
+            "2",
+            "--rate",
+            "6",
+            "--duration",
+            "1",
+            "--bot-api-bind",
+            &bind,
+        ],
+    )
+    .await;
+    let report = &runs[0];
+    assert_complete(report);
+    let kinds: Vec<&str> = report.latency.iter().map(|l| l.kind).collect();
+    assert_eq!(kinds, ["UpdateTicket ack", "sendMessage"]);
+    // Every acknowledged status change reached its reporter's chat, each exactly once.
+    assert_eq!(report.deliveries, report.latency[1].ops);
+    assert!(report.deliveries > 0);
     server.stop().await;
 }

@@ -5,6 +5,7 @@ pub mod collab;
 pub mod fanout;
 pub mod idle;
 pub mod pgcommit;
+pub mod reporter;
 pub mod storm;
 
 use std::sync::Arc;

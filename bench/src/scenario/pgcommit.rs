@@ -21,7 +21,7 @@ pub struct PgParams {
     pub duration_s: f64,
 }
 
-async fn connect(url: &str) -> Result<tokio_postgres::Client, String> {
+pub(crate) async fn connect(url: &str) -> Result<tokio_postgres::Client, String> {
     let (client, connection) = tokio_postgres::connect(url, NoTls)
         .await
         .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
