@@ -58,17 +58,21 @@ impl Desk {
         TicketActor: Handler<M>,
     {
         let registry = self.registry.clone();
-        let addr = registry.get(id);
-        let first = addr.send(msg.clone());
+        let (addr, first, in_flight) = registry.send(id, msg.clone());
         async move {
             let mut result = first.await;
+            drop(in_flight);
             let mut addr = addr;
+            // The registry never retires an actor with requests in flight, so this is only a safety net
+            // (an actor that failed); a retried request may then pass later ones.
             for _ in 1..SEND_ATTEMPTS {
                 match result {
                     Err(MailboxError::Closed) => {
                         registry.evict(id, &addr);
-                        addr = registry.get(id);
-                        result = addr.send(msg.clone()).await;
+                        let (again, request, in_flight) = registry.send(id, msg.clone());
+                        addr = again;
+                        result = request.await;
+                        drop(in_flight);
                     }
                     _ => break,
                 }
@@ -208,15 +212,19 @@ impl Desk {
 
     /// Extends the lease `renew.session` holds on ticket `id`; resolves to false if it holds none there.
     pub fn renew_one(&self, id: TicketId, renew: Renew) -> impl Future<Output = bool> + 'static {
-        let request = self.registry.get(id).send(renew);
+        let (_, request, in_flight) = self.registry.send(id, renew);
         // If the actor is gone, so is any lease it had.
-        async move { request.await.unwrap_or(false) }
+        async move {
+            let held = request.await.unwrap_or(false);
+            drop(in_flight);
+            held
+        }
     }
 
     /// Ends the leases `session` holds on any of `tickets`, as `disconnected`.
     pub fn session_gone(&self, tickets: impl IntoIterator<Item = TicketId>, session: SessionKey) {
         for id in tickets {
-            self.registry.get(id).do_send(SessionGone { session });
+            self.registry.do_send(id, SessionGone { session });
         }
     }
 

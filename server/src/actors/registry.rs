@@ -1,8 +1,10 @@
 //! Finds the actor for a ticket, starting it on demand, and keeps the board of current locks for list views.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
+use actix::dev::Request;
 use actix::prelude::*;
 use loket_protocol::TicketId;
 use loket_protocol::ticket::{LockInfo, Ticket};
@@ -40,14 +42,33 @@ impl LockBoard {
 }
 
 /// Starts and finds ticket actors. Cheap to clone.
+///
+/// Every request to a ticket actor is enqueued under the registry's lock and counted as in flight until
+/// its answer is taken. An idle actor stops only through [`Registry::retire`], which removes it under the
+/// same lock and only while nothing is in flight: so no request can be caught in a stopping actor's
+/// mailbox, and one client's requests to one ticket keep their order.
 #[derive(Clone)]
 pub struct Registry {
-    actors: Arc<Mutex<HashMap<TicketId, Addr<TicketActor>>>>,
+    actors: Arc<Mutex<HashMap<TicketId, Entry>>>,
     arbiter: ArbiterHandle,
     pool: Pool,
     bus: Addr<EventBus>,
     board: LockBoard,
     terms: LeaseTerms,
+}
+
+struct Entry {
+    addr: Addr<TicketActor>,
+    in_flight: Arc<AtomicUsize>,
+}
+
+/// A request counted as in flight until this is dropped.
+pub struct InFlight(Arc<AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// When the map holds this many entries, stopped actors are swept out of it.
@@ -66,28 +87,82 @@ impl Registry {
         }
     }
 
-    /// The running actor for `id`, started if there is none.
-    pub fn get(&self, id: TicketId) -> Addr<TicketActor> {
+    fn entry<'m>(&self, actors: &'m mut HashMap<TicketId, Entry>, id: TicketId) -> &'m Entry {
+        let running = actors.get(&id).is_some_and(|e| e.addr.connected());
+        if !running {
+            if actors.len() >= SWEEP_AT {
+                actors.retain(|_, e| e.addr.connected());
+            }
+            let (pool, bus, board, terms, registry) = (
+                self.pool.clone(),
+                self.bus.clone(),
+                self.board.clone(),
+                self.terms,
+                self.clone(),
+            );
+            let addr = TicketActor::start_in_arbiter(&self.arbiter, move |_| {
+                TicketActor::new(id, pool, bus, board, terms, registry)
+            });
+            actors.insert(
+                id,
+                Entry {
+                    addr,
+                    in_flight: Arc::default(),
+                },
+            );
+        }
+        // Present: found running above, or inserted just now.
+        &actors[&id]
+    }
+
+    /// Enqueues `msg` for ticket `id`'s actor, starting it if needed; the request counts as in flight
+    /// until the returned guard is dropped.
+    pub fn send<M>(&self, id: TicketId, msg: M) -> (Addr<TicketActor>, Request<TicketActor, M>, InFlight)
+    where
+        M: Message + Send + 'static,
+        M::Result: Send,
+        TicketActor: Handler<M>,
+    {
         let mut actors = self.actors.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(addr) = actors.get(&id)
-            && addr.connected()
-        {
-            return addr.clone();
-        }
-        if actors.len() >= SWEEP_AT {
-            actors.retain(|_, addr| addr.connected());
-        }
-        let (pool, bus, board, terms) = (self.pool.clone(), self.bus.clone(), self.board.clone(), self.terms);
-        let addr = TicketActor::start_in_arbiter(&self.arbiter, move |_| TicketActor::new(id, pool, bus, board, terms));
-        actors.insert(id, addr.clone());
-        addr
+        let entry = self.entry(&mut actors, id);
+        entry.in_flight.fetch_add(1, Ordering::SeqCst);
+        let request = entry.addr.send(msg);
+        (entry.addr.clone(), request, InFlight(entry.in_flight.clone()))
+    }
+
+    /// Enqueues a message nobody waits for. Only for messages that matter while the actor holds a lease
+    /// (an actor with a lease is never retired).
+    pub fn do_send<M>(&self, id: TicketId, msg: M)
+    where
+        M: Message + Send + 'static,
+        M::Result: Send,
+        TicketActor: Handler<M>,
+    {
+        let mut actors = self.actors.lock().unwrap_or_else(|e| e.into_inner());
+        self.entry(&mut actors, id).addr.do_send(msg);
     }
 
     /// Forgets `addr` for `id` if it is still the one on record (it stopped while a message was sent).
     pub fn evict(&self, id: TicketId, addr: &Addr<TicketActor>) {
         let mut actors = self.actors.lock().unwrap_or_else(|e| e.into_inner());
-        if actors.get(&id) == Some(addr) {
+        if actors.get(&id).is_some_and(|e| e.addr == *addr) {
             actors.remove(&id);
+        }
+    }
+
+    /// Asked by an idle actor: true (and forgotten) if it may stop, i.e. at most `own` requests, those it
+    /// is answering right now, are in flight. An actor no longer on record may always stop.
+    pub fn retire(&self, id: TicketId, addr: &Addr<TicketActor>, own: usize) -> bool {
+        let mut actors = self.actors.lock().unwrap_or_else(|e| e.into_inner());
+        match actors.get(&id) {
+            Some(entry) if entry.addr == *addr => {
+                if entry.in_flight.load(Ordering::SeqCst) > own {
+                    return false;
+                }
+                actors.remove(&id);
+                true
+            }
+            _ => true,
         }
     }
 }

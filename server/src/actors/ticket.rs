@@ -18,7 +18,7 @@ use loket_protocol::ticket::{
 use loket_protocol::ws::ServerMessage;
 
 use crate::actors::bus::{EventBus, Publish};
-use crate::actors::registry::LockBoard;
+use crate::actors::registry::{LockBoard, Registry};
 use crate::db::Pool;
 use crate::db::tickets::{self as q, AttachmentDraft, EventRecord};
 use crate::domain::lease::{Lease, LeaseRefusal, LeaseTerms, LockPlan, LockState, Owner, SessionKey, Writer};
@@ -124,19 +124,28 @@ pub struct TicketActor {
     bus: Addr<EventBus>,
     board: LockBoard,
     terms: LeaseTerms,
+    registry: Registry,
     lock: LockState,
     last_used: Instant,
     expiry_timer: Option<SpawnHandle>,
 }
 
 impl TicketActor {
-    pub fn new(id: TicketId, pool: Pool, bus: Addr<EventBus>, board: LockBoard, terms: LeaseTerms) -> Self {
+    pub fn new(
+        id: TicketId,
+        pool: Pool,
+        bus: Addr<EventBus>,
+        board: LockBoard,
+        terms: LeaseTerms,
+        registry: Registry,
+    ) -> Self {
         TicketActor {
             id,
             pool,
             bus,
             board,
             terms,
+            registry,
             lock: LockState::default(),
             last_used: Instant::now(),
             expiry_timer: None,
@@ -149,7 +158,11 @@ impl TicketActor {
 
     /// An actor for a ticket that does not exist (and holds no lease) has no reason to stay.
     fn stop_if_missing<T>(&self, result: &Result<T, AppError>, ctx: &mut Context<Self>) {
-        if matches!(result, Err(AppError::NotFound("ticket"))) && self.lock.lease().is_none() {
+        // The request being answered is still in flight; any other one keeps the actor.
+        if matches!(result, Err(AppError::NotFound("ticket")))
+            && self.lock.lease().is_none()
+            && self.registry.retire(self.id, &ctx.address(), 1)
+        {
             ctx.stop();
         }
     }
@@ -233,7 +246,10 @@ impl Actor for TicketActor {
         // Requests are enqueued in the order they were accepted; a roomy mailbox keeps that order under bursts.
         ctx.set_mailbox_capacity(MAILBOX_CAPACITY);
         ctx.run_interval(IDLE_CHECK, |act, ctx| {
-            if act.lock.lease().is_none() && act.last_used.elapsed() >= IDLE_AFTER {
+            if act.lock.lease().is_none()
+                && act.last_used.elapsed() >= IDLE_AFTER
+                && act.registry.retire(act.id, &ctx.address(), 0)
+            {
                 ctx.stop();
             }
         });
