@@ -20,7 +20,7 @@ use loket_protocol::ws::ServerMessage;
 use crate::actors::bus::{EventBus, Publish};
 use crate::actors::registry::{LockBoard, Registry};
 use crate::db::Pool;
-use crate::db::tickets::{self as q, AttachmentDraft, EventRecord};
+use crate::db::tickets::{self as q, AttachmentDraft};
 use crate::domain::lease::{Lease, LeaseRefusal, LeaseTerms, LockPlan, LockState, Owner, SessionKey, Writer};
 use crate::error::AppError;
 
@@ -538,20 +538,6 @@ async fn record_lock_event(
     kind: TicketEventKind,
     reason: Option<&str>,
 ) -> Result<(), AppError> {
-    let mut client = pool.get().await?;
-    let tx = client.transaction().await?;
-    q::lock_row(&tx, id).await?;
-    q::record_event(
-        &tx,
-        id,
-        actor,
-        kind,
-        EventRecord {
-            reason,
-            ..Default::default()
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let client = pool.get().await?;
+    q::record_lock_event(&client, id, actor, kind, reason).await
 }

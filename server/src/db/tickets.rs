@@ -173,6 +173,32 @@ pub async fn record_event(
     Ok(())
 }
 
+/// Records a lock transition of ticket `id` in one statement (one round trip, its own transaction);
+/// `not_found` if there is no such ticket. The ticket's actor already serialises everything about it.
+pub async fn record_lock_event(
+    db: &impl GenericClient,
+    ticket: TicketId,
+    actor: &Author,
+    kind: TicketEventKind,
+    reason: Option<&str>,
+) -> Result<(), AppError> {
+    let (agent, reporter) = actor_columns(actor);
+    let inserted = db
+        .execute(
+            &db.prepare_cached(
+                "INSERT INTO ticket_events (ticket_id, actor_agent_id, actor_reporter_id, kind, reason)
+                 SELECT id, $2, $3, $4, $5 FROM tickets WHERE id = $1",
+            )
+            .await?,
+            &[&ticket.0, &agent, &reporter, &kind.as_str(), &reason],
+        )
+        .await?;
+    if inserted == 0 {
+        return Err(AppError::NotFound("ticket"));
+    }
+    Ok(())
+}
+
 /// A validated new ticket.
 #[derive(Debug, Clone)]
 pub struct TicketDraft {
