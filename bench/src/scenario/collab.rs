@@ -60,13 +60,7 @@ pub async fn run(loket: &Loket, params: &CollabParams, connect_concurrency: usiz
             tokio::spawn(agent(session, i, tickets, versions, pacer, deadline))
         })
         .collect();
-    let mut driven = Driven::default();
-    for task in tasks {
-        match task.await {
-            Ok(d) => driven.merge(d),
-            Err(e) => driven.errors.push(format!("agent task: {e}")),
-        }
-    }
+    let mut driven = Driven::gather(tasks, "agent").await;
     let drive_seconds = started.elapsed().as_secs_f64();
     if let Err(e) = super::send_fence(&crowd, fence_ticket).await {
         driven.errors.push(e);

@@ -149,13 +149,7 @@ pub async fn run(exe: &Path, params: &FanoutParams, connect_concurrency: usize) 
             tokio::spawn(sender(session, i, pacer, deadline, params.frame_bytes))
         })
         .collect();
-    let mut driven = Driven::default();
-    for task in tasks {
-        match task.await {
-            Ok(d) => driven.merge(d),
-            Err(e) => driven.errors.push(format!("sender task: {e}")),
-        }
-    }
+    let mut driven = Driven::gather(tasks, "sender").await;
     let drive_seconds = started.elapsed().as_secs_f64();
     if crowd.sessions[0].send_text(FENCE_FRAME.to_owned()).await.is_err() {
         driven.errors.push("cannot send the fence");

@@ -118,6 +118,18 @@ impl Driven {
         self.sent.extend(other.sent);
         self.errors.merge(other.errors);
     }
+
+    /// Waits for every driving task (`what` names them in errors) and merges what they did.
+    pub async fn gather(tasks: Vec<tokio::task::JoinHandle<Driven>>, what: &str) -> Driven {
+        let mut driven = Driven::default();
+        for task in tasks {
+            match task.await {
+                Ok(d) => driven.merge(d),
+                Err(e) => driven.errors.push(format!("{what} task: {e}")),
+            }
+        }
+        driven
+    }
 }
 
 /// The fixed parts of a report.

@@ -41,13 +41,7 @@ pub async fn run(loket: &Loket, params: &StormParams, connect_concurrency: usize
             tokio::spawn(creator(session, i, Pacer::new(params.rate, active, i), deadline))
         })
         .collect();
-    let mut driven = Driven::default();
-    for task in tasks {
-        match task.await {
-            Ok(d) => driven.merge(d),
-            Err(e) => driven.errors.push(format!("creator task: {e}")),
-        }
-    }
+    let mut driven = Driven::gather(tasks, "creator").await;
     let drive_seconds = started.elapsed().as_secs_f64();
     if let Err(e) = super::send_fence(&crowd, fence_ticket).await {
         driven.errors.push(e);
