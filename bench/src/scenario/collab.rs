@@ -10,11 +10,11 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{Driven, Pacer, RunInfo};
+use crate::Loket;
 use crate::measure::{EventKey, Kind, SentOp, tag_of};
 use crate::procstat::Meters;
 use crate::report::Report;
 use crate::session::{Reply, Session};
-use crate::{Loket, scenario};
 
 /// Database commits per cycle: the lock taken, the change, the lock released.
 pub const COMMITS_PER_CYCLE: u64 = 3;
@@ -60,20 +60,14 @@ pub async fn run(loket: &Loket, params: &CollabParams, connect_concurrency: usiz
             tokio::spawn(agent(session, i, tickets, versions, pacer, deadline))
         })
         .collect();
-    let mut driven = Driven::gather(tasks, "agent").await;
-    let drive_seconds = started.elapsed().as_secs_f64();
-    if let Err(e) = super::send_fence(&crowd, fence_ticket).await {
-        driven.errors.push(e);
-    }
+    let driven = Driven::gather(tasks, "agent").await;
     let info = RunInfo {
         scenario: "collaboration",
         target: "loket",
         params: json!(params),
         commits_per_op: COMMITS_PER_CYCLE,
     };
-    let (report, _) = super::conclude(info, &crowd, driven, started, drive_seconds, meters).await;
-    scenario::close_all(&crowd).await;
-    Ok(report)
+    Ok(super::finish_run(info, &crowd, driven, fence_ticket, started, meters).await)
 }
 
 /// One active agent: lock → update → unlock on random tickets until `deadline`.

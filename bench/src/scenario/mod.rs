@@ -218,6 +218,25 @@ pub async fn send_fence(crowd: &Crowd, ticket: i64) -> Result<(), String> {
     }
 }
 
+/// Ends a run against Loket once its driving tasks are done: fences the event stream, collects every
+/// session's receipts, and closes the sessions.
+pub async fn finish_run(
+    info: RunInfo,
+    crowd: &Crowd,
+    mut driven: Driven,
+    fence_ticket: i64,
+    started: Instant,
+    meters: Meters,
+) -> Report {
+    let drive_seconds = started.elapsed().as_secs_f64();
+    if let Err(e) = send_fence(crowd, fence_ticket).await {
+        driven.errors.push(e);
+    }
+    let (report, _) = conclude(info, crowd, driven, started, drive_seconds, meters).await;
+    close_all(crowd).await;
+    report
+}
+
 /// Closes every session.
 pub async fn close_all(crowd: &Crowd) {
     futures_util::future::join_all(crowd.sessions.iter().map(|s| s.close())).await;

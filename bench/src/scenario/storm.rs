@@ -41,20 +41,14 @@ pub async fn run(loket: &Loket, params: &StormParams, connect_concurrency: usize
             tokio::spawn(creator(session, i, Pacer::new(params.rate, active, i), deadline))
         })
         .collect();
-    let mut driven = Driven::gather(tasks, "creator").await;
-    let drive_seconds = started.elapsed().as_secs_f64();
-    if let Err(e) = super::send_fence(&crowd, fence_ticket).await {
-        driven.errors.push(e);
-    }
+    let driven = Driven::gather(tasks, "creator").await;
     let info = RunInfo {
         scenario: "create storm",
         target: "loket",
         params: json!(params),
         commits_per_op: COMMITS_PER_CREATE,
     };
-    let (report, _) = super::conclude(info, &crowd, driven, started, drive_seconds, meters).await;
-    super::close_all(&crowd).await;
-    Ok(report)
+    Ok(super::finish_run(info, &crowd, driven, fence_ticket, started, meters).await)
 }
 
 async fn creator(session: Arc<Session>, index: usize, mut pacer: Pacer, deadline: Instant) -> Driven {
