@@ -4,6 +4,8 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 
 use loket_protocol::api::Role;
+use loket_server::Database;
+use loket_server::bootstrap::GeneratedAdmin;
 use loket_server::config::Config;
 use loket_server::db::Pool;
 
@@ -18,7 +20,11 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub config: Config,
     pub pool: Pool,
+    /// The admin this start generated, on a database that had no agents.
+    pub generated_admin: Option<GeneratedAdmin>,
     server: Option<loket_server::Server>,
+    /// Kept for the server's lifetime: with no `DATABASE_URL` it holds the embedded cluster.
+    database: Option<Database>,
 }
 
 impl TestServer {
@@ -40,7 +46,7 @@ impl TestServer {
     pub async fn start_on(config: Config, addr: SocketAddr) -> TestServer {
         let database = loket_server::open_database(&config).expect("open the test database");
         let pool = database.pool.clone();
-        loket_server::prepare(&pool, &config)
+        let generated_admin = loket_server::prepare(&pool, &config)
             .await
             .expect("prepare the database");
         let listener = TcpListener::bind(addr).expect("bind 127.0.0.1");
@@ -49,7 +55,9 @@ impl TestServer {
             addr: server.addr,
             config,
             pool,
+            generated_admin,
             server: Some(server),
+            database: Some(database),
         }
     }
 
@@ -62,6 +70,11 @@ impl TestServer {
         self.config.data_dir.clone()
     }
 
+    /// Whether this server runs on its own embedded PostgreSQL cluster.
+    pub fn is_embedded(&self) -> bool {
+        self.database.as_ref().is_some_and(|d| d.embedded.is_some())
+    }
+
     /// Stops the server (connections close) and starts it again on the same address and database.
     pub async fn restart(&mut self) {
         self.stop_in_place().await;
@@ -72,6 +85,10 @@ impl TestServer {
     async fn stop_in_place(&mut self) {
         if let Some(server) = self.server.take() {
             server.stop().await;
+        }
+        // Then the database: an embedded cluster stops here, so a restart starts it again.
+        if let Some(database) = self.database.take() {
+            database.pool.close();
         }
     }
 

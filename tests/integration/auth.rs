@@ -194,24 +194,12 @@ async fn the_first_start_creates_an_admin_once() {
 
 #[actix_rt::test]
 async fn a_generated_first_admin_can_sign_in() {
-    let url = loket_tests::pg::fresh_database().await;
-    let config = loket_server::config::Config::for_database(url, loket_tests::pg::scratch_dir("first"));
-    let database = loket_server::open_database(&config).unwrap();
-    let generated = loket_server::prepare(&database.pool, &config)
+    let server = TestServer::start().await;
+    let generated = server.generated_admin.clone().expect("credentials to print");
+    let admin = AgentClient::login(&server.url(), &generated.email, &generated.password)
         .await
-        .unwrap()
-        .expect("credentials to print");
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let server = loket_server::start(&config, database.pool.clone(), listener).unwrap();
-    let admin = AgentClient::login(
-        &format!("http://{}", server.addr),
-        &generated.email,
-        &generated.password,
-    )
-    .await
-    .expect("signs in");
+        .expect("signs in");
     assert_eq!(admin.agent.role, Role::Admin);
-    server.stop().await;
 }
 
 #[actix_rt::test]

@@ -123,51 +123,27 @@ async fn the_embedded_default_starts_from_an_empty_directory_and_again_on_the_sa
     let mut config = Config::for_database(String::new(), dir.clone());
     config.database_url = None;
 
-    let database = loket_server::open_database(&config).expect("creates a cluster in an empty directory");
-    assert!(database.embedded.is_some());
-    let generated = loket_server::prepare(&database.pool, &config)
+    let mut server = TestServer::start_on(config, "127.0.0.1:0".parse().unwrap()).await;
+    assert!(
+        server.is_embedded(),
+        "no DATABASE_URL: a cluster in the empty directory"
+    );
+    let generated = server.generated_admin.clone().expect("first run makes an admin");
+    let admin = loket_tests::AgentClient::login(&server.url(), &generated.email, &generated.password)
         .await
-        .unwrap()
-        .expect("first run makes an admin");
-    let server = loket_server::start(
-        &config,
-        database.pool.clone(),
-        std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
-    )
-    .unwrap();
-    let admin = loket_tests::AgentClient::login(
-        &format!("http://{}", server.addr),
-        &generated.email,
-        &generated.password,
-    )
-    .await
-    .unwrap();
+        .unwrap();
     assert_eq!(
         admin.post("/api/tickets", json!({"title": "Survives"})).await.status,
         StatusCode::CREATED
     );
-    server.stop().await;
-    database.pool.close();
-    drop(database);
 
-    let database = loket_server::open_database(&config).expect("reuses the cluster");
-    assert!(
-        loket_server::prepare(&database.pool, &config).await.unwrap().is_none(),
-        "no second admin"
-    );
-    let server = loket_server::start(
-        &config,
-        database.pool.clone(),
-        std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
-    )
-    .unwrap();
-    let admin = loket_tests::AgentClient::login(
-        &format!("http://{}", server.addr),
-        &generated.email,
-        &generated.password,
-    )
-    .await
-    .unwrap();
+    // Stops the server and its cluster, then starts both again on the same directory.
+    server.restart().await;
+    assert!(server.is_embedded());
+    assert!(server.generated_admin.is_none(), "no second admin");
+    let admin = loket_tests::AgentClient::login(&server.url(), &generated.email, &generated.password)
+        .await
+        .unwrap();
     let tickets = admin.get("/api/tickets").await;
     assert_eq!(tickets.body["tickets"][0]["title"], "Survives");
     server.stop().await;
