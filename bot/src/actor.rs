@@ -5,19 +5,18 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use actix::prelude::*;
-use deadpool_postgres::Pool;
 use futures_util::future::join_all;
 use teloxide::Bot;
 use teloxide::payloads::{GetUpdatesSetters, SetMyCommandsSetters};
 use teloxide::requests::Requester;
 use teloxide::types::{BotCommand, Update};
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
-use crate::desk::Desk;
 use crate::handlers::{self, Ctx};
 use crate::ratelimit::RateLimiter;
 use crate::texts::{self, Lang};
 use crate::{delivery, store};
+use loket_core::Desk;
 
 /// How long `getUpdates` may hold the request open when nothing is waiting, in seconds.
 const LONG_POLL_SECS: u32 = 10;
@@ -37,11 +36,6 @@ pub struct BotSettings {
     pub data_dir: PathBuf,
 }
 
-/// Something committed that may have queued a notification: look at the outbox now.
-#[derive(Debug, Clone, Copy, Message)]
-#[rtype(result = "()")]
-pub struct Wake;
-
 /// Stop polling and delivering; resolves once the work in flight finished.
 #[derive(Debug, Clone, Copy, Message)]
 #[rtype(result = "()")]
@@ -50,10 +44,8 @@ pub struct Shutdown;
 /// The bot. Its work runs in one task spawned when the actor starts.
 pub struct BotActor {
     settings: BotSettings,
-    pool: Pool,
-    desk: Arc<dyn Desk>,
+    desk: Desk,
     invite_link_base: Arc<OnceLock<String>>,
-    wake: Arc<Notify>,
     stop: watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -61,18 +53,11 @@ pub struct BotActor {
 impl BotActor {
     /// A bot for `settings`; once Telegram says who the bot is, `invite_link_base` becomes
     /// `https://t.me/<username>?start=`.
-    pub fn new(
-        settings: BotSettings,
-        pool: Pool,
-        desk: Arc<dyn Desk>,
-        invite_link_base: Arc<OnceLock<String>>,
-    ) -> BotActor {
+    pub fn new(settings: BotSettings, desk: Desk, invite_link_base: Arc<OnceLock<String>>) -> BotActor {
         BotActor {
             settings,
-            pool,
             desk,
             invite_link_base,
-            wake: Arc::new(Notify::new()),
             stop: watch::channel(false).0,
             task: None,
         }
@@ -85,10 +70,8 @@ impl Actor for BotActor {
     fn started(&mut self, _: &mut Self::Context) {
         let work = run(
             self.settings.clone(),
-            self.pool.clone(),
             self.desk.clone(),
             self.invite_link_base.clone(),
-            self.wake.clone(),
             self.stop.subscribe(),
         );
         self.task = Some(actix::spawn(work));
@@ -96,14 +79,6 @@ impl Actor for BotActor {
 
     fn stopped(&mut self, _: &mut Self::Context) {
         let _ = self.stop.send(true);
-    }
-}
-
-impl Handler<Wake> for BotActor {
-    type Result = ();
-
-    fn handle(&mut self, _: Wake, _: &mut Self::Context) {
-        self.wake.notify_one();
     }
 }
 
@@ -133,10 +108,8 @@ pub fn client(token: &str, api_url: &str) -> Result<Bot, String> {
 
 async fn run(
     settings: BotSettings,
-    pool: Pool,
-    desk: Arc<dyn Desk>,
+    desk: Desk,
     invite_link_base: Arc<OnceLock<String>>,
-    wake: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
 ) {
     let bot = match client(&settings.token, &settings.api_url) {
@@ -163,6 +136,8 @@ async fn run(
     let _ = invite_link_base.set(format!("https://t.me/{username}?start="));
     tracing::info!(bot = %username, "Telegram bot started");
     register_commands(&bot).await;
+    let pool = desk.pool.clone();
+    let outbox = desk.outbox().clone();
     let ctx = Arc::new(Ctx {
         bot: bot.clone(),
         pool: pool.clone(),
@@ -170,7 +145,7 @@ async fn run(
         data_dir: settings.data_dir,
         limiter: Mutex::new(RateLimiter::default()),
     });
-    tokio::join!(poll(ctx, stop.clone()), delivery::run(bot, pool, wake, stop));
+    tokio::join!(poll(ctx, stop.clone()), delivery::run(bot, pool, outbox, stop));
 }
 
 /// Registers the command menu, in English by default and in Indonesian for Indonesian users.

@@ -2,14 +2,15 @@
 
 use std::path::PathBuf;
 
+use loket_core::AppError;
+use loket_core::reporting::StoredFile;
 use loket_protocol::ticket::Attachment;
-use loket_protocol::{ApiError, CommentId, ReporterId, TicketId};
+use loket_protocol::{CommentId, ReporterId, TicketId};
 use teloxide::net::Download;
 use teloxide::prelude::*;
 use teloxide::types::FileId;
 use tokio::io::AsyncWriteExt;
 
-use crate::desk::StoredFile;
 use crate::dialogue::PendingFile;
 use crate::handlers::Ctx;
 use crate::store::{self, StoreError};
@@ -29,7 +30,7 @@ pub enum AttachmentError {
     #[error("file system: {0}")]
     Io(#[from] std::io::Error),
     #[error("the desk refused it: {0}")]
-    Desk(#[from] ApiError),
+    Desk(#[from] AppError),
     #[error("database: {0}")]
     Store(#[from] StoreError),
 }
@@ -100,7 +101,7 @@ pub async fn store(
         storage_path: relative.to_string_lossy().into_owned(),
         telegram_file_id: Some(file.file_id.clone()),
     };
-    let recorded = ctx.desk.add_attachment(reporter, ticket, stored).await;
+    let recorded = ctx.desk.reporter_attachment(reporter, ticket, stored).await;
     if recorded.is_err() {
         let _ = tokio::fs::remove_file(&absolute).await;
     }

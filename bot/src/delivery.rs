@@ -15,18 +15,20 @@
 //! chooses *at most once*: such rows become `failed` with "delivery interrupted", visible to agents on the
 //! ticket, and are never resent. A graceful stop never leaves a claim: the loop stops only between sends.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use deadpool_postgres::Pool;
-use loket_protocol::TicketId;
+use loket_core::db::outbox::{self, Head};
+use loket_core::outbox::OutboxSignal;
+use loket_protocol::ticket::Notice;
 use teloxide::prelude::*;
 use teloxide::{ApiError, RequestError};
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 use crate::pacing::{AfterFailure, MAX_MESSAGE_CHARS, Pacer, SendFailure, after_failure, split_message};
 use crate::store::{self, StoreError};
+use crate::texts::{self, Lang};
 
 /// Safety net: the outbox is checked this often even if no event woke the loop.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(5);
@@ -37,20 +39,8 @@ const RECORD_ATTEMPTS: u32 = 5;
 /// What agents read on a notification whose delivery was cut short by a crash.
 pub const INTERRUPTED: &str = "delivery interrupted; Telegram may have shown it, so it is not sent again";
 
-/// The oldest pending notification of one chat.
-#[derive(Debug, Clone)]
-struct Head {
-    id: i64,
-    chat_id: i64,
-    ticket_id: TicketId,
-    body: String,
-    parts_sent: i32,
-    next_attempt_at: chrono::DateTime<Utc>,
-    claimed: bool,
-}
-
 /// Runs until `shutdown` turns true; `wake` shortens the wait when new notifications were committed.
-pub async fn run(bot: Bot, pool: Pool, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(bot: Bot, pool: Pool, wake: OutboxSignal, mut shutdown: watch::Receiver<bool>) {
     match recover_interrupted(&pool).await {
         Ok(0) => {}
         Ok(n) => tracing::warn!(count = n, "notifications interrupted mid-delivery marked failed"),
@@ -69,7 +59,7 @@ pub async fn run(bot: Bot, pool: Pool, wake: Arc<Notify>, mut shutdown: watch::R
             continue;
         }
         tokio::select! {
-            _ = wake.notified() => {}
+            _ = wake.wait() => {}
             _ = tokio::time::sleep(wait.min(POLL_INTERVAL)) => {}
             _ = shutdown.changed() => {}
         }
@@ -79,13 +69,7 @@ pub async fn run(bot: Bot, pool: Pool, wake: Arc<Notify>, mut shutdown: watch::R
 /// Marks rows left claimed by a process that died mid-send as failed. Returns how many.
 pub async fn recover_interrupted(pool: &Pool) -> Result<u64, StoreError> {
     let client = pool.get().await?;
-    Ok(client
-        .execute(
-            "UPDATE notifications SET status = 'failed', sending_since = NULL, last_error = $1
-             WHERE status = 'pending' AND sending_since IS NOT NULL",
-            &[&INTERRUPTED],
-        )
-        .await?)
+    Ok(outbox::recover_interrupted(&client, INTERRUPTED).await?)
 }
 
 /// Sends what is due; returns when the next notification will be due (`Some(now)`: go again at once).
@@ -121,44 +105,35 @@ async fn pass(
 
 async fn heads(pool: &Pool) -> Result<Vec<Head>, StoreError> {
     let client = pool.get().await?;
-    let rows = client
-        .query(
-            "SELECT DISTINCT ON (chat_id) id, chat_id, ticket_id, body, parts_sent, next_attempt_at, sending_since IS NOT NULL
-             FROM notifications WHERE status = 'pending' ORDER BY chat_id, id",
-            &[],
-        )
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Head {
-            id: r.get(0),
-            chat_id: r.get(1),
-            ticket_id: TicketId(r.get(2)),
-            body: r.get(3),
-            parts_sent: r.get(4),
-            next_attempt_at: r.get(5),
-            claimed: r.get(6),
-        })
-        .collect())
+    Ok(outbox::heads(&client).await?)
+}
+
+/// The text of `head` as the reporter reads it: the one stored, or worded now in their language.
+pub fn text_of(head: &Head) -> String {
+    if let Some(text) = &head.text {
+        return text.clone();
+    }
+    let lang = Lang::from_code(&head.language);
+    let key = head.ticket_id.key();
+    match &head.notice {
+        Some(Notice::StatusChanged { status }) => texts::status_changed(lang, &key, &head.ticket_title, *status),
+        Some(Notice::AgentReply { agent, body }) => texts::agent_reply(lang, &key, agent, body),
+        // A row with neither text nor data cannot come from Loket; say something rather than nothing.
+        None => texts::status_changed(lang, &key, &head.ticket_title, loket_protocol::ticket::Status::Open),
+    }
 }
 
 /// Claims `head`, sends its next part and records the outcome.
 async fn send_part(bot: &Bot, pool: &Pool, pacer: &mut Pacer, head: &Head) -> Result<(), StoreError> {
+    let text = text_of(head);
     let attempts: i32 = {
         let client = pool.get().await?;
-        let Some(row) = client
-            .query_opt(
-                "UPDATE notifications SET sending_since = now(), attempts = attempts + 1
-                 WHERE id = $1 AND status = 'pending' AND sending_since IS NULL RETURNING attempts",
-                &[&head.id],
-            )
-            .await?
-        else {
+        let Some(attempts) = outbox::claim(&client, head.id, &text).await? else {
             return Ok(());
         };
-        row.get(0)
+        attempts
     };
-    let parts = split_message(&head.body, MAX_MESSAGE_CHARS);
+    let parts = split_message(&text, MAX_MESSAGE_CHARS);
     let index = usize::try_from(head.parts_sent).unwrap_or(0);
     let Some(part) = parts.get(index) else {
         return record(
@@ -225,43 +200,16 @@ async fn try_record(pool: &Pool, head: &Head, outcome: &Outcome) -> Result<(), S
             if let Some(message_id) = message_id {
                 store::remember_message(&*tx, head.chat_id, *message_id, head.ticket_id).await?;
             }
-            if *last {
-                tx.execute(
-                    "UPDATE notifications SET status = 'delivered', delivered_at = now(), sending_since = NULL,
-                     parts_sent = parts_sent + 1, last_error = NULL WHERE id = $1",
-                    &[&head.id],
-                )
-                .await?;
-            } else {
-                tx.execute(
-                    "UPDATE notifications SET sending_since = NULL, parts_sent = parts_sent + 1 WHERE id = $1",
-                    &[&head.id],
-                )
-                .await?;
-            }
+            outbox::part_sent(&tx, head.id, *last).await?;
         }
         Outcome::Failed {
             then: AfterFailure::Retry(wait),
             error,
-        } => {
-            let millis = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
-            tx.execute(
-                "UPDATE notifications SET sending_since = NULL, last_error = $2,
-                 next_attempt_at = now() + $3::bigint * interval '1 millisecond' WHERE id = $1",
-                &[&head.id, error, &millis],
-            )
-            .await?;
-        }
+        } => outbox::retry_later(&tx, head.id, error, *wait).await?,
         Outcome::Failed {
             then: AfterFailure::Fail,
             error,
-        } => {
-            tx.execute(
-                "UPDATE notifications SET status = 'failed', sending_since = NULL, last_error = $2 WHERE id = $1",
-                &[&head.id, error],
-            )
-            .await?;
-        }
+        } => outbox::failed(&tx, head.id, error).await?,
     }
     tx.commit().await?;
     Ok(())

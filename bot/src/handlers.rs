@@ -4,7 +4,7 @@
 //! [`ratelimit`](crate::ratelimit); this module reads and writes the database and talks to Telegram.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use deadpool_postgres::Pool;
@@ -17,11 +17,12 @@ use teloxide::types::{
 
 use crate::attachments;
 use crate::commands::Command;
-use crate::desk::{Desk, SubmissionKey};
 use crate::dialogue::{Dialogue, Draft, Input, MAX_FILE_BYTES, MAX_FILES, PendingFile, Reply};
 use crate::ratelimit::{RateLimiter, Verdict};
 use crate::store::{self, Registration, Reporter, StoreError};
 use crate::texts::{self, Lang};
+use loket_core::Desk;
+use loket_core::reporting::SubmissionKey;
 
 /// Tickets per `/mytickets` page.
 pub const TICKETS_PER_PAGE: i64 = 6;
@@ -34,7 +35,7 @@ const CATEGORIES_PER_ROW: usize = 2;
 pub struct Ctx {
     pub bot: Bot,
     pub pool: Pool,
-    pub desk: Arc<dyn Desk>,
+    pub desk: Desk,
     pub data_dir: PathBuf,
     pub limiter: Mutex<RateLimiter>,
 }
@@ -302,10 +303,10 @@ async fn submit(
         priority: Default::default(),
         category_id: draft.category_id.map(loket_protocol::CategoryId),
     };
-    let ticket = match ctx.desk.create_ticket(ReporterId(reporter.id), new, submission).await {
+    let ticket = match ctx.desk.file_report(ReporterId(reporter.id), new, submission).await {
         Ok(ticket) => ticket,
         Err(err) => {
-            tracing::warn!(code = ?err.code, message = %err.message, "the desk refused a report");
+            tracing::warn!(code = ?err.code(), error = %err, "the desk refused a report");
             return say(ctx, chat, texts::filing_failed(lang)).await;
         }
     };
@@ -329,10 +330,10 @@ async fn follow_up(ctx: &Ctx, reporter: &Reporter, msg: &Message, ticket: Ticket
         _ => return say(ctx, msg.chat.id, texts::idle_hint(lang)).await,
     };
     let key = ticket.key();
-    let comment = match ctx.desk.add_comment(ReporterId(reporter.id), ticket, body).await {
+    let comment = match ctx.desk.reporter_comment(ReporterId(reporter.id), ticket, &body).await {
         Ok(comment) => comment,
         Err(err) => {
-            tracing::warn!(code = ?err.code, message = %err.message, "the desk refused a follow-up");
+            tracing::warn!(code = ?err.code(), error = %err, "the desk refused a follow-up");
             return say(ctx, msg.chat.id, texts::comment_failed(lang, &key)).await;
         }
     };

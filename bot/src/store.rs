@@ -17,6 +17,8 @@ pub enum StoreError {
     Db(#[from] tokio_postgres::Error),
     #[error("stored dialogue: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("{0}")]
+    Core(#[from] loket_core::AppError),
 }
 
 /// A registered reporter.

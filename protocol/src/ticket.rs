@@ -330,12 +330,27 @@ impl NotificationStatus {
     }
 }
 
+/// What a reporter is to be told about their ticket, as data. The bot words it in the reporter's
+/// language when it delivers it; agents see the data and, once sent, the text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notice {
+    /// The ticket moved to `status`.
+    StatusChanged { status: Status },
+    /// An agent answered publicly.
+    AgentReply { agent: String, body: String },
+}
+
 /// A message queued for a reporter, as agents see it on the ticket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notification {
     pub id: i64,
     pub ticket_id: TicketId,
+    /// The text as sent to the reporter; empty until the bot has worded it (at delivery).
     pub body: String,
+    /// What the notification says, as data (absent on notifications queued before Loket 0.2).
+    #[serde(default)]
+    pub notice: Option<Notice>,
     pub status: NotificationStatus,
     pub attempts: i32,
     #[serde(default)]

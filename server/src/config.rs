@@ -119,8 +119,9 @@ impl Config {
         }
         match (&self.admin_email, &self.admin_password) {
             (Some(email), Some(password)) => {
-                crate::domain::validate::email(email).map_err(|e| ConfigError(format!("LOKET_ADMIN_EMAIL: {e}")))?;
-                crate::domain::validate::password(password)
+                loket_core::domain::validate::email(email)
+                    .map_err(|e| ConfigError(format!("LOKET_ADMIN_EMAIL: {e}")))?;
+                loket_core::domain::validate::password(password)
                     .map_err(|e| ConfigError(format!("LOKET_ADMIN_PASSWORD: {e}")))?;
             }
             (None, None) => {}
@@ -143,7 +144,7 @@ impl Config {
             ));
         }
         // A session's lease must outlive the gap between two heartbeats, with room for one lost ping.
-        let min_lease = 2 * crate::ws::session::HEARTBEAT_INTERVAL.as_secs();
+        let min_lease = 2 * loket_web::ws::session::HEARTBEAT_INTERVAL.as_secs();
         if u64::from(self.lock_lease_secs) < min_lease {
             return Err(ConfigError(format!(
                 "LOKET_LOCK_LEASE_SECS must be at least {min_lease}"
@@ -159,10 +160,28 @@ impl Config {
     }
 
     /// The lease lengths these settings ask for.
-    pub fn lease_terms(&self) -> crate::domain::lease::LeaseTerms {
-        crate::domain::lease::LeaseTerms {
+    pub fn lease_terms(&self) -> loket_core::domain::lease::LeaseTerms {
+        loket_core::domain::lease::LeaseTerms {
             session: chrono::Duration::seconds(self.lock_lease_secs.into()),
             rest: chrono::Duration::seconds(self.rest_lock_secs.into()),
+        }
+    }
+
+    /// Where the database is.
+    pub fn database_settings(&self) -> loket_core::DatabaseSettings {
+        loket_core::DatabaseSettings {
+            database_url: self.database_url.clone(),
+            data_dir: self.data_dir.clone(),
+        }
+    }
+
+    /// What the web layer needs.
+    pub fn web_settings(&self) -> loket_web::WebSettings {
+        loket_web::WebSettings {
+            data_dir: self.data_dir.clone(),
+            cookie_secure: self.cookie_secure,
+            web_dir: self.web_dir.clone(),
+            workers: self.workers,
         }
     }
 

@@ -4,9 +4,10 @@ use std::net::TcpListener;
 use std::process::ExitCode;
 
 use clap::Parser;
+use loket_core::{Database, StartError, auth, bootstrap, db};
 use loket_protocol::api::Role;
 use loket_server::config::{AdminCommand, Cli, Command, Config, InviteCommand};
-use loket_server::{Database, StartError, auth, bootstrap, db, open_database, prepare, start};
+use loket_server::{open_database, prepare, start};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -35,12 +36,12 @@ async fn run(cli: Cli) -> Result<(), StartError> {
         let config = config.clone();
         tokio::task::spawn_blocking(move || open_database(&config))
             .await
-            .map_err(|e| StartError(e.to_string()))??
+            .map_err(|e| StartError::Invalid(format!("the database start-up task failed: {e}")))??
     };
     match cli.command {
         None | Some(Command::Serve) => serve(config, database).await,
         Some(Command::Migrate) => {
-            let applied = db::migrate(&database.pool).await.map_err(StartError)?;
+            let applied = db::migrate(&database.pool).await?;
             println!("{applied} migration(s) applied; the database is up to date");
             Ok(())
         }
@@ -50,13 +51,13 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             role,
             password,
         })) => {
-            db::migrate(&database.pool).await.map_err(StartError)?;
+            db::migrate(&database.pool).await?;
             let generated = password.is_none();
             let password = password.unwrap_or_else(|| auth::random_secret(12));
             let role = if role == "agent" { Role::Agent } else { Role::Admin };
             let agent = bootstrap::create_agent(&database.pool, &email, &name, role, password.clone())
                 .await
-                .map_err(|e| StartError(e.to_string()))?;
+                .map_err(StartError::Refused)?;
             println!("created {} {} <{}>", agent.role.as_str(), agent.name, agent.email);
             if generated {
                 println!("password: {password}");
@@ -67,16 +68,16 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             max_uses,
             expires_in_days,
         })) => {
-            db::migrate(&database.pool).await.map_err(StartError)?;
+            db::migrate(&database.pool).await?;
             if max_uses < 1 {
-                return Err(StartError("--max-uses must be at least 1".into()));
+                return Err(StartError::Invalid("--max-uses must be at least 1".into()));
             }
             let expires_at = expires_in_days.map(|d| chrono::Utc::now() + chrono::Duration::days(d));
-            let client = database.pool.get().await.map_err(|e| StartError(e.to_string()))?;
-            let code = loket_server::http::admin::new_invite_code();
+            let client = database.pool.get().await.map_err(db::DbSetupError::Connect)?;
+            let code = loket_web::http::admin::new_invite_code();
             let invite = db::admin::create_invite(&client, &code, max_uses, expires_at, None)
                 .await
-                .map_err(|e| StartError(e.to_string()))?;
+                .map_err(StartError::Refused)?;
             println!("{}", invite.code);
             Ok(())
         }
@@ -85,8 +86,10 @@ async fn run(cli: Cli) -> Result<(), StartError> {
 
 async fn serve(config: Config, database: Database) -> Result<(), StartError> {
     let generated = prepare(&database.pool, &config).await?;
-    let listener =
-        TcpListener::bind(config.bind).map_err(|e| StartError(format!("cannot listen on {}: {e}", config.bind)))?;
+    let listener = TcpListener::bind(config.bind).map_err(|source| StartError::Listen {
+        addr: config.bind.to_string(),
+        source,
+    })?;
     let server = start(&config, database.pool.clone(), listener)?;
     let url = format!("http://{}", server.addr);
     println!("Loket is running at {url}");
@@ -111,7 +114,7 @@ async fn serve(config: Config, database: Database) -> Result<(), StartError> {
     });
     let result = server.wait().await;
     drop(database); // stops the embedded cluster, if any
-    result.map_err(|e| StartError(format!("server failed: {e}")))
+    result.map_err(StartError::Serve)
 }
 
 async fn shutdown_signal() {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use loket_server::db::embedded::{EmbeddedOptions, EmbeddedPostgres, find_bin_dir};
+use loket_core::db::embedded::{EmbeddedOptions, EmbeddedPostgres, find_bin_dir};
 use tokio_postgres::NoTls;
 
 const TEMPLATE: &str = "loket_template";
@@ -136,8 +136,8 @@ async fn ensure_template(base: &str) {
         .batch_execute(&format!("CREATE DATABASE {TEMPLATE}"))
         .await
         .expect("create template");
-    let pool = loket_server::db::pool(&format!("{base} dbname={TEMPLATE}"), 1).expect("template pool");
-    loket_server::db::migrate(&pool).await.expect("migrate the template");
+    let pool = loket_core::db::pool(&format!("{base} dbname={TEMPLATE}"), 1).expect("template pool");
+    loket_core::db::migrate(&pool).await.expect("migrate the template");
     pool.close();
     drop(pool);
     *ready = true;

@@ -3,11 +3,11 @@
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 
+use loket_core::Database;
+use loket_core::bootstrap::GeneratedAdmin;
+use loket_core::db::Pool;
 use loket_protocol::api::Role;
-use loket_server::Database;
-use loket_server::bootstrap::GeneratedAdmin;
 use loket_server::config::Config;
-use loket_server::db::Pool;
 
 use crate::client::AgentClient;
 use crate::pg;
@@ -99,7 +99,7 @@ impl TestServer {
     /// Creates an agent directly in the database and signs them in over HTTP.
     pub async fn agent(&self, name: &str, role: Role) -> AgentClient {
         let email = format!("{}@example.org", name.to_lowercase().replace(' ', "."));
-        loket_server::bootstrap::create_agent(&self.pool, &email, name, role, PASSWORD.into())
+        loket_core::bootstrap::create_agent(&self.pool, &email, name, role, PASSWORD.into())
             .await
             .expect("create agent");
         AgentClient::login(&self.url(), &email, PASSWORD)

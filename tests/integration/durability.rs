@@ -1,10 +1,10 @@
 //! Durability: a restart keeps everything; a database outage loses nothing and the server recovers by itself.
 
+use loket_core::db::embedded::{EmbeddedOptions, EmbeddedPostgres};
 use loket_protocol::ErrorCode;
 use loket_protocol::api::Role;
 use loket_protocol::ws::ServerMessage;
 use loket_server::config::Config;
-use loket_server::db::embedded::{EmbeddedOptions, EmbeddedPostgres};
 use loket_tests::{TestServer, pg};
 use reqwest::StatusCode;
 use serde_json::json;

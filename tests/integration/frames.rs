@@ -96,12 +96,12 @@ async fn a_client_that_stops_reading_is_dropped_instead_of_buffered_without_boun
     let id = create_ticket(&mut writer, "Chatty").await;
     // While `stalled` reads nothing: first large broadcasts, enough to fill the socket buffers between
     // it and the server, then more (cheap) broadcasts than its session's mailbox holds.
-    let body = "x".repeat(loket_server::domain::validate::MAX_BODY_CHARS);
+    let body = "x".repeat(loket_core::domain::validate::MAX_BODY_CHARS);
     let note = json!({"type": "AddComment", "ticket_id": id.0, "body": body, "internal": true});
     writer.call(json!({"type": "LockTicket", "ticket_id": id.0})).await;
     let renewal = json!({"type": "LockTicket", "ticket_id": id.0});
     let large = 700;
-    let total = large + loket_server::ws::session::SESSION_MAILBOX + 200;
+    let total = large + loket_web::ws::session::SESSION_MAILBOX + 200;
     let batch = 64;
     for start in (0..total).step_by(batch) {
         let mut pending = Vec::new();

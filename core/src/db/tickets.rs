@@ -767,7 +767,7 @@ pub async fn notifications(db: &impl GenericClient, ticket: TicketId) -> Result<
     let rows = db
         .query(
             &db.prepare_cached(
-                "SELECT id, ticket_id, body, status, attempts, last_error, created_at, delivered_at
+                "SELECT id, ticket_id, body, data, status, attempts, last_error, created_at, delivered_at
              FROM notifications WHERE ticket_id = $1 ORDER BY id",
             )
             .await?,
@@ -779,7 +779,10 @@ pub async fn notifications(db: &impl GenericClient, ticket: TicketId) -> Result<
         .map(|row| Notification {
             id: row.get("id"),
             ticket_id: TicketId(row.get("ticket_id")),
-            body: row.get("body"),
+            body: row.get::<_, Option<String>>("body").unwrap_or_default(),
+            notice: row
+                .get::<_, Option<serde_json::Value>>("data")
+                .and_then(|data| serde_json::from_value(data).ok()),
             status: NotificationStatus::parse(row.get("status")).unwrap_or(NotificationStatus::Pending),
             attempts: row.get("attempts"),
             last_error: row.get("last_error"),

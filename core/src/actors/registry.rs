@@ -13,6 +13,7 @@ use crate::actors::bus::EventBus;
 use crate::actors::ticket::TicketActor;
 use crate::db::Pool;
 use crate::domain::lease::LeaseTerms;
+use crate::outbox::OutboxSignal;
 
 /// Current locks by ticket, written only by ticket actors and read by list and detail views.
 #[derive(Clone, Default)]
@@ -51,10 +52,18 @@ impl LockBoard {
 pub struct Registry {
     actors: Arc<Mutex<HashMap<TicketId, Entry>>>,
     arbiter: ArbiterHandle,
-    pool: Pool,
-    bus: Addr<EventBus>,
-    board: LockBoard,
-    terms: LeaseTerms,
+    deps: TicketDeps,
+}
+
+/// What every ticket actor is handed: the database, the bus, the shared lock board, the lease terms and
+/// the outbox signal. Cheap to clone.
+#[derive(Clone)]
+pub struct TicketDeps {
+    pub pool: Pool,
+    pub bus: Addr<EventBus>,
+    pub board: LockBoard,
+    pub terms: LeaseTerms,
+    pub outbox: OutboxSignal,
 }
 
 struct Entry {
@@ -76,14 +85,11 @@ const SWEEP_AT: usize = 4096;
 
 impl Registry {
     /// Ticket actors run on `arbiter`; each waits on its own database I/O without blocking the others.
-    pub fn new(arbiter: ArbiterHandle, pool: Pool, bus: Addr<EventBus>, board: LockBoard, terms: LeaseTerms) -> Self {
+    pub fn new(arbiter: ArbiterHandle, deps: TicketDeps) -> Self {
         Registry {
             actors: Arc::default(),
             arbiter,
-            pool,
-            bus,
-            board,
-            terms,
+            deps,
         }
     }
 
@@ -93,16 +99,8 @@ impl Registry {
             if actors.len() >= SWEEP_AT {
                 actors.retain(|_, e| e.addr.connected());
             }
-            let (pool, bus, board, terms, registry) = (
-                self.pool.clone(),
-                self.bus.clone(),
-                self.board.clone(),
-                self.terms,
-                self.clone(),
-            );
-            let addr = TicketActor::start_in_arbiter(&self.arbiter, move |_| {
-                TicketActor::new(id, pool, bus, board, terms, registry)
-            });
+            let (deps, registry) = (self.deps.clone(), self.clone());
+            let addr = TicketActor::start_in_arbiter(&self.arbiter, move |_| TicketActor::new(id, deps, registry));
             actors.insert(
                 id,
                 Entry {

@@ -12,11 +12,11 @@ use loket_protocol::ticket::Author;
 use loket_protocol::ws::{ClientFrame, ClientMessage, ServerMessage};
 use loket_protocol::{ErrorCode, TicketId};
 
-use crate::actors::bus::{Published, SessionControl, Subscribe, Unsubscribe};
-use crate::actors::ticket::{Renew, Via};
-use crate::desk::Desk;
-use crate::domain::lease::SessionKey;
-use crate::error::AppError;
+use loket_core::AppError;
+use loket_core::actors::bus::{Published, SessionControl, Subscribe, Unsubscribe};
+use loket_core::actors::ticket::{Renew, Via};
+use loket_core::desk::Desk;
+use loket_core::domain::lease::SessionKey;
 
 /// How often the server pings the client and renews the session's leases.
 pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
@@ -82,7 +82,7 @@ impl WsSession {
         let (pool, digest) = (self.desk.pool.clone(), self.token_digest.clone());
         let check = async move {
             let client = pool.get().await?;
-            crate::db::agents::session_agent(&client, &digest).await
+            loket_core::db::agents::session_agent(&client, &digest).await
         };
         ctx.spawn(check.into_actor(self).map(|result, act, ctx| match result {
             Ok(Some(agent)) => act.agent = agent,

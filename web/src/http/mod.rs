@@ -13,8 +13,9 @@ use std::sync::Arc;
 use actix_web::{HttpRequest, HttpResponse, error::JsonPayloadError, web as aw};
 use loket_protocol::MAX_FRAME_BYTES;
 
-use crate::desk::Desk;
-use crate::error::AppError;
+use crate::error::WebError;
+use loket_core::AppError;
+use loket_core::desk::Desk;
 
 /// Shared by every handler.
 pub struct AppState {
@@ -24,7 +25,7 @@ pub struct AppState {
     /// `https://t.me/<bot>?start=` once the bot is running (set when Telegram names the bot), for invite links.
     pub invite_link_base: Arc<std::sync::OnceLock<String>>,
     /// Failed sign-ins per client address.
-    pub login_throttle: std::sync::Mutex<crate::domain::throttle::Throttle>,
+    pub login_throttle: std::sync::Mutex<loket_core::domain::throttle::Throttle>,
     /// Bounds how many password hashes are checked at once.
     pub password_checks: tokio::sync::Semaphore,
 }
@@ -39,10 +40,12 @@ pub fn configure(cfg: &mut aw::ServiceConfig) {
     cfg.app_data(json_config())
         .app_data(aw::PayloadConfig::new(MAX_JSON_BYTES))
         .app_data(
-            aw::PathConfig::default().error_handler(|err, _| AppError::invalid(format!("bad path: {err}")).into()),
+            aw::PathConfig::default()
+                .error_handler(|err, _| WebError::from(AppError::invalid(format!("bad path: {err}"))).into()),
         )
         .app_data(
-            aw::QueryConfig::default().error_handler(|err, _| AppError::invalid(format!("bad query: {err}")).into()),
+            aw::QueryConfig::default()
+                .error_handler(|err, _| WebError::from(AppError::invalid(format!("bad query: {err}"))).into()),
         )
         .route("/healthz", aw::get().to(health::healthz))
         .route("/readyz", aw::get().to(health::readyz))
@@ -54,7 +57,7 @@ pub fn configure(cfg: &mut aw::ServiceConfig) {
                 .configure(admin::routes)
                 .configure(tickets::routes)
                 .default_service(aw::to(|| async {
-                    Err::<HttpResponse, _>(AppError::NotFound("API route"))
+                    Err::<HttpResponse, _>(WebError(AppError::NotFound("API route")))
                 })),
         )
         .configure(web::routes);
@@ -64,14 +67,14 @@ fn json_config() -> aw::JsonConfig {
     aw::JsonConfig::default()
         .limit(MAX_JSON_BYTES)
         .error_handler(|err, _: &HttpRequest| {
-            match err {
+            let error = match err {
                 JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
                     AppError::PayloadTooLarge
                 }
                 JsonPayloadError::ContentType => AppError::invalid("send the body as application/json"),
                 other => AppError::invalid(format!("cannot read the JSON body: {other}")),
-            }
-            .into()
+            };
+            WebError(error).into()
         })
 }
 

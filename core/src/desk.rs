@@ -7,14 +7,13 @@
 use std::future::Future;
 
 use actix::prelude::*;
-use loket_bot::desk::{StoredFile, SubmissionKey};
 use loket_protocol::api::{Agent, NewTicket, Role, TicketDetail, TicketPage, TicketQuery};
 use loket_protocol::ticket::{AgentRef, Attachment, Author, Comment, LockInfo, Ticket, TicketChanges};
 use loket_protocol::ws::ServerMessage;
-use loket_protocol::{ApiError, ReporterId, TicketId};
+use loket_protocol::{ReporterId, TicketId};
 
 use crate::actors::bus::{EventBus, Publish};
-use crate::actors::registry::{LockBoard, Registry};
+use crate::actors::registry::{LockBoard, Registry, TicketDeps};
 use crate::actors::ticket::{
     AddAttachment, AddComment, Break, Lock, Release, Renew, SessionGone, TicketActor, Update, Via,
 };
@@ -23,6 +22,7 @@ use crate::db::tickets::{self as q, AttachmentDraft, TicketDraft};
 use crate::domain::lease::{LeaseTerms, SessionKey};
 use crate::domain::validate;
 use crate::error::AppError;
+use crate::outbox::OutboxSignal;
 
 /// Longest attachment file name accepted, in characters.
 const MAX_FILE_NAME_CHARS: usize = 255;
@@ -36,18 +36,33 @@ pub struct Desk {
     pub bus: Addr<EventBus>,
     registry: Registry,
     board: LockBoard,
+    outbox: OutboxSignal,
 }
 
 impl Desk {
     pub fn new(pool: Pool, bus: Addr<EventBus>, arbiter: ArbiterHandle, terms: LeaseTerms) -> Desk {
         let board = LockBoard::default();
-        let registry = Registry::new(arbiter, pool.clone(), bus.clone(), board.clone(), terms);
+        let outbox = OutboxSignal::default();
+        let deps = TicketDeps {
+            pool: pool.clone(),
+            bus: bus.clone(),
+            board: board.clone(),
+            terms,
+            outbox: outbox.clone(),
+        };
+        let registry = Registry::new(arbiter, deps);
         Desk {
             pool,
             bus,
             registry,
             board,
+            outbox,
         }
+    }
+
+    /// Signalled whenever a committed change queued a notification for a reporter.
+    pub fn outbox(&self) -> &OutboxSignal {
+        &self.outbox
     }
 
     /// Enqueues `msg` for ticket `id` now; the returned future waits for the answer.
@@ -270,75 +285,4 @@ impl Desk {
             notifications: q::notifications(db, id).await?,
         })
     }
-}
-
-/// The bot files tickets, comments and attachments through the same desk as agents.
-#[async_trait::async_trait]
-impl loket_bot::desk::Desk for Desk {
-    async fn create_ticket(
-        &self,
-        reporter: ReporterId,
-        ticket: NewTicket,
-        submission: Option<SubmissionKey>,
-    ) -> Result<Ticket, ApiError> {
-        let name = reporter_name(&self.pool, reporter).await.map_err(|e| e.to_api())?;
-        let key = submission.map(|k| k.as_str().to_string());
-        Desk::create_ticket(
-            self,
-            Author::Reporter { id: reporter, name },
-            ticket,
-            Some(reporter),
-            key,
-        )
-        .await
-        .map_err(|e| e.to_api())
-    }
-
-    async fn add_comment(&self, reporter: ReporterId, ticket: TicketId, body: String) -> Result<Comment, ApiError> {
-        let author = reporter_on(&self.pool, reporter, ticket)
-            .await
-            .map_err(|e| e.to_api())?;
-        self.comment(ticket, author, &body, false).await.map_err(|e| e.to_api())
-    }
-
-    async fn add_attachment(
-        &self,
-        reporter: ReporterId,
-        ticket: TicketId,
-        file: StoredFile,
-    ) -> Result<Attachment, ApiError> {
-        let author = reporter_on(&self.pool, reporter, ticket)
-            .await
-            .map_err(|e| e.to_api())?;
-        let draft = AttachmentDraft {
-            comment_id: file.comment,
-            file_name: file.file_name,
-            content_type: file.content_type,
-            size_bytes: file.size_bytes,
-            storage_path: file.storage_path,
-            telegram_file_id: file.telegram_file_id,
-        };
-        self.attach(ticket, author, draft).await.map_err(|e| e.to_api())
-    }
-}
-
-/// `reporter` as the author of a change to `ticket`; someone else's ticket is `not_found`.
-async fn reporter_on(pool: &Pool, reporter: ReporterId, ticket: TicketId) -> Result<Author, AppError> {
-    let client = pool.get().await?;
-    let row = client
-        .query_opt(
-            "SELECT r.name FROM tickets t JOIN reporters r ON r.id = t.reporter_id WHERE t.id = $1 AND r.id = $2",
-            &[&ticket.0, &reporter.0],
-        )
-        .await?;
-    let name = row.map(|r| r.get(0)).ok_or(AppError::NotFound("ticket"))?;
-    Ok(Author::Reporter { id: reporter, name })
-}
-
-async fn reporter_name(pool: &Pool, reporter: ReporterId) -> Result<String, AppError> {
-    let client = pool.get().await?;
-    let row = client
-        .query_opt("SELECT name FROM reporters WHERE id = $1", &[&reporter.0])
-        .await?;
-    row.map(|r| r.get(0)).ok_or(AppError::NotFound("reporter"))
 }

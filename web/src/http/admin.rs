@@ -4,12 +4,13 @@ use actix_web::{HttpResponse, web as aw};
 use chrono::Utc;
 use loket_protocol::api::{InviteCode, NewCategory, NewInviteCode};
 
-use crate::auth;
-use crate::db;
-use crate::domain::validate;
-use crate::error::AppError;
+use crate::error::WebError;
 use crate::http::auth::{AdminAgent, CurrentAgent};
 use crate::http::{AppState, State, created};
+use loket_core::AppError;
+use loket_core::auth;
+use loket_core::db;
+use loket_core::domain::validate;
 
 /// Largest `max_uses` an invite code may have.
 const MAX_INVITE_USES: i32 = 100_000;
@@ -36,22 +37,20 @@ async fn create_invite(
     state: State,
     AdminAgent(admin): AdminAgent,
     body: aw::Json<NewInviteCode>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, WebError> {
     let NewInviteCode { max_uses, expires_at } = body.into_inner();
     if !(1..=MAX_INVITE_USES).contains(&max_uses) {
-        return Err(AppError::invalid(format!(
-            "max_uses must be between 1 and {MAX_INVITE_USES}"
-        )));
+        return Err(AppError::invalid(format!("max_uses must be between 1 and {MAX_INVITE_USES}")).into());
     }
     if expires_at.is_some_and(|at| at <= Utc::now()) {
-        return Err(AppError::invalid("expires_at must be in the future"));
+        return Err(AppError::invalid("expires_at must be in the future").into());
     }
     let client = state.desk.pool.get().await?;
     let code = db::admin::create_invite(&client, &new_invite_code(), max_uses, expires_at, Some(admin.id)).await?;
     Ok(created(&with_link(&state, code)))
 }
 
-async fn list_invites(state: State, _admin: AdminAgent) -> Result<HttpResponse, AppError> {
+async fn list_invites(state: State, _admin: AdminAgent) -> Result<HttpResponse, WebError> {
     let client = state.desk.pool.get().await?;
     let codes: Vec<InviteCode> = db::admin::list_invites(&client)
         .await?
@@ -61,16 +60,16 @@ async fn list_invites(state: State, _admin: AdminAgent) -> Result<HttpResponse, 
     Ok(HttpResponse::Ok().json(codes))
 }
 
-async fn revoke_invite(state: State, _admin: AdminAgent, code: aw::Path<String>) -> Result<HttpResponse, AppError> {
+async fn revoke_invite(state: State, _admin: AdminAgent, code: aw::Path<String>) -> Result<HttpResponse, WebError> {
     let client = state.desk.pool.get().await?;
     if db::admin::revoke_invite(&client, &code).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
-        Err(AppError::NotFound("invite code"))
+        Err(AppError::NotFound("invite code").into())
     }
 }
 
-async fn list_categories(state: State, _agent: CurrentAgent) -> Result<HttpResponse, AppError> {
+async fn list_categories(state: State, _agent: CurrentAgent) -> Result<HttpResponse, WebError> {
     let client = state.desk.pool.get().await?;
     Ok(HttpResponse::Ok().json(db::admin::list_categories(&client).await?))
 }
@@ -79,7 +78,7 @@ async fn create_category(
     state: State,
     _admin: AdminAgent,
     body: aw::Json<NewCategory>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, WebError> {
     let name = validate::line("name", &body.name, validate::MAX_NAME_CHARS)?;
     let client = state.desk.pool.get().await?;
     Ok(created(&db::admin::create_category(&client, &name).await?))

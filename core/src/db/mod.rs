@@ -3,6 +3,8 @@
 pub mod admin;
 pub mod agents;
 pub mod embedded;
+pub mod outbox;
+pub mod reporters;
 pub mod tickets;
 
 use std::future::Future;
@@ -14,7 +16,8 @@ use deadpool_postgres::{Connect, Manager, ManagerConfig, RecyclingMethod, Runtim
 use tokio::task::JoinHandle;
 use tokio_postgres::NoTls;
 
-pub use deadpool_postgres::{Pool, Transaction};
+pub use deadpool_postgres::{Pool, PoolError, Transaction};
+pub use tokio_postgres::Error as PgError;
 
 mod migrations {
     refinery::embed_migrations!("../migrations");
@@ -27,9 +30,24 @@ pub const DEFAULT_POOL_SIZE: usize = 16;
 /// Key of the advisory lock that serialises migrations between instances starting together.
 const MIGRATION_LOCK_KEY: i64 = 0x004c_6f6b_6574; // "Loket" in ASCII
 
+/// Why the database could not be set up: a bad URL, no connection, or a failed migration.
+#[derive(Debug, thiserror::Error)]
+pub enum DbSetupError {
+    #[error("bad database URL: {0}")]
+    BadUrl(tokio_postgres::Error),
+    #[error("cannot build the database pool: {0}")]
+    Pool(#[from] deadpool_postgres::BuildError),
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[from] deadpool_postgres::PoolError),
+    #[error("cannot take the migration lock: {0}")]
+    MigrationLock(tokio_postgres::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] refinery::Error),
+}
+
 /// Builds a pool for `conninfo` (URL or key=value form). Connections are made lazily.
-pub fn pool(conninfo: &str, size: usize) -> Result<Pool, String> {
-    let config: tokio_postgres::Config = conninfo.parse().map_err(|e| format!("bad database URL: {e}"))?;
+pub fn pool(conninfo: &str, size: usize) -> Result<Pool, DbSetupError> {
+    let config: tokio_postgres::Config = conninfo.parse().map_err(DbSetupError::BadUrl)?;
     let manager = Manager::from_connect(
         config,
         OwnRuntimeConnect,
@@ -46,7 +64,7 @@ pub fn pool(conninfo: &str, size: usize) -> Result<Pool, String> {
             recycle: Some(POOL_TIMEOUT),
         })
         .build()
-        .map_err(|e| format!("cannot build database pool: {e}"))
+        .map_err(DbSetupError::from)
 }
 
 /// The runtime that drives every PostgreSQL connection's socket. By default a connection's I/O task runs
@@ -97,30 +115,22 @@ impl Connect for OwnRuntimeConnect {
 }
 
 /// Applies every migration in `migrations/` not yet applied, holding an advisory lock meanwhile.
-pub async fn migrate(pool: &Pool) -> Result<usize, String> {
-    let mut client = pool
-        .get()
-        .await
-        .map_err(|e| format!("cannot connect to the database: {e}"))?;
+pub async fn migrate(pool: &Pool) -> Result<usize, DbSetupError> {
+    let mut client = pool.get().await?;
     client
         .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK_KEY])
         .await
-        .map_err(|e| format!("cannot take the migration lock: {e}"))?;
+        .map_err(DbSetupError::MigrationLock)?;
     let client_ref: &mut tokio_postgres::Client = &mut client;
     let result = migrations::migrations::runner().run_async(client_ref).await;
     let _ = client
         .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK_KEY])
         .await;
-    let report = result.map_err(|e| format!("migration failed: {e}"))?;
+    let report = result?;
     Ok(report.applied_migrations().len())
 }
 
 /// True when a query fails because a unique constraint was violated.
 pub fn is_unique_violation(err: &tokio_postgres::Error) -> bool {
     err.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION)
-}
-
-/// True when a query fails because a referenced row does not exist.
-pub fn is_foreign_key_violation(err: &tokio_postgres::Error) -> bool {
-    err.code() == Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION)
 }

@@ -6,12 +6,13 @@ use loket_protocol::api::{LockGrant, NewComment, NewTicket, PatchTicket, Role, T
 use loket_protocol::ticket::Author;
 use loket_protocol::{AttachmentId, MAX_FRAME_BYTES, TicketId};
 
-use crate::actors::ticket::Via;
-use crate::db;
-use crate::error::AppError;
+use crate::error::WebError;
 use crate::http::auth::CurrentAgent;
 use crate::http::{State, created};
 use crate::ws::WsSession;
+use loket_core::AppError;
+use loket_core::actors::ticket::Via;
+use loket_core::db;
 
 pub fn routes(cfg: &mut aw::ServiceConfig) {
     cfg.route("/tickets", aw::get().to(list))
@@ -32,7 +33,7 @@ fn author(agent: &loket_protocol::api::Agent) -> Author {
     }
 }
 
-async fn list(state: State, _agent: CurrentAgent, query: aw::Query<TicketQuery>) -> Result<HttpResponse, AppError> {
+async fn list(state: State, _agent: CurrentAgent, query: aw::Query<TicketQuery>) -> Result<HttpResponse, WebError> {
     Ok(HttpResponse::Ok().json(state.desk.page(&query).await?))
 }
 
@@ -40,7 +41,7 @@ async fn create(
     state: State,
     CurrentAgent(agent): CurrentAgent,
     body: aw::Json<NewTicket>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, WebError> {
     let ticket = state
         .desk
         .create_ticket(author(&agent), body.into_inner(), None, None)
@@ -48,7 +49,7 @@ async fn create(
     Ok(created(&ticket))
 }
 
-async fn detail(state: State, _agent: CurrentAgent, id: aw::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn detail(state: State, _agent: CurrentAgent, id: aw::Path<i64>) -> Result<HttpResponse, WebError> {
     Ok(HttpResponse::Ok().json(state.desk.detail(TicketId(*id)).await?))
 }
 
@@ -57,7 +58,7 @@ async fn patch(
     CurrentAgent(agent): CurrentAgent,
     id: aw::Path<i64>,
     body: aw::Json<PatchTicket>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, WebError> {
     let PatchTicket { version, changes } = body.into_inner();
     let ticket = state
         .desk
@@ -66,7 +67,7 @@ async fn patch(
     Ok(HttpResponse::Ok().json(ticket))
 }
 
-async fn lock(state: State, CurrentAgent(agent): CurrentAgent, id: aw::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn lock(state: State, CurrentAgent(agent): CurrentAgent, id: aw::Path<i64>) -> Result<HttpResponse, WebError> {
     let ticket_id = TicketId(*id);
     let info = state.desk.lock(ticket_id, agent.as_ref(), Via::Rest).await?;
     Ok(HttpResponse::Ok().json(LockGrant {
@@ -82,7 +83,7 @@ async fn unlock(
     CurrentAgent(agent): CurrentAgent,
     id: aw::Path<i64>,
     body: aw::Bytes,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, WebError> {
     let request: UnlockRequest = if body.iter().all(u8::is_ascii_whitespace) {
         UnlockRequest::default()
     } else {
@@ -100,16 +101,14 @@ async fn unlock(
                     .await?;
                 Ok(HttpResponse::NoContent().finish())
             }
-            (Role::Admin, None) => Err(AppError::invalid(format!(
-                "{} holds this lock; give a reason to break it",
-                holder.name
-            ))),
-            (Role::Agent, _) => Err(AppError::Forbidden(format!(
-                "{} holds this lock; only admins may break it",
-                holder.name
-            ))),
+            (Role::Admin, None) => {
+                Err(AppError::invalid(format!("{} holds this lock; give a reason to break it", holder.name)).into())
+            }
+            (Role::Agent, _) => {
+                Err(AppError::Forbidden(format!("{} holds this lock; only admins may break it", holder.name)).into())
+            }
         },
-        Err(err) => Err(err),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -118,7 +117,7 @@ async fn comment(
     CurrentAgent(agent): CurrentAgent,
     id: aw::Path<i64>,
     body: aw::Json<NewComment>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, WebError> {
     let NewComment { body, internal } = body.into_inner();
     let comment = state
         .desk
@@ -127,11 +126,11 @@ async fn comment(
     Ok(created(&comment))
 }
 
-async fn events(state: State, _agent: CurrentAgent, id: aw::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn events(state: State, _agent: CurrentAgent, id: aw::Path<i64>) -> Result<HttpResponse, WebError> {
     let ticket_id = TicketId(*id);
     let client = state.desk.pool.get().await?;
     if db::tickets::load(&client, ticket_id).await?.is_none() {
-        return Err(AppError::NotFound("ticket"));
+        return Err(AppError::NotFound("ticket").into());
     }
     Ok(HttpResponse::Ok().json(db::tickets::events(&client, ticket_id).await?))
 }
@@ -141,7 +140,7 @@ async fn attachment(
     req: HttpRequest,
     _agent: CurrentAgent,
     id: aw::Path<i64>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, WebError> {
     let client = state.desk.pool.get().await?;
     let (path, name, content_type) = db::tickets::attachment_file(&client, AttachmentId(*id))
         .await?
@@ -152,10 +151,7 @@ async fn attachment(
         .canonicalize()
         .map_err(|_| AppError::NotFound("attachment file"))?;
     if !full.starts_with(&root) {
-        return Err(AppError::internal(format!(
-            "attachment {} points outside the data directory",
-            *id
-        )));
+        return Err(AppError::internal(format!("attachment {} points outside the data directory", *id)).into());
     }
     let file = actix_files::NamedFile::open_async(&full)
         .await
@@ -179,7 +175,7 @@ pub async fn websocket(
 ) -> Result<HttpResponse, actix_web::Error> {
     // The extractor succeeded, so the request carries a token.
     let digest = crate::http::auth::request_token(&req)
-        .map(|t| crate::auth::token_digest(&t))
+        .map(|t| loket_core::auth::token_digest(&t))
         .unwrap_or_default();
     ws::WsResponseBuilder::new(WsSession::new(agent, digest, state.desk.clone()), &req, stream)
         .frame_size(MAX_FRAME_BYTES)

@@ -9,10 +9,11 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web as aw}
 use chrono::Utc;
 use loket_protocol::api::{Agent, LoginRequest, LoginResponse, Role};
 
-use crate::auth::{self, SESSION_COOKIE, SESSION_TTL};
-use crate::db;
-use crate::error::AppError;
+use crate::error::WebError;
 use crate::http::State;
+use loket_core::AppError;
+use loket_core::auth::{self, SESSION_COOKIE, SESSION_TTL};
+use loket_core::db;
 
 pub fn routes(cfg: &mut aw::ServiceConfig) {
     cfg.route("/auth/login", aw::post().to(login))
@@ -37,21 +38,21 @@ pub fn request_token(req: &HttpRequest) -> Option<String> {
 pub struct CurrentAgent(pub Agent);
 
 impl FromRequest for CurrentAgent {
-    type Error = AppError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, WebError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = request_token(req);
         let state = req.app_data::<State>().cloned();
         Box::pin(async move {
             let (Some(token), Some(state)) = (token, state) else {
-                return Err(AppError::Unauthorized);
+                return Err(AppError::Unauthorized.into());
             };
             let client = state.desk.pool.get().await?;
             db::agents::session_agent(&client, &auth::token_digest(&token))
                 .await?
                 .map(CurrentAgent)
-                .ok_or(AppError::Unauthorized)
+                .ok_or(WebError(AppError::Unauthorized))
         })
     }
 }
@@ -60,15 +61,15 @@ impl FromRequest for CurrentAgent {
 pub struct AdminAgent(pub Agent);
 
 impl FromRequest for AdminAgent {
-    type Error = AppError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, WebError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let agent = CurrentAgent::from_request(req, payload);
         Box::pin(async move {
             let CurrentAgent(agent) = agent.await?;
             if agent.role != Role::Admin {
-                return Err(AppError::Forbidden("only admins may do that".into()));
+                return Err(AppError::Forbidden("only admins may do that".into()).into());
             }
             Ok(AdminAgent(agent))
         })
@@ -90,7 +91,7 @@ pub const LOGIN_FAILURES_ALLOWED: u32 = 10;
 /// The window over which failed sign-ins are counted.
 pub const LOGIN_WINDOW: std::time::Duration = std::time::Duration::from_secs(300);
 
-async fn login(state: State, req: HttpRequest, body: aw::Json<LoginRequest>) -> Result<HttpResponse, AppError> {
+async fn login(state: State, req: HttpRequest, body: aw::Json<LoginRequest>) -> Result<HttpResponse, WebError> {
     let LoginRequest { email, password } = body.into_inner();
     let client_key = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
     let throttled = !state
@@ -99,9 +100,7 @@ async fn login(state: State, req: HttpRequest, body: aw::Json<LoginRequest>) -> 
         .unwrap_or_else(|e| e.into_inner())
         .allows(&client_key, Instant::now());
     if throttled {
-        return Err(AppError::RateLimited(
-            "too many failed sign-ins; wait a few minutes".into(),
-        ));
+        return Err(AppError::RateLimited("too many failed sign-ins; wait a few minutes".into()).into());
     }
     let found = {
         // Returned to the pool before hashing, so slow password checks never hold connections.
@@ -129,7 +128,7 @@ async fn login(state: State, req: HttpRequest, body: aw::Json<LoginRequest>) -> 
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .failed(&client_key, Instant::now());
-            return Err(AppError::Unauthorized);
+            return Err(AppError::Unauthorized.into());
         }
     };
     state
@@ -147,7 +146,7 @@ async fn login(state: State, req: HttpRequest, body: aw::Json<LoginRequest>) -> 
         .json(LoginResponse { token, agent }))
 }
 
-async fn logout(state: State, req: HttpRequest, _agent: CurrentAgent) -> Result<HttpResponse, AppError> {
+async fn logout(state: State, req: HttpRequest, _agent: CurrentAgent) -> Result<HttpResponse, WebError> {
     if let Some(token) = request_token(&req) {
         let client = state.desk.pool.get().await?;
         let digest = auth::token_digest(&token);
@@ -156,7 +155,7 @@ async fn logout(state: State, req: HttpRequest, _agent: CurrentAgent) -> Result<
         state
             .desk
             .bus
-            .do_send(crate::actors::bus::RevokeToken { token_digest: digest });
+            .do_send(loket_core::actors::bus::RevokeToken { token_digest: digest });
     }
     Ok(HttpResponse::NoContent()
         .cookie(session_cookie(

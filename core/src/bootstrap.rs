@@ -3,13 +3,19 @@
 use loket_protocol::api::Role;
 
 use crate::auth;
-use crate::config::Config;
 use crate::db::{self, Pool};
 use crate::domain::validate;
 use crate::error::AppError;
 
 /// Email of the admin created on an empty database when no `LOKET_ADMIN_*` is given.
 pub const FIRST_ADMIN_EMAIL: &str = "admin@loket.local";
+
+/// The admin account the operator asked for (`LOKET_ADMIN_EMAIL` and `LOKET_ADMIN_PASSWORD`).
+#[derive(Debug, Clone, Copy)]
+pub struct AdminCredentials<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+}
 
 /// Credentials generated for a newcomer, printed once.
 #[derive(Debug, Clone)]
@@ -38,13 +44,16 @@ pub async fn create_agent(
 }
 
 /// Ensures there is someone who can sign in. Returns generated credentials to show, if any were made.
-pub async fn ensure_admin(pool: &Pool, config: &Config) -> Result<Option<GeneratedAdmin>, AppError> {
+pub async fn ensure_admin(
+    pool: &Pool,
+    admin: Option<AdminCredentials<'_>>,
+) -> Result<Option<GeneratedAdmin>, AppError> {
     let client = pool.get().await?;
-    if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
+    if let Some(AdminCredentials { email, password }) = admin {
         if !db::agents::exists_with_email(&client, email).await? {
             drop(client);
             let name = email.split('@').next().unwrap_or("Admin").to_string();
-            let agent = create_agent(pool, email, &name, Role::Admin, password.clone()).await?;
+            let agent = create_agent(pool, email, &name, Role::Admin, password.to_string()).await?;
             tracing::info!(agent = %agent.id, email = %agent.email, "created admin from LOKET_ADMIN_EMAIL");
         }
         return Ok(None);

@@ -3,12 +3,13 @@
 use actix_web::{HttpResponse, web as aw};
 use loket_protocol::api::NewAgent;
 
-use crate::auth;
-use crate::db;
-use crate::domain::validate;
-use crate::error::AppError;
+use crate::error::WebError;
 use crate::http::auth::{AdminAgent, CurrentAgent};
 use crate::http::{State, created};
+use loket_core::AppError;
+use loket_core::auth;
+use loket_core::db;
+use loket_core::domain::validate;
 
 pub fn routes(cfg: &mut aw::ServiceConfig) {
     cfg.route("/agents", aw::get().to(list))
@@ -16,7 +17,7 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
         .route("/agents/directory", aw::get().to(directory));
 }
 
-async fn list(state: State, _admin: AdminAgent) -> Result<HttpResponse, AppError> {
+async fn list(state: State, _admin: AdminAgent) -> Result<HttpResponse, WebError> {
     let client = state.desk.pool.get().await?;
     Ok(HttpResponse::Ok().json(db::agents::list(&client).await?))
 }
@@ -25,7 +26,7 @@ async fn create(
     state: State,
     AdminAgent(admin): AdminAgent,
     body: aw::Json<NewAgent>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, WebError> {
     let new = body.into_inner();
     let email = validate::email(&new.email)?;
     let name = validate::line("name", &new.name, validate::MAX_NAME_CHARS)?;
@@ -41,7 +42,7 @@ async fn create(
     Ok(created(&agent))
 }
 
-async fn directory(state: State, _agent: CurrentAgent) -> Result<HttpResponse, AppError> {
+async fn directory(state: State, _agent: CurrentAgent) -> Result<HttpResponse, WebError> {
     let client = state.desk.pool.get().await?;
     Ok(HttpResponse::Ok().json(db::agents::directory(&client).await?))
 }

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use chrono::Utc;
-use loket_bot::outbox::{self, Notice};
 use loket_protocol::TicketId;
 use loket_protocol::api::Agent;
 use loket_protocol::ticket::{
@@ -18,11 +17,12 @@ use loket_protocol::ticket::{
 use loket_protocol::ws::ServerMessage;
 
 use crate::actors::bus::{EventBus, Publish};
-use crate::actors::registry::{LockBoard, Registry};
+use crate::actors::registry::{LockBoard, Registry, TicketDeps};
 use crate::db::Pool;
 use crate::db::tickets::{self as q, AttachmentDraft};
 use crate::domain::lease::{Lease, LeaseRefusal, LeaseTerms, LockPlan, LockState, Owner, SessionKey, Writer};
 use crate::error::AppError;
+use crate::outbox::{self, Change, OutboxSignal};
 
 /// An actor with no lease and no messages for this long stops itself.
 const IDLE_AFTER: Duration = Duration::from_secs(60);
@@ -124,6 +124,7 @@ pub struct TicketActor {
     bus: Addr<EventBus>,
     board: LockBoard,
     terms: LeaseTerms,
+    outbox: OutboxSignal,
     registry: Registry,
     lock: LockState,
     last_used: Instant,
@@ -131,20 +132,21 @@ pub struct TicketActor {
 }
 
 impl TicketActor {
-    pub fn new(
-        id: TicketId,
-        pool: Pool,
-        bus: Addr<EventBus>,
-        board: LockBoard,
-        terms: LeaseTerms,
-        registry: Registry,
-    ) -> Self {
+    pub fn new(id: TicketId, deps: TicketDeps, registry: Registry) -> Self {
+        let TicketDeps {
+            pool,
+            bus,
+            board,
+            terms,
+            outbox,
+        } = deps;
         TicketActor {
             id,
             pool,
             bus,
             board,
             terms,
+            outbox,
             registry,
             lock: LockState::default(),
             last_used: Instant::now(),
@@ -438,21 +440,22 @@ impl Handler<Update> for TicketActor {
                 }
                 Err(err) => return Err(err),
             };
-            if updated.changed && updated.ticket.status != updated.old_status {
-                outbox::enqueue(
-                    &*tx,
-                    id,
-                    Notice::StatusChanged {
-                        status: updated.ticket.status,
-                    },
-                )
-                .await?;
+            let change = Change::Updated {
+                old: updated.old_status,
+                new: updated.ticket.status,
+            };
+            let mut queued = false;
+            if let (true, Some(notice)) = (updated.changed, outbox::notice_for(change)) {
+                queued = outbox::enqueue(&tx, id, &notice).await?.is_some();
             }
             tx.commit().await?;
-            Ok(updated)
+            Ok((updated, queued))
         };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, _| {
-            let updated = res?;
+            let (updated, queued) = res?;
+            if queued {
+                act.outbox.pending();
+            }
             let ticket = q::with_lock(updated.ticket, act.lock.info());
             if updated.changed {
                 act.publish(ServerMessage::TicketUpdated { ticket: ticket.clone() });
@@ -473,24 +476,25 @@ impl Handler<AddComment> for TicketActor {
             let tx = client.transaction().await?;
             q::lock_row(&tx, id).await?;
             let comment = q::insert_comment(&tx, id, &msg.author, &msg.body, msg.internal).await?;
-            if let (false, Author::Agent { name, .. }) = (msg.internal, &msg.author) {
-                outbox::enqueue(
-                    &*tx,
-                    id,
-                    Notice::AgentReply {
-                        agent_name: name,
-                        body: &msg.body,
-                    },
-                )
-                .await?;
+            let change = Change::Commented {
+                author: &msg.author,
+                body: &msg.body,
+                internal: msg.internal,
+            };
+            let mut queued = false;
+            if let Some(notice) = outbox::notice_for(change) {
+                queued = outbox::enqueue(&tx, id, &notice).await?.is_some();
             }
             tx.commit().await?;
-            Ok(comment)
+            Ok((comment, queued))
         };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(
-            |res: Result<Comment, AppError>, act, ctx| {
+            |res: Result<(Comment, bool), AppError>, act, ctx| {
                 act.stop_if_missing(&res, ctx);
-                let comment = res?;
+                let (comment, queued) = res?;
+                if queued {
+                    act.outbox.pending();
+                }
                 act.publish(ServerMessage::CommentAdded {
                     ticket_id: act.id,
                     comment: comment.clone(),

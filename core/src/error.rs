@@ -1,9 +1,8 @@
-//! The server's one error type, and the one place that turns it into an HTTP response or a WebSocket frame.
+//! The core's one error type, with its stable wire code, body and WebSocket frame.
 //!
-//! Causes of `Internal` and `Unavailable` are logged here with `tracing` and never reach clients.
+//! Causes of `Internal` and `Unavailable` are logged here with `tracing` and never reach clients. The
+//! HTTP status for each error is chosen in one place, `loket-web`'s `error` module.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
 use loket_protocol::ticket::{AgentRef, Status, Ticket};
 use loket_protocol::ws::ServerMessage;
 use loket_protocol::{ApiError, ErrorCode};
@@ -98,30 +97,6 @@ impl AppError {
     }
 }
 
-impl ResponseError for AppError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            AppError::Invalid(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Locked { .. }
-            | AppError::NotLockHolder { .. }
-            | AppError::VersionConflict { .. }
-            | AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::InvalidTransition { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code()).json(self.to_api())
-    }
-}
-
 impl From<crate::domain::validate::Invalid> for AppError {
     fn from(invalid: crate::domain::validate::Invalid) -> Self {
         AppError::Invalid(invalid.0)
@@ -166,11 +141,9 @@ mod tests {
             name: "Ana".into(),
         };
         let locked = AppError::Locked { holder: holder.clone() };
-        assert_eq!(locked.status_code(), StatusCode::CONFLICT);
         let body = serde_json::to_value(locked.to_api()).unwrap();
         assert_eq!(body["code"], "ticket_locked");
         assert_eq!(body["holder"]["name"], "Ana");
-        assert_eq!(AppError::Unauthorized.status_code(), StatusCode::UNAUTHORIZED);
         assert_eq!(AppError::Forbidden("admins only".into()).code(), ErrorCode::Forbidden);
         let internal = serde_json::to_value(AppError::Internal.to_api()).unwrap();
         assert_eq!(

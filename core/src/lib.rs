@@ -1,0 +1,21 @@
+//! Loket's ticket core: everything about tickets that is neither HTTP nor Telegram.
+//!
+//! The domain rules (`domain`), PostgreSQL persistence and migrations (`db`), the per-ticket actors,
+//! their registry and the event bus (`actors`), the one entry point for ticket operations (`desk`), the
+//! notification outbox (`outbox`) and the one error type (`error`). The web layer (`loket-web`) and the
+//! Telegram bot (`loket-bot`) both stand on this crate; it depends on neither.
+
+pub mod actors;
+pub mod auth;
+pub mod bootstrap;
+pub mod db;
+pub mod desk;
+pub mod domain;
+pub mod error;
+pub mod outbox;
+pub mod reporting;
+pub mod startup;
+
+pub use desk::Desk;
+pub use error::AppError;
+pub use startup::{Database, DatabaseSettings, StartError, open_database, prepare};

@@ -1,0 +1,166 @@
+//! The notification outbox: what a reporter hears about a committed change, queued as data in that
+//! change's own transaction.
+//!
+//! [`notice_for`] is the one rule deciding which change queues which [`Notice`]; [`enqueue`] writes it;
+//! after the commit the ticket actor calls [`OutboxSignal::pending`], which wakes whoever delivers the
+//! outbox (the Telegram bot). The core never words a message: the bot does, in the reporter's language.
+
+use std::sync::Arc;
+
+use deadpool_postgres::GenericClient;
+use loket_protocol::TicketId;
+use loket_protocol::ticket::{Author, Status};
+use tokio::sync::Notify;
+
+pub use loket_protocol::ticket::Notice;
+
+/// A committed change, as far as reporters care.
+#[derive(Debug, Clone, Copy)]
+pub enum Change<'a> {
+    /// The ticket's fields changed; its status went from `old` to `new` (equal when it did not move).
+    Updated { old: Status, new: Status },
+    /// A comment was added.
+    Commented {
+        author: &'a Author,
+        body: &'a str,
+        internal: bool,
+    },
+}
+
+/// What, if anything, the reporter is told about `change`: status moves and agents' public replies.
+pub fn notice_for(change: Change<'_>) -> Option<Notice> {
+    match change {
+        Change::Updated { old, new } if old != new => Some(Notice::StatusChanged { status: new }),
+        Change::Updated { .. } => None,
+        Change::Commented {
+            author: Author::Agent { name, .. },
+            body,
+            internal: false,
+        } => Some(Notice::AgentReply {
+            agent: name.clone(),
+            body: body.to_string(),
+        }),
+        Change::Commented { .. } => None,
+    }
+}
+
+/// The stable name of a notice's kind, as stored in `notifications.kind`.
+pub fn kind(notice: &Notice) -> &'static str {
+    match notice {
+        Notice::StatusChanged { .. } => "status_changed",
+        Notice::AgentReply { .. } => "agent_reply",
+    }
+}
+
+/// Queues `notice` for the reporter of `ticket`, if it has one, in one statement. Returns the
+/// notification's id. Call it inside the transaction that commits the change.
+pub async fn enqueue(
+    db: &impl GenericClient,
+    ticket: TicketId,
+    notice: &Notice,
+) -> Result<Option<i64>, tokio_postgres::Error> {
+    // Serialising a plain enum of strings cannot fail.
+    let data = serde_json::to_value(notice).unwrap_or(serde_json::Value::Null);
+    let statement = db
+        .prepare_cached(
+            "INSERT INTO notifications (ticket_id, reporter_id, chat_id, kind, data)
+             SELECT t.id, r.id, r.chat_id, $2, $3 FROM tickets t JOIN reporters r ON r.id = t.reporter_id
+             WHERE t.id = $1
+             RETURNING id",
+        )
+        .await?;
+    let row = db.query_opt(&statement, &[&ticket.0, &kind(notice), &data]).await?;
+    Ok(row.map(|r| r.get(0)))
+}
+
+/// Says "notifications pending" once something was committed to the outbox. Cheap to clone; a signal
+/// given while nobody waits is kept for the next wait, so none is lost.
+#[derive(Debug, Clone, Default)]
+pub struct OutboxSignal(Arc<Notify>);
+
+impl OutboxSignal {
+    /// Something was committed to the outbox.
+    pub fn pending(&self) {
+        self.0.notify_one();
+    }
+
+    /// Resolves at the next [`pending`](Self::pending) (or at once if one came since the last wait).
+    pub async fn wait(&self) {
+        self.0.notified().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use loket_protocol::{AgentId, ReporterId};
+
+    fn agent() -> Author {
+        Author::Agent {
+            id: AgentId(1),
+            name: "Ana".into(),
+        }
+    }
+
+    #[test]
+    fn status_moves_are_told_and_other_edits_are_not() {
+        let moved = Change::Updated {
+            old: Status::Open,
+            new: Status::Pending,
+        };
+        assert_eq!(
+            notice_for(moved),
+            Some(Notice::StatusChanged {
+                status: Status::Pending
+            })
+        );
+        let same = Change::Updated {
+            old: Status::Open,
+            new: Status::Open,
+        };
+        assert_eq!(notice_for(same), None);
+    }
+
+    #[test]
+    fn only_public_agent_replies_are_told() {
+        let author = agent();
+        let public = Change::Commented {
+            author: &author,
+            body: "On our way",
+            internal: false,
+        };
+        assert_eq!(
+            notice_for(public),
+            Some(Notice::AgentReply {
+                agent: "Ana".into(),
+                body: "On our way".into()
+            })
+        );
+        let internal = Change::Commented {
+            author: &author,
+            body: "note",
+            internal: true,
+        };
+        assert_eq!(notice_for(internal), None);
+        let reporter = Author::Reporter {
+            id: ReporterId(3),
+            name: "Budi".into(),
+        };
+        let own = Change::Commented {
+            author: &reporter,
+            body: "thanks",
+            internal: false,
+        };
+        assert_eq!(notice_for(own), None, "a reporter is not told of their own message");
+    }
+
+    #[test]
+    fn notices_are_stored_with_a_kind_tag() {
+        let notice = Notice::StatusChanged {
+            status: Status::Resolved,
+        };
+        let json = serde_json::to_value(&notice).unwrap();
+        assert_eq!(json["kind"], kind(&notice));
+        assert_eq!(json["status"], "resolved");
+    }
+}
