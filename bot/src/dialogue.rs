@@ -18,6 +18,16 @@
 //! ```
 //!
 //! `/cancel` ends the report from any step. Input that does not fit a step re-prompts and keeps the draft.
+//! `/report` while a draft is being written asks first:
+//!
+//! ```text
+//! reporter: /report
+//! bot:      You are writing a report ("Street light out"). Start a new one and discard it?
+//!           [Start over] [Keep my draft]
+//! ```
+//!
+//! Only the newest summary's Send button files the report: pressing Send on an older summary (whose
+//! draft may differ) says so and shows the current summary again.
 
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +80,9 @@ pub enum Dialogue {
     },
     Confirm {
         draft: Draft,
+        /// The message showing this draft's summary, once sent; only its Send button files the report.
+        #[serde(default)]
+        summary: Option<i32>,
     },
 }
 
@@ -88,8 +101,12 @@ pub enum Input {
     Done,
     /// `/skip`.
     Skip,
-    /// The Send button.
-    Send,
+    /// The Send button on the summary message `message` (`None` when Telegram did not say which).
+    Send { message: Option<i32> },
+    /// The "Start over" button after `/report` in the middle of a report.
+    Restart,
+    /// The "Keep my draft" button after `/report` in the middle of a report.
+    KeepDraft,
     /// `/cancel` or the Cancel button.
     Cancel,
     /// Anything else (a sticker, a stale button).
@@ -117,6 +134,18 @@ pub enum Reply {
     Reprompt {
         step: Box<Dialogue>,
     },
+    /// `/report` with a draft in progress: ask whether to discard it (the draft stays until answered).
+    ConfirmRestart {
+        title: String,
+    },
+    /// "Keep my draft": repeat this step's prompt, without an apology.
+    Resume {
+        step: Box<Dialogue>,
+    },
+    /// Send was pressed on an older summary: say so and show the current one.
+    StaleSummary {
+        step: Box<Dialogue>,
+    },
     /// File the ticket; the dialogue is already back to `Idle`.
     Submit {
         draft: Draft,
@@ -133,14 +162,23 @@ impl Dialogue {
     pub fn step(self, input: Input, has_categories: bool) -> (Dialogue, Reply) {
         use Dialogue as D;
         match (self, input) {
-            (_, Input::Start) => (D::Title, Reply::AskTitle),
+            (state, Input::Start) => match state.draft() {
+                // Nothing collected yet: starting again loses nothing.
+                None => (D::Title, Reply::AskTitle),
+                Some(draft) => {
+                    let title = draft.title.clone();
+                    (state, Reply::ConfirmRestart { title })
+                }
+            },
             (D::Idle, Input::Cancel) => (D::Idle, Reply::NothingToCancel),
             (_, Input::Cancel) => (D::Idle, Reply::Cancelled),
             (D::Idle, _) => (D::Idle, Reply::NotInDialogue),
+            (_, Input::Restart) => (D::Title, Reply::AskTitle),
+            (state, Input::KeepDraft) => (state.clone(), Reply::Resume { step: Box::new(state) }),
 
-            (D::Title, Input::Text(text)) if usable(&text, MAX_TITLE_CHARS) => {
+            (D::Title, Input::Text(text)) if usable(&one_line(&text), MAX_TITLE_CHARS) => {
                 let draft = Draft {
-                    title: text.trim().to_string(),
+                    title: one_line(&text),
                     ..Draft::default()
                 };
                 (D::Description { draft }, Reply::AskDescription)
@@ -169,15 +207,56 @@ impl Dialogue {
                     (D::Attachments { draft }, Reply::FileAdded { count })
                 }
             }
-            (D::Attachments { draft }, Input::Done) => (D::Confirm { draft: draft.clone() }, Reply::Summary { draft }),
+            (D::Attachments { draft }, Input::Done) => confirm(draft),
             (D::Attachments { mut draft }, Input::Skip) => {
                 draft.files.clear();
-                (D::Confirm { draft: draft.clone() }, Reply::Summary { draft })
+                confirm(draft)
             }
-            (D::Confirm { draft }, Input::Send) => (D::Idle, Reply::Submit { draft }),
+            (D::Confirm { draft, summary }, Input::Send { message }) => match (summary, message) {
+                (Some(current), Some(pressed)) if current != pressed => {
+                    let state = D::Confirm { draft, summary };
+                    (state.clone(), Reply::StaleSummary { step: Box::new(state) })
+                }
+                _ => (D::Idle, Reply::Submit { draft }),
+            },
             (state, _) => (state.clone(), Reply::Reprompt { step: Box::new(state) }),
         }
     }
+
+    /// The draft collected so far, if this step has one.
+    pub fn draft(&self) -> Option<&Draft> {
+        match self {
+            Dialogue::Idle | Dialogue::Title => None,
+            Dialogue::Description { draft }
+            | Dialogue::Category { draft }
+            | Dialogue::Attachments { draft }
+            | Dialogue::Confirm { draft, .. } => Some(draft),
+        }
+    }
+
+    /// This state, remembering that its summary was shown as message `id` (only for `Confirm`).
+    pub fn with_summary(self, id: i32) -> Dialogue {
+        match self {
+            Dialogue::Confirm { draft, .. } => Dialogue::Confirm {
+                draft,
+                summary: Some(id),
+            },
+            other => other,
+        }
+    }
+}
+
+fn confirm(draft: Draft) -> (Dialogue, Reply) {
+    let state = Dialogue::Confirm {
+        draft: draft.clone(),
+        summary: None,
+    };
+    (state, Reply::Summary { draft })
+}
+
+/// `text` as one line: runs of whitespace, line breaks included, become one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn usable(text: &str, max_chars: usize) -> bool {
@@ -222,7 +301,7 @@ mod tests {
                 },
                 Input::File(photo(1000)),
                 Input::Done,
-                Input::Send,
+                Input::Send { message: None },
             ],
             true,
         );
@@ -255,7 +334,7 @@ mod tests {
         let (state, reply2) = state.step(Input::Text("/weird".into()), true);
         assert!(matches!(reply, Reply::AskCategory), "description accepted: {reply:?}");
         assert!(matches!(reply2, Reply::Reprompt { .. }));
-        let (state, reply3) = state.step(Input::Send, true);
+        let (state, reply3) = state.step(Input::Send { message: Some(7) }, true);
         assert!(matches!(reply3, Reply::Reprompt { ref step } if **step == state));
         match state {
             Dialogue::Category { draft } => {
@@ -284,6 +363,7 @@ mod tests {
             },
             Dialogue::Confirm {
                 draft: Draft::default(),
+                summary: None,
             },
         ];
         for step in steps {
@@ -304,6 +384,90 @@ mod tests {
         let (state, reply) = state.step(Input::Skip, true);
         assert!(matches!(reply, Reply::Summary { .. }));
         assert!(matches!(state, Dialogue::Confirm { .. }));
+    }
+
+    fn draft(title: &str) -> Draft {
+        Draft {
+            title: title.into(),
+            description: "D".into(),
+            ..Draft::default()
+        }
+    }
+
+    #[test]
+    fn a_multi_line_title_becomes_one_line() {
+        let (state, reply) = Dialogue::Title.step(Input::Text("Lampu jalan mati\n di  Jl. Merdeka\n".into()), true);
+        assert_eq!(reply, Reply::AskDescription);
+        assert_eq!(
+            state.draft().map(|d| d.title.as_str()),
+            Some("Lampu jalan mati di Jl. Merdeka")
+        );
+        // Still too long once joined: re-prompted, nothing kept.
+        let long = format!("{}\n{}", "a".repeat(150), "b".repeat(100));
+        let (state, reply) = Dialogue::Title.step(Input::Text(long), true);
+        assert_eq!(state, Dialogue::Title);
+        assert!(matches!(reply, Reply::Reprompt { .. }));
+    }
+
+    #[test]
+    fn report_in_the_middle_of_a_report_asks_before_discarding() {
+        let writing = Dialogue::Attachments {
+            draft: draft("Pothole"),
+        };
+        let (state, reply) = writing.clone().step(Input::Start, true);
+        assert_eq!(state, writing, "the draft stays until the reporter answers");
+        assert_eq!(
+            reply,
+            Reply::ConfirmRestart {
+                title: "Pothole".into()
+            }
+        );
+        let (kept, reply) = state.clone().step(Input::KeepDraft, true);
+        assert_eq!(kept, writing);
+        assert_eq!(
+            reply,
+            Reply::Resume {
+                step: Box::new(writing.clone())
+            }
+        );
+        let (fresh, reply) = state.step(Input::Restart, true);
+        assert_eq!((fresh, reply), (Dialogue::Title, Reply::AskTitle));
+        // Before anything is collected, /report simply starts again.
+        assert_eq!(
+            Dialogue::Title.step(Input::Start, true),
+            (Dialogue::Title, Reply::AskTitle)
+        );
+        assert_eq!(
+            Dialogue::Idle.step(Input::Start, true),
+            (Dialogue::Title, Reply::AskTitle)
+        );
+    }
+
+    #[test]
+    fn only_the_newest_summary_files_the_report() {
+        let (state, reply) = Dialogue::Attachments { draft: draft("Old") }.step(Input::Done, true);
+        assert!(matches!(reply, Reply::Summary { .. }));
+        let shown = state.with_summary(41);
+        let (state, reply) = shown.clone().step(Input::Send { message: Some(40) }, true);
+        assert_eq!(state, shown, "an old summary's Send changes nothing");
+        assert_eq!(
+            reply,
+            Reply::StaleSummary {
+                step: Box::new(shown.clone())
+            }
+        );
+        let (state, reply) = state.step(Input::Send { message: Some(41) }, true);
+        assert_eq!(state, Dialogue::Idle);
+        assert_eq!(reply, Reply::Submit { draft: draft("Old") });
+        // A summary stored before message ids were kept still works.
+        let legacy = Dialogue::Confirm {
+            draft: draft("L"),
+            summary: None,
+        };
+        assert!(matches!(
+            legacy.step(Input::Send { message: Some(9) }, true).1,
+            Reply::Submit { .. }
+        ));
     }
 
     #[test]

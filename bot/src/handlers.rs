@@ -16,6 +16,7 @@ use teloxide::types::{
 };
 
 use crate::attachments;
+use crate::buttons::Button;
 use crate::commands::Command;
 use crate::dialogue::{Dialogue, Draft, Input, MAX_FILE_BYTES, MAX_FILES, PendingFile, Reply};
 use crate::ratelimit::{RateLimiter, Verdict};
@@ -222,25 +223,67 @@ async fn converse(
         return submit(ctx, reporter, telegram_user, draft, submission).await;
     }
     store::save_dialogue(&ctx.pool, telegram_user, &next).await?;
-    match reply {
+    let shown = match reply {
         Reply::AskTitle
         | Reply::AskDescription
         | Reply::AskCategory
         | Reply::AskAttachments
-        | Reply::Summary { .. } => prompt(ctx, chat, lang, &next, false).await,
-        Reply::Reprompt { step } => prompt(ctx, chat, lang, &step, true).await,
+        | Reply::Summary { .. } => prompt(ctx, chat, lang, &next, false).await?,
+        Reply::Reprompt { step } => prompt(ctx, chat, lang, &step, true).await?,
+        Reply::Resume { step } => prompt(ctx, chat, lang, &step, false).await?,
+        Reply::StaleSummary { step } => {
+            say(ctx, chat, texts::stale_summary(lang)).await?;
+            prompt(ctx, chat, lang, &step, false).await?
+        }
+        other => return answer(ctx, chat, lang, other).await,
+    };
+    // A summary was shown: from now on only its Send button files the report.
+    if let (Dialogue::Confirm { .. }, Some(message)) = (&next, shown) {
+        store::save_dialogue(&ctx.pool, telegram_user, &next.with_summary(message.0)).await?;
+    }
+    Ok(())
+}
+
+/// Says what a step's reply asks for, when it is not a prompt.
+async fn answer(ctx: &Ctx, chat: ChatId, lang: Lang, reply: Reply) -> Handled {
+    match reply {
+        Reply::ConfirmRestart { title } => {
+            let keyboard = InlineKeyboardMarkup::new([[
+                InlineKeyboardButton::callback(texts::button_restart(lang), Button::Restart.encode()),
+                InlineKeyboardButton::callback(texts::button_keep_draft(lang), Button::KeepDraft.encode()),
+            ]]);
+            ctx.bot
+                .send_message(chat, texts::confirm_restart(lang, &title))
+                .reply_markup(ReplyMarkup::InlineKeyboard(keyboard))
+                .await?;
+            Ok(())
+        }
         Reply::FileAdded { count } => say(ctx, chat, texts::file_added(lang, count)).await,
         Reply::FileTooBig => say(ctx, chat, texts::file_too_big(lang, MAX_FILE_BYTES / (1024 * 1024))).await,
         Reply::TooManyFiles => say(ctx, chat, texts::too_many_files(lang, MAX_FILES)).await,
         Reply::Cancelled => say(ctx, chat, texts::cancelled(lang)).await,
         Reply::NothingToCancel => say(ctx, chat, texts::nothing_to_cancel(lang)).await,
         Reply::NotInDialogue => say(ctx, chat, texts::idle_hint(lang)).await,
-        Reply::Submit { .. } => Ok(()),
+        Reply::AskTitle
+        | Reply::AskDescription
+        | Reply::AskCategory
+        | Reply::AskAttachments
+        | Reply::Summary { .. }
+        | Reply::Reprompt { .. }
+        | Reply::Resume { .. }
+        | Reply::StaleSummary { .. }
+        | Reply::Submit { .. } => Ok(()),
     }
 }
 
-/// Asks for what `step` needs; `apologise`: first say the last input did not fit.
-async fn prompt(ctx: &Ctx, chat: ChatId, lang: Lang, step: &Dialogue, apologise: bool) -> Handled {
+/// Asks for what `step` needs; `apologise`: first say the last input did not fit. Answers the message sent.
+async fn prompt(
+    ctx: &Ctx,
+    chat: ChatId,
+    lang: Lang,
+    step: &Dialogue,
+    apologise: bool,
+) -> Result<Option<MessageId>, HandlerError> {
     let (text, keyboard): (String, Option<InlineKeyboardMarkup>) = match step {
         Dialogue::Idle => (texts::idle_hint(lang).into(), None),
         Dialogue::Title => (texts::ask_title(lang).into(), None),
@@ -249,21 +292,20 @@ async fn prompt(ctx: &Ctx, chat: ChatId, lang: Lang, step: &Dialogue, apologise:
             let buttons: Vec<InlineKeyboardButton> = store::categories(&ctx.pool)
                 .await?
                 .into_iter()
-                .map(|c| InlineKeyboardButton::callback(c.name, format!("cat:{}", c.id)))
+                .map(|c| InlineKeyboardButton::callback(c.name, Button::Category(c.id).encode()))
                 .collect();
             let rows = buttons.chunks(CATEGORIES_PER_ROW).map(|r| r.to_vec());
             (texts::ask_category(lang).into(), Some(InlineKeyboardMarkup::new(rows)))
         }
         Dialogue::Attachments { .. } => (texts::ask_attachments(lang).into(), None),
-        Dialogue::Confirm { draft } => (summary(lang, draft), Some(confirm_keyboard(lang))),
+        Dialogue::Confirm { draft, .. } => (summary(lang, draft), Some(confirm_keyboard(lang))),
     };
     let text = if apologise { texts::reprompt(lang, &text) } else { text };
     let mut request = ctx.bot.send_message(chat, text);
     if let Some(keyboard) = keyboard {
         request = request.reply_markup(ReplyMarkup::InlineKeyboard(keyboard));
     }
-    request.await?;
-    Ok(())
+    Ok(Some(request.await?.id))
 }
 
 fn summary(lang: Lang, draft: &Draft) -> String {
@@ -278,8 +320,8 @@ fn summary(lang: Lang, draft: &Draft) -> String {
 
 fn confirm_keyboard(lang: Lang) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new([[
-        InlineKeyboardButton::callback(texts::button_send(lang), "send"),
-        InlineKeyboardButton::callback(texts::button_cancel(lang), "cancel"),
+        InlineKeyboardButton::callback(texts::button_send(lang), Button::Send.encode()),
+        InlineKeyboardButton::callback(texts::button_cancel(lang), Button::Cancel.encode()),
     ]])
 }
 
@@ -312,31 +354,71 @@ async fn submit(
     };
     // The ticket exists: from here on a repeated Send must not file it again.
     store::save_dialogue(&ctx.pool, telegram_user, &Dialogue::Idle).await?;
+    let mut over_quota = false;
     for file in &draft.files {
+        match ctx.desk.reporter_may_add_file(ReporterId(reporter.id), ticket.id).await {
+            Ok(true) => {}
+            Ok(false) => {
+                over_quota = true;
+                break;
+            }
+            Err(err) => tracing::warn!(error = %err, ticket = %ticket.id, "cannot check the file quota"),
+        }
         if let Err(err) = attachments::store(ctx, ReporterId(reporter.id), ticket.id, None, file).await {
             tracing::warn!(error = %err, ticket = %ticket.id, "cannot store an attachment");
         }
     }
-    say_about(ctx, chat, texts::filed(lang, &ticket.key), ticket.id).await
+    say_about(ctx, chat, texts::filed(lang, &ticket.key), ticket.id).await?;
+    if over_quota {
+        say(ctx, chat, texts::follow_up_files_quota(lang, &ticket.key)).await?;
+    }
+    Ok(())
 }
 
 /// A reply to a bot message about `ticket`: its text (and photo or document) becomes a public comment.
+/// A file over the size limit or the reporter's quota is refused with a word why; its text still counts.
 async fn follow_up(ctx: &Ctx, reporter: &Reporter, msg: &Message, ticket: TicketId) -> Handled {
     let lang = reporter.lang;
-    let file = file_of(msg);
-    let body = match (msg.text().or(msg.caption()), &file) {
-        (Some(text), _) if !text.trim().is_empty() => text.to_string(),
-        (_, Some(_)) => texts::photo_only(lang).to_string(),
-        _ => return say(ctx, msg.chat.id, texts::idle_hint(lang)).await,
-    };
     let key = ticket.key();
-    let comment = match ctx.desk.reporter_comment(ReporterId(reporter.id), ticket, &body).await {
+    let reporter_id = ReporterId(reporter.id);
+    let text = msg.text().or(msg.caption()).filter(|t| !t.trim().is_empty());
+    let mut file = file_of(msg);
+    let refusal = match &file {
+        Some(f) if f.size > MAX_FILE_BYTES => Some(texts::follow_up_file_too_big(
+            lang,
+            &key,
+            MAX_FILE_BYTES / (1024 * 1024),
+        )),
+        Some(_)
+            if !ctx
+                .desk
+                .reporter_may_add_file(reporter_id, ticket)
+                .await
+                .map_err(StoreError::from)? =>
+        {
+            Some(texts::follow_up_files_quota(lang, &key))
+        }
+        _ => None,
+    };
+    if refusal.is_some() {
+        file = None;
+    }
+    let body = match (text, &file, &refusal) {
+        (Some(text), _, _) => text.to_string(),
+        (None, Some(_), _) => texts::photo_only(lang).to_string(),
+        (None, None, Some(refusal)) => return say(ctx, msg.chat.id, refusal.clone()).await,
+        (None, None, None) => return say(ctx, msg.chat.id, texts::idle_hint(lang)).await,
+    };
+    let comment = match ctx.desk.reporter_comment(reporter_id, ticket, &body).await {
         Ok(comment) => comment,
         Err(err) => {
             tracing::warn!(code = ?err.code(), error = %err, "the desk refused a follow-up");
             return say(ctx, msg.chat.id, texts::comment_failed(lang, &key)).await;
         }
     };
+    if let Some(refusal) = refusal {
+        say(ctx, msg.chat.id, refusal).await?;
+    }
     if let Some(file) = file
         && let Err(err) = attachments::store(ctx, ReporterId(reporter.id), ticket, Some(comment.id), &file).await
     {
@@ -382,7 +464,7 @@ async fn language(ctx: &Ctx, reporter: &Reporter, code: Option<&str>) -> Handled
         None => {
             let buttons = texts::LANGUAGE_BUTTONS
                 .iter()
-                .map(|(l, name)| InlineKeyboardButton::callback(*name, format!("lang:{}", l.code())));
+                .map(|(l, name)| InlineKeyboardButton::callback(*name, Button::Lang(*l).encode()));
             ctx.bot
                 .send_message(ChatId(reporter.chat_id), texts::choose_language(reporter.lang))
                 .reply_markup(ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new([buttons])))
@@ -404,13 +486,13 @@ pub fn page_view(lang: Lang, page: i64, total: i64, lines: &[store::TicketLine])
     if page > 0 {
         row.push(InlineKeyboardButton::callback(
             texts::button_previous(lang),
-            format!("page:{}", page - 1),
+            Button::Page(page - 1).encode(),
         ));
     }
     if (page + 1) * TICKETS_PER_PAGE < total {
         row.push(InlineKeyboardButton::callback(
             texts::button_next(lang),
-            format!("page:{}", page + 1),
+            Button::Page(page + 1).encode(),
         ));
     }
     (text, InlineKeyboardMarkup::new([row]))
@@ -455,29 +537,33 @@ async fn on_callback(ctx: &Ctx, query: CallbackQuery) -> Handled {
         return Ok(());
     }
     let message = query.message.as_ref().map(MaybeInaccessibleMessage::id);
-    let data = query.data.as_deref().unwrap_or("");
-    let (action, arg) = data.split_once(':').unwrap_or((data, ""));
+    let Some(button) = query.data.as_deref().and_then(Button::decode) else {
+        return Ok(());
+    };
     let telegram_user = user_id(&query.from);
     let submission = match message {
         Some(message) => SubmissionKey::telegram_summary(chat.0, message.0),
         None => SubmissionKey::telegram_callback(&query.id.0),
     };
-    match action {
-        "page" => send_page(ctx, &reporter, arg.parse().unwrap_or(0), message).await,
-        "lang" => language(ctx, &reporter, Some(arg)).await,
-        "cat" => {
-            let input = match arg.parse::<i64>() {
-                Ok(id) => match store::category(&ctx.pool, id).await? {
-                    Some(name) => Input::Category { id, name },
-                    None => Input::Other,
-                },
-                Err(_) => Input::Other,
+    match button {
+        Button::Page(page) => send_page(ctx, &reporter, page, message).await,
+        Button::Lang(lang) => language(ctx, &reporter, Some(lang.code())).await,
+        Button::Category(id) => {
+            let input = match store::category(&ctx.pool, id).await? {
+                Some(name) => Input::Category { id, name },
+                None => Input::Other,
             };
             converse(ctx, &reporter, telegram_user, input, None).await
         }
-        "send" => converse(ctx, &reporter, telegram_user, Input::Send, Some(submission)).await,
-        "cancel" => converse(ctx, &reporter, telegram_user, Input::Cancel, None).await,
-        _ => Ok(()),
+        Button::Send => {
+            let input = Input::Send {
+                message: message.map(|m| m.0),
+            };
+            converse(ctx, &reporter, telegram_user, input, Some(submission)).await
+        }
+        Button::Cancel => converse(ctx, &reporter, telegram_user, Input::Cancel, None).await,
+        Button::Restart => converse(ctx, &reporter, telegram_user, Input::Restart, None).await,
+        Button::KeepDraft => converse(ctx, &reporter, telegram_user, Input::KeepDraft, None).await,
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod actor;
 pub mod attachments;
+pub mod buttons;
 pub mod commands;
 pub mod delivery;
 pub mod dialogue;

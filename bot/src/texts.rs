@@ -230,19 +230,99 @@ pub fn reprompt(lang: Lang, expected: &str) -> String {
     }
 }
 
-/// The summary before sending.
+/// Longest description shown in the summary, in characters; a longer one is shortened there (the whole
+/// text is still filed), so the summary with its buttons always fits in one Telegram message.
+pub const SUMMARY_DESCRIPTION_CHARS: usize = 3000;
+
+/// The summary before sending. Always shorter than Telegram's 4,096 characters: titles (200) and category
+/// names (100) are bounded, and the description is shortened here if need be.
 pub fn summary(lang: Lang, title: &str, description: &str, category: Option<&str>, files: usize) -> String {
     let none = match lang {
         Lang::En => "none",
         Lang::Id => "tidak ada",
     };
     let category = category.unwrap_or(none);
+    let shortened;
+    let description = if description.chars().count() > SUMMARY_DESCRIPTION_CHARS {
+        let head: String = description.chars().take(SUMMARY_DESCRIPTION_CHARS).collect();
+        shortened = match lang {
+            Lang::En => format!("{head}\u{2026}\n(shortened here; your whole description will be sent)"),
+            Lang::Id => format!("{head}\u{2026}\n(dipersingkat di sini; keterangan lengkap Anda tetap dikirim)"),
+        };
+        shortened.as_str()
+    } else {
+        description
+    };
     match lang {
         Lang::En => format!(
             "Please check your report:\n\nTitle: {title}\nDescription: {description}\nCategory: {category}\nFiles: {files}\n\nSend it?"
         ),
         Lang::Id => format!(
             "Periksa laporan Anda:\n\nJudul: {title}\nKeterangan: {description}\nKategori: {category}\nBerkas: {files}\n\nKirim?"
+        ),
+    }
+}
+
+/// `/report` while a report is being written: discard it?
+pub fn confirm_restart(lang: Lang, title: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "You are still writing a report (\u{201c}{title}\u{201d}). Start a new one and discard that draft, or keep writing it?"
+        ),
+        Lang::Id => format!(
+            "Anda masih menyusun laporan (\u{201c}{title}\u{201d}). Mulai laporan baru dan buang draf tersebut, atau lanjutkan draf?"
+        ),
+    }
+}
+
+/// Label of the button that discards the draft and starts again.
+pub fn button_restart(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "Start over",
+        Lang::Id => "Mulai baru",
+    }
+}
+
+/// Label of the button that keeps the draft.
+pub fn button_keep_draft(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "Keep my draft",
+        Lang::Id => "Lanjutkan draf",
+    }
+}
+
+/// Send was pressed on an older summary.
+pub fn stale_summary(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "That summary is out of date, so nothing was sent. Please check the current one below and press Send there."
+        }
+        Lang::Id => {
+            "Ringkasan itu sudah tidak berlaku, jadi belum ada yang dikirim. Silakan periksa ringkasan terbaru di bawah ini dan tekan Kirim di sana."
+        }
+    }
+}
+
+/// A follow-up file over the size limit.
+pub fn follow_up_file_too_big(lang: Lang, key: &str, limit_mb: u32) -> String {
+    match lang {
+        Lang::En => format!(
+            "That file is too big for {key} (the limit is {limit_mb} MB), so it was not added. Please send a smaller one as a reply."
+        ),
+        Lang::Id => format!(
+            "Berkas itu terlalu besar untuk {key} (batasnya {limit_mb} MB), jadi tidak ditambahkan. Silakan kirim berkas yang lebih kecil sebagai balasan."
+        ),
+    }
+}
+
+/// A follow-up file over the per-ticket or per-day count.
+pub fn follow_up_files_quota(lang: Lang, key: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "{key} already has as many files from you as I can take, so this one was not added. Please describe the rest in a message instead."
+        ),
+        Lang::Id => format!(
+            "{key} sudah memiliki berkas dari Anda sebanyak yang dapat saya terima, jadi berkas ini tidak ditambahkan. Silakan jelaskan sisanya dalam pesan."
         ),
     }
 }
@@ -458,5 +538,18 @@ mod tests {
         assert!(status_changed(Lang::En, "TKT-0042", "Broken lamp", Status::Resolved).contains("TKT-0042"));
         assert!(status_changed(Lang::Id, "TKT-0042", "Lampu", Status::Open).contains("sedang ditangani"));
         assert!(agent_reply(Lang::En, "TKT-0001", "Ana", "Fixed.").contains("Fixed."));
+    }
+
+    #[test]
+    fn a_summary_always_fits_in_one_message() {
+        let title = "t".repeat(crate::dialogue::MAX_TITLE_CHARS);
+        let category = "c".repeat(100);
+        for lang in [Lang::En, Lang::Id] {
+            let long = summary(lang, &title, &"x".repeat(20_000), Some(&category), 10);
+            assert!(long.chars().count() <= 4096, "{lang:?}: {}", long.chars().count());
+            assert!(long.contains('\u{2026}'), "a shortened description is marked");
+            let short = summary(lang, "Lampu", "Mati sejak Senin", None, 0);
+            assert!(short.contains("Mati sejak Senin") && !short.contains('\u{2026}'));
+        }
     }
 }

@@ -32,6 +32,11 @@ impl SubmissionKey {
     }
 }
 
+/// Most files a reporter may add to one ticket through Telegram (with the report and in follow-ups).
+pub const MAX_FILES_PER_TICKET: i64 = 30;
+/// Most files a reporter may send over all their tickets in 24 hours.
+pub const MAX_FILES_PER_DAY: i64 = 60;
+
 /// A file the bot has stored under the data directory, to be recorded on a ticket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredFile {
@@ -90,6 +95,15 @@ impl Desk {
             telegram_file_id: file.telegram_file_id,
         };
         self.attach(ticket, author, draft).await
+    }
+
+    /// Whether `reporter` may add one more file to their `ticket` ([`MAX_FILES_PER_TICKET`] on the ticket,
+    /// [`MAX_FILES_PER_DAY`] over all their tickets). Someone else's ticket is `not_found`.
+    pub async fn reporter_may_add_file(&self, reporter: ReporterId, ticket: TicketId) -> Result<bool, AppError> {
+        self.reporter_on(reporter, ticket).await?;
+        let client = self.pool.get().await?;
+        let (on_ticket, last_day) = crate::db::reporters::file_counts(&client, reporter, ticket).await?;
+        Ok(on_ticket < MAX_FILES_PER_TICKET && last_day < MAX_FILES_PER_DAY)
     }
 
     /// `reporter` as the author of a change to `ticket`; someone else's ticket is `not_found`.

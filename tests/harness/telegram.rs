@@ -210,6 +210,18 @@ impl FakeTelegram {
         self.incoming(from, extra)
     }
 
+    /// `from` sends a photo Telegram says is `claimed_size` bytes (nothing is served for it), optionally as a
+    /// reply: for size limits, without moving megabytes.
+    pub fn send_photo_claiming(&self, from: &TgUser, file_id: &str, claimed_size: u64, reply_to: Option<&Sent>) -> i64 {
+        let mut extra = json!({"photo": [
+            {"file_id": file_id, "file_unique_id": format!("{file_id}-u"), "file_size": claimed_size, "width": 1280, "height": 960},
+        ]});
+        if let Some(to) = reply_to {
+            extra["reply_to_message"] = bot_message(to);
+        }
+        self.incoming(from, extra)
+    }
+
     /// `from` taps the button with callback `data` on `on`.
     pub fn press(&self, from: &TgUser, on: &Sent, data: &str) {
         let id = self.new_message_id();

@@ -9,32 +9,32 @@ use loket_tests::{AgentClient, FakeTelegram, PATIENCE, TestServer, TgUser, WsCli
 use serde_json::{Value, json};
 
 /// A server with the bot pointed at a fake Telegram, and an admin.
-struct Rig {
-    tg: FakeTelegram,
-    server: TestServer,
-    admin: AgentClient,
+pub(crate) struct Rig {
+    pub(crate) tg: FakeTelegram,
+    pub(crate) server: TestServer,
+    pub(crate) admin: AgentClient,
 }
 
-async fn rig() -> Rig {
+pub(crate) async fn rig() -> Rig {
     let tg = FakeTelegram::start().await;
     let server = TestServer::start_with(|config| tg.configure(config)).await;
     let admin = server.agent("Ada", Role::Admin).await;
     Rig { tg, server, admin }
 }
 
-async fn invite(admin: &AgentClient, max_uses: i32) -> String {
+pub(crate) async fn invite(admin: &AgentClient, max_uses: i32) -> String {
     let reply = admin.post("/api/invite-codes", json!({"max_uses": max_uses})).await;
     reply.body["code"].as_str().expect("an invite code").to_string()
 }
 
-async fn register(rig: &Rig, user: &TgUser) {
+pub(crate) async fn register(rig: &Rig, user: &TgUser) {
     let code = invite(&rig.admin, 1).await;
     rig.tg.send_text(user, &format!("/start {code}"));
     rig.tg.expect(user.id, "Welcome").await;
 }
 
 /// Files a report without category or files; returns the ticket and the bot's "filed" message.
-async fn report(tg: &FakeTelegram, user: &TgUser, title: &str) -> (TicketId, Sent) {
+pub(crate) async fn report(tg: &FakeTelegram, user: &TgUser, title: &str) -> (TicketId, Sent) {
     tg.send_text(user, "/report");
     tg.expect(user.id, "What is the problem").await;
     tg.send_text(user, title);
@@ -48,7 +48,7 @@ async fn report(tg: &FakeTelegram, user: &TgUser, title: &str) -> (TicketId, Sen
     (key_in(&filed.text), filed)
 }
 
-fn key_in(text: &str) -> TicketId {
+pub(crate) fn key_in(text: &str) -> TicketId {
     let start = text.find("TKT-").unwrap_or_else(|| panic!("no ticket key in {text:?}"));
     let key: String = text[start..]
         .chars()

@@ -3,6 +3,7 @@
 
 mod auth;
 mod bot;
+mod bot_input;
 mod browser;
 mod durability;
 mod frames;
