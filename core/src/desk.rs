@@ -14,12 +14,10 @@ use loket_protocol::{ReporterId, TicketId};
 
 use crate::actors::bus::{EventBus, Publish};
 use crate::actors::registry::{LockBoard, Registry, TicketDeps};
-use crate::actors::ticket::{
-    AddAttachment, AddComment, Break, Lock, Release, Renew, SessionGone, TicketActor, Update, Via,
-};
+use crate::actors::ticket::{AddAttachment, AddComment, Break, Lock, Release, Renew, SessionGone, TicketActor, Update};
 use crate::db::Pool;
 use crate::db::tickets::{self as q, AttachmentDraft, TicketDraft};
-use crate::domain::lease::{LeaseTerms, SessionKey};
+use crate::domain::lease::{LeaseTerms, SessionKey, Via};
 use crate::domain::validate;
 use crate::error::AppError;
 use crate::outbox::OutboxSignal;
@@ -241,10 +239,6 @@ impl Desk {
         for id in tickets {
             self.registry.do_send(id, SessionGone { session });
         }
-    }
-
-    pub fn lock_info(&self, id: TicketId) -> Option<LockInfo> {
-        self.board.get(id)
     }
 
     /// Every ticket with its current lock, newest first.

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod error;
 pub mod ids;
+pub mod lifecycle;
 pub mod ticket;
 pub mod ws;
 

@@ -4,7 +4,7 @@ use crate::Timestamp;
 use crate::ids::{AgentId, AttachmentId, CategoryId, CommentId, ReporterId, TicketId};
 use serde::{Deserialize, Deserializer, Serialize};
 
-/// Where a ticket is in its lifecycle. The allowed moves are documented in `docs/protocol.md`.
+/// Where a ticket is in its lifecycle. The allowed moves are in [`crate::lifecycle`] and `docs/protocol.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -153,6 +153,48 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// A ticket field people change, as named in the audit trail (`TicketEvent::field`) and by clients.
+/// The names are part of the wire contract; [`TicketChanges`] names the same fields (`assignee_id` and
+/// `category_id` there, as they carry ids).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Title,
+    /// The description.
+    Body,
+    Status,
+    Priority,
+    Assignee,
+    Category,
+}
+
+impl Field {
+    /// Every field, in the order forms and tables show them.
+    pub const ALL: [Field; 6] = [
+        Field::Title,
+        Field::Body,
+        Field::Status,
+        Field::Priority,
+        Field::Assignee,
+        Field::Category,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Title => "title",
+            Field::Body => "body",
+            Field::Status => "status",
+            Field::Priority => "priority",
+            Field::Assignee => "assignee",
+            Field::Category => "category",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.as_str() == text)
+    }
+}
+
 /// Who wrote a comment or caused an event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -167,6 +209,15 @@ pub enum Author {
     },
     /// Loket itself (for example a lease that expired).
     System,
+}
+
+impl From<AgentRef> for Author {
+    fn from(agent: AgentRef) -> Author {
+        Author::Agent {
+            id: agent.id,
+            name: agent.name,
+        }
+    }
 }
 
 /// A comment in a ticket's conversation. Internal notes are never shown to the reporter.
@@ -289,8 +340,9 @@ pub struct TicketEvent {
     pub ticket_id: TicketId,
     pub actor: Author,
     pub kind: TicketEventKind,
-    #[serde(default)]
-    pub field: Option<String>,
+    /// With `changed`: which field. A name this client does not know (from a newer server) reads as none.
+    #[serde(default, deserialize_with = "known_field")]
+    pub field: Option<Field>,
     #[serde(default)]
     pub old_value: Option<String>,
     #[serde(default)]
@@ -299,6 +351,17 @@ pub struct TicketEvent {
     #[serde(default)]
     pub reason: Option<String>,
     pub created_at: Timestamp,
+}
+
+/// Reads an audit field name, taking a name this version does not know as none rather than failing the
+/// whole event (and the ticket detail it is part of).
+fn known_field<'de, D>(deserializer: D) -> Result<Option<Field>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(Option::<String>::deserialize(deserializer)?
+        .as_deref()
+        .and_then(Field::parse))
 }
 
 /// Delivery state of a message to a reporter.
@@ -390,5 +453,46 @@ mod tests {
             assert_eq!(TicketEventKind::parse(k.as_str()), Some(k));
             assert_eq!(serde_json::to_value(k).unwrap(), json!(k.as_str()));
         }
+        for f in Field::ALL {
+            assert_eq!(Field::parse(f.as_str()), Some(f));
+            assert_eq!(serde_json::to_value(f).unwrap(), json!(f.as_str()));
+        }
+    }
+
+    #[test]
+    fn audit_field_names_are_the_stable_strings() {
+        let names: Vec<&str> = Field::ALL.into_iter().map(Field::as_str).collect();
+        assert_eq!(names, ["title", "body", "status", "priority", "assignee", "category"]);
+        let event = json!({
+            "id": 1, "ticket_id": 2, "actor": {"kind": "system"}, "kind": "changed",
+            "field": "assignee", "old_value": null, "new_value": "Ana", "reason": null,
+            "created_at": "2025-11-21T12:00:00Z"
+        });
+        let parsed: TicketEvent = serde_json::from_value(event.clone()).unwrap();
+        assert_eq!(parsed.field, Some(Field::Assignee));
+        assert_eq!(
+            serde_json::to_value(&parsed).unwrap(),
+            event,
+            "the wire shape is unchanged"
+        );
+        let mut newer = event;
+        newer["field"] = json!("colour");
+        let parsed: TicketEvent = serde_json::from_value(newer).unwrap();
+        assert_eq!(parsed.field, None, "an unknown field name does not fail the event");
+    }
+
+    #[test]
+    fn an_agent_reference_is_an_author() {
+        let ana = AgentRef {
+            id: AgentId(3),
+            name: "Ana".into(),
+        };
+        assert_eq!(
+            Author::from(ana),
+            Author::Agent {
+                id: AgentId(3),
+                name: "Ana".into()
+            }
+        );
     }
 }

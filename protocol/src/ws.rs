@@ -4,7 +4,7 @@
 //! `request_id`; the sender then receives exactly one `Ack` or `Error` carrying the same id.
 
 use crate::Timestamp;
-use crate::api::{Agent, NewTicket};
+use crate::api::Agent;
 use crate::error::ErrorCode;
 use crate::ids::{CategoryId, TicketId};
 use crate::ticket::{AgentRef, Attachment, Comment, Priority, Ticket, TicketChanges, UnlockReason};
@@ -56,32 +56,6 @@ pub enum ClientMessage {
     },
     /// Answered with `Pong`; clients may use it to measure latency.
     Ping,
-}
-
-impl ClientMessage {
-    /// The `type` tag, for logs.
-    pub fn name(&self) -> &'static str {
-        match self {
-            ClientMessage::GetTickets => "GetTickets",
-            ClientMessage::CreateTicket { .. } => "CreateTicket",
-            ClientMessage::LockTicket { .. } => "LockTicket",
-            ClientMessage::UpdateTicket { .. } => "UpdateTicket",
-            ClientMessage::UnlockTicket { .. } => "UnlockTicket",
-            ClientMessage::BreakLock { .. } => "BreakLock",
-            ClientMessage::AddComment { .. } => "AddComment",
-            ClientMessage::Ping => "Ping",
-        }
-    }
-
-    /// Builds the `CreateTicket` message from a REST-style body.
-    pub fn create(new: NewTicket) -> ClientMessage {
-        ClientMessage::CreateTicket {
-            title: new.title,
-            body: new.body,
-            priority: new.priority,
-            category_id: new.category_id,
-        }
-    }
 }
 
 /// What the server sends. Variants marked "broadcast" go to every connected agent.

@@ -1,6 +1,7 @@
 //! The web client end to end: two agents in two real headless Chromium sessions against a real `loket`
 //! (serving the built client from `dist/`) on a real PostgreSQL. Screenshots land in `test-output/`.
 
+use fantoccini::Locator;
 use loket_protocol::api::Role;
 use loket_tests::TestServer;
 use loket_tests::browser::{self, Browser};
@@ -10,6 +11,22 @@ use serde_json::json;
 const ROW_1: &str = "tr[data-ticket-key='TKT-0001']";
 const LOCK_PANEL: &str = "[data-testid=lock-panel]";
 const CONNECTION: &str = "[data-testid=connection]";
+const STATUS_MENU: &str = "#field-status";
+
+/// The values the `<select>` matching `css` offers, in order (once it is on the page).
+async fn options(browser: &Browser, css: &str) -> Vec<String> {
+    browser.wait_for(css).await;
+    let mut values = Vec::new();
+    for option in browser
+        .client()
+        .find_all(Locator::Css(&format!("{css} option")))
+        .await
+        .expect("options")
+    {
+        values.push(option.attr("value").await.expect("value").unwrap_or_default());
+    }
+    values
+}
 
 #[actix_rt::test]
 async fn two_agents_share_a_ticket_live_in_real_browsers() {
@@ -64,8 +81,11 @@ async fn two_agents_share_a_ticket_live_in_real_browsers() {
     );
     b.screenshot("ticket-locked-by-other").await;
 
+    // The status menu offers only what the lifecycle allows: from new, Ayu (an admin) may open or close.
+    assert_eq!(options(&a, STATUS_MENU).await, ["new", "open", "closed"]);
+
     // A changes the status and saves; B sees the new status without a reload.
-    a.select("#field-status", "open").await;
+    a.select(STATUS_MENU, "open").await;
     a.click_button("Save").await;
     a.wait_text("[data-testid=flash]", "Saved").await;
     b.wait_attr(".ticket-head [data-testid=status]", "data-status", "open")
@@ -115,6 +135,9 @@ async fn two_agents_share_a_ticket_live_in_real_browsers() {
     a.sign_in("ayu@example.org", PASSWORD).await;
     b.click_button("Edit").await;
     b.wait_attr(LOCK_PANEL, "data-lock", "mine").await;
+    // From open, Budi (an agent) may only move it to pending: resolved is no longer offered (and then
+    // refused after Save), and closing is for admins.
+    assert_eq!(options(&b, STATUS_MENU).await, ["open", "pending"]);
     b.select("#field-priority", "urgent").await;
     b.fill("#field-title", "Street light out at the Jl. Merdeka bus stop")
         .await;
@@ -126,7 +149,8 @@ async fn two_agents_share_a_ticket_live_in_real_browsers() {
     b.wait_text("[data-testid=lock-lost]", "Ayu broke your lock").await;
     a.click_button("Edit").await;
     a.wait_attr(LOCK_PANEL, "data-lock", "mine").await;
-    a.select("#field-status", "pending").await;
+    assert_eq!(options(&a, STATUS_MENU).await, ["open", "pending", "closed"]);
+    a.select(STATUS_MENU, "pending").await;
     a.click_button("Save").await;
     a.wait_text("[data-testid=flash]", "Saved").await;
     a.click_button("Release").await;

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Local, Utc};
 use loket_protocol::Timestamp;
 use loket_protocol::api::Role;
-use loket_protocol::ticket::{Author, Priority, Status, TicketEvent, TicketEventKind};
+use loket_protocol::ticket::{Author, Field, Priority, Status, TicketEvent, TicketEventKind};
 
 /// The current time. In the browser chrono reads it from JavaScript's `Date` (feature `wasmbind`).
 pub fn now() -> Timestamp {
@@ -17,6 +17,18 @@ pub fn status_label(status: Status) -> &'static str {
         Status::Pending => "Pending",
         Status::Resolved => "Resolved",
         Status::Closed => "Closed",
+    }
+}
+
+/// A field's label in forms and tables.
+pub fn field_label(field: Field) -> &'static str {
+    match field {
+        Field::Title => "Title",
+        Field::Body => "Description",
+        Field::Status => "Status",
+        Field::Priority => "Priority",
+        Field::Assignee => "Assignee",
+        Field::Category => "Category",
     }
 }
 
@@ -115,26 +127,25 @@ pub fn initials(name: &str) -> String {
     }
 }
 
-/// A field name from the audit trail in words: `assignee_id` → `assignee`.
-pub fn field_name(field: &str) -> String {
-    field.trim_end_matches("_id").replace('_', " ")
-}
+/// Turns a value from the audit trail into a name when it is an id the client knows (see `Directory`).
+pub type Lookup<'a> = dyn Fn(Field, &str) -> Option<String> + 'a;
 
-/// A field value from the audit trail in words: status and priority names get their labels;
-/// `lookup` turns ids of agents and categories into names when it knows them.
-pub fn field_value(field: &str, value: Option<&str>, lookup: &dyn Fn(&str, &str) -> Option<String>) -> String {
+/// A field value from the audit trail in words: status and priority names get their labels; `lookup`
+/// turns ids of agents and categories into names when it knows them (the trail records names).
+pub fn field_value(field: Option<Field>, value: Option<&str>, lookup: &Lookup<'_>) -> String {
     let Some(value) = value.filter(|v| !v.is_empty()) else {
         return "nothing".to_string();
     };
     match field {
-        "status" => Status::parse(value).map(status_label).unwrap_or(value).to_string(),
-        "priority" => Priority::parse(value).map(priority_label).unwrap_or(value).to_string(),
-        _ => lookup(field, value).unwrap_or_else(|| value.to_string()),
+        Some(Field::Status) => Status::parse(value).map(status_label).unwrap_or(value).to_string(),
+        Some(Field::Priority) => Priority::parse(value).map(priority_label).unwrap_or(value).to_string(),
+        Some(field) => lookup(field, value).unwrap_or_else(|| value.to_string()),
+        None => value.to_string(),
     }
 }
 
 /// One line of history: what the actor did (the actor's name is shown separately).
-pub fn describe_event(event: &TicketEvent, lookup: &dyn Fn(&str, &str) -> Option<String>) -> String {
+pub fn describe_event(event: &TicketEvent, lookup: &Lookup<'_>) -> String {
     let reason = event
         .reason
         .as_deref()
@@ -143,18 +154,17 @@ pub fn describe_event(event: &TicketEvent, lookup: &dyn Fn(&str, &str) -> Option
         .unwrap_or_default();
     match event.kind {
         TicketEventKind::Created => "created the ticket".to_string(),
-        TicketEventKind::Changed => {
-            let field = event.field.as_deref().unwrap_or("a field");
-            match field {
-                "title" | "body" => format!("edited the {}", if field == "body" { "description" } else { "title" }),
-                _ => format!(
-                    "changed {} from {} to {}",
-                    field_name(field),
-                    field_value(field, event.old_value.as_deref(), lookup),
-                    field_value(field, event.new_value.as_deref(), lookup)
-                ),
-            }
-        }
+        TicketEventKind::Changed => match event.field {
+            Some(field @ (Field::Title | Field::Body)) => format!("edited the {}", field_label(field).to_lowercase()),
+            field => format!(
+                "changed {} from {} to {}",
+                field
+                    .map(|f| field_label(f).to_lowercase())
+                    .unwrap_or_else(|| "a field".to_string()),
+                field_value(field, event.old_value.as_deref(), lookup),
+                field_value(field, event.new_value.as_deref(), lookup)
+            ),
+        },
         TicketEventKind::Commented => "added a comment".to_string(),
         TicketEventKind::LockTaken => "started editing (took the lock)".to_string(),
         TicketEventKind::LockReleased => "released the lock".to_string(),
@@ -204,7 +214,7 @@ mod tests {
 
     #[test]
     fn events_read_as_sentences() {
-        let lookup = |field: &str, value: &str| (field == "assignee_id" && value == "2").then(|| "Budi".to_string());
+        let lookup = |field: Field, value: &str| (field == Field::Assignee && value == "2").then(|| "Budi".to_string());
         let mut event = TicketEvent {
             id: 1,
             ticket_id: TicketId(1),
@@ -213,17 +223,36 @@ mod tests {
                 name: "Ayu".into(),
             },
             kind: TicketEventKind::Changed,
-            field: Some("status".into()),
+            field: Some(Field::Status),
             old_value: Some("new".into()),
             new_value: Some("open".into()),
             reason: None,
             created_at: t0(),
         };
         assert_eq!(describe_event(&event, &lookup), "changed status from New to Open");
-        event.field = Some("assignee_id".into());
+        event.field = Some(Field::Assignee);
         event.old_value = None;
         event.new_value = Some("2".into());
         assert_eq!(describe_event(&event, &lookup), "changed assignee from nothing to Budi");
+        event.old_value = Some("Budi".into());
+        event.new_value = Some("Ayu Lestari".into());
+        assert_eq!(
+            describe_event(&event, &lookup),
+            "changed assignee from Budi to Ayu Lestari",
+            "the trail records names"
+        );
+        event.field = Some(Field::Body);
+        assert_eq!(describe_event(&event, &lookup), "edited the description");
+        event.field = Some(Field::Title);
+        assert_eq!(describe_event(&event, &lookup), "edited the title");
+        event.field = None;
+        event.old_value = None;
+        assert_eq!(
+            describe_event(&event, &lookup),
+            "changed a field from nothing to Ayu Lestari",
+            "a field this client does not know"
+        );
+        event.field = Some(Field::Status);
         event.kind = TicketEventKind::LockBroken;
         event.reason = Some("stuck since Friday".into());
         assert_eq!(describe_event(&event, &lookup), "broke the lock: “stuck since Friday”");

@@ -1,11 +1,11 @@
-//! The event bus: committed changes fan out from here to every WebSocket session and to the bot.
+//! The event bus: committed changes fan out from here to every WebSocket session. (The bot hears of what
+//! concerns reporters through the outbox, not the bus.)
 //!
 //! Each event is serialised to JSON once; sessions share the bytes. A session whose mailbox is full (its
 //! client stopped reading) is dropped from the bus and told to close, so one stalled browser cannot make
 //! the server's memory grow without bound; its client reconnects and resynchronises.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use actix::prelude::*;
 use bytestring::ByteString;
@@ -13,11 +13,10 @@ use loket_protocol::ws::ServerMessage;
 
 use crate::domain::lease::SessionKey;
 
-/// A committed event, ready to send: the value for in-process subscribers and the frame for sockets.
+/// A committed event, ready to send: its JSON frame, shared by every socket.
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
 pub struct Published {
-    pub message: Arc<ServerMessage>,
     pub frame: ByteString,
 }
 
@@ -61,16 +60,6 @@ pub struct Unsubscribe {
     pub session: SessionKey,
 }
 
-/// An in-process listener (the Telegram bot) joins the bus for the life of the process.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct SubscribeListener(pub Recipient<Published>);
-
-/// How many sessions are connected (for health and metrics).
-#[derive(Message)]
-#[rtype(result = "usize")]
-pub struct SessionCount;
-
 struct SessionEntry {
     token_digest: Vec<u8>,
     recipient: Recipient<Published>,
@@ -81,7 +70,6 @@ struct SessionEntry {
 #[derive(Default)]
 pub struct EventBus {
     sessions: HashMap<SessionKey, SessionEntry>,
-    listeners: Vec<Recipient<Published>>,
 }
 
 impl Actor for EventBus {
@@ -99,10 +87,7 @@ impl Handler<Publish> for EventBus {
                 return;
             }
         };
-        let published = Published {
-            message: Arc::new(message),
-            frame,
-        };
+        let published = Published { frame };
         let mut stalled = Vec::new();
         for (key, entry) in &self.sessions {
             // `try_send` respects the session's mailbox capacity; `do_send` would queue without limit.
@@ -115,9 +100,6 @@ impl Handler<Publish> for EventBus {
                 tracing::warn!(session = key.0, "session stopped reading; dropping it from the bus");
                 entry.control.do_send(SessionControl::TooSlow);
             }
-        }
-        for listener in &self.listeners {
-            listener.do_send(published.clone());
         }
     }
 }
@@ -150,21 +132,5 @@ impl Handler<RevokeToken> for EventBus {
         for entry in self.sessions.values().filter(|e| e.token_digest == msg.token_digest) {
             entry.control.do_send(SessionControl::Revoked);
         }
-    }
-}
-
-impl Handler<SubscribeListener> for EventBus {
-    type Result = ();
-
-    fn handle(&mut self, msg: SubscribeListener, _: &mut Self::Context) {
-        self.listeners.push(msg.0);
-    }
-}
-
-impl Handler<SessionCount> for EventBus {
-    type Result = usize;
-
-    fn handle(&mut self, _: SessionCount, _: &mut Self::Context) -> usize {
-        self.sessions.len()
     }
 }

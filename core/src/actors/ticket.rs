@@ -3,16 +3,18 @@
 //! Every handler that writes runs as an atomic response: the actor takes no other message until the
 //! change's transaction has committed (or failed) and its event has been handed to the bus. Database
 //! I/O is asynchronous, so a slow transaction holds up this ticket only. Rules (who may lock, write,
-//! release) come from `domain::lease`; this file only feeds them messages and performs the I/O.
+//! release) come from `domain::lease`, what a change does from `domain::plan`; this file only feeds them
+//! messages and performs the I/O.
 
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use chrono::Utc;
+use deadpool_postgres::GenericClient;
 use loket_protocol::TicketId;
 use loket_protocol::api::Agent;
 use loket_protocol::ticket::{
-    AgentRef, Attachment, Author, Comment, LockInfo, Ticket, TicketChanges, TicketEventKind, UnlockReason,
+    AgentRef, Attachment, Author, Comment, LockInfo, Status, Ticket, TicketChanges, TicketEventKind, UnlockReason,
 };
 use loket_protocol::ws::ServerMessage;
 
@@ -20,7 +22,8 @@ use crate::actors::bus::{EventBus, Publish};
 use crate::actors::registry::{LockBoard, Registry, TicketDeps};
 use crate::db::Pool;
 use crate::db::tickets::{self as q, AttachmentDraft};
-use crate::domain::lease::{Lease, LeaseRefusal, LeaseTerms, LockPlan, LockState, Owner, SessionKey, Writer};
+use crate::domain::lease::{Lease, LeaseRefusal, LeaseTerms, LockPlan, LockState, SessionKey, Via};
+use crate::domain::plan::{self, Refusal};
 use crate::error::AppError;
 use crate::outbox::{self, Change, OutboxSignal};
 
@@ -32,22 +35,6 @@ const IDLE_CHECK: Duration = Duration::from_secs(15);
 const MAILBOX_CAPACITY: usize = 1024;
 /// When recording an expiry fails (database down), try again after this long.
 const EXPIRY_RETRY: Duration = Duration::from_secs(2);
-
-/// Who asks for a change, and through which channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Via {
-    Session(SessionKey),
-    Rest,
-}
-
-impl Via {
-    fn owner(self) -> Owner {
-        match self {
-            Via::Session(key) => Owner::Session(key),
-            Via::Rest => Owner::Rest,
-        }
-    }
-}
 
 /// Take or renew the lock. Broadcasts `TicketLocked`.
 #[derive(Debug, Clone, Message)]
@@ -274,10 +261,9 @@ impl Handler<Lock> for TicketActor {
 
     fn handle(&mut self, msg: Lock, ctx: &mut Self::Context) -> Self::Result {
         self.touch();
-        let owner = msg.via.owner();
         let plan = self
             .lock
-            .plan_lock(&msg.agent, owner, Utc::now(), self.terms.for_owner(owner));
+            .plan_lock(&msg.agent, msg.via, Utc::now(), self.terms.for_via(msg.via));
         match plan {
             Err(refused) => AtomicResponse::new(Box::pin(fut::ready(Err(refusal(refused))))),
             Ok(LockPlan::Renew(lease)) => {
@@ -293,10 +279,7 @@ impl Handler<Lock> for TicketActor {
             }
             Ok(LockPlan::Take(lease)) => {
                 let (pool, id) = (self.pool.clone(), self.id);
-                let actor = Author::Agent {
-                    id: msg.agent.id,
-                    name: msg.agent.name.clone(),
-                };
+                let actor = Author::from(msg.agent.clone());
                 let fut = async move { record_lock_event(&pool, id, &actor, TicketEventKind::LockTaken, None).await };
                 AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
                     act.stop_if_missing(&res, ctx);
@@ -321,14 +304,11 @@ impl Handler<Release> for TicketActor {
 
     fn handle(&mut self, msg: Release, _: &mut Self::Context) -> Self::Result {
         self.touch();
-        if let Err(refused) = self.lock.plan_release(&msg.agent, msg.via.owner()) {
+        if let Err(refused) = self.lock.plan_release(&msg.agent, msg.via) {
             return AtomicResponse::new(Box::pin(fut::ready(Err(refusal(refused)))));
         }
         let (pool, id) = (self.pool.clone(), self.id);
-        let actor = Author::Agent {
-            id: msg.agent.id,
-            name: msg.agent.name.clone(),
-        };
+        let actor = Author::from(msg.agent);
         let fut = async move { record_lock_event(&pool, id, &actor, TicketEventKind::LockReleased, None).await };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, ctx| {
             res?;
@@ -358,10 +338,7 @@ impl Handler<Break> for TicketActor {
             _ => {}
         }
         let (pool, id) = (self.pool.clone(), self.id);
-        let actor = Author::Agent {
-            id: msg.admin.id,
-            name: msg.admin.name.clone(),
-        };
+        let actor = Author::from(msg.admin.clone());
         let reason = msg.reason.clone();
         let fut = async move { record_lock_event(&pool, id, &actor, TicketEventKind::LockBroken, Some(&reason)).await };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
@@ -385,10 +362,7 @@ impl Handler<SessionGone> for TicketActor {
         let Some(lease) = self.lock.held_by_session(msg.session) else {
             return;
         };
-        let actor = Author::Agent {
-            id: lease.holder.id,
-            name: lease.holder.name.clone(),
-        };
+        let actor = Author::from(lease.holder.clone());
         self.end_lease(UnlockReason::Disconnected, actor, None, ctx);
     }
 }
@@ -414,23 +388,14 @@ impl Handler<Update> for TicketActor {
 
     fn handle(&mut self, msg: Update, _: &mut Self::Context) -> Self::Result {
         self.touch();
-        let holder = msg.agent.as_ref();
-        let writer = match msg.via {
-            Via::Session(key) => Writer::Session(&holder, key),
-            Via::Rest => Writer::Rest(&holder),
-        };
-        if let Err(refused) = self.lock.check_write(writer) {
+        if let Err(refused) = self.lock.check_write(&msg.agent.as_ref(), msg.via) {
             return AtomicResponse::new(Box::pin(fut::ready(Err(refusal(refused)))));
         }
         let (pool, id, lock) = (self.pool.clone(), self.id, self.lock.info());
         let fut = async move {
             let mut client = pool.get().await?;
             let tx = client.transaction().await?;
-            let actor = Author::Agent {
-                id: msg.agent.id,
-                name: msg.agent.name.clone(),
-            };
-            let result = q::update(&tx, id, &actor, msg.agent.role, msg.version, &msg.changes).await;
+            let result = update_fields(&tx, id, &msg).await;
             let updated = match result {
                 Ok(updated) => updated,
                 Err(AppError::VersionConflict { current }) => {
@@ -531,6 +496,51 @@ impl Handler<AddAttachment> for TicketActor {
                 Ok(attached.attachment)
             },
         )))
+    }
+}
+
+/// What an update did: the new ticket and the status it left.
+struct Updated {
+    ticket: Ticket,
+    old_status: Status,
+    /// False when every requested value equalled the current one: nothing was written.
+    changed: bool,
+}
+
+/// Plans `msg` against the ticket as it is (its row locked until the transaction ends) and writes the
+/// plan, all in `tx`.
+async fn update_fields(tx: &impl GenericClient, id: TicketId, msg: &Update) -> Result<Updated, AppError> {
+    let current = q::load_for_update(tx, id).await?;
+    let named = q::named(tx, &msg.changes).await?;
+    let planned = plan::plan(&current, msg.version, &msg.changes, msg.agent.role, &named)
+        .map_err(|refused| planning_refusal(refused, &current))?;
+    let old_status = current.status;
+    if planned.changes_nothing() {
+        return Ok(Updated {
+            ticket: current,
+            old_status,
+            changed: false,
+        });
+    }
+    let actor = Author::from(msg.agent.as_ref());
+    let ticket = q::apply(tx, id, &actor, &planned).await?;
+    Ok(Updated {
+        ticket,
+        old_status,
+        changed: true,
+    })
+}
+
+/// The error answering a refused plan; a stale version is answered with the `current` ticket.
+fn planning_refusal(refusal: Refusal, current: &Ticket) -> AppError {
+    match refusal {
+        Refusal::Stale => AppError::VersionConflict {
+            current: Box::new(current.clone()),
+        },
+        Refusal::Invalid(invalid) => AppError::from(invalid),
+        Refusal::Transition { from, to } => AppError::InvalidTransition { from, to },
+        Refusal::NoSuchAgent(id) => AppError::invalid(format!("there is no agent {id}")),
+        Refusal::NoSuchCategory(id) => AppError::invalid(format!("there is no category {id}")),
     }
 }
 

@@ -1,16 +1,16 @@
 //! Ticket rows and everything hanging off them: queries, and the writes each change commits in one transaction.
 
 use deadpool_postgres::GenericClient;
-use loket_protocol::api::{Role, TicketQuery};
+use loket_protocol::api::TicketQuery;
 use loket_protocol::ticket::{
-    AgentRef, Attachment, Author, CategoryRef, Comment, LockInfo, Notification, NotificationStatus, Priority,
+    AgentRef, Attachment, Author, CategoryRef, Comment, Field, LockInfo, Notification, NotificationStatus, Priority,
     ReporterRef, Status, Ticket, TicketChanges, TicketEvent, TicketEventKind,
 };
 use loket_protocol::{AgentId, AttachmentId, CategoryId, CommentId, ReporterId, TicketId};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use crate::domain::{lifecycle, validate};
+use crate::domain::plan::{Named, Plan};
 use crate::error::AppError;
 
 const TICKET_SELECT: &str = "
@@ -150,14 +150,14 @@ fn actor_columns(actor: &Author) -> (Option<i64>, Option<i64>) {
 
 /// One entry of the audit trail, written inside the change's own transaction.
 #[derive(Debug, Clone, Default)]
-pub struct EventRecord<'a> {
-    pub field: Option<&'a str>,
-    pub old_value: Option<String>,
-    pub new_value: Option<String>,
-    pub reason: Option<&'a str>,
+struct EventRecord<'a> {
+    field: Option<Field>,
+    old_value: Option<String>,
+    new_value: Option<String>,
+    reason: Option<&'a str>,
 }
 
-pub async fn record_event(
+async fn record_event(
     db: &impl GenericClient,
     ticket: TicketId,
     actor: &Author,
@@ -167,7 +167,7 @@ pub async fn record_event(
     let (agent, reporter) = actor_columns(actor);
     db.execute(&db.prepare_cached("INSERT INTO ticket_events (ticket_id, actor_agent_id, actor_reporter_id, kind, field, old_value, new_value, reason)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)").await?,
-        &[&ticket.0, &agent, &reporter, &kind.as_str(), &record.field, &record.old_value, &record.new_value, &record.reason],
+        &[&ticket.0, &agent, &reporter, &kind.as_str(), &record.field.map(Field::as_str), &record.old_value, &record.new_value, &record.reason],
     )
     .await?;
     Ok(())
@@ -308,25 +308,10 @@ async fn filed_before(db: &impl GenericClient, draft: &TicketDraft) -> Result<Op
     load(db, TicketId(row.get(0))).await
 }
 
-/// What an update did: the new ticket and, if it moved, the status it left.
-#[derive(Debug, Clone)]
-pub struct Updated {
-    pub ticket: Ticket,
-    pub old_status: Status,
-    /// False when every requested value equalled the current one: nothing was written.
-    pub changed: bool,
-}
-
-/// Applies `changes` if the ticket is still at `expected_version`, recording one `changed` event per field.
-pub async fn update(
-    db: &impl GenericClient,
-    id: TicketId,
-    actor: &Author,
-    role: Role,
-    expected_version: i64,
-    changes: &TicketChanges,
-) -> Result<Updated, AppError> {
-    let current_row = db
+/// The ticket as it is now, its row locked until the transaction ends (without its lock: the ticket
+/// actor knows that); `not_found` if there is no such ticket.
+pub async fn load_for_update(db: &impl GenericClient, id: TicketId) -> Result<Ticket, AppError> {
+    let row = db
         .query_opt(
             &db.prepare_cached(&format!("{TICKET_SELECT} WHERE t.id = $1 FOR UPDATE OF t"))
                 .await?,
@@ -334,107 +319,34 @@ pub async fn update(
         )
         .await?
         .ok_or(AppError::NotFound("ticket"))?;
-    let current = ticket_from_row(&current_row);
-    if current.version != expected_version {
-        return Err(AppError::VersionConflict {
-            current: Box::new(current),
-        });
-    }
-    let mut next = current.clone();
-    let mut diffs: Vec<(&'static str, Option<String>, Option<String>)> = Vec::new();
+    Ok(ticket_from_row(&row))
+}
 
-    if let Some(title) = &changes.title {
-        let title = validate::title(title)?;
-        if title != current.title {
-            diffs.push(("title", Some(current.title.clone()), Some(title.clone())));
-            next.title = title;
-        }
-    }
-    if let Some(body) = &changes.body {
-        let body = validate::text("body", body, true)?;
-        if body != current.body {
-            diffs.push(("body", Some(current.body.clone()), Some(body.clone())));
-            next.body = body;
-        }
-    }
-    if let Some(status) = changes.status
-        && status != current.status
-    {
-        if !lifecycle::can_transition(current.status, status, role) {
-            return Err(AppError::InvalidTransition {
-                from: current.status,
-                to: status,
-            });
-        }
-        diffs.push((
-            "status",
-            Some(current.status.as_str().into()),
-            Some(status.as_str().into()),
-        ));
-        next.status = status;
-    }
-    if let Some(priority) = changes.priority
-        && priority != current.priority
-    {
-        diffs.push((
-            "priority",
-            Some(current.priority.as_str().into()),
-            Some(priority.as_str().into()),
-        ));
-        next.priority = priority;
-    }
-    if let Some(assignee) = changes.assignee_id
-        && assignee != current.assignee.as_ref().map(|a| a.id)
-    {
-        let new_ref = match assignee {
-            Some(aid) => Some(
-                crate::db::agents::reference(db, aid)
-                    .await?
-                    .ok_or_else(|| AppError::invalid(format!("there is no agent {aid}")))?,
-            ),
-            None => None,
-        };
-        diffs.push((
-            "assignee",
-            current.assignee.as_ref().map(|a| a.name.clone()),
-            new_ref.as_ref().map(|a| a.name.clone()),
-        ));
-        next.assignee = new_ref;
-    }
-    if let Some(category) = changes.category_id
-        && category != current.category.as_ref().map(|c| c.id)
-    {
-        let new_ref = match category {
-            Some(cid) => {
-                let row = db
-                    .query_opt(
-                        &db.prepare_cached("SELECT name FROM categories WHERE id = $1").await?,
-                        &[&cid.0],
-                    )
-                    .await?
-                    .ok_or_else(|| AppError::invalid(format!("there is no category {cid}")))?;
-                Some(CategoryRef {
-                    id: cid,
-                    name: row.get(0),
-                })
-            }
-            None => None,
-        };
-        diffs.push((
-            "category",
-            current.category.as_ref().map(|c| c.name.clone()),
-            new_ref.as_ref().map(|c| c.name.clone()),
-        ));
-        next.category = new_ref;
-    }
+/// The agent and category `changes` name by id, as they are now, for planning (none where there is no
+/// such agent or category: the plan refuses the change).
+pub async fn named(db: &impl GenericClient, changes: &TicketChanges) -> Result<Named, AppError> {
+    let assignee = match changes.assignee_id {
+        Some(Some(id)) => crate::db::agents::reference(db, id).await?,
+        _ => None,
+    };
+    let category = match changes.category_id {
+        Some(Some(id)) => db
+            .query_opt(
+                &db.prepare_cached("SELECT name FROM categories WHERE id = $1").await?,
+                &[&id.0],
+            )
+            .await?
+            .map(|row| CategoryRef { id, name: row.get(0) }),
+        _ => None,
+    };
+    Ok(Named { assignee, category })
+}
 
-    if diffs.is_empty() {
-        return Ok(Updated {
-            ticket: current.clone(),
-            old_status: current.status,
-            changed: false,
-        });
-    }
+/// Writes a planned change of ticket `id`: its row (one new version) and one `changed` event per field in
+/// `plan.changes`. Checks nothing: the plan did (`domain::plan`), against the row `load_for_update` locked
+/// in the same transaction. Returns the ticket as stored.
+pub async fn apply(db: &impl GenericClient, id: TicketId, actor: &Author, plan: &Plan) -> Result<Ticket, AppError> {
+    let next = &plan.next;
     let row = db
         .query_one(&db.prepare_cached("UPDATE tickets SET title = $2, body = $3, status = $4, priority = $5, assignee_id = $6, category_id = $7,
                     version = version + 1, updated_at = now()
@@ -450,27 +362,25 @@ pub async fn update(
             ],
         )
         .await?;
-    next.version = row.get(0);
-    next.updated_at = row.get(1);
-    for (field, old_value, new_value) in diffs {
+    for change in &plan.changes {
         record_event(
             db,
             id,
             actor,
             TicketEventKind::Changed,
             EventRecord {
-                field: Some(field),
-                old_value,
-                new_value,
+                field: Some(change.field),
+                old_value: change.old.clone(),
+                new_value: change.new.clone(),
                 reason: None,
             },
         )
         .await?;
     }
-    Ok(Updated {
-        ticket: next,
-        old_status: current.status,
-        changed: true,
+    Ok(Ticket {
+        version: row.get(0),
+        updated_at: row.get(1),
+        ..next.clone()
     })
 }
 
@@ -753,7 +663,8 @@ pub async fn events(db: &impl GenericClient, ticket: TicketId) -> Result<Vec<Tic
                     "reporter_name",
                 ),
                 kind: TicketEventKind::parse(row.get("kind"))?,
-                field: row.get("field"),
+                // Only `Field` names are ever written.
+                field: row.get::<_, Option<&str>>("field").and_then(Field::parse),
                 old_value: row.get("old_value"),
                 new_value: row.get("new_value"),
                 reason: row.get("reason"),

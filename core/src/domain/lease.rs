@@ -1,7 +1,7 @@
 //! Edit locks as leases: who may take, renew, use, release and break a ticket's lock.
 //!
-//! A lease belongs to one owner: an agent's WebSocket session, or (for a single scripted change or a
-//! short REST lock) the agent through REST. The lease is authoritative until the ticket actor commits
+//! A lease belongs to one holder reaching Loket [`Via`] one channel: an agent's WebSocket session, or (for
+//! a single scripted change or a short REST lock) the agent through REST. The lease is authoritative until the ticket actor commits
 //! its end; an expiry is an event the actor processes, so every decision here is made against the
 //! lease as it stands.
 
@@ -28,10 +28,11 @@ impl Default for LeaseTerms {
 }
 
 impl LeaseTerms {
-    pub fn for_owner(&self, owner: Owner) -> Duration {
-        match owner {
-            Owner::Session(_) => self.session,
-            Owner::Rest => self.rest,
+    /// The term of a lease taken `via` this channel.
+    pub fn for_via(&self, via: Via) -> Duration {
+        match via {
+            Via::Session(_) => self.session,
+            Via::Rest => self.rest,
         }
     }
 }
@@ -40,12 +41,15 @@ impl LeaseTerms {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SessionKey(pub u64);
 
-/// What holds a lease.
+/// Through which channel an agent locks, releases or writes: what holds a lease, and what decides who
+/// may change a locked ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Owner {
-    /// An agent's WebSocket session; renewed by its heartbeat, ended when it closes.
+pub enum Via {
+    /// An agent's WebSocket session: its lease is renewed by its heartbeat and ends when it closes; it
+    /// writes only while it holds the lease.
     Session(SessionKey),
-    /// The agent through the REST API; ends on expiry unless taken again.
+    /// The agent through the REST API: a lease ends on expiry unless taken again; it writes while nobody
+    /// else holds the lock.
     Rest,
 }
 
@@ -53,7 +57,8 @@ pub enum Owner {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lease {
     pub holder: AgentRef,
-    pub owner: Owner,
+    /// The channel holding it.
+    pub via: Via,
     pub since: Timestamp,
     pub expires_at: Timestamp,
 }
@@ -68,8 +73,8 @@ impl Lease {
         }
     }
 
-    fn owned_by(&self, agent: &AgentRef, owner: Owner) -> bool {
-        self.holder.id == agent.id && self.owner == owner
+    fn owned_by(&self, agent: &AgentRef, via: Via) -> bool {
+        self.holder.id == agent.id && self.via == via
     }
 }
 
@@ -78,7 +83,7 @@ impl Lease {
 pub enum LockPlan {
     /// A new lease: record `lock_taken`, then install it.
     Take(Lease),
-    /// The owner asked again: extend without an audit entry.
+    /// The holder asked again through the same channel: extend without an audit entry.
     Renew(Lease),
 }
 
@@ -91,15 +96,6 @@ pub enum LeaseRefusal {
     NotHolder(Option<AgentRef>),
     /// There is no lock to release or break.
     NotLocked,
-}
-
-/// Who is trying to change a ticket's fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Writer<'a> {
-    /// Over WebSocket: only the session holding the lease may write.
-    Session(&'a AgentRef, SessionKey),
-    /// Over REST: allowed while nobody else holds the lock.
-    Rest(&'a AgentRef),
 }
 
 /// The lock state of one ticket, owned by that ticket's actor.
@@ -117,22 +113,22 @@ impl LockState {
         self.lease.as_ref().map(Lease::info)
     }
 
-    /// Decides a request by `agent` through `owner` to take or renew the lock for `term`.
+    /// Decides a request by `agent` `via` a channel to take or renew the lock for `term`.
     pub fn plan_lock(
         &self,
         agent: &AgentRef,
-        owner: Owner,
+        via: Via,
         now: Timestamp,
         term: Duration,
     ) -> Result<LockPlan, LeaseRefusal> {
         match &self.lease {
             None => Ok(LockPlan::Take(Lease {
                 holder: agent.clone(),
-                owner,
+                via,
                 since: now,
                 expires_at: now + term,
             })),
-            Some(lease) if lease.owned_by(agent, owner) => Ok(LockPlan::Renew(Lease {
+            Some(lease) if lease.owned_by(agent, via) => Ok(LockPlan::Renew(Lease {
                 expires_at: (now + term).max(lease.expires_at),
                 ..lease.clone()
             })),
@@ -140,35 +136,35 @@ impl LockState {
         }
     }
 
-    /// Decides whether `writer` may change the ticket's fields now.
-    pub fn check_write(&self, writer: Writer<'_>) -> Result<(), LeaseRefusal> {
-        match (writer, &self.lease) {
-            (Writer::Session(agent, key), Some(lease)) if lease.owned_by(agent, Owner::Session(key)) => Ok(()),
-            (Writer::Session(..), lease) => Err(LeaseRefusal::NotHolder(lease.as_ref().map(|l| l.holder.clone()))),
-            (Writer::Rest(_), None) => Ok(()),
-            (Writer::Rest(agent), Some(lease)) if lease.holder.id == agent.id => Ok(()),
-            (Writer::Rest(_), Some(lease)) => Err(LeaseRefusal::HeldBy(lease.holder.clone())),
+    /// Decides whether `agent` may change the ticket's fields `via` a channel now.
+    pub fn check_write(&self, agent: &AgentRef, via: Via) -> Result<(), LeaseRefusal> {
+        match (via, &self.lease) {
+            (Via::Session(_), Some(lease)) if lease.owned_by(agent, via) => Ok(()),
+            (Via::Session(_), lease) => Err(LeaseRefusal::NotHolder(lease.as_ref().map(|l| l.holder.clone()))),
+            (Via::Rest, None) => Ok(()),
+            (Via::Rest, Some(lease)) if lease.holder.id == agent.id => Ok(()),
+            (Via::Rest, Some(lease)) => Err(LeaseRefusal::HeldBy(lease.holder.clone())),
         }
     }
 
     /// Decides a release by its holder. Over REST, an agent may release any lease of their own.
-    pub fn plan_release(&self, agent: &AgentRef, owner: Owner) -> Result<&Lease, LeaseRefusal> {
+    pub fn plan_release(&self, agent: &AgentRef, via: Via) -> Result<&Lease, LeaseRefusal> {
         match &self.lease {
             None => Err(LeaseRefusal::NotLocked),
-            Some(lease) if lease.owned_by(agent, owner) => Ok(lease),
-            Some(lease) if owner == Owner::Rest && lease.holder.id == agent.id => Ok(lease),
+            Some(lease) if lease.owned_by(agent, via) => Ok(lease),
+            Some(lease) if via == Via::Rest && lease.holder.id == agent.id => Ok(lease),
             Some(lease) => Err(LeaseRefusal::HeldBy(lease.holder.clone())),
         }
     }
 
     /// The lease held by `session`, if any: it ends when the session goes away.
     pub fn held_by_session(&self, session: SessionKey) -> Option<&Lease> {
-        self.lease.as_ref().filter(|l| l.owner == Owner::Session(session))
+        self.lease.as_ref().filter(|l| l.via == Via::Session(session))
     }
 
     /// Extends the lease if `session` holds it; returns the new expiry.
     pub fn renew_session(&mut self, session: SessionKey, now: Timestamp, term: Duration) -> Option<Timestamp> {
-        let lease = self.lease.as_mut().filter(|l| l.owner == Owner::Session(session))?;
+        let lease = self.lease.as_mut().filter(|l| l.via == Via::Session(session))?;
         lease.expires_at = lease.expires_at.max(now + term);
         Some(lease.expires_at)
     }
@@ -207,12 +203,12 @@ mod tests {
     }
 
     const TERM: i64 = 30;
-    const S1: Owner = Owner::Session(SessionKey(1));
-    const S2: Owner = Owner::Session(SessionKey(2));
+    const S1: Via = Via::Session(SessionKey(1));
+    const S2: Via = Via::Session(SessionKey(2));
 
-    fn locked_by(a: &AgentRef, owner: Owner) -> LockState {
+    fn locked_by(a: &AgentRef, via: Via) -> LockState {
         let mut state = LockState::default();
-        match state.plan_lock(a, owner, t(0), Duration::seconds(TERM)).unwrap() {
+        match state.plan_lock(a, via, t(0), Duration::seconds(TERM)).unwrap() {
             LockPlan::Take(lease) => state.install(lease),
             other => panic!("expected a new lease, got {other:?}"),
         }
@@ -258,17 +254,17 @@ mod tests {
     fn only_the_holding_session_writes_over_websocket() {
         let (ana, ben) = (agent(1), agent(2));
         let state = locked_by(&ana, S1);
-        assert_eq!(state.check_write(Writer::Session(&ana, SessionKey(1))), Ok(()));
+        assert_eq!(state.check_write(&ana, S1), Ok(()));
         assert_eq!(
-            state.check_write(Writer::Session(&ana, SessionKey(2))),
+            state.check_write(&ana, S2),
             Err(LeaseRefusal::NotHolder(Some(ana.clone())))
         );
         assert_eq!(
-            state.check_write(Writer::Session(&ben, SessionKey(2))),
+            state.check_write(&ben, S2),
             Err(LeaseRefusal::NotHolder(Some(ana.clone())))
         );
         assert_eq!(
-            LockState::default().check_write(Writer::Session(&ana, SessionKey(1))),
+            LockState::default().check_write(&ana, S1),
             Err(LeaseRefusal::NotHolder(None))
         );
     }
@@ -276,10 +272,10 @@ mod tests {
     #[test]
     fn rest_writes_while_free_or_held_by_the_same_agent() {
         let (ana, ben) = (agent(1), agent(2));
-        assert_eq!(LockState::default().check_write(Writer::Rest(&ben)), Ok(()));
+        assert_eq!(LockState::default().check_write(&ben, Via::Rest), Ok(()));
         let state = locked_by(&ana, S1);
-        assert_eq!(state.check_write(Writer::Rest(&ana)), Ok(()));
-        assert_eq!(state.check_write(Writer::Rest(&ben)), Err(LeaseRefusal::HeldBy(ana)));
+        assert_eq!(state.check_write(&ana, Via::Rest), Ok(()));
+        assert_eq!(state.check_write(&ben, Via::Rest), Err(LeaseRefusal::HeldBy(ana)));
     }
 
     #[test]
@@ -288,7 +284,7 @@ mod tests {
         let state = locked_by(&ana, S1);
         assert!(state.plan_release(&ana, S1).is_ok());
         assert!(
-            state.plan_release(&ana, Owner::Rest).is_ok(),
+            state.plan_release(&ana, Via::Rest).is_ok(),
             "an agent may release their own lock over REST"
         );
         assert_eq!(state.plan_release(&ben, S2), Err(LeaseRefusal::HeldBy(ana.clone())));

@@ -1,6 +1,7 @@
-//! Loket's rules as plain code, free of actix and I/O: lock leases, the ticket lifecycle, input validation.
+//! Loket's rules as plain code, free of actix and I/O: lock leases, change planning, input validation.
+//! The ticket lifecycle is in `loket_protocol::lifecycle`, where the web client shares it.
 
 pub mod lease;
-pub mod lifecycle;
+pub mod plan;
 pub mod throttle;
 pub mod validate;

@@ -1,10 +1,10 @@
 //! What a `version_conflict` looks like: the fields someone else changed next to the agent's draft,
 //! which is kept until the agent decides.
 
-use crate::format::{priority_label, status_label};
+use crate::format::{field_label, priority_label, status_label};
 use crate::hooks::Directory;
-use crate::state::ticket::{Draft, Field};
-use loket_protocol::ticket::Ticket;
+use crate::state::ticket::Draft;
+use loket_protocol::ticket::{Field, Ticket};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -22,7 +22,7 @@ pub struct ConflictProps {
 fn show(draft: &Draft, field: Field, directory: &Directory, ticket: Option<&Ticket>) -> String {
     match field {
         Field::Title => draft.title.clone(),
-        Field::Description => {
+        Field::Body => {
             let text = draft.body.trim();
             if text.chars().count() > 140 {
                 format!("{}…", text.chars().take(140).collect::<String>())
@@ -82,7 +82,7 @@ pub fn ConflictView(props: &ConflictProps) -> Html {
         let d = &props.directory;
         html! {
             <tr class={classes!(both.then_some("both"))}>
-                <th scope="row">{ field.label() }{ both.then(|| html! { <span class="changed-tag">{ "both changed" }</span> }) }</th>
+                <th scope="row">{ field_label(field) }{ both.then(|| html! { <span class="changed-tag">{ "both changed" }</span> }) }</th>
                 <td>{ show(&props.base, field, d, None) }</td>
                 <td class={classes!(they_changed.contains(&field).then_some("is-changed"))}>
                     { show(&theirs, field, d, Some(&props.theirs)) }

@@ -1,10 +1,10 @@
 //! A ticket's fields: read-only when viewing, a labelled form while editing (changed fields marked).
 
 use crate::components::badges::{PriorityBadge, StatusBadge};
-use crate::format::{priority_label, status_label};
-use crate::state::ticket::{Draft, DraftEdit, Field};
-use loket_protocol::api::Category;
-use loket_protocol::ticket::{AgentRef, Priority, Status, Ticket};
+use crate::format::{field_label, priority_label, status_label};
+use crate::state::ticket::{DraftEdit, Editing};
+use loket_protocol::api::{Category, Role};
+use loket_protocol::ticket::{AgentRef, Field, Priority, Status, Ticket};
 use loket_protocol::{AgentId, CategoryId};
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
@@ -47,20 +47,22 @@ pub fn TicketFieldsView(props: &ViewProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct FormProps {
-    pub draft: Draft,
-    /// What the draft started from, to mark changed fields.
-    pub base: Draft,
+    /// The draft, what it started from (to mark changed fields and to know where the status may go).
+    pub editing: Editing,
+    /// The signed-in agent's role: the lifecycle lets admins close from any status.
+    pub role: Role,
     pub categories: Rc<Vec<Category>>,
     pub agents: Rc<Vec<AgentRef>>,
     pub on_edit: Callback<DraftEdit>,
     pub disabled: bool,
 }
 
-/// The edit form.
+/// The edit form. The status menu offers only what the lifecycle allows from where the ticket is.
 #[function_component]
 pub fn TicketFieldsForm(props: &FormProps) -> Html {
-    let d = &props.draft;
-    let changed = d.changed_fields(&props.base);
+    let d = &props.editing.draft;
+    let changed = d.changed_fields(&props.editing.base);
+    let statuses = props.editing.status_choices(props.role);
     let mark = |field: Field| changed.contains(&field).then_some("is-changed");
     let select = |make: fn(String) -> Option<DraftEdit>| {
         let on_edit = props.on_edit.clone();
@@ -94,22 +96,22 @@ pub fn TicketFieldsForm(props: &FormProps) -> Html {
     html! {
         <div class="fields-form">
             <div class={classes!("field", mark(Field::Title))}>
-                <label for="field-title">{ "Title" }{ changed_tag(Field::Title) }</label>
+                <label for="field-title">{ field_label(Field::Title) }{ changed_tag(Field::Title) }</label>
                 <input id="field-title" type="text" value={d.title.clone()} oninput={on_title} disabled={props.disabled}
                     required=true maxlength="200" />
             </div>
             <div class="field-grid">
                 <div class={classes!("field", mark(Field::Status))}>
-                    <label for="field-status">{ "Status" }{ changed_tag(Field::Status) }</label>
+                    <label for="field-status">{ field_label(Field::Status) }{ changed_tag(Field::Status) }</label>
                     <select id="field-status" onchange={select(|v| Status::parse(&v).map(DraftEdit::Status))}
                         disabled={props.disabled}>
-                        { for Status::ALL.into_iter().map(|s| html! {
+                        { for statuses.into_iter().map(|s| html! {
                             <option value={s.as_str()} selected={s == d.status}>{ status_label(s) }</option>
                         }) }
                     </select>
                 </div>
                 <div class={classes!("field", mark(Field::Priority))}>
-                    <label for="field-priority">{ "Priority" }{ changed_tag(Field::Priority) }</label>
+                    <label for="field-priority">{ field_label(Field::Priority) }{ changed_tag(Field::Priority) }</label>
                     <select id="field-priority" onchange={select(|v| Priority::parse(&v).map(DraftEdit::Priority))}
                         disabled={props.disabled}>
                         { for Priority::ALL.into_iter().map(|p| html! {
@@ -118,7 +120,7 @@ pub fn TicketFieldsForm(props: &FormProps) -> Html {
                     </select>
                 </div>
                 <div class={classes!("field", mark(Field::Category))}>
-                    <label for="field-category">{ "Category" }{ changed_tag(Field::Category) }</label>
+                    <label for="field-category">{ field_label(Field::Category) }{ changed_tag(Field::Category) }</label>
                     <select id="field-category" disabled={props.disabled}
                         onchange={select(|v| Some(DraftEdit::Category(v.parse().ok().map(CategoryId))))}>
                         <option value="" selected={d.category_id.is_none()}>{ "None" }</option>
@@ -128,7 +130,7 @@ pub fn TicketFieldsForm(props: &FormProps) -> Html {
                     </select>
                 </div>
                 <div class={classes!("field", mark(Field::Assignee))}>
-                    <label for="field-assignee">{ "Assignee" }{ changed_tag(Field::Assignee) }</label>
+                    <label for="field-assignee">{ field_label(Field::Assignee) }{ changed_tag(Field::Assignee) }</label>
                     <select id="field-assignee" disabled={props.disabled}
                         onchange={select(|v| Some(DraftEdit::Assignee(v.parse().ok().map(AgentId))))}>
                         <option value="" selected={d.assignee_id.is_none()}>{ "Unassigned" }</option>
@@ -138,8 +140,8 @@ pub fn TicketFieldsForm(props: &FormProps) -> Html {
                     </select>
                 </div>
             </div>
-            <div class={classes!("field", mark(Field::Description))}>
-                <label for="field-body">{ "Description" }{ changed_tag(Field::Description) }</label>
+            <div class={classes!("field", mark(Field::Body))}>
+                <label for="field-body">{ field_label(Field::Body) }{ changed_tag(Field::Body) }</label>
                 <textarea id="field-body" rows="6" value={d.body.clone()} oninput={on_body} disabled={props.disabled} />
             </div>
         </div>

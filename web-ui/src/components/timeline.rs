@@ -4,7 +4,7 @@ use crate::components::icons::{Icon, icon};
 use crate::format::{ago, author_name, datetime, describe_event};
 use crate::hooks::Directory;
 use loket_protocol::Timestamp;
-use loket_protocol::ticket::{TicketEvent, TicketEventKind};
+use loket_protocol::ticket::{Field, TicketEvent, TicketEventKind};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -33,7 +33,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
     if props.events.is_empty() {
         return html! { <p class="muted">{ "No history yet." }</p> };
     }
-    let lookup = |field: &str, value: &str| props.directory.lookup(field, value);
+    let lookup = |field: Field, value: &str| props.directory.lookup(field, value);
     let mut events: Vec<&TicketEvent> = props.events.iter().collect();
     events.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
     let items = events.into_iter().map(|e| {

@@ -3,7 +3,7 @@
 use crate::api;
 use crate::hooks::use_live;
 use loket_protocol::api::Category;
-use loket_protocol::ticket::AgentRef;
+use loket_protocol::ticket::{AgentRef, Field};
 use loket_protocol::{AgentId, CategoryId};
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
@@ -27,12 +27,12 @@ impl Directory {
         self.categories.iter().find(|c| c.id == id).map(|c| c.name.clone())
     }
 
-    /// Looks up an id found in the audit trail (`assignee_id: "3"`) by its field name.
-    pub fn lookup(&self, field: &str, value: &str) -> Option<String> {
+    /// Names an id found in the audit trail as a value of `field` (an assignee `"3"`), if it is one.
+    pub fn lookup(&self, field: Field, value: &str) -> Option<String> {
         let id: i64 = value.parse().ok()?;
         match field {
-            "assignee" | "assignee_id" => self.agent_name(AgentId(id)),
-            "category" | "category_id" => self.category_name(CategoryId(id)),
+            Field::Assignee => self.agent_name(AgentId(id)),
+            Field::Category => self.category_name(CategoryId(id)),
             _ => None,
         }
     }

@@ -310,7 +310,7 @@ pub fn TicketPage(props: &TicketProps) -> Html {
             if let Some(error) = &e.error {
                 <p class="form-error" role="alert" data-testid="save-error">{ error }</p>
             }
-            <TicketFieldsForm draft={e.draft.clone()} base={e.base.clone()} categories={directory.categories.clone()}
+            <TicketFieldsForm editing={e.clone()} role={session.agent.role} categories={directory.categories.clone()}
                 agents={directory.agents.clone()} on_edit={on_draft} disabled={e.saving.is_some()} />
         </> },
         None => html! { <TicketFieldsView ticket={ticket.clone()} /> },

@@ -7,9 +7,10 @@
 //! by an admin, or taken by someone after a disconnect), the draft is kept too.
 
 use crate::state::board::apply_to_ticket;
-use loket_protocol::api::TicketDetail;
+use loket_protocol::api::{Role, TicketDetail};
+use loket_protocol::lifecycle;
 use loket_protocol::ticket::{
-    AgentRef, Attachment, Comment, LockInfo, Notification, Priority, Status, Ticket, TicketChanges, TicketEvent,
+    AgentRef, Attachment, Comment, Field, LockInfo, Notification, Priority, Status, Ticket, TicketChanges, TicketEvent,
     UnlockReason,
 };
 use loket_protocol::ws::ServerMessage;
@@ -26,39 +27,6 @@ pub struct Draft {
     pub priority: Priority,
     pub assignee_id: Option<AgentId>,
     pub category_id: Option<CategoryId>,
-}
-
-/// One editable field, for labels and conflict tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Field {
-    Title,
-    Description,
-    Status,
-    Priority,
-    Assignee,
-    Category,
-}
-
-impl Field {
-    pub const ALL: [Field; 6] = [
-        Field::Title,
-        Field::Description,
-        Field::Status,
-        Field::Priority,
-        Field::Assignee,
-        Field::Category,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Field::Title => "Title",
-            Field::Description => "Description",
-            Field::Status => "Status",
-            Field::Priority => "Priority",
-            Field::Assignee => "Assignee",
-            Field::Category => "Category",
-        }
-    }
 }
 
 /// A change the agent makes to one field of their draft.
@@ -99,7 +67,7 @@ impl Draft {
     fn same(&self, other: &Draft, field: Field) -> bool {
         match field {
             Field::Title => self.title == other.title,
-            Field::Description => self.body == other.body,
+            Field::Body => self.body == other.body,
             Field::Status => self.status == other.status,
             Field::Priority => self.priority == other.priority,
             Field::Assignee => self.assignee_id == other.assignee_id,
@@ -118,7 +86,7 @@ impl Draft {
         for field in self.changed_fields(base) {
             match field {
                 Field::Title => changes.title = Some(self.title.clone()),
-                Field::Description => changes.body = Some(self.body.clone()),
+                Field::Body => changes.body = Some(self.body.clone()),
                 Field::Status => changes.status = Some(self.status),
                 Field::Priority => changes.priority = Some(self.priority),
                 Field::Assignee => changes.assignee_id = Some(self.assignee_id),
@@ -135,7 +103,7 @@ impl Draft {
         for field in self.changed_fields(old) {
             match field {
                 Field::Title => merged.title = self.title.clone(),
-                Field::Description => merged.body = self.body.clone(),
+                Field::Body => merged.body = self.body.clone(),
                 Field::Status => merged.status = self.status,
                 Field::Priority => merged.priority = self.priority,
                 Field::Assignee => merged.assignee_id = self.assignee_id,
@@ -204,6 +172,19 @@ impl Editing {
     /// What Save would send.
     pub fn changes(&self) -> TicketChanges {
         self.draft.changes_since(&self.base)
+    }
+
+    /// The statuses the status menu offers `role`, in lifecycle order: the ticket's status as the draft
+    /// started from it (keeping it), those the lifecycle lets `role` move it to from there, and the draft's
+    /// own choice if it is neither (kept on top of someone else's change), so the menu always shows what
+    /// Save would send.
+    pub fn status_choices(&self, role: Role) -> Vec<Status> {
+        let from = self.base.status;
+        let next = lifecycle::next_statuses(from, role);
+        Status::ALL
+            .into_iter()
+            .filter(|to| *to == from || *to == self.draft.status || next.contains(to))
+            .collect()
     }
 }
 
@@ -644,6 +625,63 @@ mod tests {
         assert_eq!(editing.base_version, 1);
         assert!(!editing.dirty());
         assert!(editing.changes().is_empty());
+    }
+
+    #[test]
+    fn the_status_menu_offers_only_what_the_lifecycle_allows() {
+        let mut page = editing_page();
+        let choices = |page: &TicketPage, role| page.editing().unwrap().status_choices(role);
+        // A new ticket: an agent may only open it; an admin may also close it.
+        assert_eq!(choices(&page, Role::Agent), vec![Status::New, Status::Open]);
+        assert_eq!(
+            choices(&page, Role::Admin),
+            vec![Status::New, Status::Open, Status::Closed]
+        );
+        // Choosing one keeps the menu: it follows the status the draft started from.
+        page.apply(TicketAction::Edit(DraftEdit::Status(Status::Open)));
+        assert_eq!(choices(&page, Role::Agent), vec![Status::New, Status::Open]);
+        // Saved: the ticket is open now, and the menu moves on with it (no shortcut to resolved).
+        let sent = page.editing().unwrap().draft.clone();
+        page.apply(TicketAction::SaveStarted { sent });
+        page.apply(TicketAction::SaveAcked { version: 2 });
+        assert_eq!(choices(&page, Role::Agent), vec![Status::Open, Status::Pending]);
+        assert_eq!(
+            choices(&page, Role::Admin),
+            vec![Status::Open, Status::Pending, Status::Closed]
+        );
+        for role in [Role::Agent, Role::Admin] {
+            assert!(!choices(&page, role).contains(&Status::Resolved), "{role:?}");
+        }
+    }
+
+    #[test]
+    fn a_draft_status_kept_on_top_of_theirs_stays_in_the_menu() {
+        let mut page = editing_page();
+        page.apply(TicketAction::Edit(DraftEdit::Status(Status::Open)));
+        page.apply(TicketAction::SaveStarted {
+            sent: page.editing().unwrap().draft.clone(),
+        });
+        page.apply(TicketAction::SaveAcked { version: 2 });
+        page.apply(TicketAction::Edit(DraftEdit::Status(Status::Pending)));
+        page.apply(TicketAction::SaveStarted {
+            sent: page.editing().unwrap().draft.clone(),
+        });
+        // Meanwhile someone else resolved it: pending is no move from resolved.
+        let mut theirs = ticket(1);
+        theirs.version = 3;
+        theirs.status = Status::Resolved;
+        page.apply(TicketAction::SaveFailed(ApiError {
+            ticket: Some(Box::new(theirs)),
+            ..ApiError::new(ErrorCode::VersionConflict, "changed")
+        }));
+        page.apply(TicketAction::KeepDraft);
+        let editing = page.editing().unwrap();
+        assert_eq!(editing.draft.status, Status::Pending);
+        assert_eq!(
+            editing.status_choices(Role::Agent),
+            vec![Status::Open, Status::Pending, Status::Resolved, Status::Closed],
+            "resolved's own moves, plus the draft's choice so the menu shows what Save sends"
+        );
     }
 
     #[test]

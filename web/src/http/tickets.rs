@@ -11,8 +11,8 @@ use crate::http::auth::CurrentAgent;
 use crate::http::{State, created};
 use crate::ws::WsSession;
 use loket_core::AppError;
-use loket_core::actors::ticket::Via;
 use loket_core::db;
+use loket_core::domain::lease::Via;
 
 pub fn routes(cfg: &mut aw::ServiceConfig) {
     cfg.route("/tickets", aw::get().to(list))
@@ -26,13 +26,6 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
         .route("/attachments/{id}", aw::get().to(attachment));
 }
 
-fn author(agent: &loket_protocol::api::Agent) -> Author {
-    Author::Agent {
-        id: agent.id,
-        name: agent.name.clone(),
-    }
-}
-
 async fn list(state: State, _agent: CurrentAgent, query: aw::Query<TicketQuery>) -> Result<HttpResponse, WebError> {
     Ok(HttpResponse::Ok().json(state.desk.page(&query).await?))
 }
@@ -44,7 +37,7 @@ async fn create(
 ) -> Result<HttpResponse, WebError> {
     let ticket = state
         .desk
-        .create_ticket(author(&agent), body.into_inner(), None, None)
+        .create_ticket(Author::from(agent.as_ref()), body.into_inner(), None, None)
         .await?;
     Ok(created(&ticket))
 }
@@ -121,7 +114,7 @@ async fn comment(
     let NewComment { body, internal } = body.into_inner();
     let comment = state
         .desk
-        .comment(TicketId(*id), author(&agent), &body, internal)
+        .comment(TicketId(*id), Author::from(agent.as_ref()), &body, internal)
         .await?;
     Ok(created(&comment))
 }

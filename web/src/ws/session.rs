@@ -14,9 +14,9 @@ use loket_protocol::{ErrorCode, TicketId};
 
 use loket_core::AppError;
 use loket_core::actors::bus::{Published, SessionControl, Subscribe, Unsubscribe};
-use loket_core::actors::ticket::{Renew, Via};
+use loket_core::actors::ticket::Renew;
 use loket_core::desk::Desk;
-use loket_core::domain::lease::SessionKey;
+use loket_core::domain::lease::{SessionKey, Via};
 
 /// How often the server pings the client and renews the session's leases.
 pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
@@ -170,10 +170,7 @@ impl WsSession {
                 category_id,
             } => {
                 let desk = self.desk.clone();
-                let author = Author::Agent {
-                    id: me.id,
-                    name: me.name,
-                };
+                let author = Author::from(me);
                 let new = NewTicket {
                     title,
                     body,
@@ -259,10 +256,7 @@ impl WsSession {
                 body,
                 internal,
             } => {
-                let author = Author::Agent {
-                    id: me.id,
-                    name: me.name,
-                };
+                let author = Author::from(me);
                 let fut = self.desk.comment(ticket_id, author, &body, internal);
                 self.respond(ctx, request_id, fut, move |_, comment, rid| {
                     acked(

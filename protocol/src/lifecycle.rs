@@ -1,4 +1,5 @@
-//! The default ticket lifecycle: which status changes are allowed, and for whom.
+//! The default ticket lifecycle: which status changes are allowed, and for whom. Shared by the server
+//! (which refuses anything else with `invalid_transition`) and the web client (which offers only these).
 //!
 //! ```text
 //! new → open → pending → resolved → closed
@@ -7,8 +8,8 @@
 //! any status → closed                       (admins only)
 //! ```
 
-use loket_protocol::api::Role;
-use loket_protocol::ticket::Status;
+use crate::api::Role;
+use crate::ticket::Status;
 
 /// Whether a ticket may move from `from` to `to` when `role` asks. Staying put is not a transition.
 pub fn can_transition(from: Status, to: Status, role: Role) -> bool {
