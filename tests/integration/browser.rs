@@ -53,7 +53,11 @@ async fn two_agents_share_a_ticket_live_in_real_browsers() {
         )
         .await
         .expect("run a script");
-    assert_eq!(injected, json!(false), "an inline script outside the policy must not run");
+    assert_eq!(
+        injected,
+        json!(false),
+        "an inline script outside the policy must not run"
+    );
 
     // A creates a ticket; B's board shows it without a reload.
     a.click("a[href='/new'].btn").await;
