@@ -90,14 +90,17 @@ fn session_cookie(value: String, secure: bool, max_age: actix_web::cookie::time:
 /// How often counts of sign-in windows that have passed are deleted.
 pub const SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// Deletes passed sign-in windows every [`SWEEP_INTERVAL`] for as long as the actix system runs. Every
-/// instance may sweep; the statement is idempotent.
+/// Deletes passed sign-in windows every [`SWEEP_INTERVAL`] until the pool is closed (or the actix system
+/// stops). Every instance may sweep; the statement is idempotent.
 pub fn spawn_sweeper(pool: loket_core::db::Pool, window: std::time::Duration) {
     actix_web::rt::spawn(async move {
         let mut every = tokio::time::interval(SWEEP_INTERVAL);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
+            if pool.is_closed() {
+                break;
+            }
             let swept = async {
                 let client = pool.get().await?;
                 db::throttle::sweep(&client, window).await
