@@ -1,6 +1,7 @@
 //! Command line and environment configuration, validated before anything starts.
 
 use clap::{Args, Parser, Subcommand};
+use loket_web::http::origin::{self, Origin};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -97,9 +98,19 @@ pub struct Config {
     /// Seconds a lock taken through REST lasts; POST the lock again to extend it.
     #[arg(long, env = "LOKET_REST_LOCK_SECS", default_value_t = 120, global = true)]
     pub rest_lock_secs: u32,
-    /// Set the Secure flag on the session cookie (behind HTTPS).
+    /// Set the Secure flag on the session cookie and send HSTS (behind HTTPS).
     #[arg(long, env = "LOKET_COOKIE_SECURE", default_value_t = false, global = true)]
     pub cookie_secure: bool,
+    /// The address browsers use to reach Loket (scheme, host, port: `https://desk.example.org`); only pages
+    /// from it may open `/ws` or send changes. Default: the bind address (and `localhost` for loopback).
+    #[arg(long, env = "LOKET_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// Further origins allowed, comma-separated (e.g. `http://127.0.0.1:8081` for `trunk serve`).
+    #[arg(long, env = "LOKET_ALLOWED_ORIGINS", default_value = "", global = true)]
+    pub allowed_origins: String,
+    /// Reverse proxies whose `X-Forwarded-For` names the client, comma-separated IPs or CIDR networks.
+    #[arg(long, env = "LOKET_TRUSTED_PROXIES", default_value = "", global = true)]
+    pub trusted_proxies: String,
     /// Log filter, in `tracing` EnvFilter syntax.
     #[arg(long, env = "LOKET_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -156,7 +167,30 @@ impl Config {
         if self.workers == Some(0) {
             return Err(ConfigError("LOKET_WORKERS must be at least 1".into()));
         }
+        self.origins()?;
+        if self.public_url.is_none() && self.bind.ip().is_unspecified() {
+            return Err(ConfigError(format!(
+                "LOKET_BIND {} listens on every interface, so Loket cannot tell the address browsers use: \
+                 set LOKET_PUBLIC_URL (e.g. https://desk.example.org)",
+                self.bind
+            )));
+        }
+        loket_core::domain::throttle::TrustedProxies::parse(&self.trusted_proxies)
+            .map_err(|e| ConfigError(format!("LOKET_TRUSTED_PROXIES: {e}")))?;
         Ok(())
+    }
+
+    /// `LOKET_PUBLIC_URL` and `LOKET_ALLOWED_ORIGINS`, parsed.
+    fn origins(&self) -> Result<(Option<Origin>, Vec<Origin>), ConfigError> {
+        let public = self
+            .public_url
+            .as_deref()
+            .map(Origin::parse)
+            .transpose()
+            .map_err(|e| ConfigError(format!("LOKET_PUBLIC_URL: {e}")))?;
+        let allowed = origin::parse_list(&self.allowed_origins)
+            .map_err(|e| ConfigError(format!("LOKET_ALLOWED_ORIGINS: {e}")))?;
+        Ok((public, allowed))
     }
 
     /// The lease lengths these settings ask for.
@@ -175,13 +209,18 @@ impl Config {
         }
     }
 
-    /// What the web layer needs.
+    /// What the web layer needs. Call after [`Config::validate`]: settings it refused are left out here.
     pub fn web_settings(&self) -> loket_web::WebSettings {
+        let (public_url, allowed_origins) = self.origins().unwrap_or_default();
         loket_web::WebSettings {
             data_dir: self.data_dir.clone(),
             cookie_secure: self.cookie_secure,
             web_dir: self.web_dir.clone(),
             workers: self.workers,
+            public_url,
+            allowed_origins,
+            trusted_proxies: loket_core::domain::throttle::TrustedProxies::parse(&self.trusted_proxies)
+                .unwrap_or_default(),
         }
     }
 
@@ -200,6 +239,9 @@ impl Config {
             lock_lease_secs: 30,
             rest_lock_secs: 120,
             cookie_secure: false,
+            public_url: None,
+            allowed_origins: String::new(),
+            trusted_proxies: String::new(),
             log: "info".into(),
         }
     }
@@ -229,5 +271,31 @@ mod tests {
         assert!(cli.config.validate().unwrap_err().0.contains("LOKET_ADMIN_PASSWORD"));
         let cli = parse(&["--database-url", "postgres://x:y@h:notaport/db"]).unwrap();
         assert!(cli.config.validate().unwrap_err().0.contains("DATABASE_URL"));
+    }
+
+    #[test]
+    fn origins_and_proxies_are_checked() {
+        let error = |args: &[&str]| parse(args).unwrap().config.validate().unwrap_err().0;
+        assert!(error(&["--public-url", "desk.example.org"]).contains("LOKET_PUBLIC_URL"));
+        assert!(error(&["--public-url", "https://desk.example.org/loket"]).contains("without a path"));
+        assert!(error(&["--allowed-origins", "http://127.0.0.1:8081,bad"]).contains("LOKET_ALLOWED_ORIGINS"));
+        assert!(error(&["--trusted-proxies", "10.0.0.0/8, proxy"]).contains("LOKET_TRUSTED_PROXIES"));
+        assert!(error(&["--bind", "0.0.0.0:8080"]).contains("LOKET_PUBLIC_URL"));
+        let cli = parse(&[
+            "--bind",
+            "0.0.0.0:8080",
+            "--public-url",
+            "https://desk.example.org/",
+            "--allowed-origins",
+            "http://127.0.0.1:8081, http://localhost:8081",
+            "--trusted-proxies",
+            "127.0.0.1,10.0.0.0/8",
+        ])
+        .unwrap();
+        cli.config.validate().unwrap();
+        let web = cli.config.web_settings();
+        assert_eq!(web.public_url.unwrap().to_string(), "https://desk.example.org");
+        assert_eq!(web.allowed_origins.len(), 2);
+        assert!(web.trusted_proxies.contains("10.9.8.7".parse().unwrap()));
     }
 }

@@ -94,11 +94,7 @@ impl AgentClient {
         let (stream, _) = tokio_tungstenite::connect_async(request)
             .await
             .expect("WebSocket connects");
-        let mut client = WsClient {
-            stream,
-            next_id: 0,
-            backlog: VecDeque::new(),
-        };
+        let mut client = WsClient::from_stream(stream);
         match client.recv().await {
             ServerMessage::Welcome { agent, .. } => assert_eq!(agent.id, self.agent.id),
             other => panic!("expected Welcome, got {other:?}"),
@@ -149,6 +145,15 @@ pub enum WsEnd {
 }
 
 impl WsClient {
+    /// Wraps a connection opened elsewhere (e.g. with handshake headers of a test's choosing).
+    pub fn from_stream(stream: WebSocketStream<MaybeTlsStream<TcpStream>>) -> WsClient {
+        WsClient {
+            stream,
+            next_id: 0,
+            backlog: VecDeque::new(),
+        }
+    }
+
     /// Sends `message` (a JSON object) with a fresh `request_id`, returned.
     pub async fn request(&mut self, mut message: Value) -> String {
         self.next_id += 1;

@@ -236,7 +236,7 @@ async fn repeated_failed_sign_ins_from_one_address_are_throttled() {
             .json(&json!({"email": "ana@example.org", "password": password}))
             .send()
     };
-    for _ in 0..loket_web::http::auth::LOGIN_FAILURES_ALLOWED {
+    for _ in 0..loket_core::domain::throttle::ATTEMPTS_PER_ACCOUNT {
         assert_eq!(attempt("guess").await.unwrap().status(), StatusCode::UNAUTHORIZED);
     }
     let throttled = attempt(PASSWORD).await.unwrap();

@@ -54,6 +54,28 @@ async fn two_agents_share_a_ticket_live_in_real_browsers() {
     b.sign_in("budi@example.org", PASSWORD).await;
     b.wait_text("#board-title", "Tickets").await;
 
+    // The client runs under the page's Content-Security-Policy (it loaded and signed in above), and the
+    // browser enforces it: an inline script the policy does not name does not run.
+    let page = reqwest::get(server.url()).await.expect("GET /");
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+    for part in ["'wasm-unsafe-eval'", "'sha256-", "frame-ancestors 'none'"] {
+        assert!(csp.contains(part), "the page's policy lacks {part}: {csp}");
+    }
+    let injected = b
+        .client()
+        .execute(
+            "const s = document.createElement('script'); s.textContent = 'window.loketInjected = true'; \
+             document.head.appendChild(s); return window.loketInjected === true;",
+            vec![],
+        )
+        .await
+        .expect("run a script");
+    assert_eq!(
+        injected,
+        json!(false),
+        "an inline script outside the policy must not run"
+    );
+
     // A creates a ticket; B's board shows it without a reload.
     a.click("a[href='/new'].btn").await;
     a.fill("#new-title", "Street light out on Jl. Merdeka").await;

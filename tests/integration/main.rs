@@ -7,6 +7,7 @@ mod bot_input;
 mod browser;
 mod durability;
 mod frames;
+mod hardening;
 mod health;
 mod locks;
 mod realtime;

@@ -13,7 +13,10 @@ use actix_web::{App, HttpServer, dev::ServerHandle, middleware, web as aw};
 use loket_core::{Desk, StartError};
 
 use crate::http::AppState;
+use crate::http::origin::{Origin, OriginPolicy};
+use crate::http::security::PagePolicy;
 use crate::http::web::{WebDir, find_web_dir};
+use loket_core::domain::throttle::{SignInLimits, TrustedProxies};
 
 /// On shutdown, how long open connections (WebSockets included) get before they are closed.
 const SHUTDOWN_GRACE_SECS: u64 = 2;
@@ -29,6 +32,13 @@ pub struct WebSettings {
     pub web_dir: Option<PathBuf>,
     /// HTTP worker threads; `None`: one per CPU.
     pub workers: Option<usize>,
+    /// Loket's own origin (`LOKET_PUBLIC_URL`); `None`: the listener's address (with `localhost` for a
+    /// loopback address).
+    pub public_url: Option<Origin>,
+    /// Further origins allowed to open `/ws` and send changes (`LOKET_ALLOWED_ORIGINS`).
+    pub allowed_origins: Vec<Origin>,
+    /// Proxies whose `X-Forwarded-For` is believed (`LOKET_TRUSTED_PROXIES`).
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// The running HTTP server.
@@ -55,17 +65,24 @@ pub fn start(
         data_dir: settings.data_dir.clone(),
         cookie_secure: settings.cookie_secure,
         invite_link_base,
-        login_throttle: std::sync::Mutex::new(loket_core::domain::throttle::Throttle::new(
-            http::auth::LOGIN_FAILURES_ALLOWED,
-            http::auth::LOGIN_WINDOW,
-        )),
+        sign_in_limits: SignInLimits::default(),
+        trusted_proxies: settings.trusted_proxies.clone(),
         password_checks: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from)),
     });
+    // Port 0 in the settings becomes a real port here, so the default origin is the listener's.
+    let origins = OriginPolicy::new(settings.public_url.clone(), &settings.allowed_origins, addr);
+    tracing::info!(
+        origins = %origins.origins().iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+        "accepting WebSockets and changes from these origins"
+    );
+    let page_policy = PagePolicy::new(&origins);
+    http::auth::spawn_sweeper(state.desk.pool.clone(), state.sign_in_limits.window);
     let web_dir = WebDir(find_web_dir(settings.web_dir.as_deref()));
     match &web_dir.0 {
         Some(dir) => tracing::info!(dir = %dir.display(), "serving the web client"),
         None => tracing::warn!("web client not built; `/` explains how to build it"),
     }
+    let hsts = settings.cookie_secure;
     let workers = settings
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
@@ -73,12 +90,11 @@ pub fn start(
         App::new()
             .app_data(aw::Data::new(state.clone()))
             .app_data(aw::Data::new(web_dir.clone()))
+            .app_data(aw::Data::new(origins.clone()))
+            .app_data(aw::Data::new(page_policy.clone()))
+            .wrap(middleware::from_fn(http::origin::guard))
             .wrap(middleware::Compress::default())
-            .wrap(
-                middleware::DefaultHeaders::new()
-                    .add(("X-Content-Type-Options", "nosniff"))
-                    .add(("Referrer-Policy", "same-origin")),
-            )
+            .wrap(http::security::default_headers(hsts))
             .configure(http::configure)
     })
     .workers(workers)

@@ -5,6 +5,7 @@ pub mod agents;
 pub mod embedded;
 pub mod outbox;
 pub mod reporters;
+pub mod throttle;
 pub mod tickets;
 
 use std::future::Future;
@@ -15,6 +16,9 @@ use std::time::Duration;
 use deadpool_postgres::{Connect, Manager, ManagerConfig, RecyclingMethod, Runtime, Timeouts};
 use tokio::task::JoinHandle;
 use tokio_postgres::NoTls;
+use tokio_postgres::config::{Host, SslMode};
+use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 pub use deadpool_postgres::{Pool, PoolError, Transaction};
 pub use tokio_postgres::Error as PgError;
@@ -35,6 +39,8 @@ const MIGRATION_LOCK_KEY: i64 = 0x004c_6f6b_6574; // "Loket" in ASCII
 pub enum DbSetupError {
     #[error("bad database URL: {0}")]
     BadUrl(tokio_postgres::Error),
+    #[error("cannot set up TLS for the database: {0}")]
+    Tls(String),
     #[error("cannot build the database pool: {0}")]
     Pool(#[from] deadpool_postgres::BuildError),
     #[error("cannot connect to the database: {0}")]
@@ -48,9 +54,13 @@ pub enum DbSetupError {
 /// Builds a pool for `conninfo` (URL or key=value form). Connections are made lazily.
 pub fn pool(conninfo: &str, size: usize) -> Result<Pool, DbSetupError> {
     let config: tokio_postgres::Config = conninfo.parse().map_err(DbSetupError::BadUrl)?;
+    let tls = match transport(&config) {
+        Transport::Plain => None,
+        Transport::Tls => Some(rustls_connector()?),
+    };
     let manager = Manager::from_connect(
         config,
-        OwnRuntimeConnect,
+        OwnRuntimeConnect { tls },
         ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         },
@@ -89,22 +99,105 @@ const DB_IO_THREADS: usize = 1;
 type ConnectFuture<'a> =
     Pin<Box<dyn Future<Output = Result<(tokio_postgres::Client, JoinHandle<()>), tokio_postgres::Error>> + Send + 'a>>;
 
+/// How connections to the database travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// Unencrypted: `sslmode=disable`, Unix sockets (the embedded cluster), and `sslmode=prefer` (the
+    /// default) when every host is this machine, where nothing crosses a network.
+    Plain,
+    /// TLS through rustls, the server's certificate and name verified against the system's root
+    /// certificates and Mozilla's. With `prefer` a server that offers no TLS is still used unencrypted;
+    /// with `require` it is refused. A server whose certificate does not verify is refused either way.
+    Tls,
+}
+
+/// The transport `config`'s `sslmode` and hosts call for.
+pub fn transport(config: &tokio_postgres::Config) -> Transport {
+    let hosts = config.get_hosts();
+    let tcp_hosts: Vec<String> = hosts
+        .iter()
+        .filter_map(|host| match host {
+            Host::Tcp(name) => Some(name.clone()),
+            Host::Unix(_) => None,
+        })
+        .chain(config.get_hostaddrs().iter().map(|ip| ip.to_string()))
+        .collect();
+    let loopback = |host: &String| {
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    };
+    match config.get_ssl_mode() {
+        SslMode::Disable => Transport::Plain,
+        // PostgreSQL has no TLS over Unix sockets.
+        _ if tcp_hosts.is_empty() && !hosts.is_empty() => Transport::Plain,
+        SslMode::Prefer if !tcp_hosts.is_empty() && tcp_hosts.iter().all(loopback) => Transport::Plain,
+        _ => Transport::Tls,
+    }
+}
+
+/// A rustls connector trusting the system's root certificates and Mozilla's (webpki-roots), with the ring
+/// crypto provider chosen explicitly (so no process-wide default is needed).
+fn rustls_connector() -> Result<MakeRustlsConnect, DbSetupError> {
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let native = rustls_native_certs::load_native_certs();
+    let (added, ignored) = roots.add_parsable_certificates(native.certs);
+    tracing::debug!(
+        added,
+        ignored,
+        errors = native.errors.len(),
+        "system root certificates for the database"
+    );
+    let config =
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| DbSetupError::Tls(e.to_string()))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
+
 /// Opens connections on [`db_io_runtime`] (the socket belongs to the runtime it is opened on) and runs
-/// their I/O tasks there.
-struct OwnRuntimeConnect;
+/// their I/O tasks there; over TLS when `tls` is set.
+struct OwnRuntimeConnect {
+    tls: Option<MakeRustlsConnect>,
+}
+
+/// Connects with `tls` and drives the connection on the current runtime.
+async fn open<T>(
+    pg_config: tokio_postgres::Config,
+    tls: T,
+) -> Result<(tokio_postgres::Client, JoinHandle<()>), tokio_postgres::Error>
+where
+    T: MakeTlsConnect<tokio_postgres::Socket> + Send,
+    T::Stream: Send + 'static,
+    T::TlsConnect: Send,
+    <T::TlsConnect as TlsConnect<tokio_postgres::Socket>>::Future: Send,
+{
+    let (client, connection) = pg_config.connect(tls).await?;
+    let task = tokio::spawn(async move {
+        if let Err(err) = connection.await {
+            tracing::warn!(error = %err, "database connection failed");
+        }
+    });
+    Ok((client, task))
+}
 
 impl Connect for OwnRuntimeConnect {
     fn connect(&self, pg_config: &tokio_postgres::Config) -> ConnectFuture<'_> {
         let pg_config = pg_config.clone();
+        let tls = self.tls.clone();
         Box::pin(async move {
             let opened = db_io_runtime().spawn(async move {
-                let (client, connection) = pg_config.connect(NoTls).await?;
-                let task = tokio::spawn(async move {
-                    if let Err(err) = connection.await {
-                        tracing::warn!(error = %err, "database connection failed");
-                    }
-                });
-                Ok((client, task))
+                match tls {
+                    Some(tls) => open(pg_config, tls).await,
+                    None => open(pg_config, NoTls).await,
+                }
             });
             // The runtime lives as long as the process, so the task only fails if connecting panicked.
             opened
@@ -133,4 +226,60 @@ pub async fn migrate(pool: &Pool) -> Result<usize, DbSetupError> {
 /// True when a query fails because a unique constraint was violated.
 pub fn is_unique_violation(err: &tokio_postgres::Error) -> bool {
     err.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transport_of(conninfo: &str) -> Transport {
+        transport(&conninfo.parse().expect("a valid conninfo"))
+    }
+
+    #[test]
+    fn sslmode_and_hosts_choose_the_transport() {
+        // A remote server: TLS unless disabled; `prefer` is the default.
+        assert_eq!(transport_of("postgres://loket@db.example.org/loket"), Transport::Tls);
+        assert_eq!(
+            transport_of("postgres://loket@db.example.org/loket?sslmode=prefer"),
+            Transport::Tls
+        );
+        assert_eq!(
+            transport_of("postgres://loket@db.example.org/loket?sslmode=require"),
+            Transport::Tls
+        );
+        assert_eq!(
+            transport_of("postgres://loket@db.example.org/loket?sslmode=disable"),
+            Transport::Plain
+        );
+        assert_eq!(transport_of("host=10.0.0.5 user=loket sslmode=require"), Transport::Tls);
+        // This machine: only `require` encrypts.
+        assert_eq!(transport_of("postgres://loket@localhost/loket"), Transport::Plain);
+        assert_eq!(transport_of("postgres://loket@127.0.0.1:5432/loket"), Transport::Plain);
+        assert_eq!(transport_of("postgres://loket@[::1]/loket"), Transport::Plain);
+        assert_eq!(
+            transport_of("postgres://loket@localhost/loket?sslmode=require"),
+            Transport::Tls
+        );
+        // One remote host among several is enough to need TLS.
+        assert_eq!(transport_of("host=localhost,db.example.org user=loket"), Transport::Tls);
+        // Unix sockets (the embedded cluster): never TLS, whatever sslmode says.
+        assert_eq!(
+            transport_of("host=/tmp/loket/run port=5432 user=postgres dbname=loket"),
+            Transport::Plain
+        );
+        assert_eq!(
+            transport_of("host=/tmp/loket/run user=postgres sslmode=require"),
+            Transport::Plain
+        );
+        // hostaddr without host is TCP too.
+        assert_eq!(transport_of("hostaddr=192.0.2.10 user=loket"), Transport::Tls);
+    }
+
+    #[test]
+    fn the_tls_connector_builds_with_root_certificates() {
+        rustls_connector().expect("a rustls connector");
+        let pool = pool("postgres://loket@db.example.org/loket?sslmode=require", 1);
+        assert!(pool.is_ok(), "a TLS pool is built lazily, without connecting");
+    }
 }

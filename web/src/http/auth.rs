@@ -1,8 +1,8 @@
 //! Signing in and out, and the extractors that require a signed-in agent (or an admin).
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
-use std::time::Instant;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web as aw};
@@ -14,6 +14,7 @@ use crate::http::State;
 use loket_core::AppError;
 use loket_core::auth::{self, SESSION_COOKIE, SESSION_TTL};
 use loket_core::db;
+use loket_core::domain::throttle::{AttemptKeys, TrustedProxies, Verdict};
 
 pub fn routes(cfg: &mut aw::ServiceConfig) {
     cfg.route("/auth/login", aw::post().to(login))
@@ -86,26 +87,58 @@ fn session_cookie(value: String, secure: bool, max_age: actix_web::cookie::time:
         .finish()
 }
 
-/// Failed sign-ins allowed per client address in [`LOGIN_WINDOW`] before it gets 429.
-pub const LOGIN_FAILURES_ALLOWED: u32 = 10;
-/// The window over which failed sign-ins are counted.
-pub const LOGIN_WINDOW: std::time::Duration = std::time::Duration::from_secs(300);
+/// How often counts of sign-in windows that have passed are deleted.
+pub const SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(600);
 
+/// Deletes passed sign-in windows every [`SWEEP_INTERVAL`] until the pool is closed (or the actix system
+/// stops). Every instance may sweep; the statement is idempotent.
+pub fn spawn_sweeper(pool: loket_core::db::Pool, window: std::time::Duration) {
+    actix_web::rt::spawn(async move {
+        let mut every = tokio::time::interval(SWEEP_INTERVAL);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if pool.is_closed() {
+                break;
+            }
+            let swept = async {
+                let client = pool.get().await?;
+                db::throttle::sweep(&client, window).await
+            };
+            // A failure was logged where it became an AppError; the next sweep tries again.
+            if let Ok(rows) = swept.await
+                && rows > 0
+            {
+                tracing::debug!(rows, "swept passed sign-in windows");
+            }
+        }
+    });
+}
+
+/// The address a request comes from: the peer, or what trusted proxies say in `X-Forwarded-For`.
+pub fn client_address(req: &HttpRequest, trusted: &TrustedProxies) -> IpAddr {
+    let peer = req
+        .peer_addr()
+        .map_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |a| a.ip());
+    let forwarded = req.headers().get_all("x-forwarded-for").filter_map(|v| v.to_str().ok());
+    trusted.client_address(peer, forwarded)
+}
+
+/// Signs in. The attempt is counted against its account and its address before the password is checked
+/// (see `loket_core::domain::throttle`); over either limit it is refused with 429 unchecked.
 async fn login(state: State, req: HttpRequest, body: aw::Json<LoginRequest>) -> Result<HttpResponse, WebError> {
     let LoginRequest { email, password } = body.into_inner();
-    let client_key = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
-    let throttled = !state
-        .login_throttle
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .allows(&client_key, Instant::now());
-    if throttled {
-        return Err(AppError::RateLimited("too many failed sign-ins; wait a few minutes".into()).into());
-    }
-    let found = {
+    let client_ip = client_address(&req, &state.trusted_proxies);
+    let keys = AttemptKeys::new(&email, client_ip);
+    let (counted, found) = {
         // Returned to the pool before hashing, so slow password checks never hold connections.
         let client = state.desk.pool.get().await?;
-        db::agents::credentials(&client, email.trim()).await?
+        let counted = db::throttle::count_attempt(&client, &keys, state.sign_in_limits.window).await?;
+        if let Verdict::Refuse(scope) = state.sign_in_limits.verdict(counted.counts) {
+            tracing::info!(scope = scope.as_str(), client = %client_ip, "sign-in refused: too many attempts");
+            return Err(AppError::RateLimited("too many sign-in attempts; wait a few minutes".into()).into());
+        }
+        (counted, db::agents::credentials(&client, email.trim()).await?)
     };
     // Verify against a dummy hash for unknown emails, so the answer time does not reveal which part was wrong.
     let hash = found
@@ -122,21 +155,12 @@ async fn login(state: State, req: HttpRequest, body: aw::Json<LoginRequest>) -> 
     let agent = match found {
         Some((agent, _)) if verified => agent,
         _ => {
-            tracing::info!("failed sign-in attempt");
-            state
-                .login_throttle
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .failed(&client_key, Instant::now());
+            tracing::info!(client = %client_ip, "failed sign-in attempt");
             return Err(AppError::Unauthorized.into());
         }
     };
-    state
-        .login_throttle
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .succeeded(&client_key);
     let client = state.desk.pool.get().await?;
+    db::throttle::succeeded(&client, &keys, &counted).await?;
     let token = auth::random_secret(32);
     db::agents::create_session(&client, agent.id, &auth::token_digest(&token), Utc::now() + SESSION_TTL).await?;
     tracing::info!(agent = %agent.id, "agent signed in");

@@ -4,6 +4,8 @@ pub mod admin;
 pub mod agents;
 pub mod auth;
 pub mod health;
+pub mod origin;
+pub mod security;
 pub mod tickets;
 pub mod web;
 
@@ -24,8 +26,10 @@ pub struct AppState {
     pub cookie_secure: bool,
     /// `https://t.me/<bot>?start=` once the bot is running (set when Telegram names the bot), for invite links.
     pub invite_link_base: Arc<std::sync::OnceLock<String>>,
-    /// Failed sign-ins per client address.
-    pub login_throttle: std::sync::Mutex<loket_core::domain::throttle::Throttle>,
+    /// How many sign-in attempts are allowed per account and per address (counted in PostgreSQL).
+    pub sign_in_limits: loket_core::domain::throttle::SignInLimits,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: loket_core::domain::throttle::TrustedProxies,
     /// Bounds how many password hashes are checked at once.
     pub password_checks: tokio::sync::Semaphore,
 }

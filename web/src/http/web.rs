@@ -3,7 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+use actix_web::http::header::{CONTENT_SECURITY_POLICY, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web as aw};
+
+use crate::http::security::{NOT_BUILT_CSP, PagePolicy};
 
 /// Where the built client is, if anywhere.
 #[derive(Clone)]
@@ -38,10 +41,11 @@ or <code>trunk build --release</code> and start <code>loket</code> from the repo
 <code>LOKET_WEB_DIR</code> at a directory containing the built <code>index.html</code>.</p>
 </body></html>"#;
 
-async fn serve(req: HttpRequest, web_dir: aw::Data<WebDir>) -> HttpResponse {
+async fn serve(req: HttpRequest, web_dir: aw::Data<WebDir>, page_policy: aw::Data<PagePolicy>) -> HttpResponse {
     let Some(root) = &web_dir.0 else {
         return HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
+            .insert_header((CONTENT_SECURITY_POLICY, NOT_BUILT_CSP))
             .body(NOT_BUILT);
     };
     let path = req.path().trim_start_matches('/');
@@ -61,8 +65,19 @@ async fn serve(req: HttpRequest, web_dir: aw::Data<WebDir>) -> HttpResponse {
             if file.ends_with("index.html") {
                 response.headers_mut().insert(
                     actix_web::http::header::CACHE_CONTROL,
-                    actix_web::http::header::HeaderValue::from_static("no-cache"),
+                    HeaderValue::from_static("no-cache"),
                 );
+                // Read again for its inline scripts' hashes: the page is small, and a rebuilt client
+                // (new loader script) is picked up without a restart.
+                let Ok(html) = tokio::fs::read_to_string(&file).await else {
+                    return HttpResponse::NotFound().finish();
+                };
+                match HeaderValue::from_str(&page_policy.for_page(&html)) {
+                    Ok(csp) => {
+                        response.headers_mut().insert(CONTENT_SECURITY_POLICY, csp);
+                    }
+                    Err(err) => tracing::error!(error = %err, "cannot build the page's Content-Security-Policy"),
+                }
             }
             response
         }
