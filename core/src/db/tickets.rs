@@ -219,17 +219,34 @@ pub struct Filed {
     pub created: bool,
 }
 
-async fn check_category(db: &impl GenericClient, category: Option<CategoryId>) -> Result<(), AppError> {
-    if let Some(id) = category
-        && db
-            .query_opt(
-                &db.prepare_cached("SELECT 1 FROM categories WHERE id = $1").await?,
-                &[&id.0],
-            )
-            .await?
-            .is_none()
-    {
-        return Err(AppError::invalid(format!("there is no category {id}")));
+/// The category a change files a ticket under, if it exists. A retired category is refused when
+/// `offered_only`: agents choose from the offered ones; a reporter's draft keeps the category it was given
+/// before it was retired, as tickets filed earlier keep theirs.
+async fn category_for_ticket(
+    db: &impl GenericClient,
+    id: CategoryId,
+    offered_only: bool,
+) -> Result<CategoryRef, AppError> {
+    let row = db
+        .query_opt(
+            &db.prepare_cached("SELECT name, retired_at IS NOT NULL AS retired FROM categories WHERE id = $1")
+                .await?,
+            &[&id.0],
+        )
+        .await?
+        .ok_or_else(|| AppError::invalid(format!("there is no category {id}")))?;
+    let name: String = row.get("name");
+    if offered_only && row.get::<_, bool>("retired") {
+        return Err(AppError::invalid(format!(
+            "the category {name} is retired; choose another"
+        )));
+    }
+    Ok(CategoryRef { id, name })
+}
+
+async fn check_category(db: &impl GenericClient, draft: &TicketDraft) -> Result<(), AppError> {
+    if let Some(id) = draft.category_id {
+        category_for_ticket(db, id, draft.reporter_id.is_none()).await?;
     }
     Ok(())
 }
@@ -243,7 +260,7 @@ pub async fn insert(db: &impl GenericClient, actor: &Author, draft: &TicketDraft
             created: false,
         });
     }
-    check_category(db, draft.category_id).await?;
+    check_category(db, draft).await?;
     let created_by = match actor {
         Author::Agent { id, .. } => Some(id.0),
         _ => None,
@@ -405,19 +422,7 @@ pub async fn update(
         && category != current.category.as_ref().map(|c| c.id)
     {
         let new_ref = match category {
-            Some(cid) => {
-                let row = db
-                    .query_opt(
-                        &db.prepare_cached("SELECT name FROM categories WHERE id = $1").await?,
-                        &[&cid.0],
-                    )
-                    .await?
-                    .ok_or_else(|| AppError::invalid(format!("there is no category {cid}")))?;
-                Some(CategoryRef {
-                    id: cid,
-                    name: row.get(0),
-                })
-            }
+            Some(cid) => Some(category_for_ticket(db, cid, true).await?),
             None => None,
         };
         diffs.push((
