@@ -607,4 +607,18 @@ async fn reporters_are_offered_only_categories_that_are_not_retired() {
     assert_eq!(labels(&again), ["Lighting"]);
     tg.press(&ana, &again, &again.button("Lighting"));
     tg.expect(ana.id, "photos or documents").await;
+
+    // A report drafted under a category that is retired before it is sent keeps it, as filed tickets do.
+    let lighting = root.get("/api/categories").await.body.as_array().unwrap()[0]["id"].clone();
+    tg.send_text(&ana, "/skip");
+    let summary = tg.expect(ana.id, "Please check your report").await;
+    root.patch(&format!("/api/categories/{lighting}"), json!({"retired": true}))
+        .await;
+    tg.press(&ana, &summary, &summary.button("Send"));
+    tg.expect(ana.id, "filed as").await;
+    let tickets = root.get("/api/tickets").await;
+    assert_eq!(
+        tickets.body["tickets"][0]["category"]["name"], "Lighting",
+        "{tickets:?}"
+    );
 }
