@@ -1,6 +1,7 @@
 //! The bot's database queries: reporters, invite codes, dialogue state, the update offset and reads of tickets.
 
 use deadpool_postgres::Pool;
+use loket_core::db::admin::OFFERED_CATEGORY;
 use loket_protocol::ticket::Status;
 use loket_protocol::{CommentId, TicketId};
 use tokio_postgres::GenericClient;
@@ -212,11 +213,14 @@ pub async fn save_offset(pool: &Pool, offset: i64) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Every category, by name.
+/// Every category offered for new reports (not retired), by name.
 pub async fn categories(pool: &Pool) -> Result<Vec<CategoryChoice>, StoreError> {
     let client = pool.get().await?;
     let rows = client
-        .query("SELECT id, name FROM categories ORDER BY lower(name)", &[])
+        .query(
+            &format!("SELECT id, name FROM categories WHERE {OFFERED_CATEGORY} ORDER BY lower(name)"),
+            &[],
+        )
         .await?;
     Ok(rows
         .into_iter()
@@ -227,11 +231,14 @@ pub async fn categories(pool: &Pool) -> Result<Vec<CategoryChoice>, StoreError> 
         .collect())
 }
 
-/// One category's name, if it exists.
+/// One category's name, if it exists and is offered (a button for a since-retired one is not accepted).
 pub async fn category(pool: &Pool, id: i64) -> Result<Option<String>, StoreError> {
     let client = pool.get().await?;
     let row = client
-        .query_opt("SELECT name FROM categories WHERE id = $1", &[&id])
+        .query_opt(
+            &format!("SELECT name FROM categories WHERE id = $1 AND {OFFERED_CATEGORY}"),
+            &[&id],
+        )
         .await?;
     Ok(row.map(|r| r.get(0)))
 }

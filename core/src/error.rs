@@ -16,6 +16,8 @@ pub enum AppError {
     Unauthorized,
     #[error("{0}")]
     Forbidden(String),
+    #[error("this account is disabled; ask an admin of this helpdesk to enable it")]
+    AccountDisabled,
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("the ticket is being edited by {}", .holder.name)]
@@ -44,6 +46,7 @@ impl AppError {
             AppError::Invalid(_) => ErrorCode::InvalidRequest,
             AppError::Unauthorized => ErrorCode::Unauthorized,
             AppError::Forbidden(_) => ErrorCode::Forbidden,
+            AppError::AccountDisabled => ErrorCode::AccountDisabled,
             AppError::NotFound(_) => ErrorCode::NotFound,
             AppError::Locked { .. } => ErrorCode::TicketLocked,
             AppError::NotLockHolder { .. } => ErrorCode::NotLockHolder,
@@ -120,6 +123,12 @@ impl From<tokio_postgres::Error> for AppError {
             return AppError::Unavailable;
         }
         AppError::internal(err)
+    }
+}
+
+impl From<crate::domain::access::LastAdmin> for AppError {
+    fn from(refused: crate::domain::access::LastAdmin) -> Self {
+        AppError::Conflict(refused.to_string())
     }
 }
 

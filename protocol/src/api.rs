@@ -1,7 +1,7 @@
 //! REST request and response bodies under `/api`.
 
 use crate::Timestamp;
-use crate::ids::{AgentId, CategoryId, ReporterId, TicketId};
+use crate::ids::{AgentId, AuditId, CategoryId, ReporterId, SessionId, TicketId};
 use crate::ticket::{
     AgentRef, Attachment, Comment, Notification, Priority, Status, Ticket, TicketChanges, TicketEvent,
 };
@@ -78,6 +78,196 @@ fn default_role() -> Role {
     Role::Agent
 }
 
+/// An agent's account as admins see it (`GET /api/agents`): the agent plus its state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentAccount {
+    #[serde(flatten)]
+    pub agent: Agent,
+    /// When an admin disabled it; `None`: it may sign in.
+    #[serde(default)]
+    pub disabled_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    /// How many unexpired sign-ins it has.
+    #[serde(default)]
+    pub sessions: i64,
+}
+
+impl AgentAccount {
+    pub fn is_disabled(&self) -> bool {
+        self.disabled_at.is_some()
+    }
+}
+
+/// `PUT /api/agents/{id}/role` (admins only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleChange {
+    pub role: Role,
+}
+
+/// `POST /api/agents/{id}/password` (admins only): set `password`, or leave it out to have one generated.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordReset {
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// Answer to a password reset. Every sign-in of the agent has ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordResetDone {
+    pub agent: AgentAccount,
+    /// The generated password, shown this once (it is stored only as a hash); `None` when the admin set it.
+    #[serde(default)]
+    pub generated_password: Option<String>,
+    /// How many sign-ins ended.
+    pub sessions_ended: u64,
+}
+
+/// `POST /api/auth/password`: an agent changes their own password. Their other sign-ins end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// One sign-in, as admins see it (`GET /api/sessions`). Never carries the token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub id: SessionId,
+    pub agent: AgentRef,
+    pub created_at: Timestamp,
+    /// The last request made with it (kept to the minute).
+    pub last_seen_at: Timestamp,
+    pub expires_at: Timestamp,
+    /// The browser or client it signed in from, as it named itself.
+    #[serde(default)]
+    pub user_agent: Option<String>,
+    /// True for the sign-in that asked.
+    #[serde(default)]
+    pub current: bool,
+}
+
+/// Query string of `GET /api/sessions`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionQuery {
+    /// Only this agent's sign-ins.
+    #[serde(default)]
+    pub agent_id: Option<AgentId>,
+}
+
+/// What an admin did, as recorded in the audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdminAction {
+    AgentCreated,
+    AgentDisabled,
+    AgentEnabled,
+    RoleChanged,
+    /// An admin reset someone's password.
+    PasswordReset,
+    /// An agent changed their own password.
+    PasswordChanged,
+    SessionEnded,
+    CategoryCreated,
+    CategoryRenamed,
+    CategoryRetired,
+    CategoryRestored,
+}
+
+impl AdminAction {
+    pub const ALL: [AdminAction; 11] = [
+        AdminAction::AgentCreated,
+        AdminAction::AgentDisabled,
+        AdminAction::AgentEnabled,
+        AdminAction::RoleChanged,
+        AdminAction::PasswordReset,
+        AdminAction::PasswordChanged,
+        AdminAction::SessionEnded,
+        AdminAction::CategoryCreated,
+        AdminAction::CategoryRenamed,
+        AdminAction::CategoryRetired,
+        AdminAction::CategoryRestored,
+    ];
+
+    /// The snake_case name, on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdminAction::AgentCreated => "agent_created",
+            AdminAction::AgentDisabled => "agent_disabled",
+            AdminAction::AgentEnabled => "agent_enabled",
+            AdminAction::RoleChanged => "role_changed",
+            AdminAction::PasswordReset => "password_reset",
+            AdminAction::PasswordChanged => "password_changed",
+            AdminAction::SessionEnded => "session_ended",
+            AdminAction::CategoryCreated => "category_created",
+            AdminAction::CategoryRenamed => "category_renamed",
+            AdminAction::CategoryRetired => "category_retired",
+            AdminAction::CategoryRestored => "category_restored",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AdminAction> {
+        AdminAction::ALL.into_iter().find(|a| a.as_str() == text)
+    }
+}
+
+/// What an audited action was done to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum AuditTarget {
+    Agent(AgentId),
+    Session(SessionId),
+    Category(CategoryId),
+}
+
+/// Details of an audited action, as they were at the time. Never a password or a token.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditDetails {
+    /// The target's name then (agent or category name; for a session, its agent's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The value before (old role, old category name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The value after (new role, new category name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// How many sign-ins the action ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions_ended: Option<u64>,
+    /// With `password_reset`: whether Loket generated the new password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<bool>,
+}
+
+/// One entry of the admin audit trail (`GET /api/audit`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: AuditId,
+    /// Who did it; `None` if that agent no longer exists.
+    pub actor: Option<AgentRef>,
+    pub action: AdminAction,
+    pub target: AuditTarget,
+    #[serde(default)]
+    pub details: AuditDetails,
+    pub created_at: Timestamp,
+}
+
+/// Query string of `GET /api/audit`: newest first, `limit` at a time (at most 500, default 100), entries
+/// older than `before` (an entry id) for the next page; `target` filters by what was acted on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub limit: Option<u32>,
+    #[serde(default)]
+    pub before: Option<AuditId>,
+    /// Only entries about this agent (as target).
+    #[serde(default)]
+    pub agent_id: Option<AgentId>,
+    /// Only entries about this category.
+    #[serde(default)]
+    pub category_id: Option<CategoryId>,
+}
+
 /// `POST /api/invite-codes` (admins only).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewInviteCode {
@@ -111,6 +301,32 @@ pub struct NewCategory {
 pub struct Category {
     pub id: CategoryId,
     pub name: String,
+    /// When an admin retired it: no longer offered for new tickets; tickets filed under it keep it.
+    #[serde(default)]
+    pub retired_at: Option<Timestamp>,
+}
+
+impl Category {
+    /// Whether new tickets may be filed under it.
+    pub fn offered(&self) -> bool {
+        self.retired_at.is_none()
+    }
+}
+
+/// Query string of `GET /api/categories`: `offered=true` lists only the categories new tickets may use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryQuery {
+    #[serde(default)]
+    pub offered: bool,
+}
+
+/// `PATCH /api/categories/{id}` (admins only): rename, retire (`true`) or bring back (`false`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryChange {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub retired: Option<bool>,
 }
 
 /// `POST /api/tickets`, and the body of the WebSocket `CreateTicket` message.
@@ -202,4 +418,56 @@ pub struct NewComment {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Health {
     pub status: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_actions_have_one_name_each_way() {
+        for action in AdminAction::ALL {
+            assert_eq!(AdminAction::parse(action.as_str()), Some(action));
+            assert_eq!(
+                serde_json::to_value(action).unwrap(),
+                serde_json::json!(action.as_str())
+            );
+        }
+        assert_eq!(AdminAction::parse("agent_deleted"), None);
+    }
+
+    #[test]
+    fn audit_targets_and_accounts_have_a_stable_shape() {
+        assert_eq!(
+            serde_json::to_value(AuditTarget::Agent(AgentId(3))).unwrap(),
+            serde_json::json!({"kind": "agent", "id": 3})
+        );
+        assert_eq!(
+            serde_json::to_value(AuditTarget::Session(SessionId(9))).unwrap(),
+            serde_json::json!({"kind": "session", "id": 9})
+        );
+        let account = AgentAccount {
+            agent: Agent {
+                id: AgentId(2),
+                name: "Ana".into(),
+                email: "ana@example.org".into(),
+                role: Role::Agent,
+            },
+            disabled_at: None,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            sessions: 1,
+        };
+        let json = serde_json::to_value(&account).unwrap();
+        // An account is an `Agent` with more fields: clients reading `[Agent]` keep working.
+        assert_eq!(json["name"], "Ana");
+        assert_eq!(json["disabled_at"], serde_json::Value::Null);
+        let agent: Agent = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(agent, account.agent);
+        assert_eq!(serde_json::from_value::<AgentAccount>(json).unwrap(), account);
+        assert_eq!(
+            serde_json::to_value(AuditDetails::default()).unwrap(),
+            serde_json::json!({}),
+            "empty details carry nothing"
+        );
+    }
 }

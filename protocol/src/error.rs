@@ -13,6 +13,8 @@ pub enum ErrorCode {
     Unauthorized,
     /// Signed in, but this role may not do that.
     Forbidden,
+    /// The password was right, but an admin disabled this account.
+    AccountDisabled,
     /// No such ticket, agent, category or invite code.
     NotFound,
     /// Another session holds the ticket's edit lock; `holder` names it.
@@ -42,6 +44,7 @@ impl ErrorCode {
             ErrorCode::InvalidRequest => "invalid_request",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::Forbidden => "forbidden",
+            ErrorCode::AccountDisabled => "account_disabled",
             ErrorCode::NotFound => "not_found",
             ErrorCode::TicketLocked => "ticket_locked",
             ErrorCode::NotLockHolder => "not_lock_holder",
@@ -99,6 +102,7 @@ mod tests {
             ErrorCode::InvalidRequest,
             ErrorCode::Unauthorized,
             ErrorCode::Forbidden,
+            ErrorCode::AccountDisabled,
             ErrorCode::NotFound,
             ErrorCode::TicketLocked,
             ErrorCode::NotLockHolder,

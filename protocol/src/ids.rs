@@ -42,6 +42,14 @@ id_type!(
     /// A file attached to a ticket.
     AttachmentId
 );
+id_type!(
+    /// One sign-in of an agent (a row of `sessions`). Never the token: that is secret.
+    SessionId
+);
+id_type!(
+    /// One entry of the admin audit trail.
+    AuditId
+);
 
 impl TicketId {
     /// The human-facing key, `TKT-0001`; numbers beyond four digits simply grow (`TKT-12345`).

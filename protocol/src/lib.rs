@@ -12,7 +12,7 @@ pub mod ticket;
 pub mod ws;
 
 pub use error::{ApiError, ErrorCode};
-pub use ids::{AgentId, AttachmentId, CategoryId, CommentId, ReporterId, TicketId};
+pub use ids::{AgentId, AttachmentId, AuditId, CategoryId, CommentId, ReporterId, SessionId, TicketId};
 
 /// Timestamps on the wire: RFC 3339 in UTC.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

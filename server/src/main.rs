@@ -98,7 +98,9 @@ async fn serve(config: Config, database: Database) -> Result<(), StartError> {
     match (&generated, &config.admin_email) {
         (Some(admin), _) => {
             println!("Sign in as {} with the password {}", admin.email, admin.password);
-            println!("(shown once: change it, or create agents under Admin once signed in)");
+            println!(
+                "(shown once: after signing in, change it at {url}/account (your name, top right); add agents under Agents)"
+            );
         }
         (None, Some(email)) => println!("Sign in as {email}"),
         (None, None) => {}

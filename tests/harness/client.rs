@@ -35,7 +35,16 @@ pub struct Reply {
 impl AgentClient {
     /// Signs in with email and password.
     pub async fn login(base: &str, email: &str, password: &str) -> Result<AgentClient, Reply> {
-        let http = reqwest::Client::new();
+        Self::login_with(reqwest::Client::new(), base, email, password).await
+    }
+
+    /// Signs in through `http` (say, one that sends its own User-Agent).
+    pub async fn login_with(
+        http: reqwest::Client,
+        base: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<AgentClient, Reply> {
         let reply = send(
             &http,
             Method::POST,
@@ -81,6 +90,10 @@ impl AgentClient {
 
     pub async fn delete(&self, path: &str, body: Option<Value>) -> Reply {
         self.request(Method::DELETE, path, body).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Reply {
+        self.request(Method::PUT, path, Some(body)).await
     }
 
     /// Opens a WebSocket and waits for its `Welcome`.
@@ -275,6 +288,21 @@ impl WsClient {
         let _ = self.stream.close(None).await;
         // Drain until the server's close arrives, so the close is complete on both sides.
         let _ = tokio::time::timeout(PATIENCE, async { while let Some(Ok(_)) = self.stream.next().await {} }).await;
+    }
+
+    /// Waits for the server to close the connection (skipping any messages before it) and returns its
+    /// close frame; fails the test if it stays open for `PATIENCE` or ends without one.
+    pub async fn closed(&mut self) -> CloseFrame<'static> {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_message(left).await {
+                Ok(Some(_)) => continue,
+                Ok(None) => panic!("the server did not close the connection within {PATIENCE:?}"),
+                Err(WsEnd::Closed(Some(frame))) => return frame,
+                Err(end) => panic!("the connection ended without a close frame: {end:?}"),
+            }
+        }
     }
 
     /// Drops the TCP connection without a close handshake (a silent drop, like a lost network).

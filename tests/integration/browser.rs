@@ -3,9 +3,9 @@
 
 use fantoccini::Locator;
 use loket_protocol::api::Role;
-use loket_tests::TestServer;
 use loket_tests::browser::{self, Browser};
 use loket_tests::server::PASSWORD;
+use loket_tests::{AgentClient, TestServer};
 use serde_json::json;
 
 const ROW_1: &str = "tr[data-ticket-key='TKT-0001']";
@@ -270,7 +270,19 @@ async fn an_admin_manages_categories_agents_and_invite_codes_in_the_browser() {
     a.wait_text("#categories-h", "Categories").await;
     a.fill("#category-name", "Roads and streetlights").await;
     a.click_button("Add category").await;
-    a.wait_text(".chips", "Roads and streetlights").await;
+    a.wait_text("[data-testid=categories]", "Roads and streetlights").await;
+    // A second category, retired at once: it is listed as retired and not offered for new tickets.
+    a.fill("#category-name", "Old potholes").await;
+    a.click_button("Add category").await;
+    a.wait_text("[data-testid=categories]", "Old potholes").await;
+    let old_row = "[data-testid=categories] tbody tr:nth-child(1)";
+    a.wait_text(old_row, "Old potholes").await;
+    a.click(&format!("{old_row} button:nth-child(2)")).await;
+    a.wait_attr(old_row, "data-state", "retired").await;
+    // Dismiss the notices, as they stack over the forms' buttons.
+    while a.text(".toast-close").await.is_some() {
+        a.click(".toast-close").await;
+    }
 
     a.click("a[href='/admin/agents']").await;
     a.fill("#agent-name", "Citra Dewi").await;
@@ -298,6 +310,11 @@ async fn an_admin_manages_categories_agents_and_invite_codes_in_the_browser() {
         .await
         .expect("a category option");
     a.select("#new-category", &category).await;
+    let offered = a.text("#new-category").await.unwrap_or_default();
+    assert!(
+        !offered.contains("Old potholes"),
+        "a retired category is offered: {offered:?}"
+    );
     a.click_button("Create ticket").await;
     a.wait_text("#ticket-title", "Pothole").await;
     a.click_button("Edit").await;
@@ -307,5 +324,109 @@ async fn an_admin_manages_categories_agents_and_invite_codes_in_the_browser() {
         .await;
 
     a.close().await;
+    server.stop().await;
+}
+
+#[actix_rt::test]
+async fn an_admin_disables_an_agent_and_the_agent_changes_their_password_in_the_browser() {
+    if !browser::available() {
+        return;
+    }
+    let dist = browser::web_dir();
+    let server = TestServer::start_with(|config| config.web_dir = Some(dist)).await;
+    server.agent("Ayu", Role::Admin).await;
+    server.agent("Budi", Role::Agent).await;
+    let a = Browser::launch(&server.url(), "access-admin").await;
+    let b = Browser::launch(&server.url(), "access-agent").await;
+    let budi_row = "tr[data-agent-email='budi@example.org']";
+
+    b.goto("/").await;
+    b.sign_in("budi@example.org", PASSWORD).await;
+    a.goto("/admin/agents").await;
+    a.sign_in("ayu@example.org", PASSWORD).await;
+    a.wait_attr(budi_row, "data-state", "active").await;
+
+    // Disabling takes a second click; Budi's open screen ends at once and he cannot sign back in.
+    a.click(&format!("{budi_row} [data-testid=toggle-access]")).await;
+    a.wait_text(&format!("{budi_row} [data-testid=toggle-access]"), "Confirm disable")
+        .await;
+    a.click(&format!("{budi_row} [data-testid=toggle-access]")).await;
+    a.wait_attr(budi_row, "data-state", "disabled").await;
+    a.screenshot("agents-disabled").await;
+    b.wait_for("#login-email").await;
+    b.wait_text(".notice", "Your session has ended").await;
+    b.fill("#login-email", "budi@example.org").await;
+    b.fill("#login-password", PASSWORD).await;
+    b.click_button("Sign in").await;
+    b.wait_text("[data-testid=login-error]", "This account is disabled")
+        .await;
+
+    // Enabled again, he signs in; made an admin, his screen follows without a reload.
+    a.click(&format!("{budi_row} [data-testid=toggle-access]")).await;
+    a.wait_attr(budi_row, "data-state", "active").await;
+    b.sign_in("budi@example.org", PASSWORD).await;
+    assert!(
+        b.text("a[href='/admin/agents']").await.is_none(),
+        "agents have no admin links"
+    );
+    a.select(&format!("{budi_row} [data-testid=role]"), "admin").await;
+    b.wait_text("a[href='/admin/agents']", "Agents").await;
+
+    // Budi changes his own password under My account: a wrong current one is refused.
+    b.click("[data-testid=me]").await;
+    b.wait_text("#account-h", "My account").await;
+    b.fill("#current-password", "not my password").await;
+    b.fill("#new-password", "budi's own new password").await;
+    b.fill("#repeat-password", "budi's own new password").await;
+    b.click_button("Change password").await;
+    b.wait_text("[data-testid=password-error]", "not right").await;
+    b.fill("#current-password", PASSWORD).await;
+    b.click_button("Change password").await;
+    b.wait_text(".toasts", "Password changed").await;
+    b.screenshot("account").await;
+    assert_eq!(
+        b.attr("[data-testid=connection]", "data-state").await.as_deref(),
+        Some("connected"),
+        "this sign-in stays"
+    );
+    AgentClient::login(&server.url(), "budi@example.org", "budi's own new password")
+        .await
+        .expect("the new password works");
+    assert!(
+        AgentClient::login(&server.url(), "budi@example.org", PASSWORD)
+            .await
+            .is_err(),
+        "the old one does not"
+    );
+
+    // Ayu ends Budi's browser sign-in from the Sessions page (his script's sign-in stays): his screen
+    // returns to the sign-in page.
+    a.click("a[href='/admin/sessions']").await;
+    let budi_browser = "tr[data-agent='Budi'][data-client^='Chrome']";
+    a.wait_for(budi_browser).await;
+    assert!(
+        a.text("tr[data-agent='Budi'][data-client='Unknown client']")
+            .await
+            .is_some()
+    );
+    a.screenshot("sessions").await;
+    a.click(&format!("{budi_browser} button")).await;
+    a.wait_text(&format!("{budi_browser} button"), "Confirm sign-out").await;
+    a.click(&format!("{budi_browser} button")).await;
+    b.wait_for("#login-email").await;
+    a.wait_until("Budi's browser sign-in to leave the list", || async {
+        a.text(budi_browser).await.is_none()
+    })
+    .await;
+
+    // Ayu sees it all in the audit trail.
+    a.click("a[href='/admin/audit']").await;
+    a.wait_text("[data-testid=audit]", "changed their own password").await;
+    a.wait_text("[data-testid=audit]", "disabled Budi").await;
+    a.wait_text("[data-testid=audit]", "changed Budi's role from agent to admin")
+        .await;
+
+    a.close().await;
+    b.close().await;
     server.stop().await;
 }

@@ -1,6 +1,7 @@
 //! Loket's integration tests, one module per area, all in one binary: real PostgreSQL, the real server on
 //! 127.0.0.1, real HTTP and WebSocket clients.
 
+mod access;
 mod auth;
 mod bot;
 mod bot_input;

@@ -3,11 +3,12 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use loket_protocol::api::{
-    Agent, Category, InviteCode, LoginRequest, LoginResponse, NewAgent, NewCategory, NewInviteCode, NewTicket,
-    TicketDetail,
+    Agent, AgentAccount, AuditEntry, Category, CategoryChange, InviteCode, LoginRequest, LoginResponse, NewAgent,
+    NewCategory, NewInviteCode, NewTicket, PasswordChange, PasswordReset, PasswordResetDone, Role, RoleChange,
+    SessionInfo, TicketDetail,
 };
 use loket_protocol::ticket::{AgentRef, Ticket, TicketEvent};
-use loket_protocol::{ApiError, ErrorCode, TicketId};
+use loket_protocol::{AgentId, ApiError, CategoryId, ErrorCode, SessionId, TicketId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -96,12 +97,53 @@ pub async fn me() -> ApiResult<Agent> {
     json(get("/api/auth/me")).await
 }
 
-pub async fn agents() -> ApiResult<Vec<Agent>> {
+/// Changes the signed-in agent's own password; their other sign-ins end.
+pub async fn change_password(change: PasswordChange) -> ApiResult<()> {
+    empty(with_json(Request::post("/api/auth/password"), &change)).await
+}
+
+pub async fn agents() -> ApiResult<Vec<AgentAccount>> {
     json(get("/api/agents")).await
 }
 
-pub async fn create_agent(new: NewAgent) -> ApiResult<Agent> {
+pub async fn create_agent(new: NewAgent) -> ApiResult<AgentAccount> {
     json(with_json(Request::post("/api/agents"), &new)).await
+}
+
+/// Disables (`true`) or enables an agent's account.
+pub async fn set_agent_disabled(id: AgentId, disabled: bool) -> ApiResult<AgentAccount> {
+    let action = if disabled { "disable" } else { "enable" };
+    json(Request::post(&format!("/api/agents/{id}/{action}")).build()).await
+}
+
+pub async fn set_agent_role(id: AgentId, role: Role) -> ApiResult<AgentAccount> {
+    json(with_json(
+        Request::put(&format!("/api/agents/{id}/role")),
+        &RoleChange { role },
+    ))
+    .await
+}
+
+/// Sets `password`, or has one generated when `None`.
+pub async fn reset_password(id: AgentId, password: Option<String>) -> ApiResult<PasswordResetDone> {
+    json(with_json(
+        Request::post(&format!("/api/agents/{id}/password")),
+        &PasswordReset { password },
+    ))
+    .await
+}
+
+pub async fn sessions() -> ApiResult<Vec<SessionInfo>> {
+    json(get("/api/sessions")).await
+}
+
+pub async fn end_session(id: SessionId) -> ApiResult<()> {
+    empty(Request::delete(&format!("/api/sessions/{id}")).build()).await
+}
+
+/// The newest entries of the admin audit trail.
+pub async fn audit() -> ApiResult<Vec<AuditEntry>> {
+    json(get("/api/audit")).await
 }
 
 /// Every agent's name, for assignee pickers.
@@ -127,6 +169,11 @@ pub async fn categories() -> ApiResult<Vec<Category>> {
 
 pub async fn create_category(new: NewCategory) -> ApiResult<Category> {
     json(with_json(Request::post("/api/categories"), &new)).await
+}
+
+/// Renames, retires or restores a category.
+pub async fn change_category(id: CategoryId, change: CategoryChange) -> ApiResult<Category> {
+    json(with_json(Request::patch(&format!("/api/categories/{id}")), &change)).await
 }
 
 pub async fn create_ticket(new: NewTicket) -> ApiResult<Ticket> {

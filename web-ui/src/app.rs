@@ -4,10 +4,12 @@
 use crate::api;
 use crate::components::connection_badge::ConnectionBanner;
 use crate::components::header::Header;
+use crate::hooks::use_session;
 use crate::hooks::{BoardProvider, ConnectionProvider, DirectoryProvider, NoticeProvider, Session, use_live};
 use crate::pages::{
-    agents::AgentsPage, board::BoardPage, categories::CategoriesPage, invite_codes::InviteCodesPage, login::LoginPage,
-    new_ticket::NewTicketPage, not_found::NotFoundPage, ticket::TicketPage,
+    account::AccountPage, agents::AgentsPage, audit::AuditPage, board::BoardPage, categories::CategoriesPage,
+    invite_codes::InviteCodesPage, login::LoginPage, new_ticket::NewTicketPage, not_found::NotFoundPage,
+    sessions::SessionsPage, ticket::TicketPage,
 };
 use loket_protocol::api::Agent;
 use loket_protocol::{ApiError, ErrorCode, TicketId};
@@ -30,6 +32,13 @@ pub enum Route {
     InviteCodes,
     #[at("/admin/categories")]
     Categories,
+    #[at("/admin/sessions")]
+    Sessions,
+    #[at("/admin/audit")]
+    Audit,
+    /// The signed-in agent's own account: change the password.
+    #[at("/account")]
+    Account,
     #[at("/login")]
     Login,
     #[not_found]
@@ -45,6 +54,9 @@ fn switch(route: Route) -> Html {
         Route::Agents => html! { <AgentsPage /> },
         Route::InviteCodes => html! { <InviteCodesPage /> },
         Route::Categories => html! { <CategoriesPage /> },
+        Route::Sessions => html! { <SessionsPage /> },
+        Route::Audit => html! { <AuditPage /> },
+        Route::Account => html! { <AccountPage /> },
         Route::Login => html! { <Redirect<Route> to={Route::Board} /> },
         Route::NotFound => html! { <NotFoundPage /> },
     }
@@ -130,10 +142,15 @@ fn SessionGate() -> Html {
                 let gate = gate.setter();
                 Callback::from(move |_| gate.set(Gate::SignedOut { expired: true }))
             };
+            let changed = {
+                let gate = gate.setter();
+                Callback::from(move |agent| gate.set(Gate::SignedIn(agent)))
+            };
             let session = Session {
                 agent: agent.clone(),
                 sign_out,
                 expired,
+                changed,
             };
             html! {
                 <ContextProvider<Session> context={session}>
@@ -154,6 +171,23 @@ fn SessionGate() -> Html {
 #[function_component]
 fn Shell() -> Html {
     let live = use_live();
+    let session = use_session();
+    {
+        // Every reconnect asks who we are: the server closes sockets when an admin changes the agent's role,
+        // and the shell (admin links, admin pages) follows what it answers.
+        let (current, changed) = (session.agent.clone(), session.changed.clone());
+        use_effect_with(live.epoch, move |epoch| {
+            if *epoch > 1 {
+                spawn_local(async move {
+                    if let Ok(agent) = api::me().await
+                        && agent != current
+                    {
+                        changed.emit(agent);
+                    }
+                });
+            }
+        });
+    }
     let was_connected = live.epoch > 0;
     let retry = {
         let conn = live.conn.clone();

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Local, Utc};
 use loket_protocol::Timestamp;
-use loket_protocol::api::Role;
+use loket_protocol::api::{AdminAction, AuditEntry, Role};
 use loket_protocol::ticket::{Author, Field, Priority, Status, TicketEvent, TicketEventKind};
 
 /// The current time. In the browser chrono reads it from JavaScript's `Date` (feature `wasmbind`).
@@ -178,11 +178,156 @@ pub fn describe_event(event: &TicketEvent, lookup: &Lookup<'_>) -> String {
     }
 }
 
+/// An audit entry as a sentence after the actor's name: `disabled Ana (2 sign-ins ended)`.
+pub fn describe_audit(entry: &AuditEntry) -> String {
+    let d = &entry.details;
+    let name = d.name.clone().unwrap_or_else(|| "someone".to_string());
+    let role = |value: &Option<String>| {
+        value
+            .as_deref()
+            .and_then(Role::parse)
+            .map(role_label)
+            .unwrap_or("?")
+            .to_lowercase()
+    };
+    let ended = match d.sessions_ended {
+        Some(1) => " (1 sign-in ended)".to_string(),
+        Some(n) if n > 1 => format!(" ({n} sign-ins ended)"),
+        _ => String::new(),
+    };
+    match entry.action {
+        AdminAction::AgentCreated => format!("added {name} as {}", role(&d.to)),
+        AdminAction::AgentDisabled => format!("disabled {name}{ended}"),
+        AdminAction::AgentEnabled => format!("enabled {name}"),
+        AdminAction::RoleChanged => format!("changed {name}'s role from {} to {}", role(&d.from), role(&d.to)),
+        AdminAction::PasswordReset => {
+            let how = if d.generated == Some(true) {
+                "generated a new password for"
+            } else {
+                "set a new password for"
+            };
+            format!("{how} {name}{ended}")
+        }
+        AdminAction::PasswordChanged => format!("changed their own password{ended}"),
+        AdminAction::SessionEnded => format!("ended a sign-in of {name}"),
+        AdminAction::CategoryCreated => format!("added the category {name}"),
+        AdminAction::CategoryRenamed => format!(
+            "renamed the category {} to {}",
+            d.from.as_deref().unwrap_or("?"),
+            d.to.as_deref().unwrap_or(&name)
+        ),
+        AdminAction::CategoryRetired => format!("retired the category {name}"),
+        AdminAction::CategoryRestored => format!("brought back the category {name}"),
+    }
+}
+
+/// A short name for the client a session signed in from, from its User-Agent: `Firefox`, `Chrome`,
+/// `curl`; `Unknown client` when it sent none.
+pub fn client_name(user_agent: Option<&str>) -> String {
+    let Some(ua) = user_agent.map(str::trim).filter(|ua| !ua.is_empty()) else {
+        return "Unknown client".to_string();
+    };
+    // Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari".
+    let known = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+        ("curl/", "curl"),
+    ];
+    let browser = known
+        .iter()
+        .find(|(needle, _)| ua.contains(needle))
+        .map(|(_, name)| *name);
+    let system = [
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(needle, _)| ua.contains(needle))
+    .map(|(_, name)| *name);
+    match (browser, system) {
+        (Some(b), Some(s)) => format!("{b} on {s}"),
+        (Some(b), None) => b.to_string(),
+        _ => ua.chars().take(40).collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::{Duration, TimeZone};
-    use loket_protocol::{AgentId, TicketId};
+    use loket_protocol::api::{AuditDetails, AuditTarget};
+    use loket_protocol::{AgentId, AuditId, TicketId};
+
+    fn audit(action: AdminAction, details: AuditDetails) -> AuditEntry {
+        AuditEntry {
+            id: AuditId(1),
+            actor: None,
+            action,
+            target: AuditTarget::Agent(AgentId(2)),
+            details,
+            created_at: t0(),
+        }
+    }
+
+    #[test]
+    fn audit_entries_read_as_sentences() {
+        let ana = |more: AuditDetails| AuditDetails {
+            name: Some("Ana".into()),
+            ..more
+        };
+        let disabled = audit(
+            AdminAction::AgentDisabled,
+            ana(AuditDetails {
+                sessions_ended: Some(2),
+                ..Default::default()
+            }),
+        );
+        assert_eq!(describe_audit(&disabled), "disabled Ana (2 sign-ins ended)");
+        let role = audit(
+            AdminAction::RoleChanged,
+            ana(AuditDetails {
+                from: Some("agent".into()),
+                to: Some("admin".into()),
+                ..Default::default()
+            }),
+        );
+        assert_eq!(describe_audit(&role), "changed Ana's role from agent to admin");
+        let renamed = audit(
+            AdminAction::CategoryRenamed,
+            AuditDetails {
+                name: Some("Streets".into()),
+                from: Some("Roads".into()),
+                to: Some("Streets".into()),
+                ..Default::default()
+            },
+        );
+        assert_eq!(describe_audit(&renamed), "renamed the category Roads to Streets");
+        // Every action has words, even with no details.
+        for action in AdminAction::ALL {
+            assert!(!describe_audit(&audit(action, AuditDetails::default())).is_empty());
+        }
+    }
+
+    #[test]
+    fn clients_are_named_by_browser_and_system() {
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0";
+        assert_eq!(client_name(Some(firefox)), "Firefox on Linux");
+        let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36";
+        assert_eq!(client_name(Some(chrome)), "Chrome on Windows");
+        let edge = "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/131.0 Safari/537.36 Edg/131.0";
+        assert_eq!(client_name(Some(edge)), "Edge on Windows");
+        assert_eq!(client_name(Some("curl/8.5.0")), "curl");
+        assert_eq!(client_name(Some("my-script")), "my-script");
+        assert_eq!(client_name(None), "Unknown client");
+        assert_eq!(client_name(Some("  ")), "Unknown client");
+    }
 
     fn t0() -> Timestamp {
         Utc.with_ymd_and_hms(2025, 11, 21, 12, 0, 0).unwrap()

@@ -15,7 +15,7 @@ pub fn status(error: &AppError) -> StatusCode {
     match error {
         AppError::Invalid(_) => StatusCode::BAD_REQUEST,
         AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::Forbidden(_) | AppError::AccountDisabled => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::Locked { .. }
         | AppError::NotLockHolder { .. }
@@ -73,6 +73,7 @@ mod tests {
         assert_eq!(locked.status_code(), StatusCode::CONFLICT);
         assert_eq!(WebError(AppError::Unauthorized).status_code(), StatusCode::UNAUTHORIZED);
         assert_eq!(status(&AppError::Unavailable), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(status(&AppError::AccountDisabled), StatusCode::FORBIDDEN);
         let response = WebError(AppError::Internal).error_response();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use actix::prelude::*;
 use bytestring::ByteString;
+use loket_protocol::AgentId;
 use loket_protocol::ws::ServerMessage;
 
 use crate::domain::lease::SessionKey;
@@ -30,6 +31,8 @@ pub struct Publish(pub ServerMessage);
 #[rtype(result = "()")]
 pub struct Subscribe {
     pub session: SessionKey,
+    /// The signed-in agent, so disabling the account (or changing its role) can reach all its sockets.
+    pub agent: AgentId,
     /// Digest of the sign-in token the session was opened with, so signing out can end it.
     pub token_digest: Vec<u8>,
     pub recipient: Recipient<Published>,
@@ -40,8 +43,12 @@ pub struct Subscribe {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Message)]
 #[rtype(result = "()")]
 pub enum SessionControl {
-    /// Its sign-in session ended (signed out or expired).
+    /// Its sign-in session ended (signed out, expired, ended by an admin, or the password was reset).
     Revoked,
+    /// An admin disabled the agent's account.
+    AccountDisabled,
+    /// The agent's role changed: reconnect to be welcomed with the new one.
+    RoleChanged,
     /// It fell too far behind: its client stopped reading.
     TooSlow,
 }
@@ -53,6 +60,16 @@ pub struct RevokeToken {
     pub token_digest: Vec<u8>,
 }
 
+/// Ends (or refreshes) every WebSocket session of `agent`, except those opened with the sign-in `keep`
+/// (an agent changing their own password stays signed in where they did it).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct RevokeAgent {
+    pub agent: AgentId,
+    pub keep: Option<Vec<u8>>,
+    pub why: SessionControl,
+}
+
 /// A WebSocket session leaves the bus.
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -61,6 +78,7 @@ pub struct Unsubscribe {
 }
 
 struct SessionEntry {
+    agent: AgentId,
     token_digest: Vec<u8>,
     recipient: Recipient<Published>,
     control: Recipient<SessionControl>,
@@ -109,6 +127,7 @@ impl Handler<Subscribe> for EventBus {
 
     fn handle(&mut self, msg: Subscribe, _: &mut Self::Context) {
         let entry = SessionEntry {
+            agent: msg.agent,
             token_digest: msg.token_digest,
             recipient: msg.recipient,
             control: msg.control,
@@ -131,6 +150,17 @@ impl Handler<RevokeToken> for EventBus {
     fn handle(&mut self, msg: RevokeToken, _: &mut Self::Context) {
         for entry in self.sessions.values().filter(|e| e.token_digest == msg.token_digest) {
             entry.control.do_send(SessionControl::Revoked);
+        }
+    }
+}
+
+impl Handler<RevokeAgent> for EventBus {
+    type Result = ();
+
+    fn handle(&mut self, msg: RevokeAgent, _: &mut Self::Context) {
+        let spared = |e: &SessionEntry| msg.keep.as_ref().is_some_and(|keep| *keep == e.token_digest);
+        for entry in self.sessions.values().filter(|e| e.agent == msg.agent && !spared(e)) {
+            entry.control.do_send(msg.why);
         }
     }
 }

@@ -541,6 +541,9 @@ fn planning_refusal(refusal: Refusal, current: &Ticket) -> AppError {
         Refusal::Transition { from, to } => AppError::InvalidTransition { from, to },
         Refusal::NoSuchAgent(id) => AppError::invalid(format!("there is no agent {id}")),
         Refusal::NoSuchCategory(id) => AppError::invalid(format!("there is no category {id}")),
+        Refusal::RetiredCategory(category) => {
+            AppError::invalid(format!("the category {} is retired; choose another", category.name))
+        }
     }
 }
 

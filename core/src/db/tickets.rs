@@ -219,17 +219,34 @@ pub struct Filed {
     pub created: bool,
 }
 
-async fn check_category(db: &impl GenericClient, category: Option<CategoryId>) -> Result<(), AppError> {
-    if let Some(id) = category
-        && db
-            .query_opt(
-                &db.prepare_cached("SELECT 1 FROM categories WHERE id = $1").await?,
-                &[&id.0],
-            )
-            .await?
-            .is_none()
-    {
-        return Err(AppError::invalid(format!("there is no category {id}")));
+/// The category a change files a ticket under, if it exists. A retired category is refused when
+/// `offered_only`: agents choose from the offered ones; a reporter's draft keeps the category it was given
+/// before it was retired, as tickets filed earlier keep theirs.
+async fn category_for_ticket(
+    db: &impl GenericClient,
+    id: CategoryId,
+    offered_only: bool,
+) -> Result<CategoryRef, AppError> {
+    let row = db
+        .query_opt(
+            &db.prepare_cached("SELECT name, retired_at IS NOT NULL AS retired FROM categories WHERE id = $1")
+                .await?,
+            &[&id.0],
+        )
+        .await?
+        .ok_or_else(|| AppError::invalid(format!("there is no category {id}")))?;
+    let name: String = row.get("name");
+    if offered_only && row.get::<_, bool>("retired") {
+        return Err(AppError::invalid(format!(
+            "the category {name} is retired; choose another"
+        )));
+    }
+    Ok(CategoryRef { id, name })
+}
+
+async fn check_category(db: &impl GenericClient, draft: &TicketDraft) -> Result<(), AppError> {
+    if let Some(id) = draft.category_id {
+        category_for_ticket(db, id, draft.reporter_id.is_none()).await?;
     }
     Ok(())
 }
@@ -243,7 +260,7 @@ pub async fn insert(db: &impl GenericClient, actor: &Author, draft: &TicketDraft
             created: false,
         });
     }
-    check_category(db, draft.category_id).await?;
+    check_category(db, draft).await?;
     let created_by = match actor {
         Author::Agent { id, .. } => Some(id.0),
         _ => None,
@@ -329,17 +346,25 @@ pub async fn named(db: &impl GenericClient, changes: &TicketChanges) -> Result<N
         Some(Some(id)) => crate::db::agents::reference(db, id).await?,
         _ => None,
     };
-    let category = match changes.category_id {
-        Some(Some(id)) => db
+    let (category, category_retired) = match changes.category_id {
+        Some(Some(id)) => match db
             .query_opt(
-                &db.prepare_cached("SELECT name FROM categories WHERE id = $1").await?,
+                &db.prepare_cached("SELECT name, retired_at IS NOT NULL FROM categories WHERE id = $1")
+                    .await?,
                 &[&id.0],
             )
             .await?
-            .map(|row| CategoryRef { id, name: row.get(0) }),
-        _ => None,
+        {
+            Some(row) => (Some(CategoryRef { id, name: row.get(0) }), row.get(1)),
+            None => (None, false),
+        },
+        _ => (None, false),
     };
-    Ok(Named { assignee, category })
+    Ok(Named {
+        assignee,
+        category,
+        category_retired,
+    })
 }
 
 /// Writes a planned change of ticket `id`: its row (one new version) and one `changed` event per field in

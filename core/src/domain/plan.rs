@@ -32,6 +32,8 @@ pub struct FieldChange {
 pub struct Named {
     pub assignee: Option<AgentRef>,
     pub category: Option<CategoryRef>,
+    /// The named category is retired: a ticket may keep it, but not move to it.
+    pub category_retired: bool,
 }
 
 /// What an accepted change does.
@@ -66,6 +68,8 @@ pub enum Refusal {
     },
     NoSuchAgent(AgentId),
     NoSuchCategory(CategoryId),
+    /// The category exists but is retired: no ticket may move to it.
+    RetiredCategory(CategoryRef),
 }
 
 impl From<Invalid> for Refusal {
@@ -163,13 +167,17 @@ pub fn plan(
         && category != current.category.as_ref().map(|c| c.id)
     {
         let new = match category {
-            Some(id) => Some(
-                named
+            Some(id) => {
+                let found = named
                     .category
                     .clone()
                     .filter(|c| c.id == id)
-                    .ok_or(Refusal::NoSuchCategory(id))?,
-            ),
+                    .ok_or(Refusal::NoSuchCategory(id))?;
+                if named.category_retired {
+                    return Err(Refusal::RetiredCategory(found));
+                }
+                Some(found)
+            }
             None => None,
         };
         record(
@@ -239,6 +247,7 @@ mod tests {
         let named = Named {
             assignee: Some(ana()),
             category: Some(hardware()),
+            category_retired: false,
         };
         let planned = plan(&ticket(), 4, &changes, Role::Agent, &named).unwrap();
         let change = |field, old: Option<&str>, new: Option<&str>| FieldChange {
@@ -377,6 +386,20 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(agent_plans(&file), Err(Refusal::NoSuchCategory(CategoryId(8))));
+        let retired = Named {
+            category: Some(hardware()),
+            category_retired: true,
+            ..Named::default()
+        };
+        let move_to_it = TicketChanges {
+            category_id: Some(Some(hardware().id)),
+            ..TicketChanges::default()
+        };
+        assert_eq!(
+            plan(&ticket(), 4, &move_to_it, Role::Agent, &retired),
+            Err(Refusal::RetiredCategory(hardware())),
+            "no ticket moves to a retired category"
+        );
         // Naming the current assignee needs no lookup: it changes nothing.
         let mut current = ticket();
         current.assignee = Some(ana());

@@ -59,7 +59,12 @@ pub fn BoardFilters(props: &FilterProps) -> Html {
     });
     let category_options = props.categories.iter().map(|c| {
         let id = c.id.to_string();
-        html! { <option value={id.clone()} selected={selected(&q.category, &id)}>{ &c.name }</option> }
+        let label = if c.offered() {
+            c.name.clone()
+        } else {
+            format!("{} (retired)", c.name)
+        };
+        html! { <option value={id.clone()} selected={selected(&q.category, &id)}>{ label }</option> }
     });
     let agent_options = props.agents.iter().map(|a| {
         let id = a.id.to_string();

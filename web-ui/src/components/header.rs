@@ -32,6 +32,8 @@ pub fn Header() -> Html {
             <AppLink to={Route::Categories} classes="nav-link" current={here(&Route::Categories)}>
                 { "Categories" }
             </AppLink>
+            <AppLink to={Route::Sessions} classes="nav-link" current={here(&Route::Sessions)}>{ "Sessions" }</AppLink>
+            <AppLink to={Route::Audit} classes="nav-link" current={here(&Route::Audit)}>{ "Audit" }</AppLink>
         </> }
     });
     html! {
@@ -55,10 +57,11 @@ pub fn Header() -> Html {
                         aria-label={theme.label()} title={theme.label()} data-testid="theme-toggle">
                         { icon(theme_icon) }
                     </button>
-                    <span class="me" title={session.agent.email.clone()} data-testid="me">
+                    <AppLink to={Route::Account} classes="me" current={here(&Route::Account)} testid="me"
+                        label={format!("{} ({}): my account and password", session.agent.name, session.agent.email)}>
                         <Avatar name={session.agent.name.clone()} />
                         <span class="me-name">{ &session.agent.name }</span>
-                    </span>
+                    </AppLink>
                     <button type="button" class="btn btn-ghost btn-small" onclick={sign_out} aria-label="Sign out">
                         { icon(Icon::SignOut) }<span>{ "Sign out" }</span>
                     </button>

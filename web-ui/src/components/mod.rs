@@ -1,8 +1,10 @@
 //! Reusable pieces of UI. Each takes props and reports user actions through callbacks; none of them
 //! talks to the server itself.
 
+pub mod account_row;
 pub mod badges;
 pub mod board_filters;
+pub mod category_row;
 pub mod conflict;
 pub mod connection_badge;
 pub mod conversation;
@@ -11,6 +13,7 @@ pub mod header;
 pub mod icons;
 pub mod link;
 pub mod lock_panel;
+pub mod reset_password;
 pub mod ticket_fields;
 pub mod ticket_table;
 pub mod timeline;

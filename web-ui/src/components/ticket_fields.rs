@@ -61,6 +61,7 @@ pub struct FormProps {
 #[function_component]
 pub fn TicketFieldsForm(props: &FormProps) -> Html {
     let d = &props.editing.draft;
+    let base_category = props.editing.base.category_id;
     let changed = d.changed_fields(&props.editing.base);
     let statuses = props.editing.status_choices(props.role);
     let mark = |field: Field| changed.contains(&field).then_some("is-changed");
@@ -124,9 +125,12 @@ pub fn TicketFieldsForm(props: &FormProps) -> Html {
                     <select id="field-category" disabled={props.disabled}
                         onchange={select(|v| Some(DraftEdit::Category(v.parse().ok().map(CategoryId))))}>
                         <option value="" selected={d.category_id.is_none()}>{ "None" }</option>
-                        { for props.categories.iter().map(|c| html! {
-                            <option value={c.id.to_string()} selected={Some(c.id) == d.category_id}>{ &c.name }</option>
-                        }) }
+                        // A retired category stays on the ticket that has it, but is not offered to others.
+                        { for props.categories.iter()
+                            .filter(|c| c.offered() || Some(c.id) == d.category_id || Some(c.id) == base_category)
+                            .map(|c| html! {
+                                <option value={c.id.to_string()} selected={Some(c.id) == d.category_id}>{ &c.name }</option>
+                            }) }
                     </select>
                 </div>
                 <div class={classes!("field", mark(Field::Assignee))}>

@@ -11,6 +11,8 @@ pub struct Session {
     pub sign_out: Callback<()>,
     /// The server no longer knows the session: show the sign-in page with an explanation.
     pub expired: Callback<()>,
+    /// The server says the agent is now this (an admin changed their role, say): show them as such.
+    pub changed: Callback<Agent>,
 }
 
 impl Session {

@@ -1,11 +1,14 @@
-//! Admins: the agents of this helpdesk, and adding one.
+//! Admins: the agents of this helpdesk: adding one, changing a role, disabling and enabling, resetting a
+//! password.
 
 use crate::api;
-use crate::components::badges::Avatar;
+use crate::components::account_row::AccountRow;
+use crate::components::reset_password::ResetPasswordDialog;
 use crate::format::role_label;
 use crate::hooks::{Loadable, NoticeKind, use_directory, use_load, use_notify, use_session};
 use crate::pages::{admins_only, load_state};
-use loket_protocol::api::{NewAgent, Role};
+use loket_protocol::AgentId;
+use loket_protocol::api::{NewAgent, PasswordResetDone, Role};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -19,9 +22,22 @@ pub fn AgentsPage() -> Html {
     html! { <AgentsAdmin /> }
 }
 
+/// The reset-password dialog, while it is open.
+#[derive(Clone, PartialEq)]
+struct Resetting {
+    id: AgentId,
+    name: String,
+    busy: bool,
+    error: Option<String>,
+    done: Option<PasswordResetDone>,
+}
+
 #[function_component]
 fn AgentsAdmin() -> Html {
+    let session = use_session();
     let (agents, reload) = use_load(api::agents);
+    let changing = use_state(|| None::<AgentId>);
+    let resetting = use_state(|| None::<Resetting>);
     let directory = use_directory();
     let notify = use_notify();
     let name = use_state(String::new);
@@ -68,7 +84,7 @@ fn AgentsAdmin() -> Html {
                 busy.set(false);
                 match result {
                     Ok(agent) => {
-                        notify.emit((NoticeKind::Success, format!("{} can now sign in.", agent.name)));
+                        notify.emit((NoticeKind::Success, format!("{} can now sign in.", agent.agent.name)));
                         name.set(String::new());
                         email.set(String::new());
                         password.set(String::new());
@@ -92,31 +108,125 @@ fn AgentsAdmin() -> Html {
             }
         })
     };
+    // Runs one change to an account, then reloads the table; the answer is told as a notice.
+    let change = {
+        let (changing, reload, notify) = (changing.clone(), reload.clone(), notify.clone());
+        move |id: AgentId,
+              done: String,
+              call: std::pin::Pin<Box<dyn std::future::Future<Output = api::ApiResult<()>>>>| {
+            changing.set(Some(id));
+            let (changing, reload, notify) = (changing.clone(), reload.clone(), notify.clone());
+            spawn_local(async move {
+                let result = call.await;
+                changing.set(None);
+                match result {
+                    Ok(()) => notify.emit((NoticeKind::Success, done)),
+                    Err(e) => notify.emit((NoticeKind::Error, e.message)),
+                }
+                reload.emit(());
+            });
+        }
+    };
+    let on_reset_submit = {
+        let resetting = resetting.clone();
+        let reload = reload.clone();
+        Callback::from(move |password: Option<String>| {
+            let Some(current) = (*resetting).clone() else { return };
+            resetting.set(Some(Resetting {
+                busy: true,
+                error: None,
+                ..current.clone()
+            }));
+            let (resetting, reload) = (resetting.clone(), reload.clone());
+            spawn_local(async move {
+                let result = api::reset_password(current.id, password).await;
+                resetting.set(Some(match result {
+                    Ok(done) => Resetting {
+                        busy: false,
+                        done: Some(done),
+                        ..current
+                    },
+                    Err(e) => Resetting {
+                        busy: false,
+                        error: Some(e.message),
+                        ..current
+                    },
+                }));
+                reload.emit(());
+            });
+        })
+    };
+    let on_reset_close = {
+        let resetting = resetting.clone();
+        Callback::from(move |_| resetting.set(None))
+    };
     let list = load_state(&agents, "agents").unwrap_or_else(|| {
-        let Loadable::Ready(list) = &*agents else { return html! {} };
+        let Loadable::Ready(list) = &*agents else {
+            return html! {};
+        };
+        let rows = list.iter().map(|a| {
+            let (id, name) = (a.agent.id, a.agent.name.clone());
+            let on_role = {
+                let (change, name) = (change.clone(), name.clone());
+                Callback::from(move |role: Role| {
+                    let call = Box::pin(async move { api::set_agent_role(id, role).await.map(|_| ()) });
+                    change(id, format!("{name} is now {}.", role_label(role).to_lowercase()), call);
+                })
+            };
+            let on_disabled = {
+                let (change, name) = (change.clone(), name.clone());
+                Callback::from(move |disable: bool| {
+                    let call = Box::pin(async move { api::set_agent_disabled(id, disable).await.map(|_| ()) });
+                    let done = if disable {
+                        format!("{name} is disabled and signed out everywhere.")
+                    } else {
+                        format!("{name} can sign in again.")
+                    };
+                    change(id, done, call);
+                })
+            };
+            let on_reset = {
+                let resetting = resetting.clone();
+                Callback::from(move |_| {
+                    resetting.set(Some(Resetting {
+                        id,
+                        name: name.clone(),
+                        busy: false,
+                        error: None,
+                        done: None,
+                    }))
+                })
+            };
+            html! {
+                <AccountRow key={id.0} account={a.clone()} is_me={id == session.agent.id}
+                    busy={*changing == Some(id)} {on_role} {on_disabled} {on_reset} />
+            }
+        });
         html! {
             <div class="table-wrap">
-                <table class="data">
+                <table class="data" data-testid="agents">
                     <thead><tr>
                         <th scope="col">{ "Name" }</th><th scope="col">{ "Email" }</th><th scope="col">{ "Role" }</th>
+                        <th scope="col">{ "State" }</th><th scope="col">{ "Sign-ins" }</th>
+                        <th scope="col"><span class="sr-only">{ "Actions" }</span></th>
                     </tr></thead>
-                    <tbody>
-                        { for list.iter().map(|a| html! {
-                            <tr key={a.id.0}>
-                                <td data-label="Name"><span class="person"><Avatar name={a.name.clone()} />{ &a.name }</span></td>
-                                <td data-label="Email">{ &a.email }</td>
-                                <td data-label="Role"><span class={classes!("badge", format!("role-{}", a.role.as_str()))}>
-                                    { role_label(a.role) }</span></td>
-                            </tr>
-                        }) }
-                    </tbody>
+                    <tbody>{ for rows }</tbody>
                 </table>
             </div>
         }
     });
+    let dialog = (*resetting).clone().map(|r| {
+        html! {
+            <ResetPasswordDialog name={r.name.clone()} on_submit={on_reset_submit.clone()} on_close={on_reset_close.clone()}
+                done={r.done.clone()} error={r.error.clone().map(AttrValue::from)} busy={r.busy} />
+        }
+    });
     html! {
-        <section class="page" aria-labelledby="agents-h">
+        <section class="page page-wide" aria-labelledby="agents-h">
             <div class="page-head"><h1 id="agents-h">{ "Agents" }</h1></div>
+            <p class="lead muted">{ "Disabling an agent signs them out everywhere at once and keeps them out until \
+                enabled; their tickets and history stay. A role change applies at once." }</p>
+            { dialog }
             <div class="admin-grid">
                 <div class="card">{ list }</div>
                 <form class="card form" onsubmit={on_submit} aria-labelledby="add-agent-h">

@@ -50,10 +50,12 @@ pub fn LoginPage(props: &LoginProps) -> Html {
                     Ok(answer) => on_signed_in.emit(answer.agent),
                     Err(e) => {
                         busy.set(false);
-                        error.set(Some(if e.code == ErrorCode::Unauthorized {
-                            "Wrong email or password.".to_string()
-                        } else {
-                            e.message
+                        error.set(Some(match e.code {
+                            ErrorCode::Unauthorized => "Wrong email or password.".to_string(),
+                            ErrorCode::AccountDisabled => {
+                                "This account is disabled. Ask an admin of this helpdesk to enable it.".to_string()
+                            }
+                            _ => e.message,
                         }));
                     }
                 }

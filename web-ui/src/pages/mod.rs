@@ -1,12 +1,15 @@
 //! One component per route. Pages fetch and dispatch; components render.
 
+pub mod account;
 pub mod agents;
+pub mod audit;
 pub mod board;
 pub mod categories;
 pub mod invite_codes;
 pub mod login;
 pub mod new_ticket;
 pub mod not_found;
+pub mod sessions;
 pub mod ticket;
 
 use crate::hooks::Loadable;

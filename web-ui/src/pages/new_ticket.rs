@@ -121,7 +121,8 @@ pub fn NewTicketPage() -> Html {
                         <label for="new-category">{ "Category" }</label>
                         <select id="new-category" onchange={on_category}>
                             <option value="" selected={category.is_none()}>{ "None" }</option>
-                            { for directory.categories.iter().map(|c| html! {
+                            // Retired categories are not offered for new tickets.
+                            { for directory.categories.iter().filter(|c| c.offered()).map(|c| html! {
                                 <option value={c.id.to_string()} selected={Some(c.id) == *category}>{ &c.name }</option>
                             }) }
                         </select>

@@ -1,16 +1,19 @@
-//! Invite codes and categories: admins manage them; any agent may read the categories.
+//! Invite codes, categories, sign-in sessions and the admin audit trail: admins manage them; any agent may
+//! read the categories.
 
-use actix_web::{HttpResponse, web as aw};
+use actix_web::{HttpRequest, HttpResponse, web as aw};
 use chrono::Utc;
-use loket_protocol::api::{InviteCode, NewCategory, NewInviteCode};
+use loket_protocol::api::{
+    AuditQuery, CategoryChange, CategoryQuery, InviteCode, NewCategory, NewInviteCode, SessionQuery,
+};
+use loket_protocol::{CategoryId, SessionId};
 
 use crate::error::WebError;
-use crate::http::auth::{AdminAgent, CurrentAgent};
+use crate::http::auth::{AdminAgent, CurrentAgent, request_token};
 use crate::http::{AppState, State, created};
 use loket_core::AppError;
 use loket_core::auth;
 use loket_core::db;
-use loket_core::domain::validate;
 
 /// Largest `max_uses` an invite code may have.
 const MAX_INVITE_USES: i32 = 100_000;
@@ -20,7 +23,11 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
         .route("/invite-codes", aw::post().to(create_invite))
         .route("/invite-codes/{code}", aw::delete().to(revoke_invite))
         .route("/categories", aw::get().to(list_categories))
-        .route("/categories", aw::post().to(create_category));
+        .route("/categories", aw::post().to(create_category))
+        .route("/categories/{id}", aw::patch().to(change_category))
+        .route("/sessions", aw::get().to(list_sessions))
+        .route("/sessions/{id}", aw::delete().to(end_session))
+        .route("/audit", aw::get().to(audit));
 }
 
 fn with_link(state: &AppState, mut code: InviteCode) -> InviteCode {
@@ -69,17 +76,61 @@ async fn revoke_invite(state: State, _admin: AdminAgent, code: aw::Path<String>)
     }
 }
 
-async fn list_categories(state: State, _agent: CurrentAgent) -> Result<HttpResponse, WebError> {
+/// Every category (retired ones marked: tickets keep them), or with `offered=true` only those new tickets
+/// may use.
+async fn list_categories(
+    state: State,
+    _agent: CurrentAgent,
+    query: aw::Query<CategoryQuery>,
+) -> Result<HttpResponse, WebError> {
     let client = state.desk.pool.get().await?;
-    Ok(HttpResponse::Ok().json(db::admin::list_categories(&client).await?))
+    let categories = if query.offered {
+        db::admin::offered_categories(&client).await?
+    } else {
+        db::admin::list_categories(&client).await?
+    };
+    Ok(HttpResponse::Ok().json(categories))
 }
 
 async fn create_category(
     state: State,
-    _admin: AdminAgent,
+    AdminAgent(admin): AdminAgent,
     body: aw::Json<NewCategory>,
 ) -> Result<HttpResponse, WebError> {
-    let name = validate::line("name", &body.name, validate::MAX_NAME_CHARS)?;
-    let client = state.desk.pool.get().await?;
-    Ok(created(&db::admin::create_category(&client, &name).await?))
+    Ok(created(&state.desk.create_category(&admin, &body.name).await?))
+}
+
+/// Renames, retires or restores a category.
+async fn change_category(
+    state: State,
+    AdminAgent(admin): AdminAgent,
+    id: aw::Path<i64>,
+    body: aw::Json<CategoryChange>,
+) -> Result<HttpResponse, WebError> {
+    let category = state
+        .desk
+        .change_category(&admin, CategoryId(*id), body.into_inner())
+        .await?;
+    Ok(HttpResponse::Ok().json(category))
+}
+
+/// Unexpired sign-ins, the asking one marked `current`.
+async fn list_sessions(
+    state: State,
+    req: HttpRequest,
+    _admin: AdminAgent,
+    query: aw::Query<SessionQuery>,
+) -> Result<HttpResponse, WebError> {
+    let current = request_token(&req).map(|t| auth::token_digest(&t)).unwrap_or_default();
+    Ok(HttpResponse::Ok().json(state.desk.sessions(&query, &current).await?))
+}
+
+/// Ends a sign-in; its WebSockets close.
+async fn end_session(state: State, AdminAgent(admin): AdminAgent, id: aw::Path<i64>) -> Result<HttpResponse, WebError> {
+    state.desk.end_session(&admin, SessionId(*id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn audit(state: State, _admin: AdminAgent, query: aw::Query<AuditQuery>) -> Result<HttpResponse, WebError> {
+    Ok(HttpResponse::Ok().json(state.desk.audit(&query).await?))
 }

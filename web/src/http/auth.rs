@@ -1,4 +1,5 @@
-//! Signing in and out, and the extractors that require a signed-in agent (or an admin).
+//! Signing in and out, changing your own password, and the extractors that require a signed-in agent (or
+//! an admin).
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -7,7 +8,7 @@ use std::pin::Pin;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web as aw};
 use chrono::Utc;
-use loket_protocol::api::{Agent, LoginRequest, LoginResponse, Role};
+use loket_protocol::api::{Agent, LoginRequest, LoginResponse, PasswordChange, Role};
 
 use crate::error::WebError;
 use crate::http::State;
@@ -19,7 +20,8 @@ use loket_core::domain::throttle::{AttemptKeys, TrustedProxies, Verdict};
 pub fn routes(cfg: &mut aw::ServiceConfig) {
     cfg.route("/auth/login", aw::post().to(login))
         .route("/auth/logout", aw::post().to(logout))
-        .route("/auth/me", aw::get().to(me));
+        .route("/auth/me", aw::get().to(me))
+        .route("/auth/password", aw::post().to(change_password));
 }
 
 /// The bearer token of a request: `Authorization: Bearer`, else the session cookie.
@@ -162,7 +164,15 @@ async fn login(state: State, req: HttpRequest, body: aw::Json<LoginRequest>) -> 
     let client = state.desk.pool.get().await?;
     db::throttle::succeeded(&client, &keys, &counted).await?;
     let token = auth::random_secret(32);
-    db::agents::create_session(&client, agent.id, &auth::token_digest(&token), Utc::now() + SESSION_TTL).await?;
+    let user_agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    let expires_at = Utc::now() + SESSION_TTL;
+    // Said only to someone who knows the password, so it reveals nothing to a guesser.
+    db::agents::create_session(&client, agent.id, &auth::token_digest(&token), expires_at, user_agent)
+        .await?
+        .ok_or(AppError::AccountDisabled)?;
     tracing::info!(agent = %agent.id, "agent signed in");
     let max_age = actix_web::cookie::time::Duration::seconds(SESSION_TTL.num_seconds());
     Ok(HttpResponse::Ok()
@@ -192,4 +202,35 @@ async fn logout(state: State, req: HttpRequest, _agent: CurrentAgent) -> Result<
 
 async fn me(CurrentAgent(agent): CurrentAgent) -> aw::Json<Agent> {
     aw::Json(agent)
+}
+
+/// The signed-in agent changes their own password, giving the current one. Their other sign-ins end; this
+/// one stays. Wrong current passwords count as failed sign-ins from the address.
+async fn change_password(
+    state: State,
+    req: HttpRequest,
+    CurrentAgent(agent): CurrentAgent,
+    body: aw::Json<PasswordChange>,
+) -> Result<HttpResponse, WebError> {
+    // Counted like a sign-in, against the agent's own account and the address, before any check.
+    let keys = AttemptKeys::new(&agent.email, client_address(&req, &state.trusted_proxies));
+    let counted = {
+        let client = state.desk.pool.get().await?;
+        let counted = db::throttle::count_attempt(&client, &keys, state.sign_in_limits.window).await?;
+        if let Verdict::Refuse(_) = state.sign_in_limits.verdict(counted.counts) {
+            return Err(AppError::RateLimited("too many wrong passwords; wait a few minutes".into()).into());
+        }
+        counted
+    };
+    // The extractor succeeded, so the request carries a token.
+    let digest = request_token(&req).map(|t| auth::token_digest(&t)).unwrap_or_default();
+    let permit = state.password_checks.acquire().await.map_err(AppError::internal)?;
+    let result = state.desk.change_own_password(&agent, &digest, body.into_inner()).await;
+    drop(permit);
+    if result.is_ok() {
+        let client = state.desk.pool.get().await?;
+        db::throttle::succeeded(&client, &keys, &counted).await?;
+    }
+    result?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -82,6 +82,14 @@ fn json_config() -> aw::JsonConfig {
         })
 }
 
+/// A JSON body that may be left out entirely (empty or only whitespace): then `T::default()`.
+pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, AppError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| AppError::invalid(format!("cannot read the JSON body: {e}")))
+}
+
 /// 201 Created with a JSON body.
 pub fn created<T: serde::Serialize>(body: &T) -> HttpResponse {
     HttpResponse::Created().json(body)

@@ -22,8 +22,8 @@ use loket_core::domain::lease::{SessionKey, Via};
 pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
 /// A client silent for this long is gone: the connection closes and its locks are released.
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(15);
-/// How often the session checks that its sign-in is still valid (signing out ends it at once through the
-/// bus; this catches expiry). One query per session per interval: 10,000 sessions cost ~33 queries/s.
+/// How often the session checks that its sign-in is still valid (signing out, ending the session and
+/// disabling the account end it at once through the bus; this catches expiry). One query per session per interval: 10,000 sessions cost ~33 queries/s.
 pub const REVALIDATE_INTERVAL: Duration = Duration::from_secs(300);
 /// Broadcasts a session may have waiting; a client that falls further behind is disconnected (and
 /// resynchronises when it reconnects) instead of growing the server's memory.
@@ -98,6 +98,14 @@ impl WsSession {
             SessionControl::Revoked => CloseReason {
                 code: CloseCode::Policy,
                 description: Some("signed out; sign in again".into()),
+            },
+            SessionControl::AccountDisabled => CloseReason {
+                code: CloseCode::Policy,
+                description: Some("this account was disabled".into()),
+            },
+            SessionControl::RoleChanged => CloseReason {
+                code: CloseCode::Restart,
+                description: Some("your role changed; reconnect".into()),
             },
             SessionControl::TooSlow => CloseReason {
                 code: CloseCode::Again,
@@ -338,6 +346,7 @@ impl Actor for WsSession {
         ctx.set_mailbox_capacity(SESSION_MAILBOX);
         self.desk.bus.do_send(Subscribe {
             session: self.key,
+            agent: self.agent.id,
             token_digest: self.token_digest.clone(),
             recipient: ctx.address().recipient(),
             control: ctx.address().recipient(),
@@ -350,6 +359,9 @@ impl Actor for WsSession {
             },
         );
         ctx.run_interval(HEARTBEAT_INTERVAL, |act, ctx| act.heartbeat(ctx));
+        // Checked once now, after subscribing: a sign-in ended (or an account disabled) between the upgrade's
+        // check and the subscription reached the bus before this session did, so only this check sees it.
+        self.revalidate(ctx);
         ctx.run_interval(REVALIDATE_INTERVAL, |act, ctx| act.revalidate(ctx));
         tracing::debug!(session = self.key.0, agent = %self.agent.id, "session started");
     }
