@@ -111,7 +111,7 @@ pub struct DemoReport {
     /// The password of every agent this run created.
     pub password: String,
     /// Invite codes for the bot: (what it is for, the code).
-    pub invites: Vec<(&'static str, InviteCode)>,
+    pub invites: Vec<(String, InviteCode)>,
     /// Requests made to the desk.
     pub desk_calls: usize,
     pub elapsed: Duration,
@@ -200,20 +200,26 @@ pub async fn generate(
             "another `loket demo` is filling this database; wait for it to finish".into(),
         ));
     }
-    let result = fill(pool, options, &word).await;
+    let existing = store::ticket_count(&guard).await?;
+    let result = if existing > 0 && !options.force {
+        Err(AppError::Conflict(format!(
+            "the database already has {existing} ticket(s); `loket demo` fills an empty desk. Run `loket demo --force` to add demo tickets anyway"
+        )))
+    } else {
+        let filled = fill(pool, options, &word).await;
+        if let Err(err) = &filled {
+            tracing::error!(error = %err, "loket demo stopped part-way; what it wrote so far stays in the database");
+        }
+        filled
+    };
     drop(deadpool_postgres::Object::take(guard));
     result
 }
 
+/// Writes the demo desk (the database was checked and is held).
 async fn fill(pool: &Pool, options: &DemoOptions, word: &impl Fn(&Head) -> String) -> Result<DemoReport, AppError> {
     let started = Instant::now();
     let client = pool.get().await?;
-    let existing = store::ticket_count(&client).await?;
-    if existing > 0 && !options.force {
-        return Err(AppError::Conflict(format!(
-            "the database already has {existing} ticket(s); `loket demo` fills an empty desk. Run `loket demo --force` to add demo tickets anyway"
-        )));
-    }
     // Every step is planned before this moment.
     let since = store::clock(&client).await?;
     let desk_plan = plan::plan(options.seed, options.tickets as usize, since);
@@ -278,9 +284,12 @@ async fn fill(pool: &Pool, options: &DemoOptions, word: &impl Fn(&Head) -> Strin
         agents,
         password,
         invites: vec![
-            ("open: 20 uses, valid for 30 days", try_it),
-            ("single use", single),
-            ("used by the demo reporters", registration),
+            (
+                format!("open: {TRY_CODE_USES} uses, valid for {TRY_CODE_DAYS} days"),
+                try_it,
+            ),
+            ("single use".into(), single),
+            ("used by the demo reporters".into(), registration),
         ],
         elapsed: started.elapsed(),
     };
