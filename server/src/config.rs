@@ -28,6 +28,38 @@ pub enum Command {
     /// Manage reporter invite codes.
     #[command(subcommand)]
     Invite(InviteCommand),
+    /// Fill the database with a demo desk: agents, categories, Telegram reporters and tickets in
+    /// Indonesian and English with their conversations and history. Prints the agents' password once.
+    Demo(DemoArgs),
+}
+
+/// Options of `loket demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// The same seed gives the same desk (names, texts, statuses; dates follow the clock).
+    #[arg(long, default_value_t = loket_core::demo::DEFAULT_SEED)]
+    pub seed: u64,
+    /// How many tickets to create.
+    #[arg(
+        long,
+        default_value_t = loket_core::demo::DEFAULT_TICKETS,
+        value_parser = clap::value_parser!(u32).range(1..=i64::from(loket_core::demo::MAX_TICKETS)),
+    )]
+    pub tickets: u32,
+    /// Add demo tickets even though the database already has tickets.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl DemoArgs {
+    /// What the generator is asked for.
+    pub fn options(&self) -> loket_core::demo::DemoOptions {
+        loket_core::demo::DemoOptions {
+            seed: self.seed,
+            tickets: self.tickets,
+            force: self.force,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -260,6 +292,24 @@ mod tests {
         let cli = parse(&[]).unwrap();
         assert!(cli.command.is_none());
         assert_eq!(cli.config.bind.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn demo_defaults_to_a_few_hundred_tickets_and_refuses_silly_sizes() {
+        let cli = parse(&["demo"]).unwrap();
+        let Some(Command::Demo(args)) = cli.command else {
+            panic!("not the demo command");
+        };
+        assert_eq!(args.options(), loket_core::demo::DemoOptions::default());
+        assert_eq!(args.tickets, 300);
+        let cli = parse(&["demo", "--seed", "9", "--tickets", "25", "--force"]).unwrap();
+        let Some(Command::Demo(args)) = cli.command else {
+            panic!("not the demo command");
+        };
+        assert_eq!((args.seed, args.tickets, args.force), (9, 25, true));
+        assert!(parse(&["demo", "--tickets", "0"]).is_err());
+        assert!(parse(&["demo", "--tickets", "5001"]).is_err());
+        assert!(parse(&["demo", "--seed", "-1"]).is_err());
     }
 
     #[test]

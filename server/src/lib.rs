@@ -14,7 +14,7 @@ use loket_core::bootstrap::{AdminCredentials, GeneratedAdmin};
 use loket_core::db::Pool;
 use loket_core::{Database, Desk, StartError};
 
-use crate::config::Config;
+use crate::config::{Config, DemoArgs};
 
 /// Connects to `DATABASE_URL`, or starts (or reuses) the private cluster under the data directory.
 /// Blocking: call it before the async runtime or from `spawn_blocking`.
@@ -29,6 +29,15 @@ pub async fn prepare(pool: &Pool, config: &Config) -> Result<Option<GeneratedAdm
         _ => None,
     };
     loket_core::prepare(pool, admin).await
+}
+
+/// `loket demo`: brings the schema up to date and fills the database with a demo desk, its notifications
+/// worded as the bot words them. Must run inside an actix system.
+pub async fn demo(pool: &Pool, args: &DemoArgs) -> Result<loket_core::demo::DemoReport, StartError> {
+    loket_core::db::migrate(pool).await?;
+    loket_core::demo::generate(pool, &args.options(), loket_bot::delivery::text_of)
+        .await
+        .map_err(StartError::Refused)
 }
 
 /// A running server.

@@ -83,6 +83,10 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             println!("{}", invite.code);
             Ok(())
         }
+        Some(Command::Demo(args)) => {
+            print!("{}", loket_server::demo(&database.pool, &args).await?);
+            Ok(())
+        }
     }
 }
 
