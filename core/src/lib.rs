@@ -2,12 +2,14 @@
 //!
 //! The domain rules (`domain`), PostgreSQL persistence and migrations (`db`), the per-ticket actors,
 //! their registry and the event bus (`actors`), the one entry point for ticket operations (`desk`), the
-//! notification outbox (`outbox`) and the one error type (`error`). The web layer (`loket-web`) and the
-//! Telegram bot (`loket-bot`) both stand on this crate; it depends on neither.
+//! notification outbox (`outbox`), the one error type (`error`) and the data directory on disk (`data_dir`).
+//! The web layer (`loket-web`) and the Telegram bot (`loket-bot`) both stand on this crate; it depends on
+//! neither.
 
 pub mod actors;
 pub mod auth;
 pub mod bootstrap;
+pub mod data_dir;
 pub mod db;
 pub mod desk;
 pub mod domain;
@@ -18,4 +20,4 @@ pub mod startup;
 
 pub use desk::Desk;
 pub use error::AppError;
-pub use startup::{Database, DatabaseSettings, StartError, open_database, prepare};
+pub use startup::{Database, DatabasePurpose, DatabaseSettings, StartError, open_database, prepare, prepare_data_dir};

@@ -5,6 +5,7 @@ mod auth;
 mod bot;
 mod bot_input;
 mod browser;
+mod data_dir;
 mod durability;
 mod frames;
 mod hardening;
