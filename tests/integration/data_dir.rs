@@ -116,6 +116,8 @@ async fn an_operator_command_beside_a_running_server_uses_its_database_and_leave
     let beside = loket(&dir, &["invite", "create", "--max-uses", "3"]).await;
     assert!(beside.success, "invite create beside a server: {}", beside.stderr);
     let second_code = beside.stdout.trim().to_string();
+
+    still_serving(&admin).await;
     assert!(
         beside
             .stderr
@@ -123,8 +125,6 @@ async fn an_operator_command_beside_a_running_server_uses_its_database_and_leave
         "{}",
         beside.stderr
     );
-
-    still_serving(&admin).await;
     let codes = admin.get("/api/invite-codes").await;
     assert_eq!(codes.status, StatusCode::OK);
     let listed: Vec<&str> = codes

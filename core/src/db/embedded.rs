@@ -492,9 +492,10 @@ impl EmbeddedPostgres {
         prepare_log(&dir, &log_file, &runner)?;
 
         let version_file = data_dir.join("PG_VERSION");
-        let version = match cluster_dir_exists(&data_dir, &runner)? {
-            true => data_dir::read_small_file(&version_file, &runner.owners(), SMALL_FILE_LIMIT)?,
-            false => None,
+        let version = if cluster_dir_exists(&data_dir, &runner)? {
+            data_dir::read_small_file(&version_file, &runner.owners(), SMALL_FILE_LIMIT)?
+        } else {
+            None
         };
         match version {
             Some(version) => bin_dir = matching_bin_dir(&data_dir, version.trim(), bin_dir)?,
