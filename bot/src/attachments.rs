@@ -15,10 +15,11 @@ use crate::dialogue::PendingFile;
 use crate::handlers::Ctx;
 use crate::store::{self, StoreError};
 
+pub use loket_core::data_dir::ATTACHMENTS_DIR;
+use loket_core::data_dir::{PRIVATE_DIR_MODE, PRIVATE_FILE_MODE};
+
 /// Longest stored file name, in characters.
 const MAX_NAME_CHARS: usize = 80;
-/// Folder under the data directory that holds attachments, one sub-folder per ticket.
-pub const ATTACHMENTS_DIR: &str = "attachments";
 
 /// Why a file could not be stored.
 #[derive(Debug, thiserror::Error)]
@@ -79,10 +80,21 @@ pub async fn store(
     .iter()
     .collect();
     let absolute = data_dir.join(&relative);
+    // Reporters' files are for agents, through Loket: no other local user may read them.
     if let Some(dir) = absolute.parent() {
-        tokio::fs::create_dir_all(dir).await?;
+        tokio::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(PRIVATE_DIR_MODE)
+            .create(dir)
+            .await?;
     }
-    let mut out = tokio::fs::File::create(&absolute).await?;
+    // A fresh random name: `create_new` never follows or reuses what is already there.
+    let mut out = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(PRIVATE_FILE_MODE)
+        .open(&absolute)
+        .await?;
     if let Err(err) = bot.download_file(&remote.path, &mut out).await {
         drop(out);
         let _ = tokio::fs::remove_file(&absolute).await;

@@ -2,14 +2,15 @@
 //!
 //! The domain rules (`domain`), PostgreSQL persistence and migrations (`db`), the per-ticket actors,
 //! their registry and the event bus (`actors`), the one entry point for ticket operations (`desk`), the
-//! notification outbox (`outbox`), access administration (`accounts`), the one error type (`error`) and
-//! the demo desk generator (`demo`). The web layer (`loket-web`) and the Telegram bot (`loket-bot`) both
-//! stand on this crate; it depends on neither.
+//! notification outbox (`outbox`), access administration (`accounts`), the one error type (`error`), the
+//! data directory on disk (`data_dir`) and the demo desk generator (`demo`). The web layer (`loket-web`)
+//! and the Telegram bot (`loket-bot`) both stand on this crate; it depends on neither.
 
 pub mod accounts;
 pub mod actors;
 pub mod auth;
 pub mod bootstrap;
+pub mod data_dir;
 pub mod db;
 pub mod demo;
 pub mod desk;
@@ -21,4 +22,4 @@ pub mod startup;
 
 pub use desk::Desk;
 pub use error::AppError;
-pub use startup::{Database, DatabaseSettings, StartError, open_database, prepare};
+pub use startup::{Database, DatabasePurpose, DatabaseSettings, StartError, open_database, prepare, prepare_data_dir};

@@ -1,9 +1,10 @@
 //! Opening the database (a `DATABASE_URL` or the embedded cluster) and bringing it up to date at start.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::bootstrap::{self, AdminCredentials, GeneratedAdmin};
-use crate::db::embedded::{EmbeddedError, EmbeddedOptions, EmbeddedPostgres};
+use crate::data_dir::{self, DataDirError, EMBEDDED_DIR};
+use crate::db::embedded::{self, ClusterUse, EmbeddedError, EmbeddedOptions, EmbeddedPostgres};
 use crate::db::{self, DbSetupError, Pool};
 use crate::error::AppError;
 
@@ -17,6 +18,23 @@ pub enum StartError {
     Database(#[from] DbSetupError),
     #[error("embedded PostgreSQL: {0}")]
     Embedded(#[from] EmbeddedError),
+    /// The data directory cannot be used (someone else's, or a link someone else planted).
+    #[error("data directory: {0}")]
+    DataDir(#[from] DataDirError),
+    /// A server already runs on this data directory's embedded cluster.
+    #[error(
+        "another `loket serve`{} is already running on the data directory {}; stop it first, or give \
+         this one its own LOKET_DATA_DIR. Operator commands (`loket invite create`, `loket admin \
+         create`, `loket migrate`) work beside it: they use its database",
+        .pid.map(|pid| format!(" (pid {pid})")).unwrap_or_default(),
+        .data_dir.display()
+    )]
+    DataDirInUse {
+        /// The data directory.
+        data_dir: PathBuf,
+        /// The running server's process id, when known.
+        pid: Option<u32>,
+    },
     #[error("cannot {action} {}: {source}", .path.display())]
     Directory {
         action: &'static str,
@@ -44,21 +62,43 @@ pub struct DatabaseSettings {
     pub data_dir: PathBuf,
 }
 
-/// The database Loket talks to, and the embedded cluster if it started one (stopped when dropped).
+/// The database Loket talks to, and the embedded cluster if it uses one (stopped when dropped, if this
+/// process started it).
 pub struct Database {
     pub pool: Pool,
     pub embedded: Option<EmbeddedPostgres>,
 }
 
-/// Connects to `DATABASE_URL`, or starts (or reuses) the private cluster under the data directory.
-/// Blocking: call it before the async runtime or from `spawn_blocking`.
-pub fn open_database(settings: &DatabaseSettings) -> Result<Database, StartError> {
+/// What the database is opened for. With the embedded cluster it decides who starts and stops it: one
+/// server per data directory, and operator commands that use a running server's cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabasePurpose {
+    /// `loket serve`: refused if another server runs on the data directory.
+    Serve,
+    /// An operator command (`migrate`, `admin create`, `invite create`, …).
+    Command,
+}
+
+/// Connects to `DATABASE_URL`, or to the private cluster under the data directory: a running server's,
+/// or one started for this process. Blocking: call it before the async runtime or from `spawn_blocking`.
+pub fn open_database(settings: &DatabaseSettings, purpose: DatabasePurpose) -> Result<Database, StartError> {
     if let Some(url) = &settings.database_url {
         let pool = db::pool(url, db::DEFAULT_POOL_SIZE)?;
         return Ok(Database { pool, embedded: None });
     }
-    let dir = absolute(&settings.data_dir.join("postgres"))?;
-    let embedded = EmbeddedPostgres::start(EmbeddedOptions { dir, throwaway: false })?;
+    let data_dir = prepare_data_dir(settings)?;
+    let usage = match purpose {
+        DatabasePurpose::Serve => ClusterUse::Serve,
+        DatabasePurpose::Command => ClusterUse::Command,
+    };
+    let options = EmbeddedOptions {
+        dir: data_dir.join(EMBEDDED_DIR),
+        throwaway: false,
+    };
+    let embedded = EmbeddedPostgres::open(options, usage).map_err(|error| match error {
+        EmbeddedError::AlreadyServed { pid, .. } => StartError::DataDirInUse { data_dir, pid },
+        other => other.into(),
+    })?;
     embedded.ensure_database(EMBEDDED_DATABASE)?;
     let pool = db::pool(&embedded.connection_string(EMBEDDED_DATABASE), db::DEFAULT_POOL_SIZE)?;
     Ok(Database {
@@ -67,14 +107,15 @@ pub fn open_database(settings: &DatabaseSettings) -> Result<Database, StartError
     })
 }
 
-fn absolute(path: &Path) -> Result<PathBuf, StartError> {
-    let failed = |action, source| StartError::Directory {
-        action,
-        path: path.to_path_buf(),
-        source,
+/// Creates the data directory and its attachments folder if missing and makes them private (see
+/// [`data_dir`]); refuses one owned by another user. With the embedded cluster run as another user,
+/// that user's group may pass through the data directory to its cluster. Returns the absolute path.
+pub fn prepare_data_dir(settings: &DatabaseSettings) -> Result<PathBuf, StartError> {
+    let traversable_by = match settings.database_url {
+        Some(_) => None,
+        None => embedded::postgres_user()?.map(|ids| ids.gid),
     };
-    std::fs::create_dir_all(path).map_err(|e| failed("create", e))?;
-    path.canonicalize().map_err(|e| failed("resolve", e))
+    Ok(data_dir::prepare(&settings.data_dir, traversable_by)?)
 }
 
 /// Brings the schema up to date and makes sure someone can sign in (`admin`: `LOKET_ADMIN_*`, if set).

@@ -2,6 +2,7 @@
 //! the bot on a given listener, so the binary and the tests run the same code.
 
 pub mod bot;
+pub mod cli;
 pub mod config;
 
 use std::net::{SocketAddr, TcpListener};
@@ -12,14 +13,15 @@ use actix_web::dev::ServerHandle;
 use loket_core::actors::bus::EventBus;
 use loket_core::bootstrap::{AdminCredentials, GeneratedAdmin};
 use loket_core::db::Pool;
-use loket_core::{Database, Desk, StartError};
+use loket_core::{Database, DatabasePurpose, Desk, StartError};
 
 use crate::config::{Config, DemoArgs};
 
-/// Connects to `DATABASE_URL`, or starts (or reuses) the private cluster under the data directory.
-/// Blocking: call it before the async runtime or from `spawn_blocking`.
-pub fn open_database(config: &Config) -> Result<Database, StartError> {
-    loket_core::open_database(&config.database_settings())
+/// Connects to `DATABASE_URL`, or to the private cluster under the data directory: a server starts it
+/// (and is refused if another server runs there); an operator command uses a running server's, or starts
+/// its own. Blocking: call it before the async runtime or from `spawn_blocking`.
+pub fn open_database(config: &Config, purpose: DatabasePurpose) -> Result<Database, StartError> {
+    loket_core::open_database(&config.database_settings(), purpose)
 }
 
 /// Brings the schema up to date and makes sure someone can sign in.
@@ -72,11 +74,8 @@ impl Server {
 
 /// Serves Loket on `listener` with an already prepared database. Must run inside an actix system.
 pub fn start(config: &Config, pool: Pool, listener: TcpListener) -> Result<Server, StartError> {
-    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::Directory {
-        action: "create",
-        path: config.data_dir.clone(),
-        source,
-    })?;
+    // Private, and Loket's user's own (also with DATABASE_URL: attachments live here).
+    loket_core::prepare_data_dir(&config.database_settings())?;
     let bus = EventBus::default().start();
     let desk = Desk::new(pool, bus, Arbiter::current(), config.lease_terms());
     let invite_link_base = Arc::new(OnceLock::new());

@@ -44,7 +44,8 @@ impl TestServer {
 
     /// A server for `config` on `addr` (port 0: any free port).
     pub async fn start_on(config: Config, addr: SocketAddr) -> TestServer {
-        let database = loket_server::open_database(&config).expect("open the test database");
+        let database =
+            loket_server::open_database(&config, loket_core::DatabasePurpose::Serve).expect("open the test database");
         let pool = database.pool.clone();
         let generated_admin = loket_server::prepare(&pool, &config)
             .await

@@ -58,7 +58,8 @@ fn the_language_check_tells_the_two_apart() {
 #[actix_rt::test]
 async fn the_demo_fills_a_working_desk_that_the_api_shows() {
     let config = fresh_config().await;
-    let database = loket_server::open_database(&config).expect("open the database");
+    let database =
+        loket_server::open_database(&config, loket_core::DatabasePurpose::Command).expect("open the database");
     let report = loket_server::demo(&database.pool, &args(5, 60, false))
         .await
         .expect("the demo fills a fresh database");
@@ -254,7 +255,7 @@ async fn the_same_seed_gives_the_same_desk_on_another_database() {
     let mut desks = Vec::new();
     for seed in [42, 42, 43] {
         let config = fresh_config().await;
-        let database = loket_server::open_database(&config).unwrap();
+        let database = loket_server::open_database(&config, loket_core::DatabasePurpose::Command).unwrap();
         loket_server::demo(&database.pool, &args(seed, 25, false))
             .await
             .unwrap();
@@ -270,7 +271,7 @@ async fn the_same_seed_gives_the_same_desk_on_another_database() {
 #[actix_rt::test]
 async fn a_database_with_tickets_is_refused_unless_forced() {
     let config = fresh_config().await;
-    let database = loket_server::open_database(&config).unwrap();
+    let database = loket_server::open_database(&config, loket_core::DatabasePurpose::Command).unwrap();
     let pool = &database.pool;
     let first = loket_server::demo(pool, &args(9, 20, false)).await.unwrap();
     let counts = || async {
@@ -346,7 +347,7 @@ async fn a_newcomer_signs_in_and_sees_the_demo_desk_in_the_browser() {
     }
     let mut config = fresh_config().await;
     config.web_dir = Some(browser::web_dir());
-    let database = loket_server::open_database(&config).unwrap();
+    let database = loket_server::open_database(&config, loket_core::DatabasePurpose::Command).unwrap();
     let report = loket_server::demo(&database.pool, &args(5, 40, false)).await.unwrap();
     drop(database);
     let server = TestServer::start_on(config, SocketAddr::from(([127, 0, 0, 1], 0))).await;

@@ -6,6 +6,7 @@ mod auth;
 mod bot;
 mod bot_input;
 mod browser;
+mod data_dir;
 mod demo;
 mod durability;
 mod frames;

@@ -1,23 +1,45 @@
-//! A private PostgreSQL cluster under Loket's data directory, started from the machine's server binaries.
+//! A private PostgreSQL cluster under Loket's data directory, started from the machine's server binaries,
+//! and the lock files that keep one server per cluster and operator commands from disturbing it.
 //!
-//! Layout under [`EmbeddedOptions::dir`]:
+//! Layout under [`EmbeddedOptions::dir`] (owned by Loket's user; 0700, or 0710 with PostgreSQL's group
+//! when PostgreSQL runs as another user, so that it may reach its own directories):
 //!
 //! * `data/` – the cluster (created by `initdb` in `data.init/`, then renamed, so an
-//!   interrupted first run never leaves a half-initialised cluster behind);
+//!   interrupted first run never leaves a half-initialised cluster behind); 0700, PostgreSQL's own;
 //! * `run/` – the Unix socket (mode 0700: with `trust` authentication, reaching the socket is
 //!   the only access control, and no TCP listener is opened);
-//! * `postgres.log` – the server log (rotated to `postgres.log.1` when it grows large).
+//! * `postgres.log` – the server log (0600; rotated to `postgres.log.1` when it grows large);
+//! * `serve.lock`, `cluster.lock`, `command.lock` – the lock files (below).
 //!
 //! PostgreSQL refuses to run as root, so when Loket runs as root every PostgreSQL binary that
 //! touches the cluster runs as the unprivileged `postgres` system user, which then owns `data/`,
-//! `run/` and the log.
+//! `run/` and the log. Nothing here follows a symbolic link Loket's user does not own, and nothing
+//! belonging to a third user is used.
+//!
+//! ## Who starts and stops the cluster
+//!
+//! Locks are `flock`s, so they end with the process that holds them, however it ends.
+//!
+//! * `serve.lock` is held by a server ([`ClusterUse::Serve`]) for its whole life: a second server on
+//!   the same directory is refused at once ([`EmbeddedError::AlreadyServed`]).
+//! * `cluster.lock` is held by the process that started the cluster, until it has stopped it. Only
+//!   that process stops it.
+//! * `command.lock` lets one operator command ([`ClusterUse::Command`]) run at a time.
+//!
+//! An operator command takes `command.lock`, then tries `cluster.lock`: if it gets it, no server runs
+//! and it starts the cluster itself and stops it when done; if not, a server owns the cluster, and the
+//! command connects to it through its socket (once it is ready) and leaves it running. A server that
+//! starts while an operator command has the cluster waits for that command to finish.
 
 use std::fs;
-use std::io::{self, Read, Seek, SeekFrom};
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::io::{self, Read, Seek, SeekFrom, Write as _};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::data_dir::{self, DataDirError, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, UserIds};
 
 /// Port number in the socket's name (`.s.PGSQL.<port>`); no TCP port is opened.
 const PORT: u16 = 5432;
@@ -37,6 +59,24 @@ const SOCKET_SUBDIR: &str = "run";
 const LOG_FILE: &str = "postgres.log";
 /// Where the previous log goes when it is rotated.
 const OLD_LOG_FILE: &str = "postgres.log.1";
+/// Held by `loket serve` for its lifetime; holds its process id.
+const SERVE_LOCK: &str = "serve.lock";
+/// Held by the process that started the cluster, until it has stopped it.
+const CLUSTER_LOCK: &str = "cluster.lock";
+/// Held by an operator command while it runs: one at a time.
+const COMMAND_LOCK: &str = "command.lock";
+/// The file PostgreSQL writes while it runs; its eighth line is the server's state.
+const POSTMASTER_PID: &str = "postmaster.pid";
+/// The line index of the state in [`POSTMASTER_PID`] (`pg_ctl -w` reads the same).
+const POSTMASTER_STATUS_LINE: usize = 7;
+/// The state PostgreSQL records once it accepts connections.
+const POSTMASTER_READY: &str = "ready";
+/// Bytes read from small files PostgreSQL writes (`PG_VERSION`, `postmaster.pid`).
+const SMALL_FILE_LIMIT: u64 = 4096;
+/// How long an operator command waits for a starting server's cluster to accept connections.
+const ATTACH_TIMEOUT: Duration = Duration::from_secs(PG_CTL_TIMEOUT_SECS as u64 + 30);
+/// How often an operator command looks whether that cluster is ready yet.
+const ATTACH_POLL_INTERVAL: Duration = Duration::from_millis(100);
 /// The log is rotated at start once it is larger than this.
 const MAX_LOG_BYTES: u64 = 16 * 1024 * 1024;
 /// Lines of the server log quoted in a start failure.
@@ -70,6 +110,9 @@ const PG_ENV_VARS: [&str; 14] = [
 ];
 /// Settings that make a throwaway cluster fast and crash-unsafe.
 const THROWAWAY_SETTINGS: [&str; 3] = ["fsync=off", "synchronous_commit=off", "full_page_writes=off"];
+/// Written into the cluster's own configuration (`postgresql.auto.conf`) at every start, so the cluster
+/// opens no TCP listener even when someone starts it by hand without Loket's command line.
+const NO_TCP_SCRIPT: &str = "ALTER SYSTEM SET listen_addresses = ''\n";
 /// `pg_ctl status` exit code: a server is running.
 const PG_CTL_STATUS_RUNNING: i32 = 0;
 
@@ -82,14 +125,36 @@ pub struct EmbeddedOptions {
     pub throwaway: bool,
 }
 
-/// A running private PostgreSQL cluster; stopped by [`EmbeddedPostgres::stop`] or on drop.
+/// What a process wants the cluster for, which decides whether it may start and stop it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClusterUse {
+    /// `loket serve`: the only one on the directory; starts the cluster and stops it when it ends.
+    Serve,
+    /// An operator command: connects to a running server's cluster, and starts (and stops) its own
+    /// only when no server runs.
+    Command,
+}
+
+/// A running private PostgreSQL cluster, started by this handle (stopped by
+/// [`EmbeddedPostgres::stop`] or on drop) or belonging to a running server (left running).
 #[derive(Debug)]
 pub struct EmbeddedPostgres {
     bin_dir: PathBuf,
     data_dir: PathBuf,
     socket_dir: PathBuf,
     runner: Runner,
-    running: bool,
+    hold: Hold,
+}
+
+/// What an [`EmbeddedPostgres`] holds on its cluster.
+#[derive(Debug)]
+enum Hold {
+    /// This process started the cluster and stops it; it holds `cluster.lock` and its use's lock.
+    Owner(Vec<LockFile>),
+    /// A running server owns the cluster; this process only connects. Holds `command.lock` until done.
+    Guest { _command_lock: LockFile },
+    /// Stopped or let go.
+    Released,
 }
 
 /// Why the private cluster could not be set up, started or used.
@@ -211,6 +276,37 @@ pub enum EmbeddedError {
         /// What the server logged during this attempt.
         log_tail: String,
     },
+    /// Another server already runs on this directory.
+    #[error(
+        "another `loket serve`{} is already running on {}; stop it first, or give this one its own \
+         LOKET_DATA_DIR (operator commands such as `loket invite create` use the running server's \
+         database)",
+        .pid.map(|pid| format!(" (pid {pid})")).unwrap_or_default(),
+        .dir.display()
+    )]
+    AlreadyServed {
+        /// The embedded directory.
+        dir: PathBuf,
+        /// The running server's process id, when it could be read.
+        pid: Option<u32>,
+    },
+    /// A server holds the cluster, but it did not become ready in time.
+    #[error(
+        "a running `loket serve` holds the PostgreSQL cluster in {}, but it did not accept connections \
+         within {} s; try again once the server has started (its log: {})",
+        .dir.display(),
+        .waited.as_secs(),
+        .dir.join(LOG_FILE).display()
+    )]
+    NotReady {
+        /// The embedded directory.
+        dir: PathBuf,
+        /// How long the command waited.
+        waited: Duration,
+    },
+    /// A path in the directory is someone else's, or a link someone else planted.
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
 }
 
 impl EmbeddedError {
@@ -223,18 +319,13 @@ impl EmbeddedError {
     }
 }
 
-/// The user and group ids PostgreSQL runs as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Ids {
-    uid: u32,
-    gid: u32,
-}
-
 /// Builds commands for PostgreSQL's binaries, switching to the unprivileged user when needed.
 #[derive(Debug, Clone)]
 struct Runner {
     /// `Some` when Loket runs as root and PostgreSQL must run as another user.
-    switch_to: Option<Ids>,
+    switch_to: Option<UserIds>,
+    /// The user Loket runs as.
+    us: u32,
 }
 
 impl Runner {
@@ -260,14 +351,106 @@ impl Runner {
             None => Ok(()),
         }
     }
+
+    /// Who may own what PostgreSQL keeps in the directory: Loket's user and PostgreSQL's.
+    fn owners(&self) -> Vec<u32> {
+        let mut owners = vec![self.us];
+        owners.extend(self.switch_to.map(|ids| ids.uid));
+        owners
+    }
+
+    /// The group that may pass through the directory to reach PostgreSQL's own (when switching users).
+    fn traversing_group(&self) -> Option<u32> {
+        self.switch_to.map(|ids| ids.gid)
+    }
+}
+
+/// An open lock file; its `flock` ends when it is dropped (or the process ends).
+#[derive(Debug)]
+struct LockFile {
+    file: fs::File,
+    path: PathBuf,
+}
+
+impl LockFile {
+    /// Opens (creating, 0600) the lock file `name` in `dir`, which must be Loket's user's own.
+    fn open(dir: &Path, name: &str, us: u32) -> Result<LockFile, EmbeddedError> {
+        let path = dir.join(name);
+        data_dir::inspect_entry(&path, &[us])?;
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(PRIVATE_FILE_MODE)
+            .open(&path)
+            .map_err(|e| EmbeddedError::io("open the lock file", &path, e))?;
+        let mode = file
+            .metadata()
+            .map_err(|e| EmbeddedError::io("inspect", &path, e))?
+            .mode();
+        data_dir::set_mode(&path, mode, PRIVATE_FILE_MODE)?;
+        Ok(LockFile { file, path })
+    }
+
+    /// Takes the lock if nobody holds it: `false` if someone does.
+    fn try_lock(&self) -> Result<bool, EmbeddedError> {
+        match self.file.try_lock() {
+            Ok(()) => Ok(true),
+            Err(fs::TryLockError::WouldBlock) => Ok(false),
+            Err(fs::TryLockError::Error(e)) => Err(EmbeddedError::io("lock", &self.path, e)),
+        }
+    }
+
+    /// Takes the lock, waiting for its holder to let go (saying so first, with `waiting_for`).
+    fn lock(&self, waiting_for: &str) -> Result<(), EmbeddedError> {
+        if self.try_lock()? {
+            return Ok(());
+        }
+        tracing::info!(lock = %self.path.display(), "waiting for {waiting_for} to finish");
+        self.file.lock().map_err(|e| EmbeddedError::io("lock", &self.path, e))
+    }
+
+    /// Records this process's id in the (held) lock file, for the message a refused second server shows.
+    fn record_pid(&mut self) -> Result<(), EmbeddedError> {
+        let write = |file: &mut fs::File| -> io::Result<()> {
+            file.set_len(0)?;
+            file.seek(SeekFrom::Start(0))?;
+            file.write_all(format!("{}\n", std::process::id()).as_bytes())
+        };
+        write(&mut self.file).map_err(|e| EmbeddedError::io("write", &self.path, e))
+    }
+
+    /// The process id recorded by the lock's holder, if it wrote one.
+    fn recorded_pid(&mut self) -> Option<u32> {
+        let mut text = String::new();
+        self.file.seek(SeekFrom::Start(0)).ok()?;
+        (&self.file).take(SMALL_FILE_LIMIT).read_to_string(&mut text).ok()?;
+        text.trim().parse().ok()
+    }
+}
+
+/// What a process got when it asked for the cluster.
+enum Claim {
+    /// It may (and must) start the cluster; these locks are held until it has stopped it.
+    Own(Vec<LockFile>),
+    /// A server owns the running cluster; this command lock is held while the command uses it.
+    Attach(LockFile),
 }
 
 impl EmbeddedPostgres {
-    /// Blocking. Creates the cluster if needed, starts it, waits until it accepts connections.
-    ///
-    /// A cluster left running by a previous process (e.g. one killed with SIGKILL) is stopped
-    /// and started again, so this run's settings apply.
+    /// Blocking. Serves the cluster: [`EmbeddedPostgres::open`] with [`ClusterUse::Serve`].
     pub fn start(options: EmbeddedOptions) -> Result<EmbeddedPostgres, EmbeddedError> {
+        Self::open(options, ClusterUse::Serve)
+    }
+
+    /// Blocking. Creates the cluster if needed and starts it, or (an operator command beside a running
+    /// server) connects to the server's; waits until it accepts connections.
+    ///
+    /// A second server on the same directory is refused with [`EmbeddedError::AlreadyServed`]. A
+    /// cluster left running by a previous process that has ended (e.g. one killed with SIGKILL) is
+    /// stopped and started again, so this run's settings apply.
+    pub fn open(options: EmbeddedOptions, usage: ClusterUse) -> Result<EmbeddedPostgres, EmbeddedError> {
         let dir = std::path::absolute(&options.dir).map_err(|e| EmbeddedError::io("resolve", &options.dir, e))?;
         check_path(&dir)?;
         let socket_dir = dir.join(SOCKET_SUBDIR);
@@ -277,20 +460,46 @@ impl EmbeddedPostgres {
 
         let mut bin_dir = find_bin_dir()?;
         let runner = Runner {
-            switch_to: unprivileged_ids()?,
+            switch_to: postgres_user()?,
+            us: data_dir::current_uid()?,
         };
 
         // Checked before creating anything, and again for the directories just created.
         check_reachable(&dir, &runner)?;
-        create_dir(&dir)?;
+        data_dir::private_dir(&dir, runner.traversing_group())?;
         check_reachable(&dir, &runner)?;
+
+        let locks = match claim(&dir, &data_dir, &runner, usage)? {
+            Claim::Attach(command_lock) => {
+                tracing::info!(
+                    data_dir = %data_dir.display(),
+                    "using the PostgreSQL cluster of the running server"
+                );
+                return Ok(EmbeddedPostgres {
+                    bin_dir,
+                    data_dir,
+                    socket_dir,
+                    runner,
+                    hold: Hold::Guest {
+                        _command_lock: command_lock,
+                    },
+                });
+            }
+            Claim::Own(locks) => locks,
+        };
+
         create_private_dir(&socket_dir, &runner)?;
         prepare_log(&dir, &log_file, &runner)?;
 
-        if data_dir.join("PG_VERSION").is_file() {
-            bin_dir = matching_bin_dir(&data_dir, bin_dir)?;
+        let version_file = data_dir.join("PG_VERSION");
+        let version = if cluster_dir_exists(&data_dir, &runner)? {
+            data_dir::read_small_file(&version_file, &runner.owners(), SMALL_FILE_LIMIT)?
         } else {
-            init_cluster(&dir, &data_dir, &bin_dir, &runner, options.throwaway)?;
+            None
+        };
+        match version {
+            Some(version) => bin_dir = matching_bin_dir(&data_dir, version.trim(), bin_dir)?,
+            None => init_cluster(&dir, &data_dir, &bin_dir, &runner, options.throwaway)?,
         }
 
         let pg_ctl = bin_dir.join("pg_ctl");
@@ -302,18 +511,28 @@ impl EmbeddedPostgres {
             stop_cluster(&pg_ctl, &data_dir, &runner)?;
         }
         start_cluster(&pg_ctl, &data_dir, &socket_dir, &log_file, &runner, options.throwaway)?;
-        tracing::info!(
-            data_dir = %data_dir.display(),
-            socket_dir = %socket_dir.display(),
-            "private PostgreSQL cluster started"
-        );
-        Ok(EmbeddedPostgres {
+        let embedded = EmbeddedPostgres {
             bin_dir,
             data_dir,
             socket_dir,
             runner,
-            running: true,
-        })
+            hold: Hold::Owner(locks),
+        };
+        // Dropping `embedded` on failure stops the cluster again.
+        embedded.psql(MAINTENANCE_DB, &[], NO_TCP_SCRIPT, || {
+            "writing listen_addresses into postgresql.auto.conf".to_owned()
+        })?;
+        tracing::info!(
+            data_dir = %embedded.data_dir.display(),
+            socket_dir = %embedded.socket_dir.display(),
+            "private PostgreSQL cluster started"
+        );
+        Ok(embedded)
+    }
+
+    /// Whether this handle started the cluster (and so stops it), rather than using a running server's.
+    pub fn started_here(&self) -> bool {
+        matches!(self.hold, Hold::Owner(_))
     }
 
     /// A libpq-style key=value connection string that tokio_postgres::Config parses, e.g.
@@ -334,6 +553,37 @@ impl EmbeddedPostgres {
         // psql quotes `:'name'` as a literal and `%I` quotes the identifier, so any name is safe.
         const SCRIPT: &str = "SELECT format('CREATE DATABASE %I', :'name') \
              WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'name')\\gexec\n";
+        self.psql(MAINTENANCE_DB, &[("name", name)], SCRIPT, || {
+            format!("creating database {name:?}")
+        })
+    }
+
+    /// Stops the cluster (pg_ctl stop -m fast) if this handle started it, and lets go of its locks; a
+    /// handle on a running server's cluster only lets go. Idempotent; also called from Drop.
+    pub fn stop(&mut self) {
+        match std::mem::replace(&mut self.hold, Hold::Released) {
+            Hold::Owner(locks) => {
+                match stop_cluster(&self.bin_dir.join("pg_ctl"), &self.data_dir, &self.runner) {
+                    Ok(()) => {
+                        tracing::info!(data_dir = %self.data_dir.display(), "private PostgreSQL cluster stopped")
+                    }
+                    Err(error) => tracing::warn!(%error, "could not stop the private PostgreSQL cluster"),
+                }
+                // Only now may another process start the cluster.
+                drop(locks);
+            }
+            Hold::Guest { .. } | Hold::Released => {}
+        }
+    }
+
+    /// Runs `script` through psql on database `dbname`, with psql variables `vars`.
+    fn psql(
+        &self,
+        dbname: &str,
+        vars: &[(&str, &str)],
+        script: &str,
+        what: impl FnOnce() -> String,
+    ) -> Result<(), EmbeddedError> {
         let psql = self.client_program("psql");
         let mut command = Command::new(&psql);
         for var in PG_ENV_VARS {
@@ -342,25 +592,12 @@ impl EmbeddedPostgres {
         command
             .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"])
             .arg(&self.socket_dir)
-            .args(["-p", &PORT.to_string(), "-U", SUPERUSER, "-d", MAINTENANCE_DB])
-            .arg("-v")
-            .arg(format!("name={name}"));
-        let output = run_with_input(command, &psql, SCRIPT)?;
-        check_output(&output, || format!("creating database {name:?}"))
-    }
-
-    /// Stops the cluster (pg_ctl stop -m fast). Idempotent; also called from Drop.
-    pub fn stop(&mut self) {
-        if !self.running {
-            return;
+            .args(["-p", &PORT.to_string(), "-U", SUPERUSER, "-d", dbname]);
+        for (name, value) in vars {
+            command.arg("-v").arg(format!("{name}={value}"));
         }
-        self.running = false;
-        match stop_cluster(&self.bin_dir.join("pg_ctl"), &self.data_dir, &self.runner) {
-            Ok(()) => {
-                tracing::info!(data_dir = %self.data_dir.display(), "private PostgreSQL cluster stopped")
-            }
-            Err(error) => tracing::warn!(%error, "could not stop the private PostgreSQL cluster"),
-        }
+        let output = run_with_input(command, &psql, script)?;
+        check_output(&output, what)
     }
 
     /// A handle that stops the cluster in `data_dir` on drop, for tests that orphan one.
@@ -371,8 +608,14 @@ impl EmbeddedPostgres {
             data_dir: data_dir.to_path_buf(),
             socket_dir: PathBuf::new(),
             runner: runner.clone(),
-            running: true,
+            hold: Hold::Owner(Vec::new()),
         }
+    }
+
+    /// Lets go of the locks without stopping the cluster, as a process killed with SIGKILL does.
+    #[cfg(test)]
+    fn vanish_for_tests(&mut self) {
+        self.hold = Hold::Released;
     }
 
     /// A client program from the server's bin directory, else from PATH.
@@ -390,6 +633,66 @@ impl Drop for EmbeddedPostgres {
     fn drop(&mut self) {
         self.stop()
     }
+}
+
+/// Takes the locks `usage` needs in `dir` and says whether this process starts the cluster.
+fn claim(dir: &Path, data_dir: &Path, runner: &Runner, usage: ClusterUse) -> Result<Claim, EmbeddedError> {
+    let cluster_lock = LockFile::open(dir, CLUSTER_LOCK, runner.us)?;
+    match usage {
+        ClusterUse::Serve => {
+            let mut serve_lock = LockFile::open(dir, SERVE_LOCK, runner.us)?;
+            if !serve_lock.try_lock()? {
+                return Err(EmbeddedError::AlreadyServed {
+                    dir: dir.to_path_buf(),
+                    pid: serve_lock.recorded_pid(),
+                });
+            }
+            serve_lock.record_pid()?;
+            cluster_lock.lock("an operator command (e.g. `loket invite create`) on this data directory")?;
+            Ok(Claim::Own(vec![cluster_lock, serve_lock]))
+        }
+        ClusterUse::Command => {
+            let command_lock = LockFile::open(dir, COMMAND_LOCK, runner.us)?;
+            command_lock.lock("another operator command on this data directory")?;
+            // Operator commands take turns, so whoever holds the cluster now is a server: use its
+            // cluster once it is ready, unless it lets go first (then this command starts its own).
+            let started = Instant::now();
+            loop {
+                if cluster_lock.try_lock()? {
+                    return Ok(Claim::Own(vec![cluster_lock, command_lock]));
+                }
+                if cluster_ready(data_dir, runner)? {
+                    return Ok(Claim::Attach(command_lock));
+                }
+                if started.elapsed() >= ATTACH_TIMEOUT {
+                    return Err(EmbeddedError::NotReady {
+                        dir: dir.to_path_buf(),
+                        waited: started.elapsed(),
+                    });
+                }
+                std::thread::sleep(ATTACH_POLL_INTERVAL);
+            }
+        }
+    }
+}
+
+/// Whether the cluster in `data_dir` says it accepts connections (as `pg_ctl -w` judges it).
+fn cluster_ready(data_dir: &Path, runner: &Runner) -> Result<bool, EmbeddedError> {
+    if !cluster_dir_exists(data_dir, runner)? {
+        return Ok(false);
+    }
+    let pid_file = data_dir.join(POSTMASTER_PID);
+    let text = match data_dir::read_small_file(&pid_file, &runner.owners(), SMALL_FILE_LIMIT) {
+        Ok(text) => text,
+        // `data/` itself is missing while a server still runs initdb.
+        Err(DataDirError::Io { error, .. }) if error.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(text.is_some_and(|text| {
+        text.lines()
+            .nth(POSTMASTER_STATUS_LINE)
+            .is_some_and(|status| status.trim() == POSTMASTER_READY)
+    }))
 }
 
 /// The directory holding `initdb`, `pg_ctl` and `postgres`: the first such directory on PATH,
@@ -479,45 +782,29 @@ fn check_socket_path(socket_dir: &Path) -> Result<(), EmbeddedError> {
     Ok(())
 }
 
-/// `Some(ids)` of the unprivileged user when running as root, `None` otherwise.
-fn unprivileged_ids() -> Result<Option<Ids>, EmbeddedError> {
+/// The user PostgreSQL runs as: `Some` (the unprivileged `postgres` user) when Loket runs as root,
+/// `None` when PostgreSQL runs as Loket's own user.
+pub fn postgres_user() -> Result<Option<UserIds>, EmbeddedError> {
     let no_user = |detail: String| EmbeddedError::NoUnprivilegedUser {
         user: UNPRIVILEGED_USER.to_owned(),
         detail,
     };
-    if id_query(&["-u"]).map_err(no_user)? != 0 {
+    if data_dir::current_uid()? != 0 {
         return Ok(None);
     }
-    let uid = id_query(&["-u", UNPRIVILEGED_USER]).map_err(no_user)?;
-    let gid = id_query(&["-g", UNPRIVILEGED_USER]).map_err(no_user)?;
+    let uid = data_dir::id_query(&["-u", UNPRIVILEGED_USER]).map_err(no_user)?;
+    let gid = data_dir::id_query(&["-g", UNPRIVILEGED_USER]).map_err(no_user)?;
     if uid == 0 {
         return Err(no_user(format!("`{UNPRIVILEGED_USER}` has uid 0")));
     }
-    Ok(Some(Ids { uid, gid }))
-}
-
-/// Runs `id <args>` and parses the number it prints (uses NSS, unlike reading /etc/passwd).
-fn id_query(args: &[&str]) -> Result<u32, String> {
-    let output = Command::new("id")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("could not run `id`: {e}"))?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned());
-    }
-    stdout
-        .trim()
-        .parse()
-        .map_err(|_| format!("`id {}` printed {:?}", args.join(" "), stdout.trim()))
+    Ok(Some(UserIds { uid, gid }))
 }
 
 /// The first of `dir` and its ancestors that `ids` may not search (enter).
 ///
 /// Judged by mode bits with the user's primary group only: `Command::uid` drops supplementary
 /// groups, so those do not count. POSIX ACLs are not consulted.
-fn first_untraversable(dir: &Path, ids: Ids) -> Option<PathBuf> {
+fn first_untraversable(dir: &Path, ids: UserIds) -> Option<PathBuf> {
     let mut chain: Vec<&Path> = dir.ancestors().collect();
     chain.reverse();
     chain.into_iter().find_map(|dir| {
@@ -553,35 +840,61 @@ fn check_reachable(dir: &Path, runner: &Runner) -> Result<(), EmbeddedError> {
     }
 }
 
-fn create_dir(dir: &Path) -> Result<(), EmbeddedError> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    fs::create_dir_all(dir).map_err(|e| EmbeddedError::io("create directory", dir, e))
-}
-
-/// Creates `dir` if missing, owned by the PostgreSQL user and private to it.
+/// Creates `dir` (inside the checked directory) if missing, owned by the PostgreSQL user and private
+/// to it. A link Loket's user does not own, or something of a third user's, is refused.
 fn create_private_dir(dir: &Path, runner: &Runner) -> Result<(), EmbeddedError> {
-    create_dir(dir)?;
+    match data_dir::inspect_entry(dir, &runner.owners())? {
+        Some(meta) if !meta.is_dir() => {
+            return Err(DataDirError::NotADirectory {
+                path: dir.to_path_buf(),
+            }
+            .into());
+        }
+        Some(_) => {}
+        None => fs::DirBuilder::new()
+            .mode(PRIVATE_DIR_MODE)
+            .create(dir)
+            .map_err(|e| EmbeddedError::io("create directory", dir, e))?,
+    }
     runner.give(dir)?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-        .map_err(|e| EmbeddedError::io("set permissions of", dir, e))
+    let mode = fs::metadata(dir)
+        .map_err(|e| EmbeddedError::io("inspect", dir, e))?
+        .mode();
+    Ok(data_dir::set_mode(dir, mode, PRIVATE_DIR_MODE)?)
 }
 
-/// Rotates a large log and makes sure the PostgreSQL user can append to it.
+/// Rotates a large log and makes sure the PostgreSQL user can append to it (and no one else read it).
 fn prepare_log(dir: &Path, log_file: &Path, runner: &Runner) -> Result<(), EmbeddedError> {
-    if fs::metadata(log_file).is_ok_and(|meta| meta.len() > MAX_LOG_BYTES) {
+    let owners = runner.owners();
+    if data_dir::inspect_entry(log_file, &owners)?.is_some_and(|meta| meta.len() > MAX_LOG_BYTES) {
         let old = dir.join(OLD_LOG_FILE);
+        data_dir::inspect_entry(&old, &owners)?;
         fs::rename(log_file, &old).map_err(|e| EmbeddedError::io("rotate", log_file, e))?;
     }
-    fs::OpenOptions::new()
+    let file = fs::OpenOptions::new()
         .append(true)
         .create(true)
+        .mode(PRIVATE_FILE_MODE)
         .open(log_file)
         .map_err(|e| EmbeddedError::io("create", log_file, e))?;
-    runner.give(log_file)?;
-    fs::set_permissions(log_file, fs::Permissions::from_mode(0o600))
+    if let Some(ids) = runner.switch_to {
+        std::os::unix::fs::fchown(&file, Some(ids.uid), Some(ids.gid))
+            .map_err(|e| EmbeddedError::io("change the owner of", log_file, e))?;
+    }
+    file.set_permissions(fs::Permissions::from_mode(PRIVATE_FILE_MODE))
         .map_err(|e| EmbeddedError::io("set permissions of", log_file, e))
+}
+
+/// Whether `data_dir` is there (a directory of Loket's or PostgreSQL's user, not someone's link).
+fn cluster_dir_exists(data_dir: &Path, runner: &Runner) -> Result<bool, EmbeddedError> {
+    match data_dir::inspect_entry(data_dir, &runner.owners())? {
+        Some(meta) if !meta.is_dir() => Err(DataDirError::NotADirectory {
+            path: data_dir.to_path_buf(),
+        }
+        .into()),
+        Some(_) => Ok(true),
+        None => Ok(false),
+    }
 }
 
 /// Runs `initdb` into a scratch directory, then renames it into place.
@@ -593,11 +906,11 @@ fn init_cluster(
     throwaway: bool,
 ) -> Result<(), EmbeddedError> {
     let init_dir = dir.join(INIT_SUBDIR);
-    if init_dir.exists() {
+    if data_dir::inspect_entry(&init_dir, &runner.owners())?.is_some() {
         // Left over from an interrupted first run.
         fs::remove_dir_all(&init_dir).map_err(|e| EmbeddedError::io("remove the incomplete cluster", &init_dir, e))?;
     }
-    if data_dir.exists() {
+    if cluster_dir_exists(data_dir, runner)? {
         // `data` without PG_VERSION: only an empty directory is safe to replace.
         fs::remove_dir(data_dir)
             .map_err(|e| EmbeddedError::io("replace (it is not a PostgreSQL cluster)", data_dir, e))?;
@@ -609,7 +922,16 @@ fn init_cluster(
     command
         .arg("-D")
         .arg(&init_dir)
-        .args(["-U", SUPERUSER, "-A", "trust", "-E", "UTF8"]);
+        // Trust on the socket only (reaching it is the access control); TCP would be refused even if
+        // someone opened a listener.
+        .args([
+            "-U",
+            SUPERUSER,
+            "--auth-local=trust",
+            "--auth-host=reject",
+            "-E",
+            "UTF8",
+        ]);
     if throwaway {
         command.arg("--no-sync");
     }
@@ -620,12 +942,8 @@ fn init_cluster(
 
 /// The bin directory matching the cluster's major version: `found` if it matches, else the
 /// `/usr/lib/postgresql/<version>/bin` of that version.
-fn matching_bin_dir(data_dir: &Path, found: PathBuf) -> Result<PathBuf, EmbeddedError> {
-    let version_file = data_dir.join("PG_VERSION");
-    let cluster = fs::read_to_string(&version_file)
-        .map_err(|e| EmbeddedError::io("read", &version_file, e))?
-        .trim()
-        .to_owned();
+fn matching_bin_dir(data_dir: &Path, cluster: &str, found: PathBuf) -> Result<PathBuf, EmbeddedError> {
+    let cluster = cluster.to_owned();
     let postgres = found.join("postgres");
     let mut command = Command::new(&postgres);
     command.arg("--version");
@@ -903,6 +1221,15 @@ mod tests {
         // Only a Unix socket: no TCP listener configured.
         let (_, out, _) = psql(&pg, "postgres", "show listen_addresses");
         assert_eq!(out, "");
+        // …and the cluster's own configuration says so too, for a start by hand.
+        let (ok, out, err) = psql(
+            &pg,
+            "postgres",
+            "select count(*) from pg_file_settings \
+             where name = 'listen_addresses' and setting = '' and sourcefile like '%postgresql.auto.conf'",
+        );
+        assert!(ok, "{err}");
+        assert_eq!(out, "1");
         let (_, out, _) = psql(&pg, "postgres", "show fsync");
         assert_eq!(out, "off");
 
@@ -919,14 +1246,54 @@ mod tests {
     }
 
     #[test]
+    fn a_second_server_is_refused_and_a_command_uses_the_running_cluster_without_stopping_it() {
+        let tmp = TempDir::new("embedded-locks");
+        let server = EmbeddedPostgres::start(options(&tmp)).expect("first server");
+        assert!(server.started_here());
+
+        let error = EmbeddedPostgres::start(options(&tmp)).expect_err("a second server");
+        assert!(
+            matches!(error, EmbeddedError::AlreadyServed { pid: Some(pid), .. } if pid == std::process::id()),
+            "{error}"
+        );
+        assert!(error.to_string().contains("LOKET_DATA_DIR"), "{error}");
+
+        let mut command = EmbeddedPostgres::open(options(&tmp), ClusterUse::Command).expect("a command beside it");
+        assert!(!command.started_here());
+        let (ok, out, err) = psql(&command, "postgres", "select 1");
+        assert!(ok && out == "1", "{err}");
+        command.stop();
+        drop(command);
+        let (ok, _, err) = psql(&server, "postgres", "select 1");
+        assert!(ok, "the command stopped the server's cluster: {err}");
+    }
+
+    #[test]
+    fn a_command_without_a_server_starts_its_own_cluster_and_stops_it() {
+        let tmp = TempDir::new("embedded-command");
+        let mut command = EmbeddedPostgres::open(options(&tmp), ClusterUse::Command).expect("a command alone");
+        assert!(command.started_here());
+        let (bin_dir, data_dir, runner) = (
+            command.bin_dir.clone(),
+            command.data_dir.clone(),
+            command.runner.clone(),
+        );
+        assert!(is_running(&bin_dir.join("pg_ctl"), &data_dir, &runner).expect("status"));
+        command.stop();
+        assert!(!is_running(&bin_dir.join("pg_ctl"), &data_dir, &runner).expect("status"));
+        // The command let go of everything: a server may start now.
+        EmbeddedPostgres::start(options(&tmp)).expect("a server after the command");
+    }
+
+    #[test]
     fn restarts_cluster_left_running_by_killed_process() {
         let tmp = TempDir::new("embedded-stale");
         let mut first = EmbeddedPostgres::start(options(&tmp)).expect("first start");
         let bin_dir = first.bin_dir.clone();
         let data_dir = first.data_dir.clone();
         let runner = first.runner.clone();
-        // Like `kill -9` of loket: the cluster keeps running, nobody stops it.
-        first.running = false;
+        // Like `kill -9` of loket: the cluster keeps running, nobody stops it, the locks end.
+        first.vanish_for_tests();
         drop(first);
         // Stops the orphan should an assertion below fail first.
         let mut reaper = EmbeddedPostgres::orphan_guard_for_tests(&bin_dir, &data_dir, &runner);
@@ -938,7 +1305,7 @@ mod tests {
         assert_eq!(out, "1");
         second.stop();
         assert!(!is_running(&bin_dir.join("pg_ctl"), &data_dir, &runner).expect("status"));
-        reaper.running = false;
+        reaper.vanish_for_tests();
     }
 
     #[test]
@@ -1068,12 +1435,12 @@ mod tests {
         fs::create_dir_all(&inner).expect("mkdir");
         fs::set_permissions(&closed, fs::Permissions::from_mode(0o700)).expect("chmod");
         let meta = fs::metadata(&closed).expect("stat");
-        let stranger = Ids {
+        let stranger = UserIds {
             uid: meta.uid().wrapping_add(12345),
             gid: meta.gid().wrapping_add(12345),
         };
         assert_eq!(first_untraversable(&inner, stranger), Some(closed.clone()));
-        let owner = Ids {
+        let owner = UserIds {
             uid: meta.uid(),
             gid: meta.gid(),
         };
