@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod actors;
 pub mod auth;
+pub mod backup;
 pub mod bootstrap;
 pub mod data_dir;
 pub mod db;

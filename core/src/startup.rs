@@ -51,6 +51,8 @@ pub enum StartError {
     Serve(std::io::Error),
     #[error("{0}")]
     Refused(AppError),
+    #[error("backup: {0}")]
+    Backup(#[from] crate::backup::BackupError),
     #[error("{0}")]
     Invalid(String),
 }
@@ -67,6 +69,9 @@ pub struct DatabaseSettings {
 pub struct Database {
     pub pool: Pool,
     pub embedded: Option<EmbeddedPostgres>,
+    /// How to reach it (URL or key=value), for PostgreSQL's own tools (backups). Holds the password of a
+    /// `DATABASE_URL`: never log it.
+    pub conninfo: String,
 }
 
 /// What the database is opened for. With the embedded cluster it decides who starts and stops it: one
@@ -84,7 +89,11 @@ pub enum DatabasePurpose {
 pub fn open_database(settings: &DatabaseSettings, purpose: DatabasePurpose) -> Result<Database, StartError> {
     if let Some(url) = &settings.database_url {
         let pool = db::pool(url, db::DEFAULT_POOL_SIZE)?;
-        return Ok(Database { pool, embedded: None });
+        return Ok(Database {
+            pool,
+            embedded: None,
+            conninfo: url.clone(),
+        });
     }
     let data_dir = prepare_data_dir(settings)?;
     let usage = match purpose {
@@ -100,10 +109,12 @@ pub fn open_database(settings: &DatabaseSettings, purpose: DatabasePurpose) -> R
         other => other.into(),
     })?;
     embedded.ensure_database(EMBEDDED_DATABASE)?;
-    let pool = db::pool(&embedded.connection_string(EMBEDDED_DATABASE), db::DEFAULT_POOL_SIZE)?;
+    let conninfo = embedded.connection_string(EMBEDDED_DATABASE);
+    let pool = db::pool(&conninfo, db::DEFAULT_POOL_SIZE)?;
     Ok(Database {
         pool,
         embedded: Some(embedded),
+        conninfo,
     })
 }
 

@@ -5,7 +5,8 @@ use std::net::TcpListener;
 use std::process::ExitCode;
 
 use clap::Parser;
-use loket_core::{Database, DatabasePurpose, StartError, auth, bootstrap, db};
+use loket_core::db::embedded::find_bin_dir;
+use loket_core::{Database, DatabasePurpose, StartError, auth, backup, bootstrap, db};
 use loket_protocol::api::Role;
 use tracing_subscriber::EnvFilter;
 
@@ -96,7 +97,98 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             print!("{}", crate::demo(&database.pool, &args).await?);
             Ok(())
         }
+        Some(Command::Backup { file }) => {
+            let source = source(&config, &database);
+            let manifest = blocking(move || backup::create(&source.borrow(), &file)).await?;
+            println!(
+                "backup written: the database and {} attachment file(s), {}",
+                manifest.attachments, manifest.created_at
+            );
+            Ok(())
+        }
+        Some(Command::Restore { file }) => {
+            let client = database.pool.get().await.map_err(db::DbSetupError::Connect)?;
+            if !backup::database_is_empty(&client).await.map_err(StartError::Refused)? {
+                return Err(StartError::Backup(backup::BackupError::DatabaseNotEmpty));
+            }
+            drop(client);
+            let restore_config = config.clone();
+            let conninfo = database.conninfo.clone();
+            let manifest = blocking(move || {
+                let data_dir = restore_config.data_dir.clone();
+                let bin_dir = find_bin_dir().ok();
+                let target = backup::Source {
+                    conninfo: &conninfo,
+                    data_dir: &data_dir,
+                    bin_dir: bin_dir.as_deref(),
+                };
+                backup::restore(&target, &file)
+            })
+            .await?;
+            // A backup from an older release gets this release's migrations.
+            let applied = db::migrate(&database.pool).await?;
+            println!(
+                "restored the backup of {} ({} attachment file(s), {applied} migration(s) applied since)",
+                manifest.created_at, manifest.attachments
+            );
+            Ok(())
+        }
     }
+}
+
+/// Where the backup tools find the database and the files.
+fn source(config: &Config, database: &Database) -> OwnedSource {
+    OwnedSource {
+        conninfo: database.conninfo.clone(),
+        data_dir: config.data_dir.clone(),
+        bin_dir: find_bin_dir().ok(),
+    }
+}
+
+/// [`backup::Source`] that can move to a blocking thread.
+struct OwnedSource {
+    conninfo: String,
+    data_dir: std::path::PathBuf,
+    bin_dir: Option<std::path::PathBuf>,
+}
+
+impl OwnedSource {
+    fn borrow(&self) -> backup::Source<'_> {
+        backup::Source {
+            conninfo: &self.conninfo,
+            data_dir: &self.data_dir,
+            bin_dir: self.bin_dir.as_deref(),
+        }
+    }
+}
+
+/// Runs backup work (files and child processes) off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, backup::BackupError> + Send + 'static,
+) -> Result<T, StartError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StartError::Invalid(format!("the backup task failed: {e}")))?
+        .map_err(StartError::Backup)
+}
+
+/// Makes a backup into `dir` every `every`, keeping the newest `keep`, until the process ends.
+fn schedule_backups(source: OwnedSource, dir: std::path::PathBuf, every: std::time::Duration, keep: usize) {
+    let source = std::sync::Arc::new(source);
+    actix_web::rt::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.tick().await; // the first tick is immediate: the first backup comes one period after start
+        loop {
+            ticks.tick().await;
+            let (source, dir) = (source.clone(), dir.clone());
+            match tokio::task::spawn_blocking(move || backup::scheduled(&source.borrow(), &dir, keep)).await {
+                Ok(Ok(path)) => tracing::info!(path = %path.display(), "scheduled backup written"),
+                Ok(Err(err)) => tracing::error!(error = %err, "scheduled backup failed"),
+                Err(err) => tracing::error!(error = %err, "scheduled backup task failed"),
+            }
+        }
+    });
 }
 
 async fn serve(config: Config, database: Database) -> Result<(), StartError> {
@@ -106,6 +198,15 @@ async fn serve(config: Config, database: Database) -> Result<(), StartError> {
         source,
     })?;
     let server = start(&config, database.pool.clone(), listener)?;
+    if let Some(dir) = &config.backup_dir {
+        schedule_backups(
+            source(&config, &database),
+            dir.clone(),
+            config.backup_every,
+            config.backup_keep,
+        );
+        tracing::info!(dir = %dir.display(), every = %humantime::format_duration(config.backup_every), keep = config.backup_keep, "scheduled backups on");
+    }
     let url = format!("http://{}", server.addr);
     println!("Loket is running at {url}");
     match (&generated, &config.admin_email) {

@@ -31,6 +31,16 @@ pub enum Command {
     /// Fill the database with a demo desk: agents, categories, Telegram reporters and tickets in
     /// Indonesian and English with their conversations and history. Prints the agents' password once.
     Demo(DemoArgs),
+    /// Write a backup (database and attachments, one archive) to FILE; safe while the server runs.
+    Backup {
+        /// The archive to write, e.g. `loket-2026-12-01.tar.gz`.
+        file: PathBuf,
+    },
+    /// Restore a backup made by `loket backup` into an empty data directory (or empty DATABASE_URL).
+    Restore {
+        /// The archive to read.
+        file: PathBuf,
+    },
 }
 
 /// Options of `loket demo`.
@@ -146,7 +156,19 @@ pub struct Config {
     /// Log filter, in `tracing` EnvFilter syntax.
     #[arg(long, env = "LOKET_LOG", default_value = "info", global = true)]
     pub log: String,
+    /// Make a backup into this directory every LOKET_BACKUP_EVERY while serving; unset: no scheduled backups.
+    #[arg(long, env = "LOKET_BACKUP_DIR", global = true)]
+    pub backup_dir: Option<PathBuf>,
+    /// How often scheduled backups are made, e.g. `24h`, `6h`, `30m`.
+    #[arg(long, env = "LOKET_BACKUP_EVERY", default_value = "24h", value_parser = humantime::parse_duration, global = true)]
+    pub backup_every: std::time::Duration,
+    /// How many scheduled backups are kept (the oldest beyond are deleted).
+    #[arg(long, env = "LOKET_BACKUP_KEEP", default_value_t = 7, global = true)]
+    pub backup_keep: usize,
 }
+
+/// Scheduled backups no more often than this: each is a full dump.
+pub const MIN_BACKUP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// A setting that cannot work, explained.
 #[derive(Debug, thiserror::Error)]
@@ -209,6 +231,15 @@ impl Config {
         }
         loket_core::domain::throttle::TrustedProxies::parse(&self.trusted_proxies)
             .map_err(|e| ConfigError(format!("LOKET_TRUSTED_PROXIES: {e}")))?;
+        if self.backup_every < MIN_BACKUP_EVERY {
+            return Err(ConfigError(format!(
+                "LOKET_BACKUP_EVERY must be at least {}",
+                humantime::format_duration(MIN_BACKUP_EVERY)
+            )));
+        }
+        if self.backup_keep == 0 {
+            return Err(ConfigError("LOKET_BACKUP_KEEP must be at least 1".into()));
+        }
         Ok(())
     }
 
@@ -275,6 +306,9 @@ impl Config {
             allowed_origins: String::new(),
             trusted_proxies: String::new(),
             log: "info".into(),
+            backup_dir: None,
+            backup_every: std::time::Duration::from_secs(24 * 3600),
+            backup_keep: 7,
         }
     }
 }

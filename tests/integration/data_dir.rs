@@ -24,21 +24,27 @@ const PROCESS_PATIENCE: Duration = Duration::from_secs(120);
 const STRANGER: u32 = 65534;
 
 /// What a finished `loket` process left.
-struct Finished {
-    success: bool,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Finished {
+    pub(crate) success: bool,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 /// Runs the `loket` program with `args` on `data_dir` (embedded PostgreSQL, any free port) and waits for
 /// it to exit. The environment is emptied first, so nothing from the test's leaks in.
-async fn loket(data_dir: &Path, args: &[&str]) -> Finished {
+pub(crate) async fn loket(data_dir: &Path, args: &[&str]) -> Finished {
+    loket_with(data_dir, args, &[]).await
+}
+
+/// [`loket`] with extra environment variables (e.g. `DATABASE_URL`).
+pub(crate) async fn loket_with(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Finished {
     let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_loket-under-test"))
         .args(args)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("LOKET_DATA_DIR", data_dir)
         .env("LOKET_BIND", "127.0.0.1:0")
+        .envs(env.iter().copied())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -62,13 +68,13 @@ async fn loket(data_dir: &Path, args: &[&str]) -> Finished {
 }
 
 /// A configuration with no `DATABASE_URL`: the embedded cluster under `data_dir`.
-fn embedded(data_dir: &Path) -> Config {
+pub(crate) fn embedded(data_dir: &Path) -> Config {
     let mut config = Config::for_database(String::new(), data_dir.to_path_buf());
     config.database_url = None;
     config
 }
 
-async fn serve(config: Config) -> TestServer {
+pub(crate) async fn serve(config: Config) -> TestServer {
     TestServer::start_on(config, "127.0.0.1:0".parse().expect("an address")).await
 }
 

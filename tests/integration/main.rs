@@ -3,6 +3,7 @@
 
 mod access;
 mod auth;
+mod backup;
 mod bot;
 mod bot_input;
 mod browser;

@@ -1,0 +1,119 @@
+//! Backups: `loket backup` beside a running server, `loket restore` into an empty data directory (the
+//! embedded default), and a server on the restored directory serving everything that was backed up.
+
+use std::os::unix::fs::MetadataExt;
+
+use loket_protocol::api::Role;
+use loket_tests::{TgUser, pg};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::bot::{key_in, register, rig};
+use crate::data_dir::{embedded, loket, loket_with, serve};
+
+#[actix_rt::test]
+async fn a_backup_made_while_serving_restores_into_an_empty_data_directory() {
+    loket_tests::init_logging();
+    let rig = rig().await;
+    let (tg, ana) = (&rig.tg, TgUser::new(1201, "Ana", "en"));
+    register(&rig, &ana).await;
+    // A ticket with a comment, and a reporter's photo under the data directory.
+    let created = rig
+        .admin
+        .post(
+            "/api/tickets",
+            json!({"title": "Lampu jalan mati di Jl. Merdeka", "body": "Sejak Senin"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let agent_ticket = created.body["id"].as_i64().expect("an id");
+    rig.admin
+        .post(
+            &format!("/api/tickets/{agent_ticket}/comments"),
+            json!({"body": "Tim sudah dikirim", "internal": true}),
+        )
+        .await;
+    tg.send_text(&ana, "/report");
+    tg.expect(ana.id, "What is the problem").await;
+    tg.send_text(&ana, "Pothole");
+    tg.expect(ana.id, "describe").await;
+    tg.send_text(&ana, "Deep one");
+    tg.expect(ana.id, "photos or documents").await;
+    let photo = b"JPEG: a deep pothole";
+    tg.send_photo(&ana, "photo-hole", photo, None, None);
+    tg.expect(ana.id, "1 file(s)").await;
+    tg.send_text(&ana, "/done");
+    let summary = tg.expect(ana.id, "Please check your report").await;
+    tg.press(&ana, &summary, &summary.button("Send"));
+    let reported = key_in(&tg.expect(ana.id, "filed as").await.text);
+
+    // Back up while the server runs.
+    let archive = pg::scratch_dir("backup-out").join("loket.tar.gz");
+    let url = rig
+        .server
+        .config
+        .database_url
+        .clone()
+        .expect("the test server uses a DATABASE_URL");
+    let data_dir = rig.server.data_dir();
+    let made = loket_with(
+        &data_dir,
+        &["backup", archive.to_str().expect("a UTF-8 path")],
+        &[("DATABASE_URL", &url)],
+    )
+    .await;
+    assert!(made.success, "loket backup: {}", made.stderr);
+    assert!(made.stdout.contains("1 attachment file(s)"), "{}", made.stdout);
+    assert_eq!(
+        std::fs::metadata(&archive).expect("the archive").mode() & 0o777,
+        0o600,
+        "the archive is private"
+    );
+    assert_eq!(
+        rig.admin.get("/readyz").await.status,
+        StatusCode::OK,
+        "the server kept serving"
+    );
+
+    // Restore into an empty data directory, with the embedded PostgreSQL.
+    let fresh = pg::scratch_dir("restored");
+    let restored = loket(&fresh, &["restore", archive.to_str().expect("a UTF-8 path")]).await;
+    assert!(restored.success, "loket restore: {}", restored.stderr);
+    // Restoring again over what is now there is refused, and changes nothing.
+    let again = loket(&fresh, &["restore", archive.to_str().expect("a UTF-8 path")]).await;
+    assert!(!again.success);
+    assert!(again.stderr.contains("not empty"), "{}", again.stderr);
+
+    let server = serve(embedded(&fresh)).await;
+    let admin = server.agent("Restorer", Role::Admin).await;
+    let listed = admin.get("/api/tickets").await;
+    assert_eq!(listed.body["total"], 2, "{:?}", listed.body);
+    let detail = admin.get(&format!("/api/tickets/{agent_ticket}")).await.body;
+    assert_eq!(detail["ticket"]["title"], "Lampu jalan mati di Jl. Merdeka");
+    let comments: Vec<&Value> = detail["comments"].as_array().expect("comments").iter().collect();
+    assert!(
+        comments.iter().any(|c| c["body"] == "Tim sudah dikirim"),
+        "{comments:?}"
+    );
+    assert!(!detail["events"].as_array().expect("history").is_empty());
+    let reported = admin.get(&format!("/api/tickets/{}", reported.0)).await.body;
+    let attachment = &reported["attachments"][0];
+    let url = attachment["url"].as_str().expect("an attachment url");
+    let bytes = admin.get(url).await;
+    assert_eq!(bytes.status, StatusCode::OK);
+    assert_eq!(bytes.body, Value::String(String::from_utf8_lossy(photo).into()));
+}
+
+#[actix_rt::test]
+async fn something_that_is_not_a_backup_is_refused_before_anything_changes() {
+    let dir = pg::scratch_dir("not-a-backup");
+    let junk = dir.join("junk.tar.gz");
+    std::fs::write(&junk, b"definitely not a backup").expect("write");
+    let fresh = pg::scratch_dir("not-restored");
+    let refused = loket(&fresh, &["restore", junk.to_str().expect("a UTF-8 path")]).await;
+    assert!(!refused.success);
+    assert!(refused.stderr.contains("is not a Loket backup"), "{}", refused.stderr);
+    let server = serve(embedded(&fresh)).await;
+    let admin = server.agent("Ada", Role::Admin).await;
+    assert_eq!(admin.get("/api/tickets").await.body["total"], 0);
+}
