@@ -4,6 +4,7 @@
 mod access;
 mod auth;
 mod bot;
+mod bot_api;
 mod bot_input;
 mod browser;
 mod demo;
