@@ -116,7 +116,7 @@ pub enum Scenario {
         #[arg(long, default_value = "127.0.0.1:0")]
         bot_api_bind: SocketAddr,
         /// The bot token (`<id>:<secret>`) the fake accepts; given to a started server as TELEGRAM_BOT_TOKEN.
-        #[arg(long, default_value = crate::fakebot::DEFAULT_TOKEN)]
+        #[arg(long, default_value = loket_fake_telegram::TOKEN)]
         bot_token: String,
     },
     /// The fan-out baseline alone.

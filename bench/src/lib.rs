@@ -5,13 +5,14 @@
 //! baselines under the same parameters. The `loadgen` binary and the smoke test both call it.
 
 pub mod cli;
-pub mod fakebot;
 pub mod measure;
 pub mod procstat;
 pub mod report;
 pub mod scenario;
 pub mod session;
 pub mod target;
+
+use loket_fake_telegram::FakeTelegram;
 
 use crate::cli::{Cli, Scenario};
 use crate::procstat::Machine;
@@ -134,7 +135,7 @@ pub async fn run(cli: &Cli) -> Result<Bundle, String> {
             bot_api_bind,
             bot_token,
         } => {
-            let fake = fakebot::FakeBotApi::start(*bot_api_bind, bot_token).await?;
+            let fake = FakeTelegram::start_on(*bot_api_bind, bot_token)?;
             let mut options = options(cli)?;
             options.env = vec![
                 ("TELEGRAM_BOT_TOKEN".into(), bot_token.clone()),

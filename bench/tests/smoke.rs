@@ -126,7 +126,7 @@ async fn reporter_path_delivers_every_notification() {
     let server = TestServer::start_with(|config| {
         config.admin_email = Some(ADMIN_EMAIL.into());
         config.admin_password = Some(ADMIN_PASSWORD.into());
-        config.telegram_bot_token = Some(loket_bench::fakebot::DEFAULT_TOKEN.into());
+        config.telegram_bot_token = Some(loket_fake_telegram::TOKEN.into());
         config.telegram_api_url = format!("http://{bind}");
     })
     .await;

@@ -13,7 +13,6 @@ use tokio::io::AsyncWriteExt;
 
 use crate::dialogue::PendingFile;
 use crate::handlers::Ctx;
-use crate::store::{self, StoreError};
 
 pub use loket_core::data_dir::ATTACHMENTS_DIR;
 use loket_core::data_dir::{PRIVATE_DIR_MODE, PRIVATE_FILE_MODE};
@@ -32,8 +31,6 @@ pub enum AttachmentError {
     Io(#[from] std::io::Error),
     #[error("the desk refused it: {0}")]
     Desk(#[from] AppError),
-    #[error("database: {0}")]
-    Store(#[from] StoreError),
 }
 
 /// A name safe to use in a path: letters, digits, `.`, `-` and `_`, never starting with a dot.
@@ -68,7 +65,11 @@ pub async fn store(
     file: &PendingFile,
 ) -> Result<Option<Attachment>, AttachmentError> {
     let (bot, data_dir) = (&ctx.bot, &ctx.data_dir);
-    if store::attachment_recorded(&ctx.pool, ticket, comment, &file.file_id).await? {
+    if ctx
+        .desk
+        .reporter_file_recorded(reporter, ticket, comment, &file.file_id)
+        .await?
+    {
         return Ok(None);
     }
     let remote = bot.get_file(FileId(file.file_id.clone())).await?;

@@ -1,6 +1,8 @@
 //! What the bot's inline buttons carry: one typed enum with its one encoding, so a handler never matches
 //! on raw callback strings. Telegram allows 64 bytes of callback data; every encoding here is far shorter.
 
+use loket_protocol::CategoryId;
+
 use crate::texts::Lang;
 
 /// A button the bot shows, as the callback data Telegram hands back when it is pressed.
@@ -11,7 +13,7 @@ pub enum Button {
     /// Choose the reporter's language.
     Lang(Lang),
     /// Choose a category during `/report`.
-    Category(i64),
+    Category(CategoryId),
     /// File the report shown in the summary.
     Send,
     /// Abandon the report.
@@ -28,7 +30,7 @@ impl Button {
         match self {
             Button::Page(n) => format!("page:{n}"),
             Button::Lang(lang) => format!("lang:{}", lang.code()),
-            Button::Category(id) => format!("cat:{id}"),
+            Button::Category(id) => format!("cat:{}", id.0),
             Button::Send => "send".into(),
             Button::Cancel => "cancel".into(),
             Button::Restart => "restart".into(),
@@ -43,7 +45,7 @@ impl Button {
             ("page", n) => n.parse().ok().filter(|n| *n >= 0).map(Button::Page),
             ("lang", "en") => Some(Button::Lang(Lang::En)),
             ("lang", "id") => Some(Button::Lang(Lang::Id)),
-            ("cat", id) => id.parse().ok().map(Button::Category),
+            ("cat", id) => id.parse().ok().map(|id| Button::Category(CategoryId(id))),
             ("send", "") => Some(Button::Send),
             ("cancel", "") => Some(Button::Cancel),
             ("restart", "") => Some(Button::Restart),
@@ -64,7 +66,7 @@ mod tests {
             Button::Page(i64::MAX),
             Button::Lang(Lang::En),
             Button::Lang(Lang::Id),
-            Button::Category(42),
+            Button::Category(CategoryId(42)),
             Button::Send,
             Button::Cancel,
             Button::Restart,

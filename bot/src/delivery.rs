@@ -198,7 +198,7 @@ async fn try_record(pool: &Pool, head: &Head, outcome: &Outcome) -> Result<(), S
     match outcome {
         Outcome::Delivered { message_id, last } => {
             if let Some(message_id) = message_id {
-                store::remember_message(&*tx, head.chat_id, *message_id, head.ticket_id).await?;
+                store::remember_message_in(&tx, head.chat_id, *message_id, head.ticket_id).await?;
             }
             outbox::part_sent(&tx, head.id, *last).await?;
         }

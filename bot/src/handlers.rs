@@ -1,15 +1,18 @@
 //! What the bot does with each update: commands, the `/report` dialogue, buttons and follow-ups.
 //!
 //! The rules live in [`dialogue`](crate::dialogue), [`commands`](crate::commands) and
-//! [`ratelimit`](crate::ratelimit); this module reads and writes the database and talks to Telegram.
+//! [`ratelimit`](crate::ratelimit); this module asks the core's desk for reporters, categories and
+//! tickets, keeps the bot's own state through [`store`](crate::store), and talks to Telegram.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 
 use deadpool_postgres::Pool;
+use loket_core::reporting::{NewReporter, Registration, Reporter, ReporterTicket};
+use loket_core::{AppError, Desk};
+use loket_protocol::TicketId;
 use loket_protocol::api::NewTicket;
-use loket_protocol::{ReporterId, TicketId};
 use teloxide::prelude::*;
 use teloxide::types::{
     InlineKeyboardButton, InlineKeyboardMarkup, MaybeInaccessibleMessage, MessageId, ReplyMarkup, UpdateKind, User,
@@ -20,9 +23,8 @@ use crate::buttons::Button;
 use crate::commands::Command;
 use crate::dialogue::{Dialogue, Draft, Input, MAX_FILE_BYTES, MAX_FILES, PendingFile, Reply};
 use crate::ratelimit::{RateLimiter, Verdict};
-use crate::store::{self, Registration, Reporter, StoreError};
+use crate::store::{self, StoreError};
 use crate::texts::{self, Lang};
-use loket_core::Desk;
 use loket_core::reporting::SubmissionKey;
 
 /// Tickets per `/mytickets` page.
@@ -46,6 +48,8 @@ pub struct Ctx {
 pub enum HandlerError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("desk: {0}")]
+    Desk(#[from] AppError),
     #[error("telegram: {0}")]
     Telegram(#[from] teloxide::RequestError),
 }
@@ -107,8 +111,8 @@ async fn on_message(ctx: &Ctx, msg: Message) -> Handled {
         return Ok(());
     };
     let chat = msg.chat.id;
-    let reporter = store::reporter(&ctx.pool, user_id(&user)).await?;
-    let lang = reporter.as_ref().map_or_else(|| user_lang(&user), |r| r.lang);
+    let reporter = ctx.desk.reporter_by_telegram(user_id(&user)).await?;
+    let lang = reporter.as_ref().map_or_else(|| user_lang(&user), |r| r.language);
     if !admitted(ctx, &user, chat, lang).await? {
         return Ok(());
     }
@@ -160,20 +164,20 @@ async fn unregistered(ctx: &Ctx, msg: &Message, user: &User, command: Option<Com
         Some(_) => return say(ctx, msg.chat.id, texts::register_first(lang)).await,
     };
     let name = user.full_name();
-    let registration = Registration {
+    let registration = NewReporter {
         telegram_user_id: user_id(user),
         chat_id: msg.chat.id.0,
         name: &name,
-        lang,
+        language: lang,
         code: &code,
     };
-    let text = match store::register(&ctx.pool, registration).await? {
-        Ok(Some(reporter)) => {
-            tracing::info!(reporter = reporter.id, "reporter registered");
+    let text = match ctx.desk.register_reporter(registration).await? {
+        Registration::Registered(reporter) => {
+            tracing::info!(reporter = %reporter.id, "reporter registered");
             texts::welcome(lang, &reporter.name)
         }
-        Ok(None) => texts::already_registered(lang).to_string(),
-        Err(why) => texts::code_refused(lang, why).to_string(),
+        Registration::AlreadyRegistered => texts::already_registered(lang).to_string(),
+        Registration::Refused(why) => texts::code_refused(lang, why).to_string(),
     };
     say(ctx, msg.chat.id, text).await
 }
@@ -212,10 +216,10 @@ async fn converse(
     submission: Option<SubmissionKey>,
 ) -> Handled {
     let chat = ChatId(reporter.chat_id);
-    let lang = reporter.lang;
+    let lang = reporter.language;
     let state = store::dialogue(&ctx.pool, telegram_user).await?;
     let has_categories = match state {
-        Dialogue::Description { .. } => !store::categories(&ctx.pool).await?.is_empty(),
+        Dialogue::Description { .. } => !ctx.desk.report_categories().await?.is_empty(),
         _ => false,
     };
     let (next, reply) = state.step(input, has_categories);
@@ -289,7 +293,9 @@ async fn prompt(
         Dialogue::Title => (texts::ask_title(lang).into(), None),
         Dialogue::Description { .. } => (texts::ask_description(lang).into(), None),
         Dialogue::Category { .. } => {
-            let buttons: Vec<InlineKeyboardButton> = store::categories(&ctx.pool)
+            let buttons: Vec<InlineKeyboardButton> = ctx
+                .desk
+                .report_categories()
                 .await?
                 .into_iter()
                 .map(|c| InlineKeyboardButton::callback(c.name, Button::Category(c.id).encode()))
@@ -338,14 +344,14 @@ async fn submit(
     submission: Option<SubmissionKey>,
 ) -> Handled {
     let chat = ChatId(reporter.chat_id);
-    let lang = reporter.lang;
+    let lang = reporter.language;
     let new = NewTicket {
         title: draft.title.clone(),
         body: draft.description.clone(),
         priority: Default::default(),
         category_id: draft.category_id.map(loket_protocol::CategoryId),
     };
-    let ticket = match ctx.desk.file_report(ReporterId(reporter.id), new, submission).await {
+    let ticket = match ctx.desk.file_report(reporter.id, new, submission).await {
         Ok(ticket) => ticket,
         Err(err) => {
             tracing::warn!(code = ?err.code(), error = %err, "the desk refused a report");
@@ -356,7 +362,7 @@ async fn submit(
     store::save_dialogue(&ctx.pool, telegram_user, &Dialogue::Idle).await?;
     let mut over_quota = false;
     for file in &draft.files {
-        match ctx.desk.reporter_may_add_file(ReporterId(reporter.id), ticket.id).await {
+        match ctx.desk.reporter_may_add_file(reporter.id, ticket.id).await {
             Ok(true) => {}
             Ok(false) => {
                 over_quota = true;
@@ -364,7 +370,7 @@ async fn submit(
             }
             Err(err) => tracing::warn!(error = %err, ticket = %ticket.id, "cannot check the file quota"),
         }
-        if let Err(err) = attachments::store(ctx, ReporterId(reporter.id), ticket.id, None, file).await {
+        if let Err(err) = attachments::store(ctx, reporter.id, ticket.id, None, file).await {
             tracing::warn!(error = %err, ticket = %ticket.id, "cannot store an attachment");
         }
     }
@@ -378,9 +384,8 @@ async fn submit(
 /// A reply to a bot message about `ticket`: its text (and photo or document) becomes a public comment.
 /// A file over the size limit or the reporter's quota is refused with a word why; its text still counts.
 async fn follow_up(ctx: &Ctx, reporter: &Reporter, msg: &Message, ticket: TicketId) -> Handled {
-    let lang = reporter.lang;
+    let lang = reporter.language;
     let key = ticket.key();
-    let reporter_id = ReporterId(reporter.id);
     let text = msg.text().or(msg.caption()).filter(|t| !t.trim().is_empty());
     let mut file = file_of(msg);
     let refusal = match &file {
@@ -389,13 +394,7 @@ async fn follow_up(ctx: &Ctx, reporter: &Reporter, msg: &Message, ticket: Ticket
             &key,
             MAX_FILE_BYTES / (1024 * 1024),
         )),
-        Some(_)
-            if !ctx
-                .desk
-                .reporter_may_add_file(reporter_id, ticket)
-                .await
-                .map_err(StoreError::from)? =>
-        {
+        Some(_) if !ctx.desk.reporter_may_add_file(reporter.id, ticket).await? => {
             Some(texts::follow_up_files_quota(lang, &key))
         }
         _ => None,
@@ -409,7 +408,7 @@ async fn follow_up(ctx: &Ctx, reporter: &Reporter, msg: &Message, ticket: Ticket
         (None, None, Some(refusal)) => return say(ctx, msg.chat.id, refusal.clone()).await,
         (None, None, None) => return say(ctx, msg.chat.id, texts::idle_hint(lang)).await,
     };
-    let comment = match ctx.desk.reporter_comment(reporter_id, ticket, &body).await {
+    let comment = match ctx.desk.reporter_comment(reporter.id, ticket, &body).await {
         Ok(comment) => comment,
         Err(err) => {
             tracing::warn!(code = ?err.code(), error = %err, "the desk refused a follow-up");
@@ -420,7 +419,7 @@ async fn follow_up(ctx: &Ctx, reporter: &Reporter, msg: &Message, ticket: Ticket
         say(ctx, msg.chat.id, refusal).await?;
     }
     if let Some(file) = file
-        && let Err(err) = attachments::store(ctx, ReporterId(reporter.id), ticket, Some(comment.id), &file).await
+        && let Err(err) = attachments::store(ctx, reporter.id, ticket, Some(comment.id), &file).await
     {
         tracing::warn!(error = %err, ticket = %ticket, "cannot store a follow-up attachment");
     }
@@ -430,12 +429,12 @@ async fn follow_up(ctx: &Ctx, reporter: &Reporter, msg: &Message, ticket: Ticket
 /// `/status <key>`: only the reporter's own tickets exist for them.
 async fn status(ctx: &Ctx, reporter: &Reporter, key: Option<&str>) -> Handled {
     let chat = ChatId(reporter.chat_id);
-    let lang = reporter.lang;
+    let lang = reporter.language;
     let Some(id) = key.and_then(TicketId::parse_key) else {
         return say(ctx, chat, texts::status_usage(lang)).await;
     };
-    match store::own_ticket(&ctx.pool, reporter.id, id).await? {
-        Some(t) => {
+    match ctx.desk.reporter_ticket(reporter.id, id).await {
+        Ok(t) => {
             say_about(
                 ctx,
                 chat,
@@ -444,7 +443,8 @@ async fn status(ctx: &Ctx, reporter: &Reporter, key: Option<&str>) -> Handled {
             )
             .await
         }
-        None => say(ctx, chat, texts::ticket_not_found(lang, &id.key())).await,
+        Err(AppError::NotFound(_)) => say(ctx, chat, texts::ticket_not_found(lang, &id.key())).await,
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -458,7 +458,7 @@ async fn language(ctx: &Ctx, reporter: &Reporter, code: Option<&str>) -> Handled
     });
     match chosen {
         Some(lang) => {
-            store::set_language(&ctx.pool, reporter.id, lang).await?;
+            ctx.desk.set_reporter_language(reporter.id, lang).await?;
             say(ctx, ChatId(reporter.chat_id), texts::language_set(lang)).await
         }
         None => {
@@ -466,7 +466,7 @@ async fn language(ctx: &Ctx, reporter: &Reporter, code: Option<&str>) -> Handled
                 .iter()
                 .map(|(l, name)| InlineKeyboardButton::callback(*name, Button::Lang(*l).encode()));
             ctx.bot
-                .send_message(ChatId(reporter.chat_id), texts::choose_language(reporter.lang))
+                .send_message(ChatId(reporter.chat_id), texts::choose_language(reporter.language))
                 .reply_markup(ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new([buttons])))
                 .await?;
             Ok(())
@@ -475,7 +475,7 @@ async fn language(ctx: &Ctx, reporter: &Reporter, code: Option<&str>) -> Handled
 }
 
 /// A `/mytickets` page: the text and its Previous / Next buttons.
-pub fn page_view(lang: Lang, page: i64, total: i64, lines: &[store::TicketLine]) -> (String, InlineKeyboardMarkup) {
+pub fn page_view(lang: Lang, page: i64, total: i64, lines: &[ReporterTicket]) -> (String, InlineKeyboardMarkup) {
     let pages = ((total + TICKETS_PER_PAGE - 1) / TICKETS_PER_PAGE).max(1);
     let mut text = texts::tickets_heading(lang, page + 1, pages, total);
     for t in lines {
@@ -501,17 +501,13 @@ pub fn page_view(lang: Lang, page: i64, total: i64, lines: &[store::TicketLine])
 /// Sends page `page` of the reporter's tickets, or edits `message` in place to show it.
 async fn send_page(ctx: &Ctx, reporter: &Reporter, page: i64, message: Option<MessageId>) -> Handled {
     let chat = ChatId(reporter.chat_id);
-    let lang = reporter.lang;
-    let mut page = page.max(0);
-    let mut found = store::tickets_page(&ctx.pool, reporter.id, page, TICKETS_PER_PAGE).await?;
-    if found.tickets.is_empty() && page > 0 {
-        page = (found.total - 1).max(0) / TICKETS_PER_PAGE;
-        found = store::tickets_page(&ctx.pool, reporter.id, page, TICKETS_PER_PAGE).await?;
-    }
+    let lang = reporter.language;
+    // A page past the end (tickets gone since the buttons were drawn) shows the last one.
+    let found = ctx.desk.reporter_tickets(reporter.id, page, TICKETS_PER_PAGE).await?;
     if found.total == 0 {
         return say(ctx, chat, texts::no_tickets(lang)).await;
     }
-    let (text, keyboard) = page_view(lang, page, found.total, &found.tickets);
+    let (text, keyboard) = page_view(lang, found.page, found.total, &found.tickets);
     match message {
         Some(id) => {
             ctx.bot.edit_message_text(chat, id, text).reply_markup(keyboard).await?;
@@ -529,11 +525,11 @@ async fn send_page(ctx: &Ctx, reporter: &Reporter, page: i64, message: Option<Me
 async fn on_callback(ctx: &Ctx, query: CallbackQuery) -> Handled {
     // Stop the button's spinner whatever happens next.
     let _ = ctx.bot.answer_callback_query(query.id.clone()).await;
-    let Some(reporter) = store::reporter(&ctx.pool, user_id(&query.from)).await? else {
+    let Some(reporter) = ctx.desk.reporter_by_telegram(user_id(&query.from)).await? else {
         return Ok(());
     };
     let chat = ChatId(reporter.chat_id);
-    if !admitted(ctx, &query.from, chat, reporter.lang).await? {
+    if !admitted(ctx, &query.from, chat, reporter.language).await? {
         return Ok(());
     }
     let message = query.message.as_ref().map(MaybeInaccessibleMessage::id);
@@ -549,9 +545,14 @@ async fn on_callback(ctx: &Ctx, query: CallbackQuery) -> Handled {
         Button::Page(page) => send_page(ctx, &reporter, page, message).await,
         Button::Lang(lang) => language(ctx, &reporter, Some(lang.code())).await,
         Button::Category(id) => {
-            let input = match store::category(&ctx.pool, id).await? {
-                Some(name) => Input::Category { id, name },
-                None => Input::Other,
+            // A stale button for a category that is gone is input that does not fit: re-prompted.
+            let input = match ctx.desk.report_category(id).await {
+                Ok(category) => Input::Category {
+                    id: category.id.0,
+                    name: category.name,
+                },
+                Err(AppError::NotFound(_)) => Input::Other,
+                Err(err) => return Err(err.into()),
             };
             converse(ctx, &reporter, telegram_user, input, None).await
         }
@@ -575,8 +576,7 @@ async fn say(ctx: &Ctx, chat: ChatId, text: impl Into<String>) -> Handled {
 /// Sends a message about `ticket` and remembers it, so a reply to it reaches the ticket.
 async fn say_about(ctx: &Ctx, chat: ChatId, text: impl Into<String>, ticket: TicketId) -> Handled {
     let sent = ctx.bot.send_message(chat, text.into()).await?;
-    let client = ctx.pool.get().await.map_err(StoreError::from)?;
-    store::remember_message(&**client, chat.0, sent.id.0, ticket).await?;
+    store::remember_message(&ctx.pool, chat.0, sent.id.0, ticket).await?;
     Ok(())
 }
 
@@ -585,9 +585,9 @@ mod tests {
     use super::*;
     use loket_protocol::ticket::Status;
 
-    fn lines(n: i64) -> Vec<store::TicketLine> {
+    fn lines(n: i64) -> Vec<ReporterTicket> {
         (1..=n)
-            .map(|i| store::TicketLine {
+            .map(|i| ReporterTicket {
                 id: TicketId(i),
                 title: format!("t{i}"),
                 status: Status::New,

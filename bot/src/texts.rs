@@ -1,35 +1,10 @@
 //! Every text the bot sends, in English and Indonesian, in one place.
 
+use loket_core::reporting::CodeRefusal;
 use loket_protocol::ticket::Status;
 
-/// A language the bot speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    /// English.
-    #[default]
-    En,
-    /// Bahasa Indonesia.
-    Id,
-}
-
-impl Lang {
-    /// From a Telegram `language_code` or a stored code; anything unknown is English.
-    pub fn from_code(code: &str) -> Lang {
-        if code.to_ascii_lowercase().starts_with("id") {
-            Lang::Id
-        } else {
-            Lang::En
-        }
-    }
-
-    /// The stored code, `en` or `id`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Id => "id",
-        }
-    }
-}
+/// A language the bot speaks: the reporter's language as the core stores it.
+pub use loket_core::reporting::Language as Lang;
 
 /// A status as reporters read it.
 pub fn status_name(lang: Lang, status: Status) -> &'static str {
@@ -141,15 +116,6 @@ pub fn already_registered(lang: Lang) -> &'static str {
         Lang::En => "You are already registered. Send /report to report a problem.",
         Lang::Id => "Anda sudah terdaftar. Kirim /report untuk melaporkan masalah.",
     }
-}
-
-/// Why an invite code was not accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CodeRefusal {
-    Unknown,
-    Revoked,
-    Expired,
-    UsedUp,
 }
 
 /// An invite code that cannot be redeemed.

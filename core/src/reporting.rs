@@ -1,14 +1,116 @@
-//! What reporters (through the Telegram bot) may do with tickets: file a report, follow it up with a
-//! message or a file. Each goes through the same per-ticket actors as agents' changes, so it is
-//! validated, audited and broadcast the same way; a reporter only ever reaches their own tickets.
+//! What reporters (through the Telegram bot) may do: register with an invite code, choose their
+//! language, list and look up their own tickets, file a report, follow it up with a message or a file.
+//! This is the bot's whole door to the core's tables (tickets, reporters, invite codes, categories,
+//! attachments); the bot runs SQL only on its own. Changes go through the same per-ticket actors as
+//! agents' changes, so they are validated, audited and broadcast the same way; a reporter only ever
+//! reaches their own tickets.
 
-use loket_protocol::api::NewTicket;
-use loket_protocol::ticket::{Attachment, Author, Comment, Ticket};
-use loket_protocol::{CommentId, ReporterId, TicketId};
+use loket_protocol::api::{Category, NewTicket};
+use loket_protocol::ticket::{Attachment, Author, Comment, Status, Ticket};
+use loket_protocol::{CategoryId, CommentId, ReporterId, TicketId};
 
+use crate::db::reporters as q;
 use crate::db::tickets::AttachmentDraft;
 use crate::desk::Desk;
 use crate::error::AppError;
+
+/// Most tickets one page of a reporter's list holds, whatever is asked for.
+pub const MAX_TICKETS_PER_PAGE: i64 = 50;
+
+/// A language reporters are spoken to in, stored as its code in `reporters.language`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Language {
+    /// English.
+    #[default]
+    En,
+    /// Bahasa Indonesia.
+    Id,
+}
+
+impl Language {
+    /// Every language, English first.
+    pub const ALL: [Language; 2] = [Language::En, Language::Id];
+
+    /// From a Telegram `language_code` or a stored code; anything unknown is English.
+    pub fn from_code(code: &str) -> Language {
+        if code.to_ascii_lowercase().starts_with("id") {
+            Language::Id
+        } else {
+            Language::En
+        }
+    }
+
+    /// The stored code, `en` or `id`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Id => "id",
+        }
+    }
+}
+
+/// A registered reporter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reporter {
+    pub id: ReporterId,
+    /// The private Telegram chat the bot answers them in.
+    pub chat_id: i64,
+    pub name: String,
+    pub language: Language,
+}
+
+/// Someone asking to register with an invite code.
+#[derive(Debug, Clone, Copy)]
+pub struct NewReporter<'a> {
+    pub telegram_user_id: i64,
+    pub chat_id: i64,
+    pub name: &'a str,
+    /// The language to speak to them in, until they choose another.
+    pub language: Language,
+    pub code: &'a str,
+}
+
+/// Why an invite code cannot be redeemed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeRefusal {
+    /// No such code.
+    Unknown,
+    /// An admin withdrew it.
+    Revoked,
+    /// Its expiry has passed.
+    Expired,
+    /// It was used as often as it may be.
+    UsedUp,
+}
+
+/// What became of a registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Registration {
+    /// The account is a reporter now, and the code's use is counted.
+    Registered(Reporter),
+    /// The account was registered already; the code was not used.
+    AlreadyRegistered,
+    /// The code cannot be used; nothing changed.
+    Refused(CodeRefusal),
+}
+
+/// One of a reporter's tickets, as they see it in a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReporterTicket {
+    pub id: TicketId,
+    pub title: String,
+    pub status: Status,
+}
+
+/// One page of a reporter's tickets, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReporterTicketPage {
+    /// The page actually shown (from 0; a page past the end shows the last one).
+    pub page: i64,
+    pub tickets: Vec<ReporterTicket>,
+    /// All the reporter's tickets, on every page.
+    pub total: i64,
+}
 
 /// Names one submission of a report, so that filing it again (a Telegram update re-delivered after a
 /// crash) finds the ticket filed the first time instead of filing a second one.
@@ -52,6 +154,88 @@ pub struct StoredFile {
 }
 
 impl Desk {
+    /// The reporter behind Telegram account `telegram_user_id`, if registered.
+    pub async fn reporter_by_telegram(&self, telegram_user_id: i64) -> Result<Option<Reporter>, AppError> {
+        let client = self.pool.get().await?;
+        q::by_telegram_user(&client, telegram_user_id).await
+    }
+
+    /// Redeems `new.code` and registers the account, atomically: the use is counted only if the reporter
+    /// is created.
+    pub async fn register_reporter(&self, new: NewReporter<'_>) -> Result<Registration, AppError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        if !q::redeem_code(&tx, new.code).await? {
+            return Ok(Registration::Refused(q::code_refusal(&tx, new.code).await?));
+        }
+        let Some(reporter) = q::insert(&tx, &new).await? else {
+            // Registered meanwhile: the transaction rolls back, and the code is not used.
+            return Ok(Registration::AlreadyRegistered);
+        };
+        tx.commit().await?;
+        Ok(Registration::Registered(reporter))
+    }
+
+    /// Speaks to `reporter` in `language` from now on (notifications still pending included).
+    pub async fn set_reporter_language(&self, reporter: ReporterId, language: Language) -> Result<(), AppError> {
+        let client = self.pool.get().await?;
+        if q::set_language(&client, reporter, language).await? {
+            Ok(())
+        } else {
+            Err(AppError::NotFound("reporter"))
+        }
+    }
+
+    /// The categories a reporter may file a report under, by name.
+    pub async fn report_categories(&self) -> Result<Vec<Category>, AppError> {
+        let client = self.pool.get().await?;
+        q::categories(&client).await
+    }
+
+    /// Category `id`, if a reporter may file a report under it; otherwise `not_found`.
+    pub async fn report_category(&self, id: CategoryId) -> Result<Category, AppError> {
+        let client = self.pool.get().await?;
+        q::category(&client, id).await?.ok_or(AppError::NotFound("category"))
+    }
+
+    /// Page `page` (from 0) of the reporter's tickets, newest first, `per_page` at a time (1 to
+    /// [`MAX_TICKETS_PER_PAGE`]). A page past the end shows the last page instead.
+    pub async fn reporter_tickets(
+        &self,
+        reporter: ReporterId,
+        page: i64,
+        per_page: i64,
+    ) -> Result<ReporterTicketPage, AppError> {
+        let per_page = per_page.clamp(1, MAX_TICKETS_PER_PAGE);
+        let client = self.pool.get().await?;
+        let total = q::ticket_count(&client, reporter).await?;
+        let last = (total - 1).max(0) / per_page;
+        let page = page.clamp(0, last);
+        let tickets = q::tickets(&client, reporter, per_page, page * per_page).await?;
+        Ok(ReporterTicketPage { page, tickets, total })
+    }
+
+    /// The reporter's own ticket `ticket`; someone else's (or none) is `not_found`.
+    pub async fn reporter_ticket(&self, reporter: ReporterId, ticket: TicketId) -> Result<ReporterTicket, AppError> {
+        let client = self.pool.get().await?;
+        q::own_ticket(&client, reporter, ticket)
+            .await?
+            .ok_or(AppError::NotFound("ticket"))
+    }
+
+    /// Whether Telegram file `telegram_file_id` is recorded on the reporter's `ticket` already, with
+    /// `comment` (or, for `None`, with the report): a re-delivered update need not fetch it again.
+    pub async fn reporter_file_recorded(
+        &self,
+        reporter: ReporterId,
+        ticket: TicketId,
+        comment: Option<CommentId>,
+        telegram_file_id: &str,
+    ) -> Result<bool, AppError> {
+        let client = self.pool.get().await?;
+        q::file_recorded(&client, reporter, ticket, comment, telegram_file_id).await
+    }
+
     /// Files a new ticket for `reporter`; it is broadcast to agents as `TicketCreated`. Idempotent per
     /// `submission`: if a ticket was filed with that key already, that ticket is answered and nothing is
     /// inserted or broadcast.
@@ -102,14 +286,14 @@ impl Desk {
     pub async fn reporter_may_add_file(&self, reporter: ReporterId, ticket: TicketId) -> Result<bool, AppError> {
         self.reporter_on(reporter, ticket).await?;
         let client = self.pool.get().await?;
-        let (on_ticket, last_day) = crate::db::reporters::file_counts(&client, reporter, ticket).await?;
+        let (on_ticket, last_day) = q::file_counts(&client, reporter, ticket).await?;
         Ok(on_ticket < MAX_FILES_PER_TICKET && last_day < MAX_FILES_PER_DAY)
     }
 
     /// `reporter` as the author of a change to `ticket`; someone else's ticket is `not_found`.
     async fn reporter_on(&self, reporter: ReporterId, ticket: TicketId) -> Result<Author, AppError> {
         let client = self.pool.get().await?;
-        let name = crate::db::reporters::name_on_ticket(&client, reporter, ticket)
+        let name = q::name_on_ticket(&client, reporter, ticket)
             .await?
             .ok_or(AppError::NotFound("ticket"))?;
         Ok(Author::Reporter { id: reporter, name })
@@ -117,7 +301,7 @@ impl Desk {
 
     async fn reporter_author(&self, reporter: ReporterId) -> Result<Author, AppError> {
         let client = self.pool.get().await?;
-        let name = crate::db::reporters::name(&client, reporter)
+        let name = q::name(&client, reporter)
             .await?
             .ok_or(AppError::NotFound("reporter"))?;
         Ok(Author::Reporter { id: reporter, name })
@@ -136,5 +320,17 @@ mod tests {
         assert_ne!(key, SubmissionKey::telegram_summary(502, 42), "another chat");
         assert_eq!(key.as_str(), "tg:501:42");
         assert_ne!(SubmissionKey::telegram_callback("42").as_str(), key.as_str());
+    }
+
+    #[test]
+    fn languages_round_trip_through_their_codes_and_unknown_ones_are_english() {
+        for language in Language::ALL {
+            assert_eq!(Language::from_code(language.code()), language);
+        }
+        assert_eq!(Language::from_code("id-ID"), Language::Id);
+        assert_eq!(Language::from_code("ID"), Language::Id);
+        assert_eq!(Language::from_code("en-GB"), Language::En);
+        assert_eq!(Language::from_code("fr"), Language::En);
+        assert_eq!(Language::from_code(""), Language::En);
     }
 }

@@ -3,9 +3,9 @@
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 
-use loket_core::Database;
 use loket_core::bootstrap::GeneratedAdmin;
 use loket_core::db::Pool;
+use loket_core::{Database, Desk};
 use loket_protocol::api::Role;
 use loket_server::config::Config;
 
@@ -65,6 +65,11 @@ impl TestServer {
     /// Base URL, e.g. `http://127.0.0.1:41234`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The server's desk: the API the web layer and the bot call.
+    pub fn desk(&self) -> &Desk {
+        &self.server.as_ref().expect("the server is running").desk
     }
 
     pub fn data_dir(&self) -> PathBuf {

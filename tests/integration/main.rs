@@ -5,6 +5,7 @@ mod access;
 mod auth;
 mod backup;
 mod bot;
+mod bot_api;
 mod bot_input;
 mod browser;
 mod data_dir;

@@ -11,11 +11,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use loket_fake_telegram::FakeTelegram;
 use serde::Serialize;
 use serde_json::json;
 
 use super::{Driven, Pacer};
-use crate::fakebot::FakeBotApi;
 use crate::measure;
 use crate::procstat::Meters;
 use crate::report::Report;
@@ -118,7 +118,7 @@ async fn seed(database_url: &str, count: usize) -> Result<Vec<Reporter>, String>
 
 pub async fn run(
     loket: &Loket,
-    fake: &FakeBotApi,
+    fake: &FakeTelegram,
     params: &ReporterParams,
     connect_concurrency: usize,
 ) -> Result<Report, String> {
@@ -187,7 +187,7 @@ pub async fn run(
     let mut last_receipt = last_send;
     for reporter in &reporters {
         let wanted = expected.remove(&reporter.chat).unwrap_or_default();
-        let got = fake.received(reporter.chat);
+        let got = fake.sent_to(reporter.chat);
         // Messages from an earlier run on the same database come first; ours are the last ones.
         let got = &got[got.len().saturating_sub(wanted.len())..];
         for (n, change) in wanted.iter().enumerate() {
