@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use deadpool_postgres::Pool;
+use loket_core::db::Pool;
 use loket_protocol::api::NewTicket;
 use loket_protocol::{ReporterId, TicketId};
 use teloxide::prelude::*;

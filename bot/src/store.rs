@@ -1,6 +1,6 @@
 //! The bot's database queries: reporters, invite codes, dialogue state, the update offset and reads of tickets.
 
-use deadpool_postgres::Pool;
+use loket_core::db::Pool;
 use loket_core::db::admin::OFFERED_CATEGORY;
 use loket_protocol::ticket::Status;
 use loket_protocol::{CommentId, TicketId};

@@ -1,6 +1,6 @@
 //! Command line and environment configuration, validated before anything starts.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use loket_web::http::origin::{self, Origin};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -146,6 +146,23 @@ pub struct Config {
     /// Log filter, in `tracing` EnvFilter syntax.
     #[arg(long, env = "LOKET_LOG", default_value = "info", global = true)]
     pub log: String,
+    /// Log lines as human-readable text or as one JSON object per line.
+    #[arg(long, env = "LOKET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    /// Also serve Prometheus metrics at `/metrics` on this address, without sign-in (keep it private);
+    /// unset: only admins get them, at `/metrics` on the main address.
+    #[arg(long, env = "LOKET_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<SocketAddr>,
+}
+
+/// How log lines are written (to standard error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One human-readable line per event, with its spans' fields.
+    Text,
+    /// One JSON object per line: `timestamp`, `level`, `target`, `message`, the event's fields, and its
+    /// spans (`span`, `spans`) with their fields, such as `request_id`.
+    Json,
 }
 
 /// A setting that cannot work, explained.
@@ -209,6 +226,11 @@ impl Config {
         }
         loket_core::domain::throttle::TrustedProxies::parse(&self.trusted_proxies)
             .map_err(|e| ConfigError(format!("LOKET_TRUSTED_PROXIES: {e}")))?;
+        if self.metrics_bind == Some(self.bind) && self.bind.port() != 0 {
+            return Err(ConfigError(
+                "LOKET_METRICS_BIND must differ from LOKET_BIND (unset it to serve /metrics to admins only)".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -253,6 +275,7 @@ impl Config {
             allowed_origins,
             trusted_proxies: loket_core::domain::throttle::TrustedProxies::parse(&self.trusted_proxies)
                 .unwrap_or_default(),
+            metrics_bind: self.metrics_bind,
         }
     }
 
@@ -275,6 +298,8 @@ impl Config {
             allowed_origins: String::new(),
             trusted_proxies: String::new(),
             log: "info".into(),
+            log_format: LogFormat::Text,
+            metrics_bind: None,
         }
     }
 }
@@ -347,5 +372,19 @@ mod tests {
         assert_eq!(web.public_url.unwrap().to_string(), "https://desk.example.org");
         assert_eq!(web.allowed_origins.len(), 2);
         assert!(web.trusted_proxies.contains("10.9.8.7".parse().unwrap()));
+    }
+
+    #[test]
+    fn log_format_and_metrics_address_are_checked() {
+        let cli = parse(&[]).unwrap();
+        assert_eq!(cli.config.log_format, LogFormat::Text);
+        assert_eq!(cli.config.metrics_bind, None);
+        let cli = parse(&["--log-format", "json", "--metrics-bind", "127.0.0.1:9090"]).unwrap();
+        assert_eq!(cli.config.log_format, LogFormat::Json);
+        assert_eq!(cli.config.metrics_bind, Some("127.0.0.1:9090".parse().unwrap()));
+        cli.config.validate().unwrap();
+        assert!(parse(&["--log-format", "xml"]).is_err());
+        let cli = parse(&["--metrics-bind", "127.0.0.1:8080"]).unwrap();
+        assert!(cli.config.validate().unwrap_err().0.contains("LOKET_METRICS_BIND"));
     }
 }

@@ -14,7 +14,26 @@ use loket_core::bootstrap::{AdminCredentials, GeneratedAdmin};
 use loket_core::db::Pool;
 use loket_core::{Database, Desk, StartError};
 
-use crate::config::{Config, DemoArgs};
+use crate::config::{Config, DemoArgs, LogFormat};
+
+/// Installs the process's log subscriber: `config.log` filters, `config.log_format` shapes each line,
+/// standard error receives them. Does nothing if a subscriber is already installed.
+pub fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match config.log_format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(true)
+            .try_init(),
+    };
+}
 
 /// Connects to `DATABASE_URL`, or starts (or reuses) the private cluster under the data directory.
 /// Blocking: call it before the async runtime or from `spawn_blocking`.
@@ -43,6 +62,8 @@ pub async fn demo(pool: &Pool, args: &DemoArgs) -> Result<loket_core::demo::Demo
 /// A running server.
 pub struct Server {
     pub addr: SocketAddr,
+    /// The metrics listener's address, when `LOKET_METRICS_BIND` is set.
+    pub metrics_addr: Option<SocketAddr>,
     pub desk: Desk,
     /// The Telegram bot, when `TELEGRAM_BOT_TOKEN` is set.
     pub bot: Option<Addr<loket_bot::BotActor>>,
@@ -77,6 +98,8 @@ pub fn start(config: &Config, pool: Pool, listener: TcpListener) -> Result<Serve
         path: config.data_dir.clone(),
         source,
     })?;
+    loket_web::http::metrics::recorder();
+    loket_bot::delivery::describe_metrics();
     let bus = EventBus::default().start();
     let desk = Desk::new(pool, bus, Arbiter::current(), config.lease_terms());
     let invite_link_base = Arc::new(OnceLock::new());
@@ -87,6 +110,7 @@ pub fn start(config: &Config, pool: Pool, listener: TcpListener) -> Result<Serve
     let web = loket_web::start(&config.web_settings(), desk.clone(), invite_link_base, listener)?;
     Ok(Server {
         addr: web.addr,
+        metrics_addr: web.metrics_addr,
         desk,
         bot,
         handle: web.handle,

@@ -8,16 +8,10 @@ use loket_core::{Database, StartError, auth, bootstrap, db};
 use loket_protocol::api::Role;
 use loket_server::config::{AdminCommand, Cli, Command, Config, InviteCommand};
 use loket_server::{open_database, prepare, start};
-use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_new(&cli.config.log).unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(std::io::stderr)
-        // Colour codes only for a person at a terminal, never into a log file or journal.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    loket_server::init_logging(&cli.config);
     if let Err(err) = cli.config.validate() {
         eprintln!("loket: {err}");
         return ExitCode::from(2);

@@ -12,6 +12,7 @@ mod frames;
 mod hardening;
 mod health;
 mod locks;
+mod observability;
 mod realtime;
 mod refusals;
 
