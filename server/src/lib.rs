@@ -17,12 +17,15 @@ use loket_core::{Database, Desk, StartError};
 use crate::config::{Config, DemoArgs, LogFormat};
 
 /// Installs the process's log subscriber: `config.log` filters, `config.log_format` shapes each line,
-/// standard error receives them. Does nothing if a subscriber is already installed.
+/// standard error receives them (coloured only when it is a terminal). Does nothing if a subscriber is
+/// already installed.
 pub fn init_logging(config: &Config) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(config.log_format == LogFormat::Text && std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let _ = match config.log_format {
         LogFormat::Text => builder.try_init(),

@@ -291,6 +291,12 @@ async fn metrics_follow_the_work() {
     assert!(refused.get("loket_outbox_oldest_pending_age_seconds") >= 0.0);
     assert_eq!(refused.get("loket_ticket_actors"), 2.0);
 
+    for line in child.log_lines() {
+        assert!(
+            !line.contains(TOKEN) && !line.contains(&admin.token),
+            "a secret was logged: {line}"
+        );
+    }
     ana.close().await;
     ada.close().await;
     tg.stop().await;

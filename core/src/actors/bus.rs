@@ -6,6 +6,7 @@
 //! the server's memory grow without bound; its client reconnects and resynchronises.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 use std::time::Instant;
 
 use actix::prelude::*;
@@ -24,12 +25,22 @@ pub struct Published {
     pub published_at: Instant,
 }
 
+/// The delivery metrics' handles, looked up once: they are recorded for every frame to every session.
+/// (First used at the first delivery, after the recorder was installed at start.)
+static DELIVERY_METRICS: LazyLock<(metrics::Counter, metrics::Histogram)> = LazyLock::new(|| {
+    (
+        metrics::counter!(crate::metrics::EVENTS_DELIVERED),
+        metrics::histogram!(crate::metrics::FANOUT_SECONDS),
+    )
+});
+
 impl Published {
     /// Counts this event as delivered to one session and records how long it took to get there. Call it
     /// where the frame is written.
     pub fn record_delivery(&self) {
-        metrics::counter!(crate::metrics::EVENTS_DELIVERED).increment(1);
-        metrics::histogram!(crate::metrics::FANOUT_SECONDS).record(self.published_at.elapsed());
+        let (delivered, fanout) = &*DELIVERY_METRICS;
+        delivered.increment(1);
+        fanout.record(self.published_at.elapsed());
     }
 }
 
