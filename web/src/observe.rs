@@ -64,7 +64,9 @@ pub async fn observe(
     let started = Instant::now();
     let id = RequestId::generate();
     let method = method_label(req.method());
-    let span = tracing::info_span!("request", request_id = %id.0, method);
+    // At the error level, so it is on whatever the filter lets through: a warning logged under
+    // `LOKET_LOG=warn` still names its request.
+    let span = tracing::error_span!("request", request_id = %id.0, method);
     req.extensions_mut().insert(id.clone());
     // Handlers turn their errors into responses; an `Err` here comes from a middleware further in and
     // is answered by actix without our header (the request is gone), but still counted and logged.

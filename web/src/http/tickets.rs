@@ -173,7 +173,8 @@ pub async fn websocket(
         .unwrap_or_default();
     // Everything the session logs carries its upgrade request's id.
     let request_id = RequestId::of(&req).map(|id| id.0).unwrap_or_default();
-    let span = tracing::info_span!(parent: None, "ws_session", request_id, agent = %agent.id);
+    // At the error level, like the request span, so no filter drops it.
+    let span = tracing::error_span!(parent: None, "ws_session", request_id, agent = %agent.id);
     let session = WsSession::new(agent, digest, state.desk.clone());
     let codec = actix_http::ws::Codec::new().max_size(MAX_FRAME_BYTES);
     let frames = ws::WebsocketContext::with_codec(session, stream, codec);
