@@ -18,7 +18,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use deadpool_postgres::Pool;
+use loket_core::db::Pool;
 use loket_core::db::outbox::{self, Head};
 use loket_core::outbox::OutboxSignal;
 use loket_protocol::ticket::Notice;
@@ -146,8 +146,10 @@ async fn send_part(bot: &Bot, pool: &Pool, pacer: &mut Pacer, head: &Head) -> Re
         )
         .await;
     };
+    let asked = Instant::now();
     let result = bot.send_message(ChatId(head.chat_id), part.clone()).await;
     let now = Instant::now();
+    record_send(&result, now - asked);
     pacer.sent(head.chat_id, now);
     let outcome = match result {
         Ok(message) => Outcome::Delivered {
@@ -167,6 +169,32 @@ async fn send_part(bot: &Bot, pool: &Pool, pacer: &mut Pacer, head: &Head) -> Re
         }
     };
     record(pool, head, outcome).await
+}
+
+/// Sends by result (`ok`, `429`, `error`), with their latency.
+pub const SENDS: &str = "loket_telegram_sends_total";
+/// How long Telegram took to answer a send, by result.
+pub const SEND_SECONDS: &str = "loket_telegram_send_seconds";
+
+/// Registers the help text of the delivery metrics with the installed recorder.
+pub fn describe_metrics() {
+    metrics::describe_counter!(SENDS, "Notification parts sent to Telegram, by result (ok, 429, error)");
+    metrics::describe_histogram!(
+        SEND_SECONDS,
+        metrics::Unit::Seconds,
+        "Time Telegram took to answer a notification send, by result"
+    );
+}
+
+/// Counts one send by how Telegram answered, and how long that took.
+fn record_send<T>(result: &Result<T, RequestError>, took: Duration) {
+    let result = match result {
+        Ok(_) => "ok",
+        Err(RequestError::RetryAfter(_)) => "429",
+        Err(_) => "error",
+    };
+    metrics::counter!(SENDS, "result" => result).increment(1);
+    metrics::histogram!(SEND_SECONDS, "result" => result).record(took);
 }
 
 /// What became of one attempt.

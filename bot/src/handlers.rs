@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use deadpool_postgres::Pool;
+use loket_core::db::Pool;
 use loket_core::reporting::{NewReporter, Registration, Reporter, ReporterTicket};
 use loket_core::{AppError, Desk};
 use loket_protocol::TicketId;

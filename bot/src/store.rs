@@ -3,7 +3,8 @@
 //! attachments belong to the core: the bot reaches them only through `loket_core::Desk`
 //! (`loket_core::reporting`), never by SQL of its own.
 
-use deadpool_postgres::{GenericClient, Pool};
+use deadpool_postgres::GenericClient;
+use loket_core::db::Pool;
 use loket_protocol::TicketId;
 
 use crate::dialogue::Dialogue;

@@ -63,6 +63,11 @@ impl Desk {
         &self.outbox
     }
 
+    /// How many tickets are locked right now.
+    pub fn locks_held(&self) -> usize {
+        self.board.count()
+    }
+
     /// Enqueues `msg` for ticket `id` now; the returned future waits for the answer.
     fn send<M, R>(&self, id: TicketId, msg: M) -> impl Future<Output = Result<R, AppError>> + 'static
     where

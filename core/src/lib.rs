@@ -3,8 +3,9 @@
 //! The domain rules (`domain`), PostgreSQL persistence and migrations (`db`), the per-ticket actors,
 //! their registry and the event bus (`actors`), the one entry point for ticket operations (`desk`), the
 //! notification outbox (`outbox`), access administration (`accounts`), the one error type (`error`), the
-//! data directory on disk (`data_dir`) and the demo desk generator (`demo`). The web layer (`loket-web`)
-//! and the Telegram bot (`loket-bot`) both stand on this crate; it depends on neither.
+//! data directory on disk (`data_dir`), the metrics it records (`metrics`) and the demo desk generator
+//! (`demo`). The web layer (`loket-web`) and the Telegram bot (`loket-bot`) both stand on this crate; it
+//! depends on neither.
 
 pub mod accounts;
 pub mod actors;
@@ -17,6 +18,7 @@ pub mod demo;
 pub mod desk;
 pub mod domain;
 pub mod error;
+pub mod metrics;
 pub mod outbox;
 pub mod reporting;
 pub mod startup;

@@ -8,7 +8,6 @@ use clap::Parser;
 use loket_core::db::embedded::find_bin_dir;
 use loket_core::{Database, DatabasePurpose, StartError, auth, backup, bootstrap, db};
 use loket_protocol::api::Role;
-use tracing_subscriber::EnvFilter;
 
 use crate::config::{AdminCommand, Cli, Command, Config, InviteCommand};
 use crate::{open_database, prepare, start};
@@ -17,12 +16,7 @@ use crate::{open_database, prepare, start};
 /// 2 when the configuration is invalid. Errors are printed to stderr.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_new(&cli.config.log).unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(std::io::stderr)
-        // Colour codes only for a person at a terminal, never into a log file or journal.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    crate::init_logging(&cli.config);
     if let Err(err) = cli.config.validate() {
         eprintln!("loket: {err}");
         return ExitCode::from(2);

@@ -1,6 +1,6 @@
 //! Command line and environment configuration, validated before anything starts.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use loket_web::http::origin::{self, Origin};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -165,6 +165,23 @@ pub struct Config {
     /// How many scheduled backups are kept (the oldest beyond are deleted).
     #[arg(long, env = "LOKET_BACKUP_KEEP", default_value_t = 7, global = true)]
     pub backup_keep: usize,
+    /// Log lines as human-readable text or as one JSON object per line.
+    #[arg(long, env = "LOKET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    /// Also serve Prometheus metrics at `/metrics` on this address, without sign-in (keep it private);
+    /// unset: only admins get them, at `/metrics` on the main address.
+    #[arg(long, env = "LOKET_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<SocketAddr>,
+}
+
+/// How log lines are written (to standard error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One human-readable line per event, with its spans' fields.
+    Text,
+    /// One JSON object per line: `timestamp`, `level`, `target`, `message`, the event's fields, and its
+    /// spans (`span`, `spans`) with their fields, such as `request_id`.
+    Json,
 }
 
 /// Scheduled backups no more often than this: each is a full dump.
@@ -240,6 +257,11 @@ impl Config {
         if self.backup_keep == 0 {
             return Err(ConfigError("LOKET_BACKUP_KEEP must be at least 1".into()));
         }
+        if self.metrics_bind == Some(self.bind) && self.bind.port() != 0 {
+            return Err(ConfigError(
+                "LOKET_METRICS_BIND must differ from LOKET_BIND (unset it to serve /metrics to admins only)".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -284,6 +306,7 @@ impl Config {
             allowed_origins,
             trusted_proxies: loket_core::domain::throttle::TrustedProxies::parse(&self.trusted_proxies)
                 .unwrap_or_default(),
+            metrics_bind: self.metrics_bind,
         }
     }
 
@@ -309,6 +332,8 @@ impl Config {
             backup_dir: None,
             backup_every: std::time::Duration::from_secs(24 * 3600),
             backup_keep: 7,
+            log_format: LogFormat::Text,
+            metrics_bind: None,
         }
     }
 }
@@ -381,5 +406,19 @@ mod tests {
         assert_eq!(web.public_url.unwrap().to_string(), "https://desk.example.org");
         assert_eq!(web.allowed_origins.len(), 2);
         assert!(web.trusted_proxies.contains("10.9.8.7".parse().unwrap()));
+    }
+
+    #[test]
+    fn log_format_and_metrics_address_are_checked() {
+        let cli = parse(&[]).unwrap();
+        assert_eq!(cli.config.log_format, LogFormat::Text);
+        assert_eq!(cli.config.metrics_bind, None);
+        let cli = parse(&["--log-format", "json", "--metrics-bind", "127.0.0.1:9090"]).unwrap();
+        assert_eq!(cli.config.log_format, LogFormat::Json);
+        assert_eq!(cli.config.metrics_bind, Some("127.0.0.1:9090".parse().unwrap()));
+        cli.config.validate().unwrap();
+        assert!(parse(&["--log-format", "xml"]).is_err());
+        let cli = parse(&["--metrics-bind", "127.0.0.1:8080"]).unwrap();
+        assert!(cli.config.validate().unwrap_err().0.contains("LOKET_METRICS_BIND"));
     }
 }

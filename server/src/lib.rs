@@ -15,7 +15,29 @@ use loket_core::bootstrap::{AdminCredentials, GeneratedAdmin};
 use loket_core::db::Pool;
 use loket_core::{Database, DatabasePurpose, Desk, StartError};
 
-use crate::config::{Config, DemoArgs};
+use crate::config::{Config, DemoArgs, LogFormat};
+
+/// Installs the process's log subscriber: `config.log` filters, `config.log_format` shapes each line,
+/// standard error receives them (coloured only when it is a terminal). Does nothing if a subscriber is
+/// already installed.
+pub fn init_logging(config: &Config) {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(config.log_format == LogFormat::Text && std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
+    let _ = match config.log_format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(true)
+            .try_init(),
+    };
+}
 
 /// Connects to `DATABASE_URL`, or to the private cluster under the data directory: a server starts it
 /// (and is refused if another server runs there); an operator command uses a running server's, or starts
@@ -45,6 +67,8 @@ pub async fn demo(pool: &Pool, args: &DemoArgs) -> Result<loket_core::demo::Demo
 /// A running server.
 pub struct Server {
     pub addr: SocketAddr,
+    /// The metrics listener's address, when `LOKET_METRICS_BIND` is set.
+    pub metrics_addr: Option<SocketAddr>,
     pub desk: Desk,
     /// The Telegram bot, when `TELEGRAM_BOT_TOKEN` is set.
     pub bot: Option<Addr<loket_bot::BotActor>>,
@@ -76,6 +100,8 @@ impl Server {
 pub fn start(config: &Config, pool: Pool, listener: TcpListener) -> Result<Server, StartError> {
     // Private, and Loket's user's own (also with DATABASE_URL: attachments live here).
     loket_core::prepare_data_dir(&config.database_settings())?;
+    loket_web::http::metrics::recorder();
+    loket_bot::delivery::describe_metrics();
     let bus = EventBus::default().start();
     let desk = Desk::new(pool, bus, Arbiter::current(), config.lease_terms());
     let invite_link_base = Arc::new(OnceLock::new());
@@ -86,6 +112,7 @@ pub fn start(config: &Config, pool: Pool, listener: TcpListener) -> Result<Serve
     let web = loket_web::start(&config.web_settings(), desk.clone(), invite_link_base, listener)?;
     Ok(Server {
         addr: web.addr,
+        metrics_addr: web.metrics_addr,
         desk,
         bot,
         handle: web.handle,

@@ -98,21 +98,32 @@ impl AgentClient {
 
     /// Opens a WebSocket and waits for its `Welcome`.
     pub async fn ws(&self) -> WsClient {
+        self.ws_with_request_id().await.0
+    }
+
+    /// Opens a WebSocket and waits for its `Welcome`; also returns the upgrade's `X-Request-Id`.
+    pub async fn ws_with_request_id(&self) -> (WsClient, String) {
         let url = format!("{}/ws", self.base.replacen("http://", "ws://", 1));
         let mut request = url.into_client_request().expect("ws request");
         request.headers_mut().insert(
             "Authorization",
             format!("Bearer {}", self.token).parse().expect("header"),
         );
-        let (stream, _) = tokio_tungstenite::connect_async(request)
+        let (stream, response) = tokio_tungstenite::connect_async(request)
             .await
             .expect("WebSocket connects");
+        let request_id = response
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
         let mut client = WsClient::from_stream(stream);
         match client.recv().await {
             ServerMessage::Welcome { agent, .. } => assert_eq!(agent.id, self.agent.id),
             other => panic!("expected Welcome, got {other:?}"),
         }
-        client
+        (client, request_id)
     }
 }
 

@@ -1,11 +1,14 @@
-//! Loket's test kit: a throwaway PostgreSQL, the real server on 127.0.0.1:0, and real HTTP and WebSocket clients.
+//! Loket's test kit: a throwaway PostgreSQL, the real server on 127.0.0.1:0 (in-process, or in a child
+//! process for what is per process), and real HTTP and WebSocket clients.
 
 pub mod browser;
+pub mod child;
 pub mod client;
 pub mod pg;
 pub mod server;
 pub mod telegram;
 
+pub use child::ChildServer;
 pub use client::{AgentClient, WsClient};
 pub use server::TestServer;
 pub use telegram::{FakeTelegram, TgUser};

@@ -18,6 +18,8 @@ pub const PASSWORD: &str = "correct horse battery";
 /// A running server and the database behind it. Runs inside the test's actix system.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The metrics listener, when the configuration asked for one.
+    pub metrics_addr: Option<SocketAddr>,
     pub config: Config,
     pub pool: Pool,
     /// The admin this start generated, on a database that had no agents.
@@ -54,6 +56,7 @@ impl TestServer {
         let server = loket_server::start(&config, pool.clone(), listener).expect("start loket");
         TestServer {
             addr: server.addr,
+            metrics_addr: server.metrics_addr,
             config,
             pool,
             generated_admin,

@@ -15,6 +15,7 @@ mod frames;
 mod hardening;
 mod health;
 mod locks;
+mod observability;
 mod realtime;
 mod refusals;
 

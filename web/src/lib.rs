@@ -1,8 +1,10 @@
 //! Loket's web layer: the REST API (`http`), agents' WebSocket sessions (`ws`) and the web client's
-//! files, standing on `loket-core`. Errors reach the wire through `error` only.
+//! files, standing on `loket-core`. Errors reach the wire through `error` only; request ids, access logs
+//! and HTTP metrics come from `observe`.
 
 pub mod error;
 pub mod http;
+pub mod observe;
 pub mod ws;
 
 use std::net::{SocketAddr, TcpListener};
@@ -39,11 +41,15 @@ pub struct WebSettings {
     pub allowed_origins: Vec<Origin>,
     /// Proxies whose `X-Forwarded-For` is believed (`LOKET_TRUSTED_PROXIES`).
     pub trusted_proxies: TrustedProxies,
+    /// Also serve `/metrics` without sign-in on this address.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 /// The running HTTP server.
 pub struct WebServer {
     pub addr: SocketAddr,
+    /// Where the metrics listener listens, when one was asked for.
+    pub metrics_addr: Option<SocketAddr>,
     pub handle: ServerHandle,
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -60,6 +66,7 @@ pub fn start(
         addr: "the given listener".into(),
         source,
     })?;
+    http::metrics::recorder();
     let state = Arc::new(AppState {
         desk,
         data_dir: settings.data_dir.clone(),
@@ -86,6 +93,10 @@ pub fn start(
     let workers = settings
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
+    let metrics = match settings.metrics_bind {
+        Some(bind) => Some(start_metrics(state.clone(), bind)?),
+        None => None,
+    };
     let server = HttpServer::new(move || {
         App::new()
             .app_data(aw::Data::new(state.clone()))
@@ -96,6 +107,7 @@ pub fn start(
             .wrap(middleware::Compress::default())
             .wrap(http::security::default_headers(hsts))
             .configure(http::configure)
+            .wrap(middleware::from_fn(observe::observe))
     })
     .workers(workers)
     // Events are small frames written one after another; with Nagle's algorithm the second waits for the
@@ -110,6 +122,47 @@ pub fn start(
     })?
     .run();
     let handle = server.handle();
-    let task = tokio::task::spawn_local(server);
-    Ok(WebServer { addr, handle, task })
+    let metrics_addr = metrics.as_ref().map(|(addr, _)| *addr);
+    let task = tokio::task::spawn_local(async move {
+        let result = server.await;
+        // The metrics listener lives as long as the main one.
+        if let Some((_, metrics)) = metrics {
+            metrics.stop(true).await;
+        }
+        result
+    });
+    Ok(WebServer {
+        addr,
+        metrics_addr,
+        handle,
+        task,
+    })
+}
+
+/// Serves `/metrics`, without sign-in, on `bind`: for a scraper on a private address.
+fn start_metrics(state: Arc<AppState>, bind: SocketAddr) -> Result<(SocketAddr, ServerHandle), StartError> {
+    let listen_error = |source| StartError::Listen {
+        addr: bind.to_string(),
+        source,
+    };
+    if !bind.ip().is_loopback() {
+        tracing::warn!(%bind, "metrics are served without sign-in beyond this machine; keep that address private");
+    }
+    let listener = TcpListener::bind(bind).map_err(listen_error)?;
+    let addr = listener.local_addr().map_err(listen_error)?;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(aw::Data::new(state.clone()))
+            .route("/metrics", aw::get().to(http::metrics::scrape_open))
+    })
+    .workers(1)
+    .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+    .disable_signals()
+    .listen(listener)
+    .map_err(listen_error)?
+    .run();
+    tracing::info!(%addr, "serving metrics without sign-in");
+    let handle = server.handle();
+    tokio::task::spawn_local(server);
+    Ok((addr, handle))
 }

@@ -6,6 +6,8 @@
 //! the server's memory grow without bound; its client reconnects and resynchronises.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
+use std::time::Instant;
 
 use actix::prelude::*;
 use bytestring::ByteString;
@@ -19,6 +21,27 @@ use crate::domain::lease::SessionKey;
 #[rtype(result = "()")]
 pub struct Published {
     pub frame: ByteString,
+    /// When the bus took the event, for the fan-out latency.
+    pub published_at: Instant,
+}
+
+/// The delivery metrics' handles, looked up once: they are recorded for every frame to every session.
+/// (First used at the first delivery, after the recorder was installed at start.)
+static DELIVERY_METRICS: LazyLock<(metrics::Counter, metrics::Histogram)> = LazyLock::new(|| {
+    (
+        metrics::counter!(crate::metrics::EVENTS_DELIVERED),
+        metrics::histogram!(crate::metrics::FANOUT_SECONDS),
+    )
+});
+
+impl Published {
+    /// Counts this event as delivered to one session and records how long it took to get there. Call it
+    /// where the frame is written.
+    pub fn record_delivery(&self) {
+        let (delivered, fanout) = &*DELIVERY_METRICS;
+        delivered.increment(1);
+        fanout.record(self.published_at.elapsed());
+    }
 }
 
 /// Publishes a committed event to every subscriber. Send it only after the change's transaction committed.
@@ -94,10 +117,19 @@ impl Actor for EventBus {
     type Context = Context<Self>;
 }
 
+impl EventBus {
+    /// Keeps the sessions gauge in step with the subscribers.
+    fn count_sessions(&self) {
+        metrics::gauge!(crate::metrics::WS_SESSIONS).set(self.sessions.len() as f64);
+    }
+}
+
 impl Handler<Publish> for EventBus {
     type Result = ();
 
     fn handle(&mut self, Publish(message): Publish, _: &mut Self::Context) {
+        let published_at = Instant::now();
+        metrics::counter!(crate::metrics::EVENTS_PUBLISHED).increment(1);
         let frame = match serde_json::to_string(&message) {
             Ok(json) => ByteString::from(json),
             Err(err) => {
@@ -105,7 +137,7 @@ impl Handler<Publish> for EventBus {
                 return;
             }
         };
-        let published = Published { frame };
+        let published = Published { frame, published_at };
         let mut stalled = Vec::new();
         for (key, entry) in &self.sessions {
             // `try_send` respects the session's mailbox capacity; `do_send` would queue without limit.
@@ -117,6 +149,7 @@ impl Handler<Publish> for EventBus {
             if let Some(entry) = self.sessions.remove(&key) {
                 tracing::warn!(session = key.0, "session stopped reading; dropping it from the bus");
                 entry.control.do_send(SessionControl::TooSlow);
+                self.count_sessions();
             }
         }
     }
@@ -133,6 +166,7 @@ impl Handler<Subscribe> for EventBus {
             control: msg.control,
         };
         self.sessions.insert(msg.session, entry);
+        self.count_sessions();
     }
 }
 
@@ -141,6 +175,7 @@ impl Handler<Unsubscribe> for EventBus {
 
     fn handle(&mut self, msg: Unsubscribe, _: &mut Self::Context) {
         self.sessions.remove(&msg.session);
+        self.count_sessions();
     }
 }
 

@@ -33,6 +33,11 @@ impl LockBoard {
         self.0.read().unwrap_or_else(|e| e.into_inner()).get(&id).cloned()
     }
 
+    /// How many tickets are locked.
+    pub fn count(&self) -> usize {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
     /// Fills in `lock` on each ticket.
     pub fn annotate(&self, tickets: &mut [Ticket]) {
         let map = self.0.read().unwrap_or_else(|e| e.into_inner());

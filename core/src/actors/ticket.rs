@@ -232,6 +232,7 @@ impl Actor for TicketActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
+        metrics::gauge!(crate::metrics::TICKET_ACTORS).increment(1.0);
         // Requests are enqueued in the order they were accepted; a roomy mailbox keeps that order under bursts.
         ctx.set_mailbox_capacity(MAILBOX_CAPACITY);
         ctx.run_interval(IDLE_CHECK, |act, ctx| {
@@ -242,6 +243,10 @@ impl Actor for TicketActor {
                 ctx.stop();
             }
         });
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        metrics::gauge!(crate::metrics::TICKET_ACTORS).decrement(1.0);
     }
 }
 

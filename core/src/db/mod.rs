@@ -9,9 +9,10 @@ pub mod throttle;
 pub mod tickets;
 
 use std::future::Future;
+use std::ops::Deref;
 use std::pin::Pin;
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use deadpool_postgres::{Connect, Manager, ManagerConfig, RecyclingMethod, Runtime, Timeouts};
 use tokio::task::JoinHandle;
@@ -20,7 +21,7 @@ use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-pub use deadpool_postgres::{Pool, PoolError, Transaction};
+pub use deadpool_postgres::{PoolError, Transaction};
 pub use tokio_postgres::Error as PgError;
 
 mod migrations {
@@ -33,6 +34,29 @@ const POOL_TIMEOUT: Duration = Duration::from_secs(5);
 pub const DEFAULT_POOL_SIZE: usize = 16;
 /// Key of the advisory lock that serialises migrations between instances starting together.
 const MIGRATION_LOCK_KEY: i64 = 0x004c_6f6b_6574; // "Loket" in ASCII
+
+/// The connection pool: deadpool's, recording how long each caller waits for a connection
+/// (`loket_db_pool_wait_seconds`). Everything else is deadpool's, through `Deref`. Cheap to clone.
+#[derive(Clone)]
+pub struct Pool(deadpool_postgres::Pool);
+
+impl Pool {
+    /// A connection, waiting for one at most the pool's timeout.
+    pub async fn get(&self) -> Result<deadpool_postgres::Client, PoolError> {
+        let asked = Instant::now();
+        let client = self.0.get().await;
+        metrics::histogram!(crate::metrics::DB_POOL_WAIT_SECONDS).record(asked.elapsed());
+        client
+    }
+}
+
+impl Deref for Pool {
+    type Target = deadpool_postgres::Pool;
+
+    fn deref(&self) -> &deadpool_postgres::Pool {
+        &self.0
+    }
+}
 
 /// Why the database could not be set up: a bad URL, no connection, or a failed migration.
 #[derive(Debug, thiserror::Error)]
@@ -65,7 +89,7 @@ pub fn pool(conninfo: &str, size: usize) -> Result<Pool, DbSetupError> {
             recycling_method: RecyclingMethod::Fast,
         },
     );
-    Pool::builder(manager)
+    deadpool_postgres::Pool::builder(manager)
         .max_size(size)
         .runtime(Runtime::Tokio1)
         .timeouts(Timeouts {
@@ -74,6 +98,7 @@ pub fn pool(conninfo: &str, size: usize) -> Result<Pool, DbSetupError> {
             recycle: Some(POOL_TIMEOUT),
         })
         .build()
+        .map(Pool)
         .map_err(DbSetupError::from)
 }
 

@@ -27,6 +27,19 @@ pub struct Head {
     pub claimed: bool,
 }
 
+/// How many notifications wait for delivery, and the age in seconds of the oldest (0 when none waits).
+/// Counts through the partial index on pending rows.
+pub async fn backlog(db: &impl GenericClient) -> Result<(i64, f64), AppError> {
+    let row = db
+        .query_one(
+            "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8
+             FROM notifications WHERE status = 'pending'",
+            &[],
+        )
+        .await?;
+    Ok((row.get(0), row.get(1)))
+}
+
 /// Marks rows left claimed by a process that died mid-send as failed with `note`. Returns how many.
 pub async fn recover_interrupted(db: &impl GenericClient, note: &str) -> Result<u64, AppError> {
     Ok(db

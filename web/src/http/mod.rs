@@ -4,6 +4,7 @@ pub mod admin;
 pub mod agents;
 pub mod auth;
 pub mod health;
+pub mod metrics;
 pub mod origin;
 pub mod security;
 pub mod tickets;
@@ -53,6 +54,7 @@ pub fn configure(cfg: &mut aw::ServiceConfig) {
         )
         .route("/healthz", aw::get().to(health::healthz))
         .route("/readyz", aw::get().to(health::readyz))
+        .route("/metrics", aw::get().to(metrics::scrape))
         .route("/ws", aw::get().to(tickets::websocket))
         .service(
             aw::scope("/api")

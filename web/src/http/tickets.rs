@@ -9,6 +9,7 @@ use loket_protocol::{AttachmentId, MAX_FRAME_BYTES, TicketId};
 use crate::error::WebError;
 use crate::http::auth::CurrentAgent;
 use crate::http::{State, created};
+use crate::observe::{RequestId, in_span};
 use crate::ws::WsSession;
 use loket_core::AppError;
 use loket_core::db;
@@ -170,7 +171,12 @@ pub async fn websocket(
     let digest = crate::http::auth::request_token(&req)
         .map(|t| loket_core::auth::token_digest(&t))
         .unwrap_or_default();
-    ws::WsResponseBuilder::new(WsSession::new(agent, digest, state.desk.clone()), &req, stream)
-        .frame_size(MAX_FRAME_BYTES)
-        .start()
+    // Everything the session logs carries its upgrade request's id.
+    let request_id = RequestId::of(&req).map(|id| id.0).unwrap_or_default();
+    // At the error level, like the request span, so no filter drops it.
+    let span = tracing::error_span!(parent: None, "ws_session", request_id, agent = %agent.id);
+    let session = WsSession::new(agent, digest, state.desk.clone());
+    let codec = actix_http::ws::Codec::new().max_size(MAX_FRAME_BYTES);
+    let frames = ws::WebsocketContext::with_codec(session, stream, codec);
+    Ok(ws::handshake(&req)?.streaming(in_span(frames, span)))
 }

@@ -385,6 +385,7 @@ impl Handler<Published> for WsSession {
     type Result = ();
 
     fn handle(&mut self, event: Published, ctx: &mut Self::Context) {
+        event.record_delivery();
         ctx.text(event.frame);
     }
 }
