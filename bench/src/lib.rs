@@ -4,6 +4,12 @@
 //! `run` starts (or attaches to) a Loket, signs agents in, runs one scenario and, when asked, the
 //! baselines under the same parameters. The `loadgen` binary and the smoke test both call it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a load generator: a broken run should stop loudly rather than report numbers"
+)]
+
 pub mod cli;
 pub mod measure;
 pub mod procstat;

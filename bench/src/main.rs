@@ -1,5 +1,11 @@
 //! The `loadgen` binary: parses the command line, raises the open-file limit and runs the scenario.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a load generator: a broken run should stop loudly rather than report numbers"
+)]
+
 use std::process::ExitCode;
 
 use clap::Parser;

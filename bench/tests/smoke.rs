@@ -2,6 +2,12 @@
 //! asserting that they complete with no errors and that every session received every event (the reporter
 //! path: every reporter every notification). Never timing.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed expectation should stop the test loudly, with its message"
+)]
+
 use clap::Parser;
 use loket_bench::cli::Cli;
 use loket_bench::report::Report;

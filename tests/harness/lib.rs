@@ -1,6 +1,12 @@
 //! Loket's test kit: a throwaway PostgreSQL, the real server on 127.0.0.1:0 (in-process, or in a child
 //! process for what is per process), and real HTTP and WebSocket clients.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed expectation should stop the test loudly, with its message"
+)]
+
 pub mod browser;
 pub mod child;
 pub mod client;

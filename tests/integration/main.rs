@@ -1,6 +1,12 @@
 //! Loket's integration tests, one module per area, all in one binary: real PostgreSQL, the real server on
 //! 127.0.0.1, real HTTP and WebSocket clients.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed expectation should stop the test loudly, with its message"
+)]
+
 mod access;
 mod auth;
 mod backup;

@@ -133,6 +133,10 @@ impl Drop for Subscription {
 }
 
 /// The `/ws` URL on the page's own origin.
+#[allow(
+    clippy::expect_used,
+    reason = "the client only runs in a browser page, which always has a window"
+)]
 fn socket_url() -> String {
     let location = web_sys::window().expect("a browser window").location();
     let scheme = if location.protocol().unwrap_or_default() == "https:" {

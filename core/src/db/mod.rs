@@ -106,6 +106,10 @@ pub fn pool(conninfo: &str, size: usize) -> Result<Pool, DbSetupError> {
 /// on the thread that happened to open it, usually an HTTP worker; there each database round trip queued
 /// behind WebSocket fan-out (thousands of socket writes per event), which made a 6-round-trip lock take
 /// 30–50 ms at 1,000 sessions (docs/benchmarks.md). On a thread of its own it waits for nothing else.
+#[allow(
+    clippy::expect_used,
+    reason = "without a runtime for its database sockets Loket cannot work at all; it fails only if the OS refuses a thread"
+)]
 fn db_io_runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {

@@ -44,6 +44,10 @@ pub fn BoardProvider(props: &ProviderProps) -> Html {
     }
 }
 
+#[allow(
+    clippy::expect_used,
+    reason = "the board page is always rendered inside BoardProvider; a missing provider is a programming error"
+)]
 #[hook]
 pub fn use_board() -> UseReducerHandle<Board> {
     use_context::<UseReducerHandle<Board>>().expect("use_board is only used inside BoardProvider")

@@ -62,6 +62,10 @@ pub fn ConnectionProvider(props: &ProviderProps) -> Html {
     }
 }
 
+#[allow(
+    clippy::expect_used,
+    reason = "the app is always rendered inside ConnectionProvider; a missing provider is a programming error"
+)]
 #[hook]
 pub fn use_live() -> Live {
     use_context::<Live>().expect("use_live is only used inside ConnectionProvider")

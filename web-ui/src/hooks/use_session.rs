@@ -22,6 +22,10 @@ impl Session {
 }
 
 /// The session; only used below the signed-in shell, which always provides it.
+#[allow(
+    clippy::expect_used,
+    reason = "the signed-in shell always provides the session; a missing provider is a programming error"
+)]
 #[hook]
 pub fn use_session() -> Session {
     use_context::<Session>().expect("use_session is only used inside the signed-in shell")
