@@ -245,6 +245,7 @@ pub(crate) async fn me(CurrentAgent(agent): CurrentAgent) -> aw::Json<Agent> {
     request_body = PasswordChange,
     responses(
         (status = 204, description = "Changed; the agent's other sign-ins ended"),
+        (status = 403, description = "The current password is wrong", body = ApiError),
         (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
         (status = 413, description = "The body is too large", body = ApiError),
