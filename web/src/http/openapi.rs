@@ -13,7 +13,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use crate::http::security::NOT_BUILT_CSP;
-use crate::http::{admin, agents, auth, health, tickets};
+use crate::http::{admin, agents, auth, health, metrics, tickets};
 
 /// Where `/docs` finds Swagger UI's files, if anywhere.
 #[derive(Debug, Clone)]
@@ -50,6 +50,7 @@ const ASSET_MAX_AGE: &str = "public, max-age=3600";
     paths(
         health::healthz,
         health::readyz,
+        metrics::scrape,
         auth::login,
         auth::logout,
         auth::me,
@@ -88,7 +89,7 @@ const ASSET_MAX_AGE: &str = "public, max-age=3600";
         (name = "admin", description = "Invite codes, categories, sign-in sessions and the audit trail"),
         (name = "tickets", description = "Tickets, their locks, comments and history"),
         (name = "attachments", description = "Files reporters and agents attached"),
-        (name = "health", description = "Liveness and readiness"),
+        (name = "health", description = "Liveness, readiness and metrics"),
     )
 )]
 pub struct ApiDoc;
