@@ -122,6 +122,11 @@ impl From<tokio_postgres::Error> for AppError {
             tracing::warn!(error = %err, "database connection failed");
             return AppError::Unavailable;
         }
+        // PostgreSQL cannot store NUL characters in text; whatever slipped past validation is the
+        // client's bad input, not a server fault.
+        if err.code() == Some(&tokio_postgres::error::SqlState::CHARACTER_NOT_IN_REPERTOIRE) {
+            return AppError::invalid("text must not contain NUL characters");
+        }
         AppError::internal(err)
     }
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// What an agent may do: admins also manage agents, invite codes and categories, and break locks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
@@ -34,6 +35,7 @@ impl Role {
 
 /// An agent's account as shown to themselves and to admins.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Agent {
     pub id: AgentId,
     pub name: String,
@@ -52,6 +54,7 @@ impl Agent {
 
 /// `POST /api/auth/login`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
@@ -59,6 +62,7 @@ pub struct LoginRequest {
 
 /// Answer to a successful login; the same token is also set as the HttpOnly session cookie.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     pub token: String,
     pub agent: Agent,
@@ -66,6 +70,7 @@ pub struct LoginResponse {
 
 /// `POST /api/agents` (admins only).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewAgent {
     pub email: String,
     pub name: String,
@@ -80,12 +85,15 @@ fn default_role() -> Role {
 
 /// An agent's account as admins see it (`GET /api/agents`): the agent plus its state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentAccount {
     #[serde(flatten)]
     pub agent: Agent,
     /// When an admin disabled it; `None`: it may sign in.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub disabled_at: Option<Timestamp>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     /// How many unexpired sign-ins it has.
     #[serde(default)]
@@ -100,12 +108,14 @@ impl AgentAccount {
 
 /// `PUT /api/agents/{id}/role` (admins only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoleChange {
     pub role: Role,
 }
 
 /// `POST /api/agents/{id}/password` (admins only): set `password`, or leave it out to have one generated.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PasswordReset {
     #[serde(default)]
     pub password: Option<String>,
@@ -113,6 +123,7 @@ pub struct PasswordReset {
 
 /// Answer to a password reset. Every sign-in of the agent has ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PasswordResetDone {
     pub agent: AgentAccount,
     /// The generated password, shown this once (it is stored only as a hash); `None` when the admin set it.
@@ -124,6 +135,7 @@ pub struct PasswordResetDone {
 
 /// `POST /api/auth/password`: an agent changes their own password. Their other sign-ins end.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PasswordChange {
     pub current_password: String,
     pub new_password: String,
@@ -131,12 +143,16 @@ pub struct PasswordChange {
 
 /// One sign-in, as admins see it (`GET /api/sessions`). Never carries the token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionInfo {
     pub id: SessionId,
     pub agent: AgentRef,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     /// The last request made with it (kept to the minute).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub last_seen_at: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub expires_at: Timestamp,
     /// The browser or client it signed in from, as it named itself.
     #[serde(default)]
@@ -148,6 +164,7 @@ pub struct SessionInfo {
 
 /// Query string of `GET /api/sessions`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct SessionQuery {
     /// Only this agent's sign-ins.
     #[serde(default)]
@@ -156,6 +173,7 @@ pub struct SessionQuery {
 
 /// What an admin did, as recorded in the audit trail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AdminAction {
     AgentCreated,
@@ -212,6 +230,7 @@ impl AdminAction {
 
 /// What an audited action was done to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum AuditTarget {
     Agent(AgentId),
@@ -221,6 +240,7 @@ pub enum AuditTarget {
 
 /// Details of an audited action, as they were at the time. Never a password or a token.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditDetails {
     /// The target's name then (agent or category name; for a session, its agent's name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -241,6 +261,7 @@ pub struct AuditDetails {
 
 /// One entry of the admin audit trail (`GET /api/audit`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub id: AuditId,
     /// Who did it; `None` if that agent no longer exists.
@@ -249,12 +270,14 @@ pub struct AuditEntry {
     pub target: AuditTarget,
     #[serde(default)]
     pub details: AuditDetails,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
 }
 
 /// Query string of `GET /api/audit`: newest first, `limit` at a time (at most 500, default 100), entries
 /// older than `before` (an entry id) for the next page; `target` filters by what was acted on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct AuditQuery {
     #[serde(default)]
     pub limit: Option<u32>,
@@ -270,20 +293,25 @@ pub struct AuditQuery {
 
 /// `POST /api/invite-codes` (admins only).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewInviteCode {
     pub max_uses: i32,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub expires_at: Option<Timestamp>,
 }
 
 /// An invite code reporters redeem with `/start <code>` in the Telegram bot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InviteCode {
     pub code: String,
     pub max_uses: i32,
     pub uses: i32,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub expires_at: Option<Timestamp>,
     pub revoked: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     /// `https://t.me/<bot>?start=<code>` when the bot is configured.
     #[serde(default)]
@@ -292,17 +320,20 @@ pub struct InviteCode {
 
 /// `POST /api/categories` (admins only).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewCategory {
     pub name: String,
 }
 
 /// A category tickets can be filed under.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Category {
     pub id: CategoryId,
     pub name: String,
     /// When an admin retired it: no longer offered for new tickets; tickets filed under it keep it.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub retired_at: Option<Timestamp>,
 }
 
@@ -315,6 +346,7 @@ impl Category {
 
 /// Query string of `GET /api/categories`: `offered=true` lists only the categories new tickets may use.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct CategoryQuery {
     #[serde(default)]
     pub offered: bool,
@@ -322,6 +354,7 @@ pub struct CategoryQuery {
 
 /// `PATCH /api/categories/{id}` (admins only): rename, retire (`true`) or bring back (`false`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryChange {
     #[serde(default)]
     pub name: Option<String>,
@@ -331,6 +364,7 @@ pub struct CategoryChange {
 
 /// `POST /api/tickets`, and the body of the WebSocket `CreateTicket` message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewTicket {
     pub title: String,
     #[serde(default)]
@@ -343,6 +377,7 @@ pub struct NewTicket {
 
 /// Query string of `GET /api/tickets`. All filters combine with AND.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct TicketQuery {
     #[serde(default)]
     pub status: Option<Status>,
@@ -365,6 +400,7 @@ pub struct TicketQuery {
 
 /// One page of tickets, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TicketPage {
     pub tickets: Vec<Ticket>,
     pub total: i64,
@@ -374,6 +410,7 @@ pub struct TicketPage {
 
 /// `GET /api/tickets/{id}`: the ticket with everything attached to it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TicketDetail {
     pub ticket: Ticket,
     pub comments: Vec<Comment>,
@@ -385,6 +422,7 @@ pub struct TicketDetail {
 
 /// `PATCH /api/tickets/{id}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PatchTicket {
     /// The version the change was based on.
     pub version: i64,
@@ -393,6 +431,7 @@ pub struct PatchTicket {
 
 /// `DELETE /api/tickets/{id}/lock` body (optional): an admin breaking someone else's lock must say why.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnlockRequest {
     #[serde(default)]
     pub reason: Option<String>,
@@ -400,14 +439,17 @@ pub struct UnlockRequest {
 
 /// Answer to `POST /api/tickets/{id}/lock`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LockGrant {
     pub ticket_id: TicketId,
     pub holder: AgentRef,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub expires_at: Timestamp,
 }
 
 /// `POST /api/tickets/{id}/comments`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewComment {
     pub body: String,
     #[serde(default)]
@@ -416,6 +458,7 @@ pub struct NewComment {
 
 /// `GET /readyz` and `GET /healthz`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     pub status: String,
 }

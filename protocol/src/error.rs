@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// A stable, machine-readable error code. Clients branch on this, never on the message text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// Malformed JSON, an unknown message type, or a field with a bad value.
@@ -61,6 +62,7 @@ impl ErrorCode {
 
 /// The body of every REST error response, and the payload of a WebSocket `Error` frame.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub code: ErrorCode,
     /// A human-readable explanation, safe to show to the agent.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 /// Where a ticket is in its lifecycle. The allowed moves are in [`crate::lifecycle`] and `docs/protocol.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     New,
@@ -41,6 +42,7 @@ impl Status {
 
 /// How urgent a ticket is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     Low,
@@ -69,6 +71,7 @@ impl Priority {
 
 /// An agent as other people see them: enough to show a name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentRef {
     pub id: AgentId,
     pub name: String,
@@ -76,6 +79,7 @@ pub struct AgentRef {
 
 /// A reporter as agents see them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReporterRef {
     pub id: ReporterId,
     pub name: String,
@@ -83,6 +87,7 @@ pub struct ReporterRef {
 
 /// A category as shown on a ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryRef {
     pub id: CategoryId,
     pub name: String,
@@ -90,16 +95,20 @@ pub struct CategoryRef {
 
 /// The edit lock on a ticket: a lease held by one agent's session until `expires_at` unless renewed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LockInfo {
     pub holder: AgentRef,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub expires_at: Timestamp,
     /// When the lock was taken (renewals do not move it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub since: Option<Timestamp>,
 }
 
 /// A ticket as every client sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Ticket {
     pub id: TicketId,
     /// `TKT-0001`: the id as people say it.
@@ -114,13 +123,16 @@ pub struct Ticket {
     /// Increases by one with every committed change; updates name the version they were based on.
     pub version: i64,
     pub lock: Option<LockInfo>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
 }
 
 /// A change to a ticket's fields; absent fields stay as they are. For `assignee_id` and `category_id`,
 /// an explicit `null` clears the field.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TicketChanges {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -157,6 +169,7 @@ where
 /// The names are part of the wire contract; [`TicketChanges`] names the same fields (`assignee_id` and
 /// `category_id` there, as they carry ids).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
     Title,
@@ -197,6 +210,7 @@ impl Field {
 
 /// Who wrote a comment or caused an event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Author {
     Agent {
@@ -222,12 +236,14 @@ impl From<AgentRef> for Author {
 
 /// A comment in a ticket's conversation. Internal notes are never shown to the reporter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Comment {
     pub id: CommentId,
     pub ticket_id: TicketId,
     pub author: Author,
     pub body: String,
     pub internal: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     /// Files that came with this comment.
     #[serde(default)]
@@ -236,6 +252,7 @@ pub struct Comment {
 
 /// A file attached to a ticket, downloadable by signed-in agents at `url`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Attachment {
     pub id: AttachmentId,
     pub ticket_id: TicketId,
@@ -244,6 +261,7 @@ pub struct Attachment {
     pub size_bytes: i64,
     /// Relative URL under `/api`, authenticated like every other API call.
     pub url: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     /// The comment it came with (a reporter's follow-up), if any; absent for files sent with the report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -252,6 +270,7 @@ pub struct Attachment {
 
 /// Why a lock ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UnlockReason {
     /// The holder gave it back.
@@ -277,6 +296,7 @@ impl UnlockReason {
 
 /// What kind of thing a ticket event records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TicketEventKind {
     Created,
@@ -335,6 +355,7 @@ impl TicketEventKind {
 
 /// One entry of a ticket's append-only audit trail.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TicketEvent {
     pub id: i64,
     pub ticket_id: TicketId,
@@ -350,6 +371,7 @@ pub struct TicketEvent {
     /// Free text: the reason given for breaking a lock, for example.
     #[serde(default)]
     pub reason: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
 }
 
@@ -366,6 +388,7 @@ where
 
 /// Delivery state of a message to a reporter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationStatus {
     Pending,
@@ -396,6 +419,7 @@ impl NotificationStatus {
 /// What a reporter is to be told about their ticket, as data. The bot words it in the reporter's
 /// language when it delivers it; agents see the data and, once sent, the text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Notice {
     /// The ticket moved to `status`.
@@ -406,6 +430,7 @@ pub enum Notice {
 
 /// A message queued for a reporter, as agents see it on the ticket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notification {
     pub id: i64,
     pub ticket_id: TicketId,
@@ -418,8 +443,10 @@ pub struct Notification {
     pub attempts: i32,
     #[serde(default)]
     pub last_error: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub delivered_at: Option<Timestamp>,
 }
 

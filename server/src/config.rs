@@ -131,6 +131,10 @@ pub struct Config {
     /// Directory with the built web client (index.html); default: `dist` beside the working directory.
     #[arg(long, env = "LOKET_WEB_DIR", global = true)]
     pub web_dir: Option<PathBuf>,
+    /// Directory with Swagger UI's files (npm's swagger-ui-dist) for `/docs`; default:
+    /// `tools/node_modules/swagger-ui-dist` in the working directory or the repository of the binary.
+    #[arg(long, env = "LOKET_DOCS_DIR", global = true)]
+    pub docs_dir: Option<PathBuf>,
     /// HTTP worker threads; default: one per CPU.
     #[arg(long, env = "LOKET_WORKERS", global = true)]
     pub workers: Option<usize>,
@@ -220,6 +224,14 @@ impl Config {
                 "TELEGRAM_BOT_TOKEN does not look like a bot token (<id>:<secret>)".into(),
             ));
         }
+        if let Some(dir) = &self.docs_dir
+            && loket_web::http::openapi::find_docs_dir(Some(dir)).is_none()
+        {
+            return Err(ConfigError(format!(
+                "LOKET_DOCS_DIR: {} does not hold swagger-ui.css and swagger-ui-bundle.js (npm's swagger-ui-dist)",
+                dir.display()
+            )));
+        }
         if !(self.telegram_api_url.starts_with("http://") || self.telegram_api_url.starts_with("https://")) {
             return Err(ConfigError(
                 "TELEGRAM_API_URL must be an http:// or https:// URL".into(),
@@ -301,6 +313,7 @@ impl Config {
             data_dir: self.data_dir.clone(),
             cookie_secure: self.cookie_secure,
             web_dir: self.web_dir.clone(),
+            docs_dir: self.docs_dir.clone(),
             workers: self.workers,
             public_url,
             allowed_origins,
@@ -321,6 +334,7 @@ impl Config {
             telegram_bot_token: None,
             telegram_api_url: "https://api.telegram.org".into(),
             web_dir: None,
+            docs_dir: None,
             workers: Some(1),
             lock_lease_secs: 30,
             rest_lock_secs: 120,

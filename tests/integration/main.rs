@@ -22,6 +22,7 @@ mod hardening;
 mod health;
 mod locks;
 mod observability;
+mod openapi;
 mod realtime;
 mod refusals;
 

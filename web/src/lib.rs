@@ -15,6 +15,7 @@ use actix_web::{App, HttpServer, dev::ServerHandle, middleware, web as aw};
 use loket_core::{Desk, StartError};
 
 use crate::http::AppState;
+use crate::http::openapi::{DocsDir, find_docs_dir};
 use crate::http::origin::{Origin, OriginPolicy};
 use crate::http::security::PagePolicy;
 use crate::http::web::{WebDir, find_web_dir};
@@ -32,6 +33,8 @@ pub struct WebSettings {
     pub cookie_secure: bool,
     /// The built web client; `None`: look for `dist` beside the working directory.
     pub web_dir: Option<PathBuf>,
+    /// Swagger UI's files for `/docs`; `None`: look for swagger-ui-dist under `tools/`.
+    pub docs_dir: Option<PathBuf>,
     /// HTTP worker threads; `None`: one per CPU.
     pub workers: Option<usize>,
     /// Loket's own origin (`LOKET_PUBLIC_URL`); `None`: the listener's address (with `localhost` for a
@@ -89,6 +92,10 @@ pub fn start(
         Some(dir) => tracing::info!(dir = %dir.display(), "serving the web client"),
         None => tracing::warn!("web client not built; `/` explains how to build it"),
     }
+    let docs_dir = DocsDir(find_docs_dir(settings.docs_dir.as_deref()));
+    if docs_dir.0.is_none() {
+        tracing::info!("Swagger UI not installed; `/docs` explains how to install it");
+    }
     let hsts = settings.cookie_secure;
     let workers = settings
         .workers
@@ -101,6 +108,7 @@ pub fn start(
         App::new()
             .app_data(aw::Data::new(state.clone()))
             .app_data(aw::Data::new(web_dir.clone()))
+            .app_data(aw::Data::new(docs_dir.clone()))
             .app_data(aw::Data::new(origins.clone()))
             .app_data(aw::Data::new(page_policy.clone()))
             .wrap(middleware::from_fn(http::origin::guard))

@@ -45,6 +45,10 @@ pub fn text(field: &str, value: &str, allow_empty: bool) -> Result<String, Inval
     if value.chars().count() > MAX_BODY_CHARS {
         return Err(Invalid(format!("{field} is longer than {MAX_BODY_CHARS} characters")));
     }
+    // PostgreSQL cannot store NUL in text.
+    if value.contains('\0') {
+        return Err(Invalid(format!("{field} must not contain NUL characters")));
+    }
     Ok(value.to_string())
 }
 
@@ -55,7 +59,7 @@ pub fn email(value: &str) -> Result<String, Invalid> {
         Some((local, domain)) => !local.is_empty() && !domain.is_empty() && !domain.contains('@'),
         None => false,
     };
-    if !valid || value.len() > 254 || value.chars().any(char::is_whitespace) {
+    if !valid || value.len() > 254 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(Invalid("email must look like name@example.org".into()));
     }
     Ok(value)
@@ -84,6 +88,13 @@ mod tests {
         assert!(title("   ").is_err());
         assert!(title(&"x".repeat(MAX_TITLE_CHARS + 1)).is_err());
         assert!(title("two\nlines").is_err());
+    }
+
+    #[test]
+    fn nul_characters_are_refused_because_postgresql_cannot_store_them() {
+        assert!(text("body", "a\0b", true).unwrap_err().0.contains("NUL"));
+        assert!(email("a\0@x.org").is_err());
+        assert!(title("a\0b").is_err());
     }
 
     #[test]

@@ -4,9 +4,10 @@
 use actix_web::{HttpRequest, HttpResponse, web as aw};
 use chrono::Utc;
 use loket_protocol::api::{
-    AuditQuery, CategoryChange, CategoryQuery, InviteCode, NewCategory, NewInviteCode, SessionQuery,
+    AuditEntry, AuditQuery, Category, CategoryChange, CategoryQuery, InviteCode, NewCategory, NewInviteCode,
+    SessionInfo, SessionQuery,
 };
-use loket_protocol::{CategoryId, SessionId};
+use loket_protocol::{ApiError, CategoryId, SessionId};
 
 use crate::error::WebError;
 use crate::http::auth::{AdminAgent, CurrentAgent, request_token};
@@ -40,7 +41,21 @@ pub fn new_invite_code() -> String {
     auth::random_secret(9)
 }
 
-async fn create_invite(
+/// Creates an invite code reporters redeem in the Telegram bot (admins only).
+#[utoipa::path(
+    post, path = "/api/invite-codes", tag = "admin", security(("session_cookie" = []), ("bearer" = [])),
+    request_body = NewInviteCode,
+    responses(
+        (status = 201, description = "Created", body = InviteCode),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Signed in, but only admins may do that", body = ApiError),
+        (status = 409, description = "Conflicts with the current state (see `code`)", body = ApiError),
+        (status = 413, description = "The body is too large", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
+pub(crate) async fn create_invite(
     state: State,
     AdminAgent(admin): AdminAgent,
     body: aw::Json<NewInviteCode>,
@@ -57,7 +72,17 @@ async fn create_invite(
     Ok(created(&with_link(&state, code)))
 }
 
-async fn list_invites(state: State, _admin: AdminAgent) -> Result<HttpResponse, WebError> {
+/// Every invite code (admins only).
+#[utoipa::path(
+    get, path = "/api/invite-codes", tag = "admin", security(("session_cookie" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Every invite code", body = Vec<InviteCode>),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Signed in, but only admins may do that", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
+pub(crate) async fn list_invites(state: State, _admin: AdminAgent) -> Result<HttpResponse, WebError> {
     let client = state.desk.pool.get().await?;
     let codes: Vec<InviteCode> = db::admin::list_invites(&client)
         .await?
@@ -67,7 +92,23 @@ async fn list_invites(state: State, _admin: AdminAgent) -> Result<HttpResponse, 
     Ok(HttpResponse::Ok().json(codes))
 }
 
-async fn revoke_invite(state: State, _admin: AdminAgent, code: aw::Path<String>) -> Result<HttpResponse, WebError> {
+/// Revokes an invite code (admins only).
+#[utoipa::path(
+    delete, path = "/api/invite-codes/{code}", tag = "admin", security(("session_cookie" = []), ("bearer" = [])),
+    params(("code" = String, Path, description = "The invite code")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Signed in, but only admins may do that", body = ApiError),
+        (status = 404, description = "No such record", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
+pub(crate) async fn revoke_invite(
+    state: State,
+    _admin: AdminAgent,
+    code: aw::Path<String>,
+) -> Result<HttpResponse, WebError> {
     let client = state.desk.pool.get().await?;
     if db::admin::revoke_invite(&client, &code).await? {
         Ok(HttpResponse::NoContent().finish())
@@ -76,9 +117,19 @@ async fn revoke_invite(state: State, _admin: AdminAgent, code: aw::Path<String>)
     }
 }
 
+#[utoipa::path(
+    get, path = "/api/categories", tag = "admin", security(("session_cookie" = []), ("bearer" = [])),
+    params(CategoryQuery),
+    responses(
+        (status = 200, description = "The categories", body = Vec<Category>),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
 /// Every category (retired ones marked: tickets keep them), or with `offered=true` only those new tickets
 /// may use.
-async fn list_categories(
+pub(crate) async fn list_categories(
     state: State,
     _agent: CurrentAgent,
     query: aw::Query<CategoryQuery>,
@@ -92,7 +143,21 @@ async fn list_categories(
     Ok(HttpResponse::Ok().json(categories))
 }
 
-async fn create_category(
+/// Creates a category (admins only).
+#[utoipa::path(
+    post, path = "/api/categories", tag = "admin", security(("session_cookie" = []), ("bearer" = [])),
+    request_body = NewCategory,
+    responses(
+        (status = 201, description = "Created", body = Category),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Signed in, but only admins may do that", body = ApiError),
+        (status = 409, description = "Conflicts with the current state (see `code`)", body = ApiError),
+        (status = 413, description = "The body is too large", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
+pub(crate) async fn create_category(
     state: State,
     AdminAgent(admin): AdminAgent,
     body: aw::Json<NewCategory>,
@@ -100,8 +165,23 @@ async fn create_category(
     Ok(created(&state.desk.create_category(&admin, &body.name).await?))
 }
 
+#[utoipa::path(
+    patch, path = "/api/categories/{id}", tag = "admin", security(("session_cookie" = []), ("bearer" = [])),
+    params(("id" = i64, Path, description = "The category's id")),
+    request_body = CategoryChange,
+    responses(
+        (status = 200, description = "Changed", body = Category),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Signed in, but only admins may do that", body = ApiError),
+        (status = 404, description = "No such record", body = ApiError),
+        (status = 409, description = "Conflicts with the current state (see `code`)", body = ApiError),
+        (status = 413, description = "The body is too large", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
 /// Renames, retires or restores a category.
-async fn change_category(
+pub(crate) async fn change_category(
     state: State,
     AdminAgent(admin): AdminAgent,
     id: aw::Path<i64>,
@@ -114,8 +194,19 @@ async fn change_category(
     Ok(HttpResponse::Ok().json(category))
 }
 
+#[utoipa::path(
+    get, path = "/api/sessions", tag = "admin", security(("session_cookie" = []), ("bearer" = [])),
+    params(SessionQuery),
+    responses(
+        (status = 200, description = "Unexpired sign-ins", body = Vec<SessionInfo>),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Signed in, but only admins may do that", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
 /// Unexpired sign-ins, the asking one marked `current`.
-async fn list_sessions(
+pub(crate) async fn list_sessions(
     state: State,
     req: HttpRequest,
     _admin: AdminAgent,
@@ -125,12 +216,44 @@ async fn list_sessions(
     Ok(HttpResponse::Ok().json(state.desk.sessions(&query, &current).await?))
 }
 
+#[utoipa::path(
+    delete, path = "/api/sessions/{id}", tag = "admin", security(("session_cookie" = []), ("bearer" = [])),
+    params(("id" = i64, Path, description = "The sign-in's id")),
+    responses(
+        (status = 204, description = "Ended"),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Signed in, but only admins may do that", body = ApiError),
+        (status = 404, description = "No such record", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
 /// Ends a sign-in; its WebSockets close.
-async fn end_session(state: State, AdminAgent(admin): AdminAgent, id: aw::Path<i64>) -> Result<HttpResponse, WebError> {
+pub(crate) async fn end_session(
+    state: State,
+    AdminAgent(admin): AdminAgent,
+    id: aw::Path<i64>,
+) -> Result<HttpResponse, WebError> {
     state.desk.end_session(&admin, SessionId(*id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn audit(state: State, _admin: AdminAgent, query: aw::Query<AuditQuery>) -> Result<HttpResponse, WebError> {
+/// The admin audit trail, newest first (admins only).
+#[utoipa::path(
+    get, path = "/api/audit", tag = "admin", security(("session_cookie" = []), ("bearer" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "Audit entries", body = Vec<AuditEntry>),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Signed in, but only admins may do that", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
+pub(crate) async fn audit(
+    state: State,
+    _admin: AdminAgent,
+    query: aw::Query<AuditQuery>,
+) -> Result<HttpResponse, WebError> {
     Ok(HttpResponse::Ok().json(state.desk.audit(&query).await?))
 }

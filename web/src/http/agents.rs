@@ -2,8 +2,9 @@
 //! password; every agent may read the directory of names.
 
 use actix_web::{HttpResponse, web as aw};
-use loket_protocol::AgentId;
-use loket_protocol::api::{NewAgent, PasswordReset, RoleChange};
+use loket_protocol::api::{AgentAccount, NewAgent, PasswordReset, PasswordResetDone, RoleChange};
+use loket_protocol::ticket::AgentRef;
+use loket_protocol::{AgentId, ApiError};
 
 use crate::error::WebError;
 use crate::http::auth::{AdminAgent, CurrentAgent};
@@ -20,11 +21,35 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
         .route("/agents/{id}/password", aw::post().to(reset_password));
 }
 
-async fn list(state: State, _admin: AdminAgent) -> Result<HttpResponse, WebError> {
+/// Every agent account with its state (admins only).
+#[utoipa::path(
+    get, path = "/api/agents", tag = "agents", security(("session_cookie" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Every account", body = Vec<AgentAccount>),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Signed in, but only admins may do that", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
+pub(crate) async fn list(state: State, _admin: AdminAgent) -> Result<HttpResponse, WebError> {
     Ok(HttpResponse::Ok().json(state.desk.accounts().await?))
 }
 
-async fn create(
+/// Creates an agent account (admins only).
+#[utoipa::path(
+    post, path = "/api/agents", tag = "agents", security(("session_cookie" = []), ("bearer" = [])),
+    request_body = NewAgent,
+    responses(
+        (status = 201, description = "Created", body = AgentAccount),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Signed in, but only admins may do that", body = ApiError),
+        (status = 409, description = "Conflicts with the current state (see `code`)", body = ApiError),
+        (status = 413, description = "The body is too large", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
+pub(crate) async fn create(
     state: State,
     AdminAgent(admin): AdminAgent,
     body: aw::Json<NewAgent>,
@@ -32,21 +57,80 @@ async fn create(
     Ok(created(&state.desk.create_agent(&admin, body.into_inner()).await?))
 }
 
-async fn directory(state: State, _agent: CurrentAgent) -> Result<HttpResponse, WebError> {
+/// The names of every agent, for any signed-in agent.
+#[utoipa::path(
+    get, path = "/api/agents/directory", tag = "agents", security(("session_cookie" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Every agent's id and name", body = Vec<AgentRef>),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
+pub(crate) async fn directory(state: State, _agent: CurrentAgent) -> Result<HttpResponse, WebError> {
     let client = state.desk.pool.get().await?;
     Ok(HttpResponse::Ok().json(db::agents::directory(&client).await?))
 }
 
+#[utoipa::path(
+    post, path = "/api/agents/{id}/disable", tag = "agents", security(("session_cookie" = []), ("bearer" = [])),
+    params(("id" = i64, Path, description = "The agent's id")),
+    responses(
+        (status = 200, description = "Disabled", body = AgentAccount),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Signed in, but only admins may do that", body = ApiError),
+        (status = 404, description = "No such record", body = ApiError),
+        (status = 409, description = "Conflicts with the current state (see `code`)", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
 /// Ends the agent's sign-ins and sockets at once; they cannot sign in until enabled.
-async fn disable(state: State, AdminAgent(admin): AdminAgent, id: aw::Path<i64>) -> Result<HttpResponse, WebError> {
+pub(crate) async fn disable(
+    state: State,
+    AdminAgent(admin): AdminAgent,
+    id: aw::Path<i64>,
+) -> Result<HttpResponse, WebError> {
     Ok(HttpResponse::Ok().json(state.desk.disable_agent(&admin, AgentId(*id)).await?))
 }
 
-async fn enable(state: State, AdminAgent(admin): AdminAgent, id: aw::Path<i64>) -> Result<HttpResponse, WebError> {
+/// Lets a disabled agent sign in again.
+#[utoipa::path(
+    post, path = "/api/agents/{id}/enable", tag = "agents", security(("session_cookie" = []), ("bearer" = [])),
+    params(("id" = i64, Path, description = "The agent's id")),
+    responses(
+        (status = 200, description = "Enabled", body = AgentAccount),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Signed in, but only admins may do that", body = ApiError),
+        (status = 404, description = "No such record", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
+pub(crate) async fn enable(
+    state: State,
+    AdminAgent(admin): AdminAgent,
+    id: aw::Path<i64>,
+) -> Result<HttpResponse, WebError> {
     Ok(HttpResponse::Ok().json(state.desk.enable_agent(&admin, AgentId(*id)).await?))
 }
 
-async fn set_role(
+/// Makes an agent an admin or a plain agent.
+#[utoipa::path(
+    put, path = "/api/agents/{id}/role", tag = "agents", security(("session_cookie" = []), ("bearer" = [])),
+    params(("id" = i64, Path, description = "The agent's id")),
+    request_body = RoleChange,
+    responses(
+        (status = 200, description = "Changed", body = AgentAccount),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Signed in, but only admins may do that", body = ApiError),
+        (status = 404, description = "No such record", body = ApiError),
+        (status = 409, description = "Conflicts with the current state (see `code`)", body = ApiError),
+        (status = 413, description = "The body is too large", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
+pub(crate) async fn set_role(
     state: State,
     AdminAgent(admin): AdminAgent,
     id: aw::Path<i64>,
@@ -56,8 +140,22 @@ async fn set_role(
     Ok(HttpResponse::Ok().json(account))
 }
 
+#[utoipa::path(
+    post, path = "/api/agents/{id}/password", tag = "agents", security(("session_cookie" = []), ("bearer" = [])),
+    params(("id" = i64, Path, description = "The agent's id")),
+    request_body(content = Option<PasswordReset>, description = "Leave the body out (or `password` out) to have a password generated"),
+    responses(
+        (status = 200, description = "Reset; every sign-in of the agent ended", body = PasswordResetDone),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Signed in, but only admins may do that", body = ApiError),
+        (status = 404, description = "No such record", body = ApiError),
+        (status = 413, description = "The body is too large", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
 /// Sets the given password or generates one (answered once); the agent's sign-ins end.
-async fn reset_password(
+pub(crate) async fn reset_password(
     state: State,
     AdminAgent(admin): AdminAgent,
     id: aw::Path<i64>,

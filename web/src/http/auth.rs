@@ -8,6 +8,7 @@ use std::pin::Pin;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web as aw};
 use chrono::Utc;
+use loket_protocol::ApiError;
 use loket_protocol::api::{Agent, LoginRequest, LoginResponse, PasswordChange, Role};
 
 use crate::error::WebError;
@@ -126,9 +127,26 @@ pub fn client_address(req: &HttpRequest, trusted: &TrustedProxies) -> IpAddr {
     trusted.client_address(peer, forwarded)
 }
 
+#[utoipa::path(
+    post, path = "/api/auth/login", tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in; the token is also set as the HttpOnly `loket_session` cookie", body = LoginResponse),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Signed in, but only admins may do that", body = ApiError),
+        (status = 413, description = "The body is too large", body = ApiError),
+        (status = 429, description = "Too many attempts; wait a few minutes", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
 /// Signs in. The attempt is counted against its account and its address before the password is checked
 /// (see `loket_core::domain::throttle`); over either limit it is refused with 429 unchecked.
-async fn login(state: State, req: HttpRequest, body: aw::Json<LoginRequest>) -> Result<HttpResponse, WebError> {
+pub(crate) async fn login(
+    state: State,
+    req: HttpRequest,
+    body: aw::Json<LoginRequest>,
+) -> Result<HttpResponse, WebError> {
     let LoginRequest { email, password } = body.into_inner();
     let client_ip = client_address(&req, &state.trusted_proxies);
     let keys = AttemptKeys::new(&email, client_ip);
@@ -180,7 +198,16 @@ async fn login(state: State, req: HttpRequest, body: aw::Json<LoginRequest>) -> 
         .json(LoginResponse { token, agent }))
 }
 
-async fn logout(state: State, req: HttpRequest, _agent: CurrentAgent) -> Result<HttpResponse, WebError> {
+/// Signs out: the session ends, its WebSockets close and the cookie is cleared.
+#[utoipa::path(
+    post, path = "/api/auth/logout", tag = "auth", security(("session_cookie" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
+pub(crate) async fn logout(state: State, req: HttpRequest, _agent: CurrentAgent) -> Result<HttpResponse, WebError> {
     if let Some(token) = request_token(&req) {
         let client = state.desk.pool.get().await?;
         let digest = auth::token_digest(&token);
@@ -200,13 +227,35 @@ async fn logout(state: State, req: HttpRequest, _agent: CurrentAgent) -> Result<
         .finish())
 }
 
-async fn me(CurrentAgent(agent): CurrentAgent) -> aw::Json<Agent> {
+/// The signed-in agent.
+#[utoipa::path(
+    get, path = "/api/auth/me", tag = "auth", security(("session_cookie" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The signed-in agent", body = Agent),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
+pub(crate) async fn me(CurrentAgent(agent): CurrentAgent) -> aw::Json<Agent> {
     aw::Json(agent)
 }
 
+#[utoipa::path(
+    post, path = "/api/auth/password", tag = "auth", security(("session_cookie" = []), ("bearer" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed; the agent's other sign-ins ended"),
+        (status = 403, description = "The current password is wrong", body = ApiError),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 413, description = "The body is too large", body = ApiError),
+        (status = 429, description = "Too many attempts; wait a few minutes", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
 /// The signed-in agent changes their own password, giving the current one. Their other sign-ins end; this
 /// one stays. Wrong current passwords count as failed sign-ins from the address.
-async fn change_password(
+pub(crate) async fn change_password(
     state: State,
     req: HttpRequest,
     CurrentAgent(agent): CurrentAgent,

@@ -54,6 +54,15 @@ pub fn recorder() -> &'static PrometheusHandle {
 }
 
 /// `GET /metrics` on the main listener: admins only.
+#[utoipa::path(
+    get, path = "/metrics", tag = "health",
+    security(("session_cookie" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Prometheus metrics in the text exposition format", content_type = "text/plain", body = String),
+        (status = 401, description = "Not signed in", body = loket_protocol::ApiError),
+        (status = 403, description = "Signed in, but only admins may do that", body = loket_protocol::ApiError),
+    )
+)]
 pub async fn scrape(state: State, _admin: AdminAgent) -> HttpResponse {
     render(&state).await
 }

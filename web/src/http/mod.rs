@@ -5,6 +5,7 @@ pub mod agents;
 pub mod auth;
 pub mod health;
 pub mod metrics;
+pub mod openapi;
 pub mod origin;
 pub mod security;
 pub mod tickets;
@@ -56,6 +57,8 @@ pub fn configure(cfg: &mut aw::ServiceConfig) {
         .route("/readyz", aw::get().to(health::readyz))
         .route("/metrics", aw::get().to(metrics::scrape))
         .route("/ws", aw::get().to(tickets::websocket))
+        // Before the `/api` scope, which would otherwise answer `/api/openapi.json` with 404.
+        .configure(openapi::routes)
         .service(
             aw::scope("/api")
                 .configure(auth::routes)

@@ -2,9 +2,11 @@
 
 use actix_web::{HttpRequest, HttpResponse, web as aw};
 use actix_web_actors::ws;
-use loket_protocol::api::{LockGrant, NewComment, NewTicket, PatchTicket, Role, TicketQuery, UnlockRequest};
-use loket_protocol::ticket::Author;
-use loket_protocol::{AttachmentId, MAX_FRAME_BYTES, TicketId};
+use loket_protocol::api::{
+    LockGrant, NewComment, NewTicket, PatchTicket, Role, TicketDetail, TicketPage, TicketQuery, UnlockRequest,
+};
+use loket_protocol::ticket::{Author, Comment, Ticket, TicketEvent};
+use loket_protocol::{ApiError, AttachmentId, MAX_FRAME_BYTES, TicketId};
 
 use crate::error::WebError;
 use crate::http::auth::CurrentAgent;
@@ -27,11 +29,39 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
         .route("/attachments/{id}", aw::get().to(attachment));
 }
 
-async fn list(state: State, _agent: CurrentAgent, query: aw::Query<TicketQuery>) -> Result<HttpResponse, WebError> {
+/// One page of tickets, newest first; filters combine with AND.
+#[utoipa::path(
+    get, path = "/api/tickets", tag = "tickets", security(("session_cookie" = []), ("bearer" = [])),
+    params(TicketQuery),
+    responses(
+        (status = 200, description = "A page of tickets", body = TicketPage),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
+pub(crate) async fn list(
+    state: State,
+    _agent: CurrentAgent,
+    query: aw::Query<TicketQuery>,
+) -> Result<HttpResponse, WebError> {
     Ok(HttpResponse::Ok().json(state.desk.page(&query).await?))
 }
 
-async fn create(
+/// Files a ticket as the signed-in agent.
+#[utoipa::path(
+    post, path = "/api/tickets", tag = "tickets", security(("session_cookie" = []), ("bearer" = [])),
+    request_body = NewTicket,
+    responses(
+        (status = 201, description = "Created", body = Ticket),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 404, description = "No such record", body = ApiError),
+        (status = 413, description = "The body is too large", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
+pub(crate) async fn create(
     state: State,
     CurrentAgent(agent): CurrentAgent,
     body: aw::Json<NewTicket>,
@@ -43,11 +73,40 @@ async fn create(
     Ok(created(&ticket))
 }
 
-async fn detail(state: State, _agent: CurrentAgent, id: aw::Path<i64>) -> Result<HttpResponse, WebError> {
+/// A ticket with its comments, attachments, events and notifications.
+#[utoipa::path(
+    get, path = "/api/tickets/{id}", tag = "tickets", security(("session_cookie" = []), ("bearer" = [])),
+    params(("id" = i64, Path, description = "The ticket's number")),
+    responses(
+        (status = 200, description = "The ticket", body = TicketDetail),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 404, description = "No such record", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
+pub(crate) async fn detail(state: State, _agent: CurrentAgent, id: aw::Path<i64>) -> Result<HttpResponse, WebError> {
     Ok(HttpResponse::Ok().json(state.desk.detail(TicketId(*id)).await?))
 }
 
-async fn patch(
+/// Changes a ticket, based on the version the change was made against.
+#[utoipa::path(
+    patch, path = "/api/tickets/{id}", tag = "tickets", security(("session_cookie" = []), ("bearer" = [])),
+    params(("id" = i64, Path, description = "The ticket's number")),
+    request_body = PatchTicket,
+    responses(
+        (status = 200, description = "Changed", body = Ticket),
+        (status = 422, description = "The lifecycle does not allow that status change", body = ApiError),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Signed in, but only admins may do that", body = ApiError),
+        (status = 404, description = "No such record", body = ApiError),
+        (status = 409, description = "Conflicts with the current state (see `code`)", body = ApiError),
+        (status = 413, description = "The body is too large", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
+pub(crate) async fn patch(
     state: State,
     CurrentAgent(agent): CurrentAgent,
     id: aw::Path<i64>,
@@ -61,7 +120,24 @@ async fn patch(
     Ok(HttpResponse::Ok().json(ticket))
 }
 
-async fn lock(state: State, CurrentAgent(agent): CurrentAgent, id: aw::Path<i64>) -> Result<HttpResponse, WebError> {
+/// Takes (or renews) the ticket's edit lock.
+#[utoipa::path(
+    post, path = "/api/tickets/{id}/lock", tag = "tickets", security(("session_cookie" = []), ("bearer" = [])),
+    params(("id" = i64, Path, description = "The ticket's number")),
+    responses(
+        (status = 200, description = "Locked by the caller", body = LockGrant),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 404, description = "No such record", body = ApiError),
+        (status = 409, description = "Conflicts with the current state (see `code`)", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
+pub(crate) async fn lock(
+    state: State,
+    CurrentAgent(agent): CurrentAgent,
+    id: aw::Path<i64>,
+) -> Result<HttpResponse, WebError> {
     let ticket_id = TicketId(*id);
     let info = state.desk.lock(ticket_id, agent.as_ref(), Via::Rest).await?;
     Ok(HttpResponse::Ok().json(LockGrant {
@@ -71,8 +147,23 @@ async fn lock(state: State, CurrentAgent(agent): CurrentAgent, id: aw::Path<i64>
     }))
 }
 
+#[utoipa::path(
+    delete, path = "/api/tickets/{id}/lock", tag = "tickets", security(("session_cookie" = []), ("bearer" = [])),
+    params(("id" = i64, Path, description = "The ticket's number")),
+    request_body(content = Option<UnlockRequest>, description = "Only for an admin breaking someone else's lock"),
+    responses(
+        (status = 204, description = "Released (or broken)"),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Signed in, but only admins may do that", body = ApiError),
+        (status = 404, description = "No such record", body = ApiError),
+        (status = 409, description = "Conflicts with the current state (see `code`)", body = ApiError),
+        (status = 413, description = "The body is too large", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
 /// Releases the caller's own lock; an admin naming a reason breaks anyone's.
-async fn unlock(
+pub(crate) async fn unlock(
     state: State,
     CurrentAgent(agent): CurrentAgent,
     id: aw::Path<i64>,
@@ -106,7 +197,21 @@ async fn unlock(
     }
 }
 
-async fn comment(
+/// Adds a comment (`internal`: agents only) to a ticket.
+#[utoipa::path(
+    post, path = "/api/tickets/{id}/comments", tag = "tickets", security(("session_cookie" = []), ("bearer" = [])),
+    params(("id" = i64, Path, description = "The ticket's number")),
+    request_body = NewComment,
+    responses(
+        (status = 201, description = "Added", body = Comment),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 404, description = "No such record", body = ApiError),
+        (status = 413, description = "The body is too large", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
+pub(crate) async fn comment(
     state: State,
     CurrentAgent(agent): CurrentAgent,
     id: aw::Path<i64>,
@@ -120,7 +225,19 @@ async fn comment(
     Ok(created(&comment))
 }
 
-async fn events(state: State, _agent: CurrentAgent, id: aw::Path<i64>) -> Result<HttpResponse, WebError> {
+/// The ticket's history, oldest first.
+#[utoipa::path(
+    get, path = "/api/tickets/{id}/events", tag = "tickets", security(("session_cookie" = []), ("bearer" = [])),
+    params(("id" = i64, Path, description = "The ticket's number")),
+    responses(
+        (status = 200, description = "Its events", body = Vec<TicketEvent>),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 404, description = "No such record", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
+pub(crate) async fn events(state: State, _agent: CurrentAgent, id: aw::Path<i64>) -> Result<HttpResponse, WebError> {
     let ticket_id = TicketId(*id);
     let client = state.desk.pool.get().await?;
     if db::tickets::load(&client, ticket_id).await?.is_none() {
@@ -129,7 +246,19 @@ async fn events(state: State, _agent: CurrentAgent, id: aw::Path<i64>) -> Result
     Ok(HttpResponse::Ok().json(db::tickets::events(&client, ticket_id).await?))
 }
 
-async fn attachment(
+/// Downloads an attachment's file.
+#[utoipa::path(
+    get, path = "/api/attachments/{id}", tag = "attachments", security(("session_cookie" = []), ("bearer" = [])),
+    params(("id" = i64, Path, description = "The attachment's id")),
+    responses(
+        (status = 200, description = "The file, as an attachment, with its stored content type", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 404, description = "No such record", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
+pub(crate) async fn attachment(
     state: State,
     req: HttpRequest,
     _agent: CurrentAgent,
