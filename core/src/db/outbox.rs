@@ -55,30 +55,37 @@ pub async fn recover_interrupted(db: &impl GenericClient, note: &str) -> Result<
 pub async fn heads(db: &impl GenericClient) -> Result<Vec<Head>, AppError> {
     let rows = db
         .query(
-            "SELECT DISTINCT ON (n.chat_id) n.id, n.chat_id, n.ticket_id, t.title, r.language, n.body, n.data,
-                    n.parts_sent, n.next_attempt_at, n.sending_since IS NOT NULL
-             FROM notifications n JOIN tickets t ON t.id = n.ticket_id JOIN reporters r ON r.id = n.reporter_id
-             WHERE n.status = 'pending' ORDER BY n.chat_id, n.id",
+            &format!(
+                "SELECT DISTINCT ON (n.chat_id) {HEAD_COLUMNS}
+                 FROM notifications n JOIN tickets t ON t.id = n.ticket_id JOIN reporters r ON r.id = n.reporter_id
+                 WHERE n.status = 'pending' ORDER BY n.chat_id, n.id"
+            ),
             &[],
         )
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Head {
-            id: r.get(0),
-            chat_id: r.get(1),
-            ticket_id: TicketId(r.get(2)),
-            ticket_title: r.get(3),
-            language: r.get(4),
-            text: r.get(5),
-            notice: r
-                .get::<_, Option<serde_json::Value>>(6)
-                .and_then(|data| serde_json::from_value(data).ok()),
-            parts_sent: r.get(7),
-            next_attempt_at: r.get(8),
-            claimed: r.get(9),
-        })
-        .collect())
+    Ok(rows.iter().map(head_from_row).collect())
+}
+
+/// The columns every query for [`Head`]s selects, in this order.
+pub(crate) const HEAD_COLUMNS: &str = "n.id, n.chat_id, n.ticket_id, t.title, r.language, n.body, n.data, \
+     n.parts_sent, n.next_attempt_at, n.sending_since IS NOT NULL";
+
+/// A [`Head`] from a row that selected [`HEAD_COLUMNS`].
+pub(crate) fn head_from_row(r: &tokio_postgres::Row) -> Head {
+    Head {
+        id: r.get(0),
+        chat_id: r.get(1),
+        ticket_id: TicketId(r.get(2)),
+        ticket_title: r.get(3),
+        language: r.get(4),
+        text: r.get(5),
+        notice: r
+            .get::<_, Option<serde_json::Value>>(6)
+            .and_then(|data| serde_json::from_value(data).ok()),
+        parts_sent: r.get(7),
+        next_attempt_at: r.get(8),
+        claimed: r.get(9),
+    }
 }
 
 /// Claims notification `id` for one attempt and keeps `text` as what it says (unless it has a text

@@ -3,10 +3,9 @@
 //! goes through the desk and the ordinary queries.
 
 use deadpool_postgres::GenericClient;
-use loket_protocol::ticket::Notice;
 use loket_protocol::{CategoryId, ReporterId, TicketId, Timestamp};
 
-use crate::db::outbox::Head;
+use crate::db::outbox::{HEAD_COLUMNS, Head, head_from_row};
 use crate::error::AppError;
 
 /// How long after a change its notification is recorded as delivered.
@@ -115,29 +114,15 @@ pub async fn backdate(
 pub async fn pending_notices(db: &impl GenericClient, ticket: TicketId) -> Result<Vec<Head>, AppError> {
     let rows = db
         .query(
-            "SELECT n.id, n.chat_id, n.ticket_id, t.title, r.language, n.body, n.data, n.parts_sent, n.next_attempt_at
-             FROM notifications n JOIN tickets t ON t.id = n.ticket_id JOIN reporters r ON r.id = n.reporter_id
-             WHERE n.ticket_id = $1 AND n.status = 'pending' ORDER BY n.id",
+            &format!(
+                "SELECT {HEAD_COLUMNS}
+                 FROM notifications n JOIN tickets t ON t.id = n.ticket_id JOIN reporters r ON r.id = n.reporter_id
+                 WHERE n.ticket_id = $1 AND n.status = 'pending' ORDER BY n.id"
+            ),
             &[&ticket.0],
         )
         .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Head {
-            id: r.get(0),
-            chat_id: r.get(1),
-            ticket_id: TicketId(r.get(2)),
-            ticket_title: r.get(3),
-            language: r.get(4),
-            text: r.get(5),
-            notice: r
-                .get::<_, Option<serde_json::Value>>(6)
-                .and_then(|data| serde_json::from_value::<Notice>(data).ok()),
-            parts_sent: r.get(7),
-            next_attempt_at: r.get(8),
-            claimed: false,
-        })
-        .collect())
+    Ok(rows.iter().map(head_from_row).collect())
 }
 
 /// Records notifications as delivered with the text they were sent as, a moment after they were queued.
