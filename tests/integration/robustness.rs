@@ -410,6 +410,14 @@ async fn nul_characters_are_invalid_requests_everywhere_text_goes_in() {
         )
         .await;
     assert_eq!(patch.status, StatusCode::BAD_REQUEST, "{patch:?}");
+    // The largest version there is is only stale, not a server fault.
+    let stale = ana
+        .patch(
+            &format!("/api/tickets/{id}"),
+            json!({"version": i64::MAX, "changes": {"body": "x"}}),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{stale:?}");
     let search = ana.get("/api/tickets?q=lamp%00").await;
     assert_eq!(search.status, StatusCode::BAD_REQUEST, "{search:?}");
     assert_eq!(search.body["code"], "invalid_request");

@@ -521,7 +521,10 @@ impl Handler<Update> for TicketActor {
             Ok((updated, queued))
         };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
-            let doubt = InDoubt::Updated { version: expected + 1 };
+            // Any version may be asked for (a stale one is refused); the largest must not overflow.
+            let doubt = InDoubt::Updated {
+                version: expected.saturating_add(1),
+            };
             let (updated, queued) = act.settle(res.map_err(|e| WriteError::classify(e, doubt)), ctx)?;
             if queued {
                 act.outbox.pending();
