@@ -14,9 +14,12 @@ use loket_protocol::{ReporterId, TicketId};
 
 use crate::actors::bus::{EventBus, Publish};
 use crate::actors::registry::{LockBoard, Registry, TicketDeps};
-use crate::actors::ticket::{AddAttachment, AddComment, Break, Lock, Release, Renew, SessionGone, TicketActor, Update};
-use crate::db::Pool;
+use crate::actors::ticket::{
+    AddAttachment, AddComment, Break, InDoubt, Lock, Release, Renew, Resolve, SessionGone, TicketActor, Update,
+};
+use crate::db::idempotency::{self, Earlier, IdempotencyKey};
 use crate::db::tickets::{self as q, AttachmentDraft, TicketDraft};
+use crate::db::{self, Pool};
 use crate::domain::lease::{LeaseTerms, SessionKey, Via};
 use crate::domain::validate;
 use crate::error::AppError;
@@ -108,6 +111,30 @@ impl Desk {
         reporter: Option<ReporterId>,
         submission_key: Option<String>,
     ) -> Result<Ticket, AppError> {
+        self.file(actor, new, reporter, submission_key, None).await
+    }
+
+    /// Files a ticket for an agent, like [`Desk::create_ticket`]. With an `idempotency_key` this agent used
+    /// for filing within [`idempotency::RETENTION`], answers the ticket that request filed instead (and
+    /// broadcasts nothing).
+    pub async fn create_ticket_once(
+        &self,
+        actor: Author,
+        new: NewTicket,
+        idempotency_key: Option<String>,
+    ) -> Result<Ticket, AppError> {
+        let key = agent_key(&actor, idempotency_key)?;
+        self.file(actor, new, None, None, key).await
+    }
+
+    async fn file(
+        &self,
+        actor: Author,
+        new: NewTicket,
+        reporter: Option<ReporterId>,
+        submission_key: Option<String>,
+        key: Option<IdempotencyKey>,
+    ) -> Result<Ticket, AppError> {
         let draft = TicketDraft {
             title: validate::title(&new.title)?,
             body: validate::text("body", &new.body, true)?,
@@ -117,9 +144,31 @@ impl Desk {
             submission_key,
         };
         let mut client = self.pool.get().await?;
+        if let Some(key) = &key
+            && let Some(earlier) = self.filed_under(&client, key).await?
+        {
+            return Ok(earlier);
+        }
         let tx = client.transaction().await?;
         let filed = q::insert(&tx, &actor, &draft).await?;
-        tx.commit().await?;
+        if let (Some(key), true) = (&key, filed.created)
+            && !idempotency::remember(&tx, key, Earlier::Ticket(filed.ticket.id)).await?
+        {
+            // The same request, sent again while this one ran, filed it first: undo ours, answer that one.
+            drop(tx);
+            return self
+                .filed_under(&client, key)
+                .await?
+                .ok_or_else(|| AppError::internal("a remembered idempotency key vanished"));
+        }
+        match db::commit(tx).await {
+            Err(AppError::OutcomeUnknown) if filed.created => {
+                // The new ticket's actor finds out once the database is back, and broadcasts it if it exists.
+                self.registry.do_send(filed.ticket.id, Resolve(InDoubt::Created));
+                return Err(AppError::OutcomeUnknown);
+            }
+            result => result?,
+        }
         if !filed.created {
             let id = filed.ticket.id;
             return Ok(q::with_lock(filed.ticket, self.board.get(id)));
@@ -128,6 +177,22 @@ impl Desk {
             ticket: filed.ticket.clone(),
         }));
         Ok(filed.ticket)
+    }
+
+    /// The ticket `key` filed, with its current lock; a key that named a comment is refused.
+    async fn filed_under(
+        &self,
+        db: &deadpool_postgres::Client,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Ticket>, AppError> {
+        match idempotency::earlier(db, key).await? {
+            None => Ok(None),
+            Some(Earlier::Ticket(id)) => {
+                let ticket = q::load(db, id).await?.ok_or(AppError::NotFound("ticket"))?;
+                Ok(Some(q::with_lock(ticket, self.board.get(id))))
+            }
+            Some(Earlier::Comment { .. }) => Err(idempotency::reused()),
+        }
     }
 
     pub fn lock(
@@ -200,13 +265,32 @@ impl Desk {
         body: &str,
         internal: bool,
     ) -> impl Future<Output = Result<Comment, AppError>> + 'static {
-        let request = match (&author, validate::text("comment", body, false)) {
+        self.comment_once(id, author, body, internal, None)
+    }
+
+    /// Adds a comment, like [`Desk::comment`]. With an `idempotency_key` this agent used for a comment on
+    /// this ticket within [`idempotency::RETENTION`], answers that comment instead (and broadcasts nothing).
+    pub fn comment_once(
+        &self,
+        id: TicketId,
+        author: Author,
+        body: &str,
+        internal: bool,
+        idempotency_key: Option<String>,
+    ) -> impl Future<Output = Result<Comment, AppError>> + 'static {
+        let checked = match (&author, validate::text("comment", body, false)) {
             (Author::Reporter { .. }, _) if internal => {
                 Err(AppError::Forbidden("reporters cannot write internal notes".into()))
             }
-            (_, Ok(body)) => Ok(self.send(id, AddComment { author, body, internal })),
+            (_, Ok(body)) => agent_key(&author, idempotency_key).map(|key| AddComment {
+                author,
+                body,
+                internal,
+                key,
+            }),
             (_, Err(invalid)) => Err(AppError::from(invalid)),
         };
+        let request = checked.map(|msg| self.send(id, msg));
         async move { request?.await }
     }
 
@@ -246,6 +330,11 @@ impl Desk {
         }
     }
 
+    /// How many ticket actors are running.
+    pub fn live_ticket_actors(&self) -> usize {
+        self.registry.live()
+    }
+
     /// Every ticket with its current lock, newest first.
     pub async fn all_tickets(&self) -> Result<Vec<Ticket>, AppError> {
         let client = self.pool.get().await?;
@@ -255,8 +344,12 @@ impl Desk {
     }
 
     pub async fn page(&self, query: &TicketQuery) -> Result<TicketPage, AppError> {
+        let query = TicketQuery {
+            q: validate::search(query.q.as_deref())?,
+            ..query.clone()
+        };
         let client = self.pool.get().await?;
-        let (mut tickets, total, page, per_page) = q::page(&client, query).await?;
+        let (mut tickets, total, page, per_page) = q::page(&client, &query).await?;
         self.board.annotate(&mut tickets);
         Ok(TicketPage {
             tickets,
@@ -283,5 +376,14 @@ impl Desk {
             events: q::events(db, id).await?,
             notifications: q::notifications(db, id).await?,
         })
+    }
+}
+
+/// `raw`, validated, as `author`'s key. Only agents name their requests.
+fn agent_key(author: &Author, raw: Option<String>) -> Result<Option<IdempotencyKey>, AppError> {
+    match (raw, author) {
+        (None, _) => Ok(None),
+        (Some(raw), Author::Agent { id, .. }) => IdempotencyKey::new(*id, &raw).map(Some),
+        (Some(_), _) => Err(AppError::invalid("only agents' requests carry idempotency keys")),
     }
 }

@@ -1,7 +1,8 @@
 //! The core's one error type, with its stable wire code, body and WebSocket frame.
 //!
-//! Causes of `Internal` and `Unavailable` are logged here with `tracing` and never reach clients. The
-//! HTTP status for each error is chosen in one place, `loket-web`'s `error` module.
+//! Causes of `Internal` and `Unavailable` are logged here with `tracing` (database errors with their
+//! SQLSTATE and message) and never reach clients. The HTTP status for each error is chosen in one place,
+//! `loket-web`'s `error` module.
 
 use loket_protocol::ticket::{AgentRef, Status, Ticket};
 use loket_protocol::ws::ServerMessage;
@@ -36,6 +37,13 @@ pub enum AppError {
     RateLimited(String),
     #[error("the database is unavailable; nothing was changed, try again shortly")]
     Unavailable,
+    /// The connection was lost while COMMIT was in flight: the change may or may not have been made.
+    #[error(
+        "the database connection was lost while the change was being committed, so it may or may not have \
+         been made; if it was, it is broadcast once the database is back. Reload before trying again, or \
+         repeat the request with the same idempotency key"
+    )]
+    OutcomeUnknown,
     #[error("internal error; the server log has details")]
     Internal,
 }
@@ -56,6 +64,7 @@ impl AppError {
             AppError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
             AppError::RateLimited(_) => ErrorCode::RateLimited,
             AppError::Unavailable => ErrorCode::Unavailable,
+            AppError::OutcomeUnknown => ErrorCode::OutcomeUnknown,
             AppError::Internal => ErrorCode::Internal,
         }
     }
@@ -115,19 +124,89 @@ impl From<deadpool_postgres::PoolError> for AppError {
 
 impl From<tokio_postgres::Error> for AppError {
     fn from(err: tokio_postgres::Error) -> Self {
-        // A closed connection or an I/O failure means the database went away. (Other errors without an
-        // SQL state, such as a row that failed to convert, are our own faults: internal.)
-        let io_failure = std::error::Error::source(&err).is_some_and(|cause| cause.is::<std::io::Error>());
-        if err.is_closed() || io_failure {
-            tracing::warn!(error = %err, "database connection failed");
+        if connection_lost(&err) || err.code().is_some_and(is_transient) {
+            tracing::warn!(error = %PgErrorText(&err), "database unavailable");
             return AppError::Unavailable;
         }
-        // PostgreSQL cannot store NUL characters in text; whatever slipped past validation is the
-        // client's bad input, not a server fault.
-        if err.code() == Some(&tokio_postgres::error::SqlState::CHARACTER_NOT_IN_REPERTOIRE) {
-            return AppError::invalid("text must not contain NUL characters");
+        if err.code().is_some_and(is_bad_text) {
+            // Validation refuses NUL before it gets here; this catches any text input that slipped past.
+            tracing::warn!(error = %PgErrorText(&err), "PostgreSQL refused a text value");
+            return AppError::invalid("text must not contain NUL characters (U+0000) or invalid characters");
         }
-        AppError::internal(err)
+        // Anything else (a constraint we did not expect, a row that failed to convert) is our own fault.
+        AppError::internal(PgErrorText(&err))
+    }
+}
+
+/// True when `err` means the connection to PostgreSQL is gone: closed, an I/O failure, the server shutting
+/// down or crashing (SQLSTATE 57P01 `admin_shutdown`, 57P02 `crash_shutdown`, 57P03 `cannot_connect_now`),
+/// or any connection exception (class 08). A COMMIT that fails this way may or may not have committed.
+pub fn connection_lost(err: &tokio_postgres::Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    let io_failure = std::error::Error::source(err).is_some_and(|cause| cause.is::<std::io::Error>());
+    let gone = err.code().is_some_and(|code| {
+        [
+            SqlState::ADMIN_SHUTDOWN,
+            SqlState::CRASH_SHUTDOWN,
+            SqlState::CANNOT_CONNECT_NOW,
+        ]
+        .contains(code)
+            || code.code().starts_with("08")
+    });
+    err.is_closed() || io_failure || gone
+}
+
+/// Errors that say "try again shortly" without the connection being lost: a statement cancelled by
+/// `statement_timeout` (57014) and insufficient resources (class 53: disk full, out of memory, too many
+/// connections). The transaction was rolled back.
+fn is_transient(code: &tokio_postgres::error::SqlState) -> bool {
+    *code == tokio_postgres::error::SqlState::QUERY_CANCELED || code.code().starts_with("53")
+}
+
+/// Text PostgreSQL cannot store: NUL (22021 `character_not_in_repertoire`) or an untranslatable character.
+fn is_bad_text(code: &tokio_postgres::error::SqlState) -> bool {
+    use tokio_postgres::error::SqlState;
+    [
+        SqlState::CHARACTER_NOT_IN_REPERTOIRE,
+        SqlState::UNTRANSLATABLE_CHARACTER,
+    ]
+    .contains(code)
+}
+
+/// A database error as an operator needs it in the log: what failed and, for errors PostgreSQL reported,
+/// the SQLSTATE, severity, message and the schema objects involved (never the row values in `detail`).
+pub struct PgErrorText<'a>(pub &'a tokio_postgres::Error);
+
+impl std::fmt::Display for PgErrorText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let err = self.0;
+        let Some(db) = err.as_db_error() else {
+            // Not PostgreSQL's own error: the kind, then each cause (an I/O error, a conversion failure).
+            write!(f, "{err}")?;
+            let mut cause = std::error::Error::source(err);
+            while let Some(inner) = cause {
+                write!(f, ": {inner}")?;
+                cause = inner.source();
+            }
+            return Ok(());
+        };
+        write!(f, "SQLSTATE {} {}: {}", db.code().code(), db.severity(), db.message())?;
+        let objects = [
+            ("schema", db.schema()),
+            ("table", db.table()),
+            ("column", db.column()),
+            ("constraint", db.constraint()),
+            ("routine", db.routine()),
+        ];
+        for (what, name) in objects {
+            if let Some(name) = name {
+                write!(f, "; {what} {name}")?;
+            }
+        }
+        if let Some(hint) = db.hint() {
+            write!(f, "; hint: {hint}")?;
+        }
+        Ok(())
     }
 }
 
@@ -159,6 +238,7 @@ mod tests {
         assert_eq!(body["code"], "ticket_locked");
         assert_eq!(body["holder"]["name"], "Ana");
         assert_eq!(AppError::Forbidden("admins only".into()).code(), ErrorCode::Forbidden);
+        assert_eq!(AppError::OutcomeUnknown.code().as_str(), "outcome_unknown");
         let internal = serde_json::to_value(AppError::Internal.to_api()).unwrap();
         assert_eq!(
             internal,

@@ -447,6 +447,11 @@ pub struct LockGrant {
     pub expires_at: Timestamp,
 }
 
+/// Request header naming a `POST /api/tickets` or `POST /api/tickets/{id}/comments`: sent again with the
+/// same value (by the same agent, within 24 hours), the request answers what the first one created instead
+/// of creating another.
+pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
+
 /// `POST /api/tickets/{id}/comments`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -34,6 +34,10 @@ pub enum ErrorCode {
     RateLimited,
     /// The database is unreachable; the change was not made. Retry later.
     Unavailable,
+    /// The database connection was lost while the change was being committed: it may or may not have been
+    /// made. A change that did commit is broadcast once the database is back; reload (or retry with the
+    /// same idempotency key) rather than repeating the change blindly.
+    OutcomeUnknown,
     /// Something failed inside the server; details are in the server log.
     Internal,
 }
@@ -55,6 +59,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::OutcomeUnknown => "outcome_unknown",
             ErrorCode::Internal => "internal",
         }
     }
@@ -114,6 +119,7 @@ mod tests {
             ErrorCode::PayloadTooLarge,
             ErrorCode::RateLimited,
             ErrorCode::Unavailable,
+            ErrorCode::OutcomeUnknown,
             ErrorCode::Internal,
         ] {
             assert_eq!(serde_json::to_value(code).unwrap(), serde_json::json!(code.as_str()));

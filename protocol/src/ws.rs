@@ -34,6 +34,10 @@ pub enum ClientMessage {
         priority: Priority,
         #[serde(default)]
         category_id: Option<CategoryId>,
+        /// Names this request: sent again (after `outcome_unknown` or a lost connection), it answers the
+        /// ticket the first one filed instead of filing another. Per agent, kept for 24 hours.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        idempotency_key: Option<String>,
     },
     /// Take or renew the edit lock. Broadcast `TicketLocked`.
     LockTicket { ticket_id: TicketId },
@@ -53,6 +57,10 @@ pub enum ClientMessage {
         body: String,
         #[serde(default)]
         internal: bool,
+        /// Names this request: sent again, it answers the comment the first one added instead of adding
+        /// another. Per agent, kept for 24 hours.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        idempotency_key: Option<String>,
     },
     /// Answered with `Pong`; clients may use it to measure latency.
     Ping,

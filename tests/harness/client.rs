@@ -84,6 +84,23 @@ impl AgentClient {
         self.request(Method::POST, path, Some(body)).await
     }
 
+    /// A POST with one extra request header.
+    pub async fn post_with(&self, path: &str, body: Value, (name, value): (&str, &str)) -> Reply {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header(name, value)
+            .json(&body)
+            .send()
+            .await
+            .expect("HTTP request");
+        let status = response.status();
+        let bytes = response.bytes().await.expect("HTTP body");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply { status, body }
+    }
+
     pub async fn patch(&self, path: &str, body: Value) -> Reply {
         self.request(Method::PATCH, path, Some(body)).await
     }
@@ -96,6 +113,16 @@ impl AgentClient {
         self.request(Method::PUT, path, Some(body)).await
     }
 
+    fn ws_request(&self) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+        let url = format!("{}/ws", self.base.replacen("http://", "ws://", 1));
+        let mut request = url.into_client_request().expect("ws request");
+        request.headers_mut().insert(
+            "Authorization",
+            format!("Bearer {}", self.token).parse().expect("header"),
+        );
+        request
+    }
+
     /// Opens a WebSocket and waits for its `Welcome`.
     pub async fn ws(&self) -> WsClient {
         self.ws_with_request_id().await.0
@@ -103,13 +130,7 @@ impl AgentClient {
 
     /// Opens a WebSocket and waits for its `Welcome`; also returns the upgrade's `X-Request-Id`.
     pub async fn ws_with_request_id(&self) -> (WsClient, String) {
-        let url = format!("{}/ws", self.base.replacen("http://", "ws://", 1));
-        let mut request = url.into_client_request().expect("ws request");
-        request.headers_mut().insert(
-            "Authorization",
-            format!("Bearer {}", self.token).parse().expect("header"),
-        );
-        let (stream, response) = tokio_tungstenite::connect_async(request)
+        let (stream, response) = tokio_tungstenite::connect_async(self.ws_request())
             .await
             .expect("WebSocket connects");
         let request_id = response
@@ -118,12 +139,33 @@ impl AgentClient {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_string();
+        (self.welcomed(stream).await, request_id)
+    }
+
+    /// Opens a WebSocket whose socket buffers at most about `receive_buffer` bytes the client has not read
+    /// (for tests of a client that stops reading), and waits for its `Welcome`.
+    pub async fn ws_with_receive_buffer(&self, receive_buffer: u32) -> WsClient {
+        let addr: std::net::SocketAddr = self
+            .base
+            .trim_start_matches("http://")
+            .parse()
+            .expect("the base URL is http://IP:PORT");
+        let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
+        socket.set_recv_buffer_size(receive_buffer).expect("SO_RCVBUF");
+        let tcp = socket.connect(addr).await.expect("connect");
+        let (stream, _) = tokio_tungstenite::client_async(self.ws_request(), MaybeTlsStream::Plain(tcp))
+            .await
+            .expect("WebSocket handshake");
+        self.welcomed(stream).await
+    }
+
+    async fn welcomed(&self, stream: WebSocketStream<MaybeTlsStream<TcpStream>>) -> WsClient {
         let mut client = WsClient::from_stream(stream);
         match client.recv().await {
             ServerMessage::Welcome { agent, .. } => assert_eq!(agent.id, self.agent.id),
             other => panic!("expected Welcome, got {other:?}"),
         }
-        (client, request_id)
+        client
     }
 }
 

@@ -104,6 +104,38 @@ fn spawn_reaper(dir: &std::path::Path) {
         .spawn();
 }
 
+/// Runs `pg_ctl <args> -D <data_dir>` as the user PostgreSQL runs as (tests that crash or restart a
+/// cluster of their own). Blocking; panics if it fails.
+pub fn pg_ctl(data_dir: &std::path::Path, args: &[&str]) {
+    let pg_ctl = find_bin_dir().expect("PostgreSQL binaries").join("pg_ctl");
+    let mut command = if is_root() {
+        let mut c = std::process::Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(&pg_ctl);
+        c
+    } else {
+        std::process::Command::new(&pg_ctl)
+    };
+    let output = command
+        .args(args)
+        .arg("-D")
+        .arg(data_dir)
+        .current_dir("/")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run pg_ctl");
+    assert!(
+        output.status.success(),
+        "pg_ctl {args:?} failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A plain connection for a test's own queries (not the server's pool: no timeouts).
+pub async fn connect_plain(conninfo: &str) -> tokio_postgres::Client {
+    connect(conninfo).await
+}
+
 fn is_root() -> bool {
     std::process::Command::new("id")
         .arg("-u")

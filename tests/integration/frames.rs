@@ -92,29 +92,43 @@ async fn a_client_that_stops_reading_is_dropped_instead_of_buffered_without_boun
         server.agent("Ben", Role::Agent).await,
     );
     let mut stalled = ana.ws().await;
-    let mut writer = ben.ws().await;
-    let id = create_ticket(&mut writer, "Chatty").await;
+    // Several writers, each within one session's budget (requests in flight, messages a second).
+    let writers_n = 6;
+    let (mut writers, mut tickets) = (Vec::new(), Vec::new());
+    for i in 0..writers_n {
+        let mut writer = ben.ws().await;
+        let id = create_ticket(&mut writer, &format!("Chatty {i}")).await;
+        writer.call(json!({"type": "LockTicket", "ticket_id": id.0})).await;
+        writers.push(writer);
+        tickets.push(id);
+    }
     // While `stalled` reads nothing: first large broadcasts, enough to fill the socket buffers between
     // it and the server, then more (cheap) broadcasts than its session's mailbox holds.
     let body = "x".repeat(loket_core::domain::validate::MAX_BODY_CHARS);
-    let note = json!({"type": "AddComment", "ticket_id": id.0, "body": body, "internal": true});
-    writer.call(json!({"type": "LockTicket", "ticket_id": id.0})).await;
-    let renewal = json!({"type": "LockTicket", "ticket_id": id.0});
-    let large = 700;
+    // About 7 MiB: more than the socket buffers hold (they grow to a few MiB), and quick enough that the
+    // client resumes reading well within the write deadline.
+    let large = 350;
     let total = large + loket_web::ws::session::SESSION_MAILBOX + 200;
-    let batch = 64;
-    for start in (0..total).step_by(batch) {
-        let mut pending = Vec::new();
-        for n in start..(start + batch).min(total) {
-            let message = if n < large { &note } else { &renewal };
-            pending.push(writer.request(message.clone()).await);
+    let mut sent = 0;
+    while sent < total {
+        for (writer, id) in writers.iter_mut().zip(&tickets) {
+            let mut pending = Vec::new();
+            while pending.len() < loket_web::ws::budget::MAX_IN_FLIGHT && sent < total {
+                let message = if sent < large {
+                    json!({"type": "AddComment", "ticket_id": id.0, "body": body, "internal": true})
+                } else {
+                    json!({"type": "LockTicket", "ticket_id": id.0})
+                };
+                pending.push(writer.request(message).await);
+                sent += 1;
+            }
+            for request_id in &pending {
+                let answer = writer.answer(request_id).await;
+                assert!(matches!(answer, ServerMessage::Ack { .. }), "{answer:?}");
+            }
+            // Keep the writer's own backlog of broadcasts from piling up in the test.
+            while let Ok(Some(_)) = writer.next_message(std::time::Duration::ZERO).await {}
         }
-        for request_id in &pending {
-            let answer = writer.answer(request_id).await;
-            assert!(matches!(answer, ServerMessage::Ack { .. }), "{answer:?}");
-        }
-        // Keep the writer's own backlog of broadcasts from piling up in the test.
-        while let Ok(Some(_)) = writer.next_message(std::time::Duration::ZERO).await {}
     }
     // When it reads again, it finds what was buffered and then a close telling it to reconnect.
     let mut received = 0;
@@ -127,11 +141,14 @@ async fn a_client_that_stops_reading_is_dropped_instead_of_buffered_without_boun
         }
     };
     assert_eq!(code, CloseCode::Again);
-    // TicketCreated, TicketLocked and one broadcast per request were published; it missed some.
+    // Each writer's TicketCreated and TicketLocked, and one broadcast per request were published; it
+    // missed some.
     assert!(
-        received < total + 2,
+        received < total + 2 * writers_n,
         "it did not get everything, so it must resynchronise"
     );
-    // The writer, which kept reading, was never dropped.
-    create_ticket(&mut writer, "Still connected").await;
+    // The writers, which kept reading, were never dropped.
+    for writer in &mut writers {
+        create_ticket(writer, "Still connected").await;
+    }
 }

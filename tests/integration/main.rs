@@ -25,6 +25,7 @@ mod observability;
 mod openapi;
 mod realtime;
 mod refusals;
+mod robustness;
 
 use loket_protocol::TicketId;
 use loket_protocol::ticket::UnlockReason;

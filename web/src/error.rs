@@ -24,7 +24,7 @@ pub fn status(error: &AppError) -> StatusCode {
         AppError::InvalidTransition { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Unavailable | AppError::OutcomeUnknown => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -74,6 +74,7 @@ mod tests {
         assert_eq!(WebError(AppError::Unauthorized).status_code(), StatusCode::UNAUTHORIZED);
         assert_eq!(status(&AppError::Unavailable), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(status(&AppError::AccountDisabled), StatusCode::FORBIDDEN);
+        assert_eq!(status(&AppError::OutcomeUnknown), StatusCode::SERVICE_UNAVAILABLE);
         let response = WebError(AppError::Internal).error_response();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }

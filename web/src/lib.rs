@@ -48,6 +48,18 @@ pub struct WebSettings {
     pub metrics_bind: Option<SocketAddr>,
 }
 
+/// Sets [`ws::session::WRITE_DEADLINE`] as `TCP_USER_TIMEOUT` on an accepted connection: a client that
+/// stops reading (or vanishes) while the server has data for it is dropped by the kernel after that long,
+/// even when nothing in the process is running for that connection any more.
+fn limit_unacknowledged_writes(connection: &dyn std::any::Any, _: &mut actix_web::dev::Extensions) {
+    let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else {
+        return;
+    };
+    if let Err(err) = socket2::SockRef::from(stream).set_tcp_user_timeout(Some(ws::session::WRITE_DEADLINE)) {
+        tracing::warn!(error = %err, "cannot set a write deadline on a connection");
+    }
+}
+
 /// The running HTTP server.
 pub struct WebServer {
     pub addr: SocketAddr,
@@ -117,6 +129,7 @@ pub fn start(
             .configure(http::configure)
             .wrap(middleware::from_fn(observe::observe))
     })
+    .on_connect(limit_unacknowledged_writes)
     .workers(workers)
     // Events are small frames written one after another; with Nagle's algorithm the second waits for the
     // client's delayed ACK (~40 ms). Measured by the load generator (docs/benchmarks.md).

@@ -100,6 +100,12 @@ pub struct Unsubscribe {
     pub session: SessionKey,
 }
 
+/// How many sessions are on the bus (for metrics, and for tests that wait for a session to end: a session
+/// leaves the bus last, after ending its leases).
+#[derive(Message)]
+#[rtype(result = "usize")]
+pub struct SessionCount;
+
 struct SessionEntry {
     agent: AgentId,
     token_digest: Vec<u8>,
@@ -197,5 +203,13 @@ impl Handler<RevokeAgent> for EventBus {
         for entry in self.sessions.values().filter(|e| e.agent == msg.agent && !spared(e)) {
             entry.control.do_send(msg.why);
         }
+    }
+}
+
+impl Handler<SessionCount> for EventBus {
+    type Result = usize;
+
+    fn handle(&mut self, _: SessionCount, _: &mut Self::Context) -> usize {
+        self.sessions.len()
     }
 }

@@ -145,6 +145,12 @@ impl Registry {
         self.entry(&mut actors, id).addr.do_send(msg);
     }
 
+    /// How many ticket actors are running (for tests and metrics).
+    pub fn live(&self) -> usize {
+        let actors = self.actors.lock().unwrap_or_else(|e| e.into_inner());
+        actors.values().filter(|e| e.addr.connected()).count()
+    }
+
     /// Forgets `addr` for `id` if it is still the one on record (it stopped while a message was sent).
     pub fn evict(&self, id: TicketId, addr: &Addr<TicketActor>) {
         let mut actors = self.actors.lock().unwrap_or_else(|e| e.into_inner());

@@ -5,22 +5,28 @@
 //! I/O is asynchronous, so a slow transaction holds up this ticket only. Rules (who may lock, write,
 //! release) come from `domain::lease`, what a change does from `domain::plan`; this file only feeds them
 //! messages and performs the I/O.
+//!
+//! A write whose COMMIT is cut off by a lost connection may or may not have committed. It is answered
+//! `outcome_unknown`, and the actor then takes no other message until the database is back and it has
+//! re-read what the write would have made: if that committed, it is broadcast then, exactly once and in
+//! order with the ticket's other changes.
 
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use chrono::Utc;
 use deadpool_postgres::GenericClient;
-use loket_protocol::TicketId;
 use loket_protocol::api::Agent;
 use loket_protocol::ticket::{
     AgentRef, Attachment, Author, Comment, LockInfo, Status, Ticket, TicketChanges, TicketEventKind, UnlockReason,
 };
 use loket_protocol::ws::ServerMessage;
+use loket_protocol::{AttachmentId, CommentId, TicketId};
 
 use crate::actors::bus::{EventBus, Publish};
 use crate::actors::registry::{LockBoard, Registry, TicketDeps};
 use crate::db::Pool;
+use crate::db::idempotency::{self, Earlier, IdempotencyKey};
 use crate::db::tickets::{self as q, AttachmentDraft};
 use crate::domain::lease::{Lease, LeaseRefusal, LeaseTerms, LockPlan, LockState, SessionKey, Via};
 use crate::domain::plan::{self, Refusal};
@@ -35,6 +41,9 @@ const IDLE_CHECK: Duration = Duration::from_secs(15);
 const MAILBOX_CAPACITY: usize = 1024;
 /// When recording an expiry fails (database down), try again after this long.
 const EXPIRY_RETRY: Duration = Duration::from_secs(2);
+/// While the database is still away, how long the actor waits before trying again to re-read what an
+/// interrupted COMMIT did.
+const RESOLVE_RETRY: Duration = Duration::from_secs(1);
 
 /// Take or renew the lock. Broadcasts `TicketLocked`.
 #[derive(Debug, Clone, Message)]
@@ -86,13 +95,15 @@ pub struct Update {
     pub changes: TicketChanges,
 }
 
-/// Add to the conversation. Broadcasts `CommentAdded`.
+/// Add to the conversation. Broadcasts `CommentAdded`. With a `key` this agent used before for a comment on
+/// this ticket, answers that comment instead (and broadcasts nothing).
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "Result<Comment, AppError>")]
 pub struct AddComment {
     pub author: Author,
     pub body: String,
     pub internal: bool,
+    pub key: Option<IdempotencyKey>,
 }
 
 /// Record a file stored under the data directory. Broadcasts `AttachmentAdded` (unless the same
@@ -102,6 +113,48 @@ pub struct AddComment {
 pub struct AddAttachment {
     pub author: Author,
     pub file: AttachmentDraft,
+}
+
+/// A write whose COMMIT was cut off by a lost connection: what it would have made, to look for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InDoubt {
+    /// Filing this ticket.
+    Created,
+    /// An update that would have made this version.
+    Updated { version: i64 },
+    /// Adding this comment.
+    Commented { comment: CommentId },
+    /// Recording this attachment.
+    Attached { attachment: AttachmentId },
+}
+
+/// Find out what an interrupted COMMIT did, once the database is back, and broadcast it if it committed.
+/// The desk sends it when filing this ticket was cut off; writes made here resolve themselves.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct Resolve(pub InDoubt);
+
+/// How a write failed: refused or failed with nothing changed, or cut off during COMMIT.
+#[derive(Debug)]
+enum WriteError {
+    Failed(AppError),
+    InDoubt(InDoubt),
+}
+
+impl WriteError {
+    /// `err`, where an unknown outcome means `doubt`.
+    fn classify(err: AppError, doubt: InDoubt) -> WriteError {
+        match err {
+            AppError::OutcomeUnknown => WriteError::InDoubt(doubt),
+            err => WriteError::Failed(err),
+        }
+    }
+}
+
+impl<E: Into<AppError>> From<E> for WriteError {
+    fn from(err: E) -> Self {
+        WriteError::Failed(err.into())
+    }
 }
 
 /// The actor for one ticket.
@@ -158,6 +211,51 @@ impl TicketActor {
 
     fn publish(&self, message: ServerMessage) {
         self.bus.do_send(Publish(message));
+    }
+
+    /// A write's answer; one cut off during COMMIT is answered `outcome_unknown` and resolved first.
+    fn settle<T>(&mut self, result: Result<T, WriteError>, ctx: &mut Context<Self>) -> Result<T, AppError> {
+        match result {
+            Ok(value) => Ok(value),
+            Err(WriteError::Failed(err)) => Err(err),
+            Err(WriteError::InDoubt(doubt)) => {
+                self.resolve(doubt, ctx);
+                Err(AppError::OutcomeUnknown)
+            }
+        }
+    }
+
+    /// Blocks the mailbox until what `doubt` would have made can be read, then broadcasts it if it
+    /// committed. The answer to the interrupted request goes out first; every later request to this
+    /// ticket waits, so broadcasts stay in commit order.
+    fn resolve(&mut self, doubt: InDoubt, ctx: &mut Context<Self>) {
+        let (pool, id) = (self.pool.clone(), self.id);
+        tracing::warn!(ticket = %id, ?doubt, "a COMMIT was cut off; re-reading once the database is back");
+        let read = async move {
+            loop {
+                match committed(&pool, id, doubt).await {
+                    Ok(found) => return found,
+                    Err(AppError::Unavailable | AppError::OutcomeUnknown) => tokio::time::sleep(RESOLVE_RETRY).await,
+                    // Already logged as internal: waiting longer would not help.
+                    Err(_) => return None,
+                }
+            }
+        };
+        ctx.wait(read.into_actor(self).map(move |found, act, _| match found {
+            Some(message) => {
+                tracing::info!(ticket = %act.id, ?doubt, "the interrupted change had committed; broadcasting it");
+                let message = match message {
+                    ServerMessage::TicketUpdated { ticket } => ServerMessage::TicketUpdated {
+                        ticket: q::with_lock(ticket, act.lock.info()),
+                    },
+                    other => other,
+                };
+                // It may have queued a notification: let the outbox look.
+                act.outbox.pending();
+                act.publish(message);
+            }
+            None => tracing::info!(ticket = %act.id, ?doubt, "the interrupted change had not committed"),
+        }));
     }
 
     fn install(&mut self, lease: Lease, ctx: &mut Context<Self>) {
@@ -397,6 +495,7 @@ impl Handler<Update> for TicketActor {
             return AtomicResponse::new(Box::pin(fut::ready(Err(refusal(refused)))));
         }
         let (pool, id, lock) = (self.pool.clone(), self.id, self.lock.info());
+        let expected = msg.version;
         let fut = async move {
             let mut client = pool.get().await?;
             let tx = client.transaction().await?;
@@ -418,11 +517,15 @@ impl Handler<Update> for TicketActor {
             if let (true, Some(notice)) = (updated.changed, outbox::notice_for(change)) {
                 queued = outbox::enqueue(&tx, id, &notice).await?.is_some();
             }
-            tx.commit().await?;
+            crate::db::commit(tx).await?;
             Ok((updated, queued))
         };
-        AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, _| {
-            let (updated, queued) = res?;
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
+            // Any version may be asked for (a stale one is refused); the largest must not overflow.
+            let doubt = InDoubt::Updated {
+                version: expected.saturating_add(1),
+            };
+            let (updated, queued) = act.settle(res.map_err(|e| WriteError::classify(e, doubt)), ctx)?;
             if queued {
                 act.outbox.pending();
             }
@@ -445,6 +548,18 @@ impl Handler<AddComment> for TicketActor {
             let mut client = pool.get().await?;
             let tx = client.transaction().await?;
             q::lock_row(&tx, id).await?;
+            if let Some(key) = &msg.key {
+                match idempotency::earlier(&tx, key).await? {
+                    Some(Earlier::Comment { ticket, comment }) if ticket == id => {
+                        let comment = q::comment(&tx, comment)
+                            .await?
+                            .ok_or_else(|| AppError::internal("a remembered comment vanished"))?;
+                        return Ok((comment, false, false));
+                    }
+                    Some(_) => return Err(idempotency::reused().into()),
+                    None => {}
+                }
+            }
             let comment = q::insert_comment(&tx, id, &msg.author, &msg.body, msg.internal).await?;
             let change = Change::Commented {
                 author: &msg.author,
@@ -455,20 +570,36 @@ impl Handler<AddComment> for TicketActor {
             if let Some(notice) = outbox::notice_for(change) {
                 queued = outbox::enqueue(&tx, id, &notice).await?.is_some();
             }
-            tx.commit().await?;
-            Ok((comment, queued))
+            if let Some(key) = &msg.key {
+                let first = Earlier::Comment {
+                    ticket: id,
+                    comment: comment.id,
+                };
+                // This ticket's comments are serialised here: a key taken meanwhile named something else.
+                if !idempotency::remember(&tx, key, first).await? {
+                    return Err(idempotency::reused().into());
+                }
+            }
+            let doubt = InDoubt::Commented { comment: comment.id };
+            crate::db::commit(tx)
+                .await
+                .map_err(|e| WriteError::classify(e, doubt))?;
+            Ok((comment, queued, true))
         };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(
-            |res: Result<(Comment, bool), AppError>, act, ctx| {
+            |res: Result<(Comment, bool, bool), WriteError>, act, ctx| {
+                let res = act.settle(res, ctx);
                 act.stop_if_missing(&res, ctx);
-                let (comment, queued) = res?;
+                let (comment, queued, created) = res?;
                 if queued {
                     act.outbox.pending();
                 }
-                act.publish(ServerMessage::CommentAdded {
-                    ticket_id: act.id,
-                    comment: comment.clone(),
-                });
+                if created {
+                    act.publish(ServerMessage::CommentAdded {
+                        ticket_id: act.id,
+                        comment: comment.clone(),
+                    });
+                }
                 Ok(comment)
             },
         )))
@@ -486,12 +617,21 @@ impl Handler<AddAttachment> for TicketActor {
             let tx = client.transaction().await?;
             q::lock_row(&tx, id).await?;
             let attached = q::insert_attachment(&tx, id, &msg.author, &msg.file).await?;
-            tx.commit().await?;
-            Ok(attached)
+            match crate::db::commit(tx).await {
+                // Nothing was written (the file was on record already), so nothing can be in doubt.
+                Err(AppError::OutcomeUnknown) if !attached.created => Err(AppError::Unavailable.into()),
+                Err(err) => Err(WriteError::classify(
+                    err,
+                    InDoubt::Attached {
+                        attachment: attached.attachment.id,
+                    },
+                )),
+                Ok(()) => Ok(attached),
+            }
         };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(
-            |res: Result<q::Attached, AppError>, act, _| {
-                let attached = res?;
+            |res: Result<q::Attached, WriteError>, act, ctx| {
+                let attached = act.settle(res, ctx)?;
                 if attached.created {
                     act.publish(ServerMessage::AttachmentAdded {
                         ticket_id: act.id,
@@ -550,6 +690,42 @@ fn planning_refusal(refusal: Refusal, current: &Ticket) -> AppError {
             AppError::invalid(format!("the category {} is retired; choose another", category.name))
         }
     }
+}
+
+impl Handler<Resolve> for TicketActor {
+    type Result = ();
+
+    fn handle(&mut self, Resolve(doubt): Resolve, ctx: &mut Self::Context) {
+        self.touch();
+        self.resolve(doubt, ctx);
+    }
+}
+
+/// What `doubt` would have made, as its broadcast, if it is on record (so it committed); `None` if not.
+async fn committed(pool: &Pool, id: TicketId, doubt: InDoubt) -> Result<Option<ServerMessage>, AppError> {
+    let client = pool.get().await?;
+    let db = &client;
+    Ok(match doubt {
+        InDoubt::Created => q::load(db, id)
+            .await?
+            .map(|ticket| ServerMessage::TicketCreated { ticket }),
+        // Every change to this ticket goes through this actor, so a version this far along is that update.
+        InDoubt::Updated { version } => q::load(db, id)
+            .await?
+            .filter(|ticket| ticket.version >= version)
+            .map(|ticket| ServerMessage::TicketUpdated { ticket }),
+        InDoubt::Commented { comment } => q::comment(db, comment)
+            .await?
+            .map(|comment| ServerMessage::CommentAdded { ticket_id: id, comment }),
+        InDoubt::Attached { attachment } => {
+            q::attachment(db, attachment)
+                .await?
+                .map(|attachment| ServerMessage::AttachmentAdded {
+                    ticket_id: id,
+                    attachment,
+                })
+        }
+    })
 }
 
 /// Records a lock transition in its own transaction, failing with `not_found` for unknown tickets.

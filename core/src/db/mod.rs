@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod agents;
 pub mod embedded;
+pub mod idempotency;
 pub mod outbox;
 pub mod reporters;
 pub mod throttle;
@@ -24,6 +25,8 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 pub use deadpool_postgres::{PoolError, Transaction};
 pub use tokio_postgres::Error as PgError;
 
+use crate::error::AppError;
+
 mod migrations {
     refinery::embed_migrations!("../migrations");
 }
@@ -32,6 +35,17 @@ mod migrations {
 const POOL_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default pool size; PostgreSQL work is short, so a few connections serve many agents.
 pub const DEFAULT_POOL_SIZE: usize = 16;
+/// Longest any one statement may run before PostgreSQL cancels it (`statement_timeout`): a stuck query or
+/// a COMMIT that hangs then fails (`unavailable`) instead of holding up its ticket's actor indefinitely.
+/// Loket's statements take milliseconds; migrations run without this limit.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(15);
+/// Longest a transaction may sit idle before PostgreSQL ends its connection
+/// (`idle_in_transaction_session_timeout`), so a transaction abandoned mid-way cannot keep rows locked.
+pub const IDLE_IN_TRANSACTION_TIMEOUT: Duration = Duration::from_secs(30);
+/// Over TCP, longest data sent to PostgreSQL may stay unacknowledged before the connection counts as lost
+/// (`tcp_user_timeout`): a database host that vanished without closing the connection fails the request
+/// instead of hanging it.
+pub const DB_TCP_USER_TIMEOUT: Duration = Duration::from_secs(30);
 /// Key of the advisory lock that serialises migrations between instances starting together.
 const MIGRATION_LOCK_KEY: i64 = 0x004c_6f6b_6574; // "Loket" in ASCII
 
@@ -75,9 +89,14 @@ pub enum DbSetupError {
     Migration(#[from] refinery::Error),
 }
 
-/// Builds a pool for `conninfo` (URL or key=value form). Connections are made lazily.
+/// Builds a pool for `conninfo` (URL or key=value form). Connections are made lazily; each starts with
+/// [`STATEMENT_TIMEOUT`] and [`IDLE_IN_TRANSACTION_TIMEOUT`] (options given in `conninfo` come later and
+/// so win).
 pub fn pool(conninfo: &str, size: usize) -> Result<Pool, DbSetupError> {
-    let config: tokio_postgres::Config = conninfo.parse().map_err(DbSetupError::BadUrl)?;
+    let mut config: tokio_postgres::Config = conninfo.parse().map_err(DbSetupError::BadUrl)?;
+    let options = session_options(config.get_options());
+    config.options(options);
+    config.tcp_user_timeout(DB_TCP_USER_TIMEOUT);
     let tls = match transport(&config) {
         Transport::Plain => None,
         Transport::Tls => Some(rustls_connector()?),
@@ -100,6 +119,36 @@ pub fn pool(conninfo: &str, size: usize) -> Result<Pool, DbSetupError> {
         .build()
         .map(Pool)
         .map_err(DbSetupError::from)
+}
+
+/// The server options every pool connection starts with, followed by `given` (the connection string's own).
+fn session_options(given: Option<&str>) -> String {
+    let ours = format!(
+        "-c statement_timeout={} -c idle_in_transaction_session_timeout={}",
+        STATEMENT_TIMEOUT.as_millis(),
+        IDLE_IN_TRANSACTION_TIMEOUT.as_millis()
+    );
+    match given.map(str::trim).filter(|g| !g.is_empty()) {
+        Some(given) => format!("{ours} {given}"),
+        None => ours,
+    }
+}
+
+/// Commits `tx`. A COMMIT cut off by a lost connection ([`crate::error::connection_lost`]) may or may not
+/// have committed: that is [`AppError::OutcomeUnknown`], and the caller must find out which once the
+/// database is back. Any other failure means it was rolled back.
+pub async fn commit(tx: Transaction<'_>) -> Result<(), AppError> {
+    tx.commit().await.map_err(|err| {
+        if crate::error::connection_lost(&err) {
+            tracing::warn!(
+                error = %crate::error::PgErrorText(&err),
+                "the database connection was lost during COMMIT; the change may or may not have been committed"
+            );
+            AppError::OutcomeUnknown
+        } else {
+            AppError::from(err)
+        }
+    })
 }
 
 /// The runtime that drives every PostgreSQL connection's socket. By default a connection's I/O task runs
@@ -239,6 +288,11 @@ impl Connect for OwnRuntimeConnect {
 /// Applies every migration in `migrations/` not yet applied, holding an advisory lock meanwhile.
 pub async fn migrate(pool: &Pool) -> Result<usize, DbSetupError> {
     let mut client = pool.get().await?;
+    // Waiting for another instance's migrations, and a migration itself, may take longer than any request.
+    client
+        .batch_execute("SET statement_timeout = 0")
+        .await
+        .map_err(DbSetupError::MigrationLock)?;
     client
         .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK_KEY])
         .await
@@ -248,6 +302,8 @@ pub async fn migrate(pool: &Pool) -> Result<usize, DbSetupError> {
     let _ = client
         .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK_KEY])
         .await;
+    // Back to the connection's own default before it returns to the pool.
+    let _ = client.batch_execute("RESET statement_timeout").await;
     let report = result?;
     Ok(report.applied_migrations().len())
 }
@@ -310,5 +366,20 @@ mod tests {
         rustls_connector().expect("a rustls connector");
         let pool = pool("postgres://loket@db.example.org/loket?sslmode=require", 1);
         assert!(pool.is_ok(), "a TLS pool is built lazily, without connecting");
+    }
+
+    #[test]
+    fn pool_connections_start_with_the_timeouts_and_keep_given_options() {
+        let ours = session_options(None);
+        assert_eq!(
+            ours,
+            "-c statement_timeout=15000 -c idle_in_transaction_session_timeout=30000"
+        );
+        assert_eq!(
+            session_options(Some("-c search_path=loket")),
+            format!("{ours} -c search_path=loket")
+        );
+        let config: tokio_postgres::Config = "host=/tmp user=x options='-c statement_timeout=0'".parse().unwrap();
+        assert!(session_options(config.get_options()).ends_with("-c statement_timeout=0"));
     }
 }

@@ -518,6 +518,17 @@ pub async fn comments(db: &impl GenericClient, ticket: TicketId) -> Result<Vec<C
     Ok(rows.iter().map(comment_from_row).collect())
 }
 
+/// One comment by id, if it is on record.
+pub async fn comment(db: &impl GenericClient, id: CommentId) -> Result<Option<Comment>, AppError> {
+    let row = db
+        .query_opt(
+            &db.prepare_cached(&format!("{COMMENT_SELECT} WHERE c.id = $1")).await?,
+            &[&id.0],
+        )
+        .await?;
+    Ok(row.as_ref().map(comment_from_row))
+}
+
 /// The columns an [`Attachment`] is read from.
 const ATTACHMENT_COLUMNS: &str = "id, ticket_id, comment_id, file_name, content_type, size_bytes, created_at";
 
@@ -546,6 +557,18 @@ pub async fn attachments(db: &impl GenericClient, ticket: TicketId) -> Result<Ve
         )
         .await?;
     Ok(rows.iter().map(attachment_from_row).collect())
+}
+
+/// One attachment by id, if it is on record.
+pub async fn attachment(db: &impl GenericClient, id: AttachmentId) -> Result<Option<Attachment>, AppError> {
+    let row = db
+        .query_opt(
+            &db.prepare_cached(&format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE id = $1"))
+                .await?,
+            &[&id.0],
+        )
+        .await?;
+    Ok(row.as_ref().map(attachment_from_row))
 }
 
 /// A stored file to record on a ticket.

@@ -1,4 +1,7 @@
-//! Input limits and normalisation for everything people type: titles, bodies, names, emails, passwords.
+//! Input limits and normalisation for everything people type: titles, bodies, names, emails, passwords,
+//! search terms and idempotency keys.
+//!
+//! Every text bound for PostgreSQL is checked for NUL (U+0000), which PostgreSQL cannot store.
 
 /// Longest ticket title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -10,14 +13,27 @@ pub const MAX_NAME_CHARS: usize = 100;
 pub const MIN_PASSWORD_CHARS: usize = 8;
 /// Longest reason for breaking a lock.
 pub const MAX_REASON_CHARS: usize = 500;
+/// Longest search term in `GET /api/tickets?q=`, in characters.
+pub const MAX_SEARCH_CHARS: usize = 200;
+/// Longest idempotency key, in characters.
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
 
 /// Why a value was refused; the text is safe to show to the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct Invalid(pub String);
 
+/// Refuses NUL (U+0000): PostgreSQL cannot store it in text.
+pub fn no_nul(field: &str, value: &str) -> Result<(), Invalid> {
+    if value.contains('\0') {
+        return Err(Invalid(format!("{field} must not contain NUL characters (U+0000)")));
+    }
+    Ok(())
+}
+
 /// A trimmed, non-empty single line of at most `max` characters.
 pub fn line(field: &str, value: &str, max: usize) -> Result<String, Invalid> {
+    no_nul(field, value)?;
     let value = value.trim();
     if value.is_empty() {
         return Err(Invalid(format!("{field} must not be empty")));
@@ -38,6 +54,7 @@ pub fn title(value: &str) -> Result<String, Invalid> {
 
 /// Free text (ticket body, comment): trimmed at the end, may be empty only if `allow_empty`.
 pub fn text(field: &str, value: &str, allow_empty: bool) -> Result<String, Invalid> {
+    no_nul(field, value)?;
     let value = value.trim_end();
     if !allow_empty && value.trim().is_empty() {
         return Err(Invalid(format!("{field} must not be empty")));
@@ -54,6 +71,7 @@ pub fn text(field: &str, value: &str, allow_empty: bool) -> Result<String, Inval
 
 /// An email address, lower-cased; only the shape is checked.
 pub fn email(value: &str) -> Result<String, Invalid> {
+    no_nul("email", value)?;
     let value = value.trim().to_lowercase();
     let valid = match value.split_once('@') {
         Some((local, domain)) => !local.is_empty() && !domain.is_empty() && !domain.contains('@'),
@@ -63,6 +81,31 @@ pub fn email(value: &str) -> Result<String, Invalid> {
         return Err(Invalid("email must look like name@example.org".into()));
     }
     Ok(value)
+}
+
+/// A search term: trimmed; `None` when there is nothing to search for.
+pub fn search(value: Option<&str>) -> Result<Option<String>, Invalid> {
+    let Some(value) = value else { return Ok(None) };
+    no_nul("q", value)?;
+    let value = value.trim();
+    if value.chars().count() > MAX_SEARCH_CHARS {
+        return Err(Invalid(format!("q is longer than {MAX_SEARCH_CHARS} characters")));
+    }
+    Ok((!value.is_empty()).then(|| value.to_string()))
+}
+
+/// An idempotency key, as the client chose it: non-empty, at most [`MAX_IDEMPOTENCY_KEY_CHARS`], no control
+/// characters. Not trimmed: the key is opaque.
+pub fn idempotency_key(value: &str) -> Result<String, Invalid> {
+    if value.is_empty() || value.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS {
+        return Err(Invalid(format!(
+            "an idempotency key must have 1 to {MAX_IDEMPOTENCY_KEY_CHARS} characters"
+        )));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Invalid("an idempotency key must not contain control characters".into()));
+    }
+    Ok(value.to_string())
 }
 
 /// A new password: long enough; anything else is the agent's business.
@@ -112,5 +155,36 @@ mod tests {
         assert!(text("body", &"y".repeat(MAX_BODY_CHARS + 1), true).is_err());
         assert!(password("short").is_err());
         assert!(password("long enough").is_ok());
+    }
+
+    #[test]
+    fn nul_is_refused_in_every_text_bound_for_the_database() {
+        for refused in [
+            title("Printer\0 on fire"),
+            text("body", "a\0b", true),
+            text("comment", "\0", false),
+            line("name", "Ana\0", MAX_NAME_CHARS),
+            email("ana\0@example.org"),
+        ] {
+            let Invalid(message) = refused.unwrap_err();
+            assert!(message.contains("NUL"), "{message}");
+        }
+        assert!(search(Some("a\0")).is_err());
+    }
+
+    #[test]
+    fn search_terms_are_trimmed_and_bounded() {
+        assert_eq!(search(None).unwrap(), None);
+        assert_eq!(search(Some("   ")).unwrap(), None);
+        assert_eq!(search(Some(" lamp ")).unwrap().as_deref(), Some("lamp"));
+        assert!(search(Some(&"q".repeat(MAX_SEARCH_CHARS + 1))).is_err());
+    }
+
+    #[test]
+    fn idempotency_keys_are_opaque_but_bounded() {
+        assert_eq!(idempotency_key(" k-1 ").unwrap(), " k-1 ");
+        assert!(idempotency_key("").is_err());
+        assert!(idempotency_key("a\nb").is_err());
+        assert!(idempotency_key(&"k".repeat(MAX_IDEMPOTENCY_KEY_CHARS + 1)).is_err());
     }
 }

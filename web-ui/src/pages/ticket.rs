@@ -241,6 +241,7 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                     ticket_id: id,
                     body: out.body,
                     internal: out.internal,
+                    idempotency_key: None,
                 };
                 out.done
                     .emit(conn.request(message).await.map(|_| ()).map_err(|e| e.message));

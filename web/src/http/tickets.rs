@@ -3,7 +3,8 @@
 use actix_web::{HttpRequest, HttpResponse, web as aw};
 use actix_web_actors::ws;
 use loket_protocol::api::{
-    LockGrant, NewComment, NewTicket, PatchTicket, Role, TicketDetail, TicketPage, TicketQuery, UnlockRequest,
+    IDEMPOTENCY_KEY_HEADER, LockGrant, NewComment, NewTicket, PatchTicket, Role, TicketDetail, TicketPage, TicketQuery,
+    UnlockRequest,
 };
 use loket_protocol::ticket::{Author, Comment, Ticket, TicketEvent};
 use loket_protocol::{ApiError, AttachmentId, MAX_FRAME_BYTES, TicketId};
@@ -48,27 +49,45 @@ pub(crate) async fn list(
     Ok(HttpResponse::Ok().json(state.desk.page(&query).await?))
 }
 
-/// Files a ticket as the signed-in agent.
+/// The request's `Idempotency-Key`, if it has one.
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
+    req.headers()
+        .get(IDEMPOTENCY_KEY_HEADER)
+        .map(|value| {
+            value
+                .to_str()
+                .map(str::to_owned)
+                .map_err(|_| AppError::invalid(format!("{IDEMPOTENCY_KEY_HEADER} must be visible ASCII")))
+        })
+        .transpose()
+}
+
+/// Files a ticket as the signed-in agent. With an `Idempotency-Key` this agent used for filing within 24
+/// hours, answers the ticket that request filed instead of filing another.
 #[utoipa::path(
     post, path = "/api/tickets", tag = "tickets", security(("session_cookie" = []), ("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Names this request (1 to 255 characters, no control characters): sent again by the same agent, it answers the ticket the first one filed")),
     request_body = NewTicket,
     responses(
-        (status = 201, description = "Created", body = Ticket),
+        (status = 201, description = "Created (or, for a repeated idempotency key, the ticket created the first time)", body = Ticket),
         (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
         (status = 404, description = "No such record", body = ApiError),
+        (status = 409, description = "The idempotency key was used for a different request", body = ApiError),
         (status = 413, description = "The body is too large", body = ApiError),
-        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed (`unavailable`), or the connection was lost while committing and the ticket may or may not have been filed (`outcome_unknown`)", body = ApiError),
     )
 )]
 pub(crate) async fn create(
     state: State,
+    req: HttpRequest,
     CurrentAgent(agent): CurrentAgent,
     body: aw::Json<NewTicket>,
 ) -> Result<HttpResponse, WebError> {
+    let key = idempotency_key(&req)?;
     let ticket = state
         .desk
-        .create_ticket(Author::from(agent.as_ref()), body.into_inner(), None, None)
+        .create_ticket_once(Author::from(agent.as_ref()), body.into_inner(), key)
         .await?;
     Ok(created(&ticket))
 }
@@ -197,30 +216,37 @@ pub(crate) async fn unlock(
     }
 }
 
-/// Adds a comment (`internal`: agents only) to a ticket.
+/// Adds a comment (`internal`: agents only) to a ticket. With an `Idempotency-Key` this agent used for a
+/// comment on this ticket within 24 hours, answers that comment instead of adding another.
 #[utoipa::path(
     post, path = "/api/tickets/{id}/comments", tag = "tickets", security(("session_cookie" = []), ("bearer" = [])),
-    params(("id" = i64, Path, description = "The ticket's number")),
+    params(
+        ("id" = i64, Path, description = "The ticket's number"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Names this request (1 to 255 characters, no control characters): sent again by the same agent, it answers the comment the first one added"),
+    ),
     request_body = NewComment,
     responses(
-        (status = 201, description = "Added", body = Comment),
+        (status = 201, description = "Added (or, for a repeated idempotency key, the comment added the first time)", body = Comment),
         (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
         (status = 404, description = "No such record", body = ApiError),
+        (status = 409, description = "The idempotency key was used for a different request", body = ApiError),
         (status = 413, description = "The body is too large", body = ApiError),
-        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed (`unavailable`), or the connection was lost while committing and the comment may or may not have been added (`outcome_unknown`)", body = ApiError),
     )
 )]
 pub(crate) async fn comment(
     state: State,
+    req: HttpRequest,
     CurrentAgent(agent): CurrentAgent,
     id: aw::Path<i64>,
     body: aw::Json<NewComment>,
 ) -> Result<HttpResponse, WebError> {
+    let key = idempotency_key(&req)?;
     let NewComment { body, internal } = body.into_inner();
     let comment = state
         .desk
-        .comment(TicketId(*id), Author::from(agent.as_ref()), &body, internal)
+        .comment_once(TicketId(*id), Author::from(agent.as_ref()), &body, internal, key)
         .await?;
     Ok(created(&comment))
 }

@@ -1,5 +1,6 @@
 //! The WebSocket endpoint: the only module that uses actix-web-actors.
 
+pub mod budget;
 pub mod session;
 
 pub use session::WsSession;

@@ -1,7 +1,11 @@
 //! One agent's WebSocket connection: decodes client frames, forwards them to the desk, encodes answers
 //! and broadcasts, and keeps the heartbeat that keeps the agent's lock leases alive.
+//!
+//! A session holds state only in proportion to what it was granted: the leases it holds and at most
+//! [`MAX_IN_FLIGHT`] requests waiting for an answer. Messages over its budget ([`MESSAGES_PER_SECOND`]) or
+//! past that many in flight are answered `rate_limited` at once, without touching the database.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -18,6 +22,8 @@ use loket_core::actors::ticket::Renew;
 use loket_core::desk::Desk;
 use loket_core::domain::lease::{SessionKey, Via};
 
+use crate::ws::budget::{MAX_IN_FLIGHT, MESSAGES_PER_SECOND, MessageBudget};
+
 /// How often the server pings the client and renews the session's leases.
 pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
 /// A client silent for this long is gone: the connection closes and its locks are released.
@@ -28,6 +34,11 @@ pub const REVALIDATE_INTERVAL: Duration = Duration::from_secs(300);
 /// Broadcasts a session may have waiting; a client that falls further behind is disconnected (and
 /// resynchronises when it reconnects) instead of growing the server's memory.
 pub const SESSION_MAILBOX: usize = 1024;
+/// Longest data the server sent may stay unacknowledged, or unsent because the client's receive window is
+/// closed (it stopped reading), before the kernel drops the connection (`TCP_USER_TIMEOUT`, set on every
+/// accepted connection). Such a client also stops the session from running at all, heartbeat included,
+/// once the server's write buffer is full, so this is what ends it; its locks end as `disconnected`.
+pub const WRITE_DEADLINE: Duration = Duration::from_secs(20);
 
 static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
 
@@ -42,8 +53,12 @@ pub struct WsSession {
     /// Tickets whose lock this session was granted, with the grant's sequence number.
     held: HashMap<TicketId, u64>,
     grants: u64,
-    /// Every ticket this session asked to lock: told when the session ends.
-    asked: HashSet<TicketId>,
+    /// Tickets with a `LockTicket` of this session awaiting its answer, and how many: a grant may land after
+    /// the session ended, so these are told too when it ends.
+    locking: HashMap<TicketId, usize>,
+    /// Requests waiting for their answer (at most [`MAX_IN_FLIGHT`]).
+    in_flight: usize,
+    budget: MessageBudget,
 }
 
 impl WsSession {
@@ -56,7 +71,9 @@ impl WsSession {
             last_heard: Instant::now(),
             held: HashMap::new(),
             grants: 0,
-            asked: HashSet::new(),
+            locking: HashMap::new(),
+            in_flight: 0,
+            budget: MessageBudget::new(Instant::now()),
         }
     }
 
@@ -140,19 +157,52 @@ impl WsSession {
         T: 'static,
         F: std::future::Future<Output = Result<T, AppError>> + 'static,
     {
+        self.answer(ctx, request_id, fut, move |act, result, rid| match result {
+            Ok(value) => ack(act, value, rid),
+            Err(err) => vec![err.to_frame(rid)],
+        });
+    }
+
+    /// Answers `request_id` (if any) once `fut` is done, with what `reply` makes of its result. The request
+    /// counts as in flight until then.
+    fn answer<T, F>(
+        &mut self,
+        ctx: &mut ws::WebsocketContext<Self>,
+        request_id: Option<String>,
+        fut: F,
+        reply: impl FnOnce(&mut Self, Result<T, AppError>, Option<String>) -> Replies + 'static,
+    ) where
+        T: 'static,
+        F: std::future::Future<Output = Result<T, AppError>> + 'static,
+    {
+        self.in_flight += 1;
         ctx.spawn(fut.into_actor(self).map(move |result, act, ctx| {
-            let replies = match result {
-                Ok(value) => ack(act, value, request_id),
-                Err(err) => vec![err.to_frame(request_id)],
-            };
-            for reply in &replies {
-                Self::send(ctx, reply);
+            act.in_flight -= 1;
+            for message in &reply(act, result, request_id) {
+                Self::send(ctx, message);
             }
         }));
     }
 
+    /// A `LockTicket` for `id` was answered.
+    fn lock_answered(&mut self, id: TicketId) {
+        if let Some(waiting) = self.locking.get_mut(&id) {
+            *waiting -= 1;
+            if *waiting == 0 {
+                self.locking.remove(&id);
+            }
+        }
+    }
+
     fn on_frame(&mut self, frame: ClientFrame, ctx: &mut ws::WebsocketContext<Self>) {
         let ClientFrame { request_id, message } = frame;
+        if self.in_flight >= MAX_IN_FLIGHT && !matches!(message, ClientMessage::Ping) {
+            let refusal = AppError::RateLimited(format!(
+                "{MAX_IN_FLIGHT} requests are waiting for their answers already; wait for them before sending more"
+            ));
+            Self::send(ctx, &refusal.to_frame(request_id));
+            return;
+        }
         let via = Via::Session(self.key);
         let me = self.agent.as_ref();
         match message {
@@ -176,6 +226,7 @@ impl WsSession {
                 body,
                 priority,
                 category_id,
+                idempotency_key,
             } => {
                 let desk = self.desk.clone();
                 let author = Author::from(me);
@@ -188,7 +239,7 @@ impl WsSession {
                 self.respond(
                     ctx,
                     request_id,
-                    async move { desk.create_ticket(author, new, None, None).await },
+                    async move { desk.create_ticket_once(author, new, idempotency_key).await },
                     |_, ticket, rid| {
                         acked(
                             rid,
@@ -202,19 +253,25 @@ impl WsSession {
                 );
             }
             ClientMessage::LockTicket { ticket_id } => {
-                self.asked.insert(ticket_id);
+                *self.locking.entry(ticket_id).or_default() += 1;
                 let fut = self.desk.lock(ticket_id, me, via);
-                self.respond(ctx, request_id, fut, move |act, lock, rid| {
-                    act.grants += 1;
-                    act.held.insert(ticket_id, act.grants);
-                    acked(
-                        rid,
-                        AckFields {
-                            ticket_id: Some(ticket_id),
-                            expires_at: Some(lock.expires_at),
-                            ..Default::default()
-                        },
-                    )
+                self.answer(ctx, request_id, fut, move |act, result, rid| {
+                    act.lock_answered(ticket_id);
+                    match result {
+                        Ok(lock) => {
+                            act.grants += 1;
+                            act.held.insert(ticket_id, act.grants);
+                            acked(
+                                rid,
+                                AckFields {
+                                    ticket_id: Some(ticket_id),
+                                    expires_at: Some(lock.expires_at),
+                                    ..Default::default()
+                                },
+                            )
+                        }
+                        Err(err) => vec![err.to_frame(rid)],
+                    }
                 });
             }
             ClientMessage::UnlockTicket { ticket_id } => {
@@ -263,9 +320,12 @@ impl WsSession {
                 ticket_id,
                 body,
                 internal,
+                idempotency_key,
             } => {
                 let author = Author::from(me);
-                let fut = self.desk.comment(ticket_id, author, &body, internal);
+                let fut = self
+                    .desk
+                    .comment_once(ticket_id, author, &body, internal, idempotency_key);
                 self.respond(ctx, request_id, fut, move |_, comment, rid| {
                     acked(
                         rid,
@@ -281,6 +341,12 @@ impl WsSession {
     }
 
     fn on_text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
+        if !self.budget.take(Instant::now()) {
+            let refusal =
+                AppError::RateLimited(format!("more than {MESSAGES_PER_SECOND} messages a second; slow down"));
+            Self::send(ctx, &refusal.to_frame(request_id_of(text)));
+            return;
+        }
         match serde_json::from_str::<ClientFrame>(text) {
             Ok(frame) => self.on_frame(frame, ctx),
             Err(err) => {
@@ -330,13 +396,15 @@ struct AckFields {
     comment_id: Option<loket_protocol::CommentId>,
 }
 
-/// The `request_id` of a frame that failed to parse as a whole, so its Error can still be correlated.
+/// The `request_id` of a frame that was not (or failed to be) read as a whole, so its Error can still be
+/// correlated. Skims the frame without building it.
 fn request_id_of(text: &str) -> Option<String> {
-    serde_json::from_str::<serde_json::Value>(text)
-        .ok()?
-        .get("request_id")?
-        .as_str()
-        .map(str::to_owned)
+    #[derive(serde::Deserialize)]
+    struct Correlation {
+        #[serde(default)]
+        request_id: Option<String>,
+    }
+    serde_json::from_str::<Correlation>(text).ok()?.request_id
 }
 
 impl Actor for WsSession {
@@ -367,8 +435,11 @@ impl Actor for WsSession {
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {
+        // Only tickets this session holds, or may have been granted meanwhile, have a lease to end. The bus
+        // hears of the end last, so a session counted gone there has told them all.
+        let tickets = self.held.keys().chain(self.locking.keys()).copied();
+        self.desk.session_gone(tickets.collect::<Vec<_>>(), self.key);
         self.desk.bus.do_send(Unsubscribe { session: self.key });
-        self.desk.session_gone(self.asked.drain(), self.key);
         tracing::debug!(session = self.key.0, agent = %self.agent.id, "session ended");
     }
 }
@@ -415,8 +486,11 @@ impl StreamHandler<Result<ws::Message, ProtocolError>> for WsSession {
         self.last_heard = Instant::now();
         match message {
             ws::Message::Text(text) => self.on_text(&text, ctx),
-            ws::Message::Ping(payload) => ctx.pong(&payload),
+            // A ping flood is answered no faster than the budget allows; the excess is dropped.
+            ws::Message::Ping(payload) if self.budget.take(self.last_heard) => ctx.pong(&payload),
+            ws::Message::Ping(_) => {}
             ws::Message::Pong(_) | ws::Message::Nop => {}
+            ws::Message::Binary(_) | ws::Message::Continuation(_) if !self.budget.take(self.last_heard) => {}
             ws::Message::Binary(_) | ws::Message::Continuation(_) => Self::send(
                 ctx,
                 &ServerMessage::error(
