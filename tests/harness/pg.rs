@@ -23,14 +23,17 @@ static CLUSTER: OnceLock<Cluster> = OnceLock::new();
 static TEMPLATE_READY: tokio::sync::Mutex<bool> = tokio::sync::Mutex::const_new(false);
 static NEXT_DB: AtomicU64 = AtomicU64::new(1);
 
-/// A fresh directory under the system temp dir, unique to this process.
+/// A fresh directory under the system temp dir, unique to this process. Every scratch directory of the
+/// process is deleted when the process exits (by a small reaper), whether its tests passed or not.
 pub fn scratch_dir(label: &str) -> PathBuf {
     static NEXT: AtomicU64 = AtomicU64::new(1);
-    let dir = std::env::temp_dir().join(format!(
-        "loket-test-{}-{label}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
+    static REAPER: std::sync::Once = std::sync::Once::new();
+    let prefix = format!("loket-test-{}-", std::process::id());
+    REAPER.call_once(|| {
+        let pattern = std::env::temp_dir().join(format!("{prefix}*"));
+        spawn_after_exit(&format!("rm -rf {}", pattern.display()));
+    });
+    let dir = std::env::temp_dir().join(format!("{prefix}{label}-{}", NEXT.fetch_add(1, Ordering::Relaxed)));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create a scratch directory");
     dir
@@ -88,12 +91,19 @@ fn spawn_reaper(dir: &std::path::Path) {
     let pg_ctl = bin.join("pg_ctl");
     let data = dir.join("data");
     let as_postgres = if is_root() { "runuser -u postgres -- " } else { "" };
-    let script = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {as_postgres}'{pg_ctl}' -D '{data}' stop -m immediate >/dev/null 2>&1; rm -rf '{dir}'",
-        pid = std::process::id(),
+    spawn_after_exit(&format!(
+        "{as_postgres}'{pg_ctl}' -D '{data}' stop -m immediate >/dev/null 2>&1; rm -rf '{dir}'",
         pg_ctl = pg_ctl.display(),
         data = data.display(),
         dir = dir.display(),
+    ));
+}
+
+/// Runs the shell `command` in a detached process once this test process has exited.
+fn spawn_after_exit(command: &str) {
+    let script = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {command}",
+        pid = std::process::id()
     );
     let _ = std::process::Command::new("sh")
         .arg("-c")
