@@ -161,13 +161,10 @@ impl Desk {
     ) -> Result<Changed, AppError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        // Admins first (in id order), then the target: every change locks in the same order.
-        let may_remove_admin = matches!(change, AccountChange::Disable | AccountChange::SetRole(Role::Agent));
-        let admins = if may_remove_admin {
-            db::agents::lock_active_admins(&tx).await?
-        } else {
-            Vec::new()
-        };
+        // Admins first (in id order), then the target: every change locks in the same order. The admins
+        // are locked for every change, as the acting admin must still be one of them when it applies.
+        let admins = db::agents::lock_active_admins(&tx).await?;
+        access::acting_admin(&admins, by.id)?;
         let current = db::agents::lock(&tx, target)
             .await?
             .ok_or(AppError::NotFound("agent"))?;

@@ -210,6 +210,12 @@ impl std::fmt::Display for PgErrorText<'_> {
     }
 }
 
+impl From<crate::domain::access::NotAnAdmin> for AppError {
+    fn from(refused: crate::domain::access::NotAnAdmin) -> Self {
+        AppError::Forbidden(refused.to_string())
+    }
+}
+
 impl From<crate::domain::access::LastAdmin> for AppError {
     fn from(refused: crate::domain::access::LastAdmin) -> Self {
         AppError::Conflict(refused.to_string())

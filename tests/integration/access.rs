@@ -209,7 +209,9 @@ async fn the_last_active_admin_can_be_neither_disabled_nor_demoted() {
         "refusals are not recorded as changes"
     );
 
-    // With a second active admin, the two may demote each other at once: exactly one wins.
+    // With a second active admin, the two may demote each other at once: exactly one wins, and the other,
+    // no longer an admin by the time its change would apply, is refused as such (403), whether its request
+    // was let in before the winner committed (its transaction then sees the winner's change) or after.
     account(
         &root
             .post(&format!("/api/agents/{}/enable", first.agent.id.0), json!({}))
@@ -230,7 +232,9 @@ async fn the_last_active_admin_can_be_neither_disabled_nor_demoted() {
     let (a, b) = tokio::join!(demote(&root, first.agent.id), demote(&first, root.agent.id));
     let mut statuses = [a.status, b.status];
     statuses.sort();
-    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{a:?} {b:?}");
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::FORBIDDEN], "{a:?} {b:?}");
+    let loser = if a.status == StatusCode::FORBIDDEN { &a } else { &b };
+    assert_eq!(loser.body["code"], "forbidden", "{loser:?}");
     let client = server.pool.get().await.unwrap();
     let admins: i64 = client
         .query_one(
@@ -241,6 +245,75 @@ async fn the_last_active_admin_can_be_neither_disabled_nor_demoted() {
         .unwrap()
         .get(0);
     assert_eq!(admins, 1, "one active admin remains");
+}
+
+#[actix_rt::test]
+async fn an_admin_demoted_while_their_change_waits_changes_nothing() {
+    let server = TestServer::start().await;
+    let root = server.agent("Root", Role::Admin).await;
+    let mia = server.agent("Mia", Role::Admin).await;
+    let carl = server.agent("Carl", Role::Agent).await;
+    let url = server
+        .config
+        .database_url
+        .clone()
+        .expect("the test server uses a DATABASE_URL");
+    // Another account change in progress, by hand: it holds the active admins' rows.
+    let mut holder = loket_tests::pg::connect_plain(&url).await;
+    let held = holder.transaction().await.unwrap();
+    held.execute(
+        "SELECT id FROM agents WHERE role = 'admin' AND disabled_at IS NULL ORDER BY id FOR NO KEY UPDATE",
+        &[],
+    )
+    .await
+    .unwrap();
+    // Mia, an admin when her request is let in, disables Carl; her change waits for the held rows.
+    let disabling = {
+        let mia = mia.clone();
+        let carl = carl.agent.id.0;
+        tokio::spawn(async move { mia.post(&format!("/api/agents/{carl}/disable"), json!({})).await })
+    };
+    let watcher = loket_tests::pg::connect_plain(&url).await;
+    let deadline = tokio::time::Instant::now() + loket_tests::PATIENCE;
+    loop {
+        let waiting: i64 = watcher
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if waiting > 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Mia's change never waited for the admins' rows"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Meanwhile the change in progress makes Mia an agent, and commits.
+    held.execute("UPDATE agents SET role = 'agent' WHERE id = $1", &[&mia.agent.id.0])
+        .await
+        .unwrap();
+    held.commit().await.unwrap();
+    let reply = disabling.await.unwrap();
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{reply:?}");
+    assert_eq!(reply.body["code"], "forbidden");
+    let carl_now = root.get("/api/agents").await;
+    let accounts: Vec<AgentAccount> = serde_json::from_value(carl_now.body).unwrap();
+    let carl_account = accounts.iter().find(|a| a.agent.id == carl.agent.id).expect("Carl");
+    assert!(
+        !carl_account.is_disabled(),
+        "a change by someone no longer an admin did not apply"
+    );
+    assert_eq!(
+        carl.get("/api/auth/me").await.status,
+        StatusCode::OK,
+        "Carl is still signed in"
+    );
+    assert!(actions(&audit_of_agent(&root, carl.agent.id).await).is_empty());
 }
 
 #[actix_rt::test]

@@ -268,6 +268,9 @@ async fn the_same_seed_gives_the_same_desk_on_another_database() {
     assert_ne!(titles(&desks[0]), titles(&desks[2]), "another seed, another desk");
 }
 
+/// Refused runs in a row in the test below; each would have raced the previous run's lock.
+const REFUSED_RUNS: usize = 5;
+
 #[actix_rt::test]
 async fn a_database_with_tickets_is_refused_unless_forced() {
     let config = fresh_config().await;
@@ -292,6 +295,23 @@ async fn a_database_with_tickets_is_refused_unless_forced() {
         )
     };
     assert_eq!(counts().await, (20, 6, 8, 40));
+    // The run lock was let go before the run answered, not later, when PostgreSQL notices a closed
+    // connection: a run started right after one has finished finds it free.
+    let run_locks = || async {
+        let client = pool.get().await.unwrap();
+        let key = loket_core::demo::RUN_LOCK_KEY;
+        client
+            .query_one(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = \
+                 (SELECT oid FROM pg_database WHERE datname = current_database()) \
+                 AND ((classid::bigint << 32) | objid::bigint) = $1",
+                &[&key],
+            )
+            .await
+            .unwrap()
+            .get::<_, i64>(0)
+    };
+    assert_eq!(run_locks().await, 0, "the first run's lock is released");
 
     match loket_server::demo(pool, &args(9, 20, false)).await {
         Err(StartError::Refused(AppError::Conflict(message))) => {
@@ -301,11 +321,23 @@ async fn a_database_with_tickets_is_refused_unless_forced() {
         other => panic!("a second run without --force must be refused, got {other:?}"),
     }
     assert_eq!(counts().await, (20, 6, 8, 40), "nothing was added");
+    assert_eq!(run_locks().await, 0, "a refused run releases the lock too");
+    // Run after run, each finds the lock free (with the lock ended only by closing the connection, one of
+    // these soon saw the previous run's lock still held).
+    for _ in 0..REFUSED_RUNS {
+        let refused = loket_server::demo(pool, &args(9, 20, false)).await;
+        assert!(
+            matches!(&refused, Err(StartError::Refused(AppError::Conflict(m))) if m.contains("already has")),
+            "{refused:?}"
+        );
+        assert_eq!(run_locks().await, 0);
+    }
 
     // While another run holds the database (its lock taken here by hand), a forced run is refused too.
     let other_run = pool.get().await.unwrap();
     let key = loket_core::demo::RUN_LOCK_KEY;
     other_run.execute("SELECT pg_advisory_lock($1)", &[&key]).await.unwrap();
+    assert_eq!(run_locks().await, 1, "the lock is seen where it is held");
     match loket_server::demo(pool, &args(9, 20, true)).await {
         Err(StartError::Refused(AppError::Conflict(message))) => {
             assert!(message.contains("another `loket demo`"), "{message}");

@@ -192,15 +192,19 @@ pub async fn generate(
             "--tickets must be between 1 and {MAX_TICKETS}"
         )));
     }
-    // One run at a time per database: the lock lives as long as this session, which is closed (not
-    // returned to the pool) when the run ends, however it ends.
-    let guard = pool.get().await?;
-    if !store::try_lock(&guard, RUN_LOCK_KEY).await? {
+    // One run at a time per database.
+    let Some(guard) = RunLock::take(pool).await? else {
         return Err(AppError::Conflict(
             "another `loket demo` is filling this database; wait for it to finish".into(),
         ));
-    }
-    let existing = store::ticket_count(&guard).await?;
+    };
+    let existing = match guard.ticket_count().await {
+        Ok(existing) => existing,
+        Err(err) => {
+            guard.release().await;
+            return Err(err);
+        }
+    };
     let result = if existing > 0 && !options.force {
         Err(AppError::Conflict(format!(
             "the database already has {existing} ticket(s); `loket demo` fills an empty desk. Run `loket demo --force` to add demo tickets anyway"
@@ -212,8 +216,57 @@ pub async fn generate(
         }
         filled
     };
-    drop(deadpool_postgres::Object::take(guard));
+    // Released before the run answers, so a run started right after this one finds the lock free.
+    guard.release().await;
     result
+}
+
+/// The demo's run lock (a session-level advisory lock on [`RUN_LOCK_KEY`]), held on a connection of its
+/// own. [`RunLock::release`] unlocks it before the run answers: closing the connection would end it too,
+/// but only once PostgreSQL has noticed, after the next run may have looked. A lock not released that
+/// way (the run's future dropped, or the unlock failing) closes its connection rather than return it to
+/// the pool still holding the lock.
+struct RunLock(Option<deadpool_postgres::Client>);
+
+impl RunLock {
+    /// Takes the lock if no other run holds it.
+    async fn take(pool: &Pool) -> Result<Option<RunLock>, AppError> {
+        let client = pool.get().await?;
+        // Not taken: the connection holds nothing and goes back to the pool.
+        Ok(store::try_lock(&client, RUN_LOCK_KEY)
+            .await?
+            .then(|| RunLock(Some(client))))
+    }
+
+    async fn ticket_count(&self) -> Result<i64, AppError> {
+        match self.0.as_ref() {
+            Some(client) => store::ticket_count(client).await,
+            None => Err(AppError::internal("the demo's run lock was already released")),
+        }
+    }
+
+    /// Unlocks, and returns the connection to the pool (or closes it, if unlocking failed).
+    async fn release(mut self) {
+        let Some(client) = self.0.take() else { return };
+        match store::unlock(&client, RUN_LOCK_KEY).await {
+            Ok(true) => drop(client),
+            outcome => {
+                tracing::warn!(
+                    ?outcome,
+                    "could not release the demo's run lock; closing its connection instead"
+                );
+                drop(deadpool_postgres::Object::take(client));
+            }
+        }
+    }
+}
+
+impl Drop for RunLock {
+    fn drop(&mut self) {
+        if let Some(client) = self.0.take() {
+            drop(deadpool_postgres::Object::take(client));
+        }
+    }
 }
 
 /// Writes the demo desk (the database was checked and is held).

@@ -16,6 +16,11 @@ pub async fn try_lock(db: &impl GenericClient, key: i64) -> Result<bool, AppErro
     Ok(db.query_one("SELECT pg_try_advisory_lock($1)", &[&key]).await?.get(0))
 }
 
+/// Releases the session-level advisory lock `key`; false if this session did not hold it.
+pub async fn unlock(db: &impl GenericClient, key: i64) -> Result<bool, AppError> {
+    Ok(db.query_one("SELECT pg_advisory_unlock($1)", &[&key]).await?.get(0))
+}
+
 /// How many tickets there are.
 pub async fn ticket_count(db: &impl GenericClient) -> Result<i64, AppError> {
     Ok(db.query_one("SELECT count(*) FROM tickets", &[]).await?.get(0))

@@ -49,6 +49,23 @@ pub struct LastAdmin {
     pub name: String,
 }
 
+/// Refused: the agent making the change is no longer an active admin (demoted or disabled by a change that
+/// committed after their request was let in).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("you are no longer an active admin")]
+pub struct NotAnAdmin;
+
+/// Allows an account change by `by` only while `by` is one of `active_admins`, as locked by the change's
+/// own transaction. The request was let in as an admin's; this decides it against what has committed
+/// since, so an admin demoted a moment ago (say, by the admin they were demoting) changes nothing.
+pub fn acting_admin(active_admins: &[AgentId], by: AgentId) -> Result<(), NotAnAdmin> {
+    if active_admins.contains(&by) {
+        Ok(())
+    } else {
+        Err(NotAnAdmin)
+    }
+}
+
 /// Allows `change` to `target` (named `name`, role `current`) unless it would leave no active admin.
 /// `active_admins` are the active admins now; the caller holds them locked until its change commits, so
 /// two admins demoting each other at once cannot both succeed.
@@ -72,6 +89,13 @@ mod tests {
 
     const ANA: AgentId = AgentId(1);
     const BEN: AgentId = AgentId(2);
+
+    #[test]
+    fn only_an_active_admin_may_change_accounts() {
+        assert_eq!(acting_admin(&[ANA, BEN], BEN), Ok(()));
+        assert_eq!(acting_admin(&[ANA], BEN), Err(NotAnAdmin));
+        assert_eq!(acting_admin(&[], ANA), Err(NotAnAdmin));
+    }
 
     #[test]
     fn the_last_active_admin_can_be_neither_disabled_nor_demoted() {
