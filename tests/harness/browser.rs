@@ -23,6 +23,8 @@ pub const BROWSER_PATIENCE: Duration = Duration::from_secs(25);
 
 /// How often a waiting check looks again.
 const POLL: Duration = Duration::from_millis(100);
+/// WebDriver's key code for Backspace.
+const BACKSPACE: char = '\u{E003}';
 
 /// Chromium flags for a closed network: headless, no sandbox (tests run as root), and none of the
 /// background traffic Chromium would otherwise try.
@@ -299,14 +301,36 @@ impl Browser {
         None
     }
 
-    /// Replaces the text of the input or textarea matching `css`, as typing would.
+    /// Replaces the text of the input or textarea matching `css`, as typing would: selects what is there
+    /// and types over it, so every change reaches the page as an `input` event (WebDriver's clear changes
+    /// the value without one, and the client's own copy of the text would keep the old words), then checks
+    /// the field holds exactly `text`, typing it again if something put other text back meanwhile.
     pub async fn fill(&self, css: &str, text: &str) {
-        let element = self.wait_for(css).await;
-        element.clear().await.unwrap_or_else(|e| panic!("clear `{css}`: {e}"));
-        element
-            .send_keys(text)
-            .await
-            .unwrap_or_else(|e| panic!("type into `{css}`: {e}"));
+        let deadline = Instant::now() + BROWSER_PATIENCE;
+        loop {
+            let element = self.wait_for(css).await;
+            let selected = self
+                .client()
+                .execute(
+                    "arguments[0].focus(); arguments[0].select();",
+                    vec![serde_json::to_value(&element).expect("an element reference")],
+                )
+                .await;
+            if selected.is_ok() {
+                // Typing replaces the selection; an empty text deletes it.
+                let keys = if text.is_empty() {
+                    BACKSPACE.to_string()
+                } else {
+                    text.to_string()
+                };
+                if element.send_keys(&keys).await.is_ok()
+                    && element.prop("value").await.ok().flatten().as_deref() == Some(text)
+                {
+                    return;
+                }
+            }
+            self.give_up_after(deadline, &format!("`{css}` to hold {text:?}")).await;
+        }
     }
 
     /// Picks an option of the `<select>` matching `css` by its value.
