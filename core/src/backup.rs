@@ -89,10 +89,8 @@ impl Source<'_> {
             Some(dir) if dir.join(tool).is_file() => dir.join(tool),
             _ => which(tool).ok_or(BackupError::NoTool { tool })?,
         };
-        let config: tokio_postgres::Config = self
-            .conninfo
-            .parse()
-            .map_err(|e: tokio_postgres::Error| BackupError::Conninfo(e.to_string()))?;
+        let settings = crate::db::tls::parse(self.conninfo).map_err(|e| BackupError::Conninfo(e.to_string()))?;
+        let config = &settings.config;
         let mut command = Command::new(program);
         command.env_remove("PGPASSWORD").env_remove("PGSERVICE");
         if let Some(host) = config.get_hosts().first() {
@@ -114,12 +112,8 @@ impl Source<'_> {
         if let Some(dbname) = config.get_dbname() {
             command.env("PGDATABASE", dbname);
         }
-        let sslmode = match config.get_ssl_mode() {
-            tokio_postgres::config::SslMode::Disable => "disable",
-            tokio_postgres::config::SslMode::Require => "require",
-            _ => "prefer",
-        };
-        command.env("PGSSLMODE", sslmode);
+        command.env_remove("PGSSLROOTCERT");
+        command.envs(crate::db::tls::libpq_env(&settings));
         Ok(command)
     }
 }
@@ -315,10 +309,9 @@ pub fn restore(target: &Source<'_>, archive: &Path) -> Result<Manifest, BackupEr
 }
 
 fn database_name(conninfo: &str) -> Result<String, BackupError> {
-    let config: tokio_postgres::Config = conninfo
-        .parse()
-        .map_err(|e: tokio_postgres::Error| BackupError::Conninfo(e.to_string()))?;
-    config
+    let settings = crate::db::tls::parse(conninfo).map_err(|e| BackupError::Conninfo(e.to_string()))?;
+    settings
+        .config
         .get_dbname()
         .map(str::to_string)
         .ok_or_else(|| BackupError::Conninfo("no database name".into()))

@@ -200,8 +200,12 @@ impl Config {
     /// Checks what clap cannot: combinations and formats.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if let Some(url) = &self.database_url {
-            url.parse::<tokio_postgres::Config>()
+            let settings = loket_core::db::tls::parse(url)
                 .map_err(|e| ConfigError(format!("DATABASE_URL is not a valid PostgreSQL URL: {e}")))?;
+            // A root certificate file is read now, so a wrong path is said at once.
+            if let roots @ loket_core::db::tls::Roots::File(_) = &settings.tls.roots {
+                loket_core::db::tls::root_store(roots).map_err(|e| ConfigError(format!("DATABASE_URL: {e}")))?;
+            }
         }
         match (&self.admin_email, &self.admin_password) {
             (Some(email), Some(password)) => {

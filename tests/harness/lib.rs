@@ -12,6 +12,7 @@ pub mod child;
 pub mod client;
 pub mod pg;
 pub mod server;
+pub mod tcp_pg;
 pub mod telegram;
 
 pub use child::ChildServer;

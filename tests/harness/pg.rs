@@ -118,14 +118,7 @@ fn spawn_after_exit(command: &str) {
 /// cluster of their own). Blocking; panics if it fails.
 pub fn pg_ctl(data_dir: &std::path::Path, args: &[&str]) {
     let pg_ctl = find_bin_dir().expect("PostgreSQL binaries").join("pg_ctl");
-    let mut command = if is_root() {
-        let mut c = std::process::Command::new("runuser");
-        c.args(["-u", "postgres", "--"]).arg(&pg_ctl);
-        c
-    } else {
-        std::process::Command::new(&pg_ctl)
-    };
-    let output = command
+    let output = as_postgres(&pg_ctl)
         .args(args)
         .arg("-D")
         .arg(data_dir)
@@ -139,6 +132,17 @@ pub fn pg_ctl(data_dir: &std::path::Path, args: &[&str]) {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// `program` to run as the user PostgreSQL runs as (`postgres` when the tests run as root).
+pub fn as_postgres(program: &std::path::Path) -> std::process::Command {
+    if is_root() {
+        let mut command = std::process::Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(program);
+        command
+    } else {
+        std::process::Command::new(program)
+    }
 }
 
 /// A plain connection for a test's own queries (not the server's pool: no timeouts).

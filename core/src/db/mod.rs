@@ -8,6 +8,7 @@ pub mod outbox;
 pub mod reporters;
 pub mod throttle;
 pub mod tickets;
+pub mod tls;
 
 use std::future::Future;
 use std::ops::Deref;
@@ -18,11 +19,11 @@ use std::time::{Duration, Instant};
 use deadpool_postgres::{Connect, Manager, ManagerConfig, RecyclingMethod, Runtime, Timeouts};
 use tokio::task::JoinHandle;
 use tokio_postgres::NoTls;
-use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 pub use deadpool_postgres::{PoolError, Transaction};
+pub use tls::{Transport, transport};
 pub use tokio_postgres::Error as PgError;
 
 use crate::error::AppError;
@@ -76,30 +77,89 @@ impl Deref for Pool {
 #[derive(Debug, thiserror::Error)]
 pub enum DbSetupError {
     #[error("bad database URL: {0}")]
-    BadUrl(tokio_postgres::Error),
-    #[error("cannot set up TLS for the database: {0}")]
-    Tls(String),
+    BadUrl(#[from] tls::ConnInfoError),
     #[error("cannot build the database pool: {0}")]
     Pool(#[from] deadpool_postgres::BuildError),
-    #[error("cannot connect to the database: {0}")]
+    #[error("cannot connect to the database: {}{}", Causes(backend_error(.0)), connect_hint(.0))]
     Connect(#[from] deadpool_postgres::PoolError),
-    #[error("cannot take the migration lock: {0}")]
+    #[error("cannot take the migration lock: {}", Causes(.0))]
     MigrationLock(tokio_postgres::Error),
     #[error("migration failed: {0}")]
     Migration(#[from] refinery::Error),
+}
+
+/// An error and its causes, `error: cause: its cause`, each text once (wrappers often repeat their cause's
+/// text, and tokio-postgres's errors show only their kind, leaving the detail to their source).
+pub struct Causes<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Causes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut written = self.0.to_string();
+        f.write_str(&written)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            if !written.ends_with(&text) {
+                write!(f, ": {text}")?;
+                written.push_str(": ");
+                written.push_str(&text);
+            }
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
+
+/// The database's own error inside a pool's (which only adds "error occurred while creating a new object").
+fn backend_error(err: &deadpool_postgres::PoolError) -> &(dyn std::error::Error + 'static) {
+    match err {
+        deadpool_postgres::PoolError::Backend(err) => err,
+        other => other,
+    }
+}
+
+/// What an operator can do about a failed connection, when the failure says: TLS refused by the server
+/// or a certificate that did not verify.
+fn connect_hint(err: &deadpool_postgres::PoolError) -> &'static str {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(cause) = source {
+        if cause.to_string() == "server does not support TLS" {
+            return " (sslmode requires TLS, and the server has none: turn on ssl in its postgresql.conf, \
+                    or use sslmode=prefer or disable only where nothing crosses a network)";
+        }
+        let tls = cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+        if let Some(rustls::Error::InvalidCertificate(why)) = tls {
+            return match why {
+                rustls::CertificateError::UnknownIssuer | rustls::CertificateError::BadSignature => {
+                    " (the server's certificate was not issued by a trusted authority: name its CA's \
+                     certificate with sslrootcert=/path/to/ca.pem in DATABASE_URL)"
+                }
+                rustls::CertificateError::NotValidForName | rustls::CertificateError::NotValidForNameContext { .. } => {
+                    " (the server's certificate is not for the host name in DATABASE_URL: connect by a name \
+                     it names, or use sslmode=verify-ca to check only its issuer)"
+                }
+                _ => "",
+            };
+        }
+        source = cause.source();
+    }
+    ""
 }
 
 /// Builds a pool for `conninfo` (URL or key=value form). Connections are made lazily; each starts with
 /// [`STATEMENT_TIMEOUT`] and [`IDLE_IN_TRANSACTION_TIMEOUT`] (options given in `conninfo` come later and
 /// so win).
 pub fn pool(conninfo: &str, size: usize) -> Result<Pool, DbSetupError> {
-    let mut config: tokio_postgres::Config = conninfo.parse().map_err(DbSetupError::BadUrl)?;
+    let tls::ConnSettings { mut config, tls } = tls::parse(conninfo)?;
     let options = session_options(config.get_options());
     config.options(options);
     config.tcp_user_timeout(DB_TCP_USER_TIMEOUT);
     let tls = match transport(&config) {
         Transport::Plain => None,
-        Transport::Tls => Some(rustls_connector()?),
+        Transport::Tls => Some(MakeRustlsConnect::new(tls::client_config(&tls)?)),
     };
     let manager = Manager::from_connect(
         config,
@@ -176,69 +236,6 @@ const DB_IO_THREADS: usize = 1;
 
 type ConnectFuture<'a> =
     Pin<Box<dyn Future<Output = Result<(tokio_postgres::Client, JoinHandle<()>), tokio_postgres::Error>> + Send + 'a>>;
-
-/// How connections to the database travel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
-    /// Unencrypted: `sslmode=disable`, Unix sockets (the embedded cluster), and `sslmode=prefer` (the
-    /// default) when every host is this machine, where nothing crosses a network.
-    Plain,
-    /// TLS through rustls, the server's certificate and name verified against the system's root
-    /// certificates and Mozilla's. With `prefer` a server that offers no TLS is still used unencrypted;
-    /// with `require` it is refused. A server whose certificate does not verify is refused either way.
-    Tls,
-}
-
-/// The transport `config`'s `sslmode` and hosts call for.
-pub fn transport(config: &tokio_postgres::Config) -> Transport {
-    let hosts = config.get_hosts();
-    let tcp_hosts: Vec<String> = hosts
-        .iter()
-        .filter_map(|host| match host {
-            Host::Tcp(name) => Some(name.clone()),
-            Host::Unix(_) => None,
-        })
-        .chain(config.get_hostaddrs().iter().map(|ip| ip.to_string()))
-        .collect();
-    let loopback = |host: &String| {
-        host.eq_ignore_ascii_case("localhost")
-            || host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback())
-    };
-    match config.get_ssl_mode() {
-        SslMode::Disable => Transport::Plain,
-        // PostgreSQL has no TLS over Unix sockets.
-        _ if tcp_hosts.is_empty() && !hosts.is_empty() => Transport::Plain,
-        SslMode::Prefer if !tcp_hosts.is_empty() && tcp_hosts.iter().all(loopback) => Transport::Plain,
-        _ => Transport::Tls,
-    }
-}
-
-/// A rustls connector trusting the system's root certificates and Mozilla's (webpki-roots), with the ring
-/// crypto provider chosen explicitly (so no process-wide default is needed).
-fn rustls_connector() -> Result<MakeRustlsConnect, DbSetupError> {
-    let mut roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let native = rustls_native_certs::load_native_certs();
-    let (added, ignored) = roots.add_parsable_certificates(native.certs);
-    tracing::debug!(
-        added,
-        ignored,
-        errors = native.errors.len(),
-        "system root certificates for the database"
-    );
-    let config =
-        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| DbSetupError::Tls(e.to_string()))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-    Ok(MakeRustlsConnect::new(config))
-}
 
 /// Opens connections on [`db_io_runtime`] (the socket belongs to the runtime it is opened on) and runs
 /// their I/O tasks there; over TLS when `tls` is set.
@@ -317,55 +314,17 @@ pub fn is_unique_violation(err: &tokio_postgres::Error) -> bool {
 mod tests {
     use super::*;
 
-    fn transport_of(conninfo: &str) -> Transport {
-        transport(&conninfo.parse().expect("a valid conninfo"))
-    }
-
     #[test]
-    fn sslmode_and_hosts_choose_the_transport() {
-        // A remote server: TLS unless disabled; `prefer` is the default.
-        assert_eq!(transport_of("postgres://loket@db.example.org/loket"), Transport::Tls);
-        assert_eq!(
-            transport_of("postgres://loket@db.example.org/loket?sslmode=prefer"),
-            Transport::Tls
-        );
-        assert_eq!(
-            transport_of("postgres://loket@db.example.org/loket?sslmode=require"),
-            Transport::Tls
-        );
-        assert_eq!(
-            transport_of("postgres://loket@db.example.org/loket?sslmode=disable"),
-            Transport::Plain
-        );
-        assert_eq!(transport_of("host=10.0.0.5 user=loket sslmode=require"), Transport::Tls);
-        // This machine: only `require` encrypts.
-        assert_eq!(transport_of("postgres://loket@localhost/loket"), Transport::Plain);
-        assert_eq!(transport_of("postgres://loket@127.0.0.1:5432/loket"), Transport::Plain);
-        assert_eq!(transport_of("postgres://loket@[::1]/loket"), Transport::Plain);
-        assert_eq!(
-            transport_of("postgres://loket@localhost/loket?sslmode=require"),
-            Transport::Tls
-        );
-        // One remote host among several is enough to need TLS.
-        assert_eq!(transport_of("host=localhost,db.example.org user=loket"), Transport::Tls);
-        // Unix sockets (the embedded cluster): never TLS, whatever sslmode says.
-        assert_eq!(
-            transport_of("host=/tmp/loket/run port=5432 user=postgres dbname=loket"),
-            Transport::Plain
-        );
-        assert_eq!(
-            transport_of("host=/tmp/loket/run user=postgres sslmode=require"),
-            Transport::Plain
-        );
-        // hostaddr without host is TCP too.
-        assert_eq!(transport_of("hostaddr=192.0.2.10 user=loket"), Transport::Tls);
-    }
-
-    #[test]
-    fn the_tls_connector_builds_with_root_certificates() {
-        rustls_connector().expect("a rustls connector");
-        let pool = pool("postgres://loket@db.example.org/loket?sslmode=require", 1);
+    fn a_tls_pool_is_built_lazily_without_connecting() {
+        let pool = super::pool("postgres://loket@db.example.org/loket?sslmode=require", 1);
         assert!(pool.is_ok(), "a TLS pool is built lazily, without connecting");
+        let pool = super::pool("postgres://loket@db.example.org/loket?sslmode=verify-ca", 1);
+        assert!(pool.is_ok(), "verify-ca too");
+        let refused = super::pool("host=db.example.org sslmode=require sslrootcert=/nonexistent/ca.pem", 1);
+        assert!(
+            matches!(refused, Err(DbSetupError::BadUrl(tls::ConnInfoError::RootCert { .. }))),
+            "a root certificate file that cannot be read is refused at once"
+        );
     }
 
     #[test]
