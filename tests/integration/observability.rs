@@ -380,3 +380,71 @@ async fn json_logs_carry_request_ids_and_no_secrets() {
         assert!(span_request_id(&parsed, "request").is_some(), "{line}");
     }
 }
+
+#[actix_rt::test]
+async fn a_log_that_is_not_a_terminal_has_no_colour_codes() {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+    // The real `loket` program, serving, with its standard output and error piped (not terminals), as
+    // under systemd, Docker or a redirect to a file.
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_loket-under-test"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("DATABASE_URL", loket_tests::pg::fresh_database().await)
+        .env("LOKET_DATA_DIR", loket_tests::pg::scratch_dir("plain-log"))
+        .env("LOKET_BIND", "127.0.0.1:0")
+        .env("LOKET_WORKERS", "1")
+        .env("LOKET_LOG", "debug")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("run loket");
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    let log = tokio::spawn(async move {
+        let mut text = Vec::new();
+        stderr.read_to_end(&mut text).await.map(|_| text)
+    });
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut printed = String::new();
+    let url = tokio::time::timeout(PATIENCE, async {
+        loop {
+            let mut line = String::new();
+            assert!(
+                stdout.read_line(&mut line).await.expect("read stdout") > 0,
+                "loket ended before it served: {printed}"
+            );
+            printed.push_str(&line);
+            if let Some(url) = line.trim().strip_prefix("Loket is running at ") {
+                return url.to_string();
+            }
+        }
+    })
+    .await
+    .expect("loket serves within PATIENCE");
+    let (status, _, _) = get(&format!("{url}/healthz"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    // SIGTERM: it logs that it shuts down, and ends.
+    let pid = child.id().expect("a running child").to_string();
+    let signalled = tokio::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .expect("run kill");
+    assert!(signalled.success());
+    let ended = tokio::time::timeout(PATIENCE, child.wait())
+        .await
+        .expect("loket ends on SIGTERM");
+    assert!(ended.expect("wait for loket").success());
+    stdout.read_to_string(&mut printed).await.expect("read stdout");
+    let log = String::from_utf8(log.await.unwrap().expect("read stderr")).expect("a UTF-8 log");
+    assert!(
+        log.contains("DEBUG") && log.contains("shutting down"),
+        "the log has its lines: {log}"
+    );
+    assert!(!log.contains("\x1b["), "no ANSI escape codes in the log: {log:?}");
+    assert!(
+        !printed.contains("\x1b["),
+        "none on standard output either: {printed:?}"
+    );
+}
