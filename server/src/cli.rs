@@ -9,6 +9,7 @@ use loket_core::db::embedded::find_bin_dir;
 use loket_core::{Database, DatabasePurpose, StartError, auth, backup, bootstrap, db};
 use loket_protocol::api::Role;
 
+use crate::backups::{self, BackupSource, Schedule};
 use crate::config::{AdminCommand, Cli, Command, Config, InviteCommand};
 use crate::{open_database, prepare, start};
 
@@ -131,29 +132,8 @@ async fn run(cli: Cli) -> Result<(), StartError> {
 }
 
 /// Where the backup tools find the database and the files.
-fn source(config: &Config, database: &Database) -> OwnedSource {
-    OwnedSource {
-        conninfo: database.conninfo.clone(),
-        data_dir: config.data_dir.clone(),
-        bin_dir: find_bin_dir().ok(),
-    }
-}
-
-/// [`backup::Source`] that can move to a blocking thread.
-struct OwnedSource {
-    conninfo: String,
-    data_dir: std::path::PathBuf,
-    bin_dir: Option<std::path::PathBuf>,
-}
-
-impl OwnedSource {
-    fn borrow(&self) -> backup::Source<'_> {
-        backup::Source {
-            conninfo: &self.conninfo,
-            data_dir: &self.data_dir,
-            bin_dir: self.bin_dir.as_deref(),
-        }
-    }
+fn source(config: &Config, database: &Database) -> BackupSource {
+    BackupSource::new(config, &database.conninfo)
 }
 
 /// Runs backup work (files and child processes) off the async threads.
@@ -166,25 +146,6 @@ async fn blocking<T: Send + 'static>(
         .map_err(StartError::Backup)
 }
 
-/// Makes a backup into `dir` every `every`, keeping the newest `keep`, until the process ends.
-fn schedule_backups(source: OwnedSource, dir: std::path::PathBuf, every: std::time::Duration, keep: usize) {
-    let source = std::sync::Arc::new(source);
-    actix_web::rt::spawn(async move {
-        let mut ticks = tokio::time::interval(every);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        ticks.tick().await; // the first tick is immediate: the first backup comes one period after start
-        loop {
-            ticks.tick().await;
-            let (source, dir) = (source.clone(), dir.clone());
-            match tokio::task::spawn_blocking(move || backup::scheduled(&source.borrow(), &dir, keep)).await {
-                Ok(Ok(path)) => tracing::info!(path = %path.display(), "scheduled backup written"),
-                Ok(Err(err)) => tracing::error!(error = %err, "scheduled backup failed"),
-                Err(err) => tracing::error!(error = %err, "scheduled backup task failed"),
-            }
-        }
-    });
-}
-
 async fn serve(config: Config, database: Database) -> Result<(), StartError> {
     let generated = prepare(&database.pool, &config).await?;
     let listener = TcpListener::bind(config.bind).map_err(|source| StartError::Listen {
@@ -192,15 +153,13 @@ async fn serve(config: Config, database: Database) -> Result<(), StartError> {
         source,
     })?;
     let server = start(&config, database.pool.clone(), listener)?;
-    if let Some(dir) = &config.backup_dir {
-        schedule_backups(
-            source(&config, &database),
-            dir.clone(),
-            config.backup_every,
-            config.backup_keep,
-        );
-        tracing::info!(dir = %dir.display(), every = %humantime::format_duration(config.backup_every), keep = config.backup_keep, "scheduled backups on");
-    }
+    let backups = match Schedule::of(&config).map_err(|e| StartError::Invalid(e.to_string()))? {
+        Some(schedule) => {
+            tracing::info!(dir = %schedule.dir.display(), every = %humantime::format_duration(schedule.every), keep = schedule.keep, "scheduled backups on");
+            Some(backups::start(source(&config, &database), schedule))
+        }
+        None => None,
+    };
     let url = format!("http://{}", server.addr);
     println!("Loket is running at {url}");
     match (&generated, &config.admin_email) {
@@ -225,6 +184,10 @@ async fn serve(config: Config, database: Database) -> Result<(), StartError> {
         handle.stop(true).await;
     });
     let result = server.wait().await;
+    // A backup in progress finishes before the database it reads goes away.
+    if let Some(backups) = backups {
+        backups.stop().await;
+    }
     drop(database); // stops the embedded cluster, if this server started it
     result.map_err(StartError::Serve)
 }

@@ -1,6 +1,7 @@
 //! The `loket` program as a library: configuration, and `start`, which wires the core, the web layer and
 //! the bot on a given listener, so the binary and the tests run the same code.
 
+pub mod backups;
 pub mod bot;
 pub mod cli;
 pub mod config;
