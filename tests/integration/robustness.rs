@@ -621,3 +621,90 @@ async fn a_commit_cut_off_by_a_crash_is_outcome_unknown_and_what_committed_is_br
     cluster.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// How many of ticket `id`'s history entries are of `kind`.
+async fn history_count(conninfo: &str, id: TicketId, kind: &str) -> i64 {
+    pg::connect_plain(conninfo)
+        .await
+        .query_one(
+            "SELECT count(*) FROM ticket_events WHERE ticket_id = $1 AND kind = $2",
+            &[&id.0, &kind],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[actix_rt::test]
+async fn a_lock_change_cut_off_by_a_crash_is_outcome_unknown_and_the_lock_follows_its_record() {
+    loket_tests::init_logging();
+    // A cluster of its own: this test crashes it.
+    let dir = pg::scratch_dir("lock-in-doubt");
+    let options = EmbeddedOptions {
+        dir: dir.join("pg"),
+        throwaway: true,
+    };
+    let mut cluster = EmbeddedPostgres::start(options.clone()).unwrap();
+    cluster.ensure_database("loket").unwrap();
+    let (admin_url, url) = (
+        cluster.connection_string("postgres"),
+        cluster.connection_string("loket"),
+    );
+    let data_dir = dir.join("pg").join("data");
+    pg::connect_plain(&admin_url)
+        .await
+        .batch_execute("ALTER DATABASE loket SET synchronous_commit = on")
+        .await
+        .unwrap();
+    let config = Config::for_database(url.clone(), dir.join("data"));
+    let server = TestServer::start_on(config, "127.0.0.1:0".parse().unwrap()).await;
+    let (ana, ben) = (
+        server.agent("Ana", Role::Agent).await,
+        server.agent("Ben", Role::Agent).await,
+    );
+    let (mut a, mut b) = (ana.ws().await, ben.ws().await);
+    let id = create_ticket(&mut a, "Locked in a crash").await;
+    let lock = json!({"type": "LockTicket", "ticket_id": id.0});
+
+    // Taking the lock, its record's COMMIT in flight when PostgreSQL dies: on record, so granted once the
+    // database is back, and everyone is told.
+    hold_commits(&admin_url).await;
+    let take = a.request(lock.clone()).await;
+    cluster = crash_during_commit(&admin_url, &data_dir, &options, &mut cluster).await;
+    assert_eq!(code_of(&a.answer(&take).await), Some(ErrorCode::OutcomeUnknown));
+    let holder = b
+        .recv_until("TicketLocked", |m| match m {
+            ServerMessage::TicketLocked { ticket_id, holder, .. } if *ticket_id == id => Some(holder.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(holder.id, ana.agent.id);
+    // Ana asking again renews what she holds; Ben cannot have it; the history says it was taken once.
+    assert!(matches!(a.call(lock.clone()).await, ServerMessage::Ack { .. }));
+    let refused = b.request(lock.clone()).await;
+    assert_eq!(code_of(&b.answer(&refused).await), Some(ErrorCode::TicketLocked));
+    assert_eq!(history_count(&url, id, "lock_taken").await, 1);
+
+    // Giving it back, cut off the same way: on record, so released, and everyone is told.
+    hold_commits(&admin_url).await;
+    let release = a.request(json!({"type": "UnlockTicket", "ticket_id": id.0})).await;
+    cluster = crash_during_commit(&admin_url, &data_dir, &options, &mut cluster).await;
+    assert_eq!(code_of(&a.answer(&release).await), Some(ErrorCode::OutcomeUnknown));
+    let reason = b
+        .recv_until("TicketUnlocked", |m| match m {
+            ServerMessage::TicketUnlocked { ticket_id, reason, .. } if *ticket_id == id => Some(*reason),
+            _ => None,
+        })
+        .await;
+    assert_eq!(reason, UnlockReason::Released);
+    assert!(
+        matches!(b.call(lock).await, ServerMessage::Ack { .. }),
+        "the lock is free: Ben takes it"
+    );
+    assert_eq!(history_count(&url, id, "lock_released").await, 1);
+    assert_eq!(history_count(&url, id, "lock_taken").await, 2, "Ana's, then Ben's");
+
+    server.stop().await;
+    cluster.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -10,6 +10,12 @@
 //! `outcome_unknown`, and the actor then takes no other message until the database is back and it has
 //! re-read what the write would have made: if that committed, it is broadcast then, exactly once and in
 //! order with the ticket's other changes.
+//!
+//! Lock transitions are the same: the lease lives here, in memory, but each take and end is recorded in
+//! the ticket's history first, in a transaction of its own. One whose COMMIT is cut off is answered
+//! `outcome_unknown`; once the database is back, if its history entry committed, the lease is made to
+//! match it (taken, or ended) and that is broadcast; if not, nothing changed (and an end the server
+//! itself records, on expiry or disconnect, is tried again). So history, lease and broadcasts agree.
 
 use std::time::{Duration, Instant};
 
@@ -27,7 +33,7 @@ use crate::actors::bus::{EventBus, Publish};
 use crate::actors::registry::{LockBoard, Registry, TicketDeps};
 use crate::db::Pool;
 use crate::db::idempotency::{self, Earlier, IdempotencyKey};
-use crate::db::tickets::{self as q, AttachmentDraft};
+use crate::db::tickets::{self as q, AttachmentDraft, EventId};
 use crate::domain::lease::{Lease, LeaseRefusal, LeaseTerms, LockPlan, LockState, SessionKey, Via};
 use crate::domain::plan::{self, Refusal};
 use crate::error::AppError;
@@ -157,6 +163,36 @@ impl<E: Into<AppError>> From<E> for WriteError {
     }
 }
 
+/// How recording a lock transition failed: refused or failed with nothing recorded, or cut off during
+/// COMMIT with this history entry written.
+#[derive(Debug)]
+enum LockWriteError {
+    Failed(AppError),
+    InDoubt(EventId),
+}
+
+impl<E: Into<AppError>> From<E> for LockWriteError {
+    fn from(err: E) -> Self {
+        LockWriteError::Failed(err.into())
+    }
+}
+
+/// What a lock transition whose record is in doubt does to the lease if the record committed.
+#[derive(Debug, Clone)]
+enum LockDoubt {
+    /// Grants this lease.
+    Take(Lease),
+    /// Ends the lease, broadcast with these fields.
+    End {
+        reason: UnlockReason,
+        by: Option<AgentRef>,
+        message: Option<String>,
+        /// For an end the server records itself (expiry, disconnect): who and why, to try again with if
+        /// the record did not commit.
+        retry: Option<(Author, Option<String>)>,
+    },
+}
+
 /// The actor for one ticket.
 pub struct TicketActor {
     id: TicketId,
@@ -231,16 +267,7 @@ impl TicketActor {
     fn resolve(&mut self, doubt: InDoubt, ctx: &mut Context<Self>) {
         let (pool, id) = (self.pool.clone(), self.id);
         tracing::warn!(ticket = %id, ?doubt, "a COMMIT was cut off; re-reading once the database is back");
-        let read = async move {
-            loop {
-                match committed(&pool, id, doubt).await {
-                    Ok(found) => return found,
-                    Err(AppError::Unavailable | AppError::OutcomeUnknown) => tokio::time::sleep(RESOLVE_RETRY).await,
-                    // Already logged as internal: waiting longer would not help.
-                    Err(_) => return None,
-                }
-            }
-        };
+        let read = async move { once_back(|| committed(&pool, id, doubt)).await.flatten() };
         ctx.wait(read.into_actor(self).map(move |found, act, _| match found {
             Some(message) => {
                 tracing::info!(ticket = %act.id, ?doubt, "the interrupted change had committed; broadcasting it");
@@ -255,6 +282,78 @@ impl TicketActor {
                 act.publish(message);
             }
             None => tracing::info!(ticket = %act.id, ?doubt, "the interrupted change had not committed"),
+        }));
+    }
+
+    /// A lock transition's answer; one whose record was cut off during COMMIT is answered `outcome_unknown`
+    /// and resolved first (see [`TicketActor::resolve_lock`]).
+    fn settle_lock(
+        &mut self,
+        result: Result<(), LockWriteError>,
+        doubt: LockDoubt,
+        ctx: &mut Context<Self>,
+    ) -> Result<(), AppError> {
+        match result {
+            Ok(()) => Ok(()),
+            Err(LockWriteError::Failed(err)) => Err(err),
+            Err(LockWriteError::InDoubt(event)) => {
+                self.resolve_lock(event, doubt, ctx);
+                Err(AppError::OutcomeUnknown)
+            }
+        }
+    }
+
+    /// Blocks the mailbox until it is known whether history entry `event` committed, then makes the lease
+    /// match it: applies `doubt` if it did (and broadcasts that); if it did not, the lease stays as it was
+    /// (an end the server records itself is tried again).
+    fn resolve_lock(&mut self, event: EventId, doubt: LockDoubt, ctx: &mut Context<Self>) {
+        let (pool, id) = (self.pool.clone(), self.id);
+        tracing::warn!(ticket = %id, ?doubt, "a COMMIT recording a lock change was cut off; re-reading once the database is back");
+        let read = async move {
+            once_back(|| async {
+                let client = pool.get().await?;
+                q::event_exists(&client, event).await
+            })
+            .await
+        };
+        ctx.wait(read.into_actor(self).map(move |found, act, ctx| match (found, doubt) {
+            (Some(true), LockDoubt::Take(lease)) => {
+                tracing::info!(ticket = %act.id, "the interrupted lock take had committed; granting it");
+                let info = lease.info();
+                act.install(lease, ctx);
+                act.publish(ServerMessage::TicketLocked {
+                    ticket_id: act.id,
+                    holder: info.holder.clone(),
+                    expires_at: info.expires_at,
+                    since: info.since,
+                });
+            }
+            (
+                Some(true),
+                LockDoubt::End {
+                    reason, by, message, ..
+                },
+            ) => {
+                tracing::info!(ticket = %act.id, ?reason, "the interrupted end of a lock had committed; ending it");
+                act.clear(ctx);
+                act.publish(ServerMessage::TicketUnlocked {
+                    ticket_id: act.id,
+                    reason,
+                    by,
+                    message,
+                });
+            }
+            (found, doubt) => {
+                tracing::info!(ticket = %act.id, ?found, "the interrupted lock change had not committed; the lock stays as it was");
+                if let LockDoubt::End {
+                    reason,
+                    retry: Some((actor, note)),
+                    ..
+                } = doubt
+                {
+                    act.retry_end_lease(reason, actor, note, ctx);
+                }
+            }
         }));
     }
 
@@ -309,18 +408,32 @@ impl TicketActor {
                     message: None,
                 });
             }
-            Err(err) => {
-                // The lease stays until its end is on record: nobody else can take it meanwhile.
+            Err(LockWriteError::InDoubt(event)) => {
+                let doubt = LockDoubt::End {
+                    reason,
+                    by: None,
+                    message: None,
+                    retry: Some((retry_actor, retry_note)),
+                };
+                act.resolve_lock(event, doubt, ctx);
+            }
+            Err(LockWriteError::Failed(err)) => {
                 tracing::warn!(ticket = %act.id, ?reason, error = %err, "could not record the end of a lock; retrying");
-                if let Some(handle) = act.expiry_timer.take() {
-                    ctx.cancel_future(handle);
-                }
-                act.expiry_timer = Some(ctx.run_later(EXPIRY_RETRY, move |act, ctx| {
-                    act.expiry_timer = None;
-                    if act.lock.lease().is_some() {
-                        act.end_lease(reason, retry_actor, retry_note, ctx);
-                    }
-                }));
+                act.retry_end_lease(reason, retry_actor, retry_note, ctx);
+            }
+        }));
+    }
+
+    /// Tries [`TicketActor::end_lease`] again after [`EXPIRY_RETRY`]. The lease stays until its end is on
+    /// record: nobody else can take it meanwhile.
+    fn retry_end_lease(&mut self, reason: UnlockReason, actor: Author, note: Option<String>, ctx: &mut Context<Self>) {
+        if let Some(handle) = self.expiry_timer.take() {
+            ctx.cancel_future(handle);
+        }
+        self.expiry_timer = Some(ctx.run_later(EXPIRY_RETRY, move |act, ctx| {
+            act.expiry_timer = None;
+            if act.lock.lease().is_some() {
+                act.end_lease(reason, actor, note, ctx);
             }
         }));
     }
@@ -385,6 +498,7 @@ impl Handler<Lock> for TicketActor {
                 let actor = Author::from(msg.agent.clone());
                 let fut = async move { record_lock_event(&pool, id, &actor, TicketEventKind::LockTaken, None).await };
                 AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
+                    let res = act.settle_lock(res, LockDoubt::Take(lease.clone()), ctx);
                     act.stop_if_missing(&res, ctx);
                     res?;
                     let info = lease.info();
@@ -414,7 +528,13 @@ impl Handler<Release> for TicketActor {
         let actor = Author::from(msg.agent);
         let fut = async move { record_lock_event(&pool, id, &actor, TicketEventKind::LockReleased, None).await };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, ctx| {
-            res?;
+            let doubt = LockDoubt::End {
+                reason: UnlockReason::Released,
+                by: None,
+                message: None,
+                retry: None,
+            };
+            act.settle_lock(res, doubt, ctx)?;
             act.clear(ctx);
             act.publish(ServerMessage::TicketUnlocked {
                 ticket_id: act.id,
@@ -445,7 +565,13 @@ impl Handler<Break> for TicketActor {
         let reason = msg.reason.clone();
         let fut = async move { record_lock_event(&pool, id, &actor, TicketEventKind::LockBroken, Some(&reason)).await };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
-            res?;
+            let doubt = LockDoubt::End {
+                reason: UnlockReason::Broken,
+                by: Some(msg.admin.clone()),
+                message: Some(msg.reason.clone()),
+                retry: None,
+            };
+            act.settle_lock(res, doubt, ctx)?;
             act.clear(ctx);
             act.publish(ServerMessage::TicketUnlocked {
                 ticket_id: act.id,
@@ -728,14 +854,37 @@ async fn committed(pool: &Pool, id: TicketId, doubt: InDoubt) -> Result<Option<S
     })
 }
 
-/// Records a lock transition in its own transaction, failing with `not_found` for unknown tickets.
+/// Records a lock transition in its own transaction, failing with `not_found` for unknown tickets. A COMMIT
+/// cut off by a lost connection leaves the entry in doubt (an autocommitted statement would too, without
+/// saying which entry to look for).
 async fn record_lock_event(
     pool: &Pool,
     id: TicketId,
     actor: &Author,
     kind: TicketEventKind,
     reason: Option<&str>,
-) -> Result<(), AppError> {
-    let client = pool.get().await?;
-    q::record_lock_event(&client, id, actor, kind, reason).await
+) -> Result<(), LockWriteError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    let event = q::record_lock_event(&tx, id, actor, kind, reason).await?;
+    crate::db::commit(tx).await.map_err(|err| match err {
+        AppError::OutcomeUnknown => LockWriteError::InDoubt(event),
+        err => LockWriteError::Failed(err),
+    })
+}
+
+/// Runs `read` until the database answers: again after [`RESOLVE_RETRY`] while it is unavailable; `None`
+/// if it fails otherwise (already logged as internal: waiting longer would not help).
+async fn once_back<T, F, Fut>(mut read: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    loop {
+        match read().await {
+            Ok(found) => return Some(found),
+            Err(AppError::Unavailable | AppError::OutcomeUnknown) => tokio::time::sleep(RESOLVE_RETRY).await,
+            Err(_) => return None,
+        }
+    }
 }

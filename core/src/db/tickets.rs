@@ -173,7 +173,11 @@ async fn record_event(
     Ok(())
 }
 
-/// Records a lock transition of ticket `id` in one statement (one round trip, its own transaction);
+/// The id of one entry in a ticket's history (`ticket_events.id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EventId(pub i64);
+
+/// Records a lock transition of ticket `id` in one statement and answers its history entry's id;
 /// `not_found` if there is no such ticket. The ticket's actor already serialises everything about it.
 pub async fn record_lock_event(
     db: &impl GenericClient,
@@ -181,22 +185,33 @@ pub async fn record_lock_event(
     actor: &Author,
     kind: TicketEventKind,
     reason: Option<&str>,
-) -> Result<(), AppError> {
+) -> Result<EventId, AppError> {
     let (agent, reporter) = actor_columns(actor);
     let inserted = db
-        .execute(
+        .query_opt(
             &db.prepare_cached(
                 "INSERT INTO ticket_events (ticket_id, actor_agent_id, actor_reporter_id, kind, reason)
-                 SELECT id, $2, $3, $4, $5 FROM tickets WHERE id = $1",
+                 SELECT id, $2, $3, $4, $5 FROM tickets WHERE id = $1
+                 RETURNING id",
             )
             .await?,
             &[&ticket.0, &agent, &reporter, &kind.as_str(), &reason],
         )
         .await?;
-    if inserted == 0 {
-        return Err(AppError::NotFound("ticket"));
-    }
-    Ok(())
+    inserted
+        .map(|row| EventId(row.get(0)))
+        .ok_or(AppError::NotFound("ticket"))
+}
+
+/// Whether history entry `event` is on record (so the transaction that wrote it committed).
+pub async fn event_exists(db: &impl GenericClient, event: EventId) -> Result<bool, AppError> {
+    Ok(db
+        .query_opt(
+            &db.prepare_cached("SELECT 1 FROM ticket_events WHERE id = $1").await?,
+            &[&event.0],
+        )
+        .await?
+        .is_some())
 }
 
 /// A validated new ticket.

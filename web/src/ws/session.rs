@@ -270,6 +270,14 @@ impl WsSession {
                                 },
                             )
                         }
+                        // The take may have committed, and then the lease is this session's once the
+                        // ticket's actor has found out: remember the ticket as held, so heartbeats ask
+                        // (and forget it if not) and the end of the session ends the lease.
+                        Err(err @ AppError::OutcomeUnknown) => {
+                            act.grants += 1;
+                            act.held.insert(ticket_id, act.grants);
+                            vec![err.to_frame(rid)]
+                        }
                         Err(err) => vec![err.to_frame(rid)],
                     }
                 });
