@@ -139,6 +139,32 @@ async fn two_agents_share_a_ticket_live_in_real_browsers() {
         "changed status from New to Open",
     )
     .await;
+    // The client named each creation with an idempotency key of its own (a retry would send it again):
+    // Ayu's ticket and reply, Budi's note.
+    let keys = server
+        .pool
+        .get()
+        .await
+        .unwrap()
+        .query(
+            "SELECT a.name, k.key, k.comment_id IS NOT NULL FROM idempotency_keys k JOIN agents a ON a.id = k.agent_id \
+             ORDER BY a.name, k.comment_id NULLS FIRST",
+            &[],
+        )
+        .await
+        .unwrap();
+    let keyed: Vec<(String, bool)> = keys.iter().map(|r| (r.get(0), r.get(2))).collect();
+    assert_eq!(
+        keyed,
+        [
+            ("Ayu".to_string(), false),
+            ("Ayu".to_string(), true),
+            ("Budi".to_string(), true)
+        ],
+        "a key for the ticket and for each comment"
+    );
+    let distinct: std::collections::HashSet<String> = keys.iter().map(|r| r.get(1)).collect();
+    assert_eq!(distinct.len(), 3, "every creation has a key of its own");
     b.screenshot("ticket").await;
     b.resize(390, 844).await;
     b.screenshot("ticket-phone").await;

@@ -3,9 +3,9 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use loket_protocol::api::{
-    Agent, AgentAccount, AuditEntry, Category, CategoryChange, InviteCode, LoginRequest, LoginResponse, NewAgent,
-    NewCategory, NewInviteCode, NewTicket, PasswordChange, PasswordReset, PasswordResetDone, Role, RoleChange,
-    SessionInfo, TicketDetail,
+    Agent, AgentAccount, AuditEntry, Category, CategoryChange, IDEMPOTENCY_KEY_HEADER, InviteCode, LoginRequest,
+    LoginResponse, NewAgent, NewCategory, NewInviteCode, NewTicket, PasswordChange, PasswordReset, PasswordResetDone,
+    Role, RoleChange, SessionInfo, TicketDetail,
 };
 use loket_protocol::ticket::{AgentRef, Ticket, TicketEvent};
 use loket_protocol::{AgentId, ApiError, CategoryId, ErrorCode, SessionId, TicketId};
@@ -176,8 +176,13 @@ pub async fn change_category(id: CategoryId, change: CategoryChange) -> ApiResul
     json(with_json(Request::patch(&format!("/api/categories/{id}")), &change)).await
 }
 
-pub async fn create_ticket(new: NewTicket) -> ApiResult<Ticket> {
-    json(with_json(Request::post("/api/tickets"), &new)).await
+/// Creates a ticket; `idempotency_key` names this creation, so sending it again answers the same ticket.
+pub async fn create_ticket(new: &NewTicket, idempotency_key: &str) -> ApiResult<Ticket> {
+    json(with_json(
+        Request::post("/api/tickets").header(IDEMPOTENCY_KEY_HEADER, idempotency_key),
+        new,
+    ))
+    .await
 }
 
 pub async fn ticket(id: TicketId) -> ApiResult<TicketDetail> {

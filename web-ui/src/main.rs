@@ -10,6 +10,7 @@ mod board_query;
 mod components;
 mod format;
 mod hooks;
+mod idempotency;
 mod pages;
 mod state;
 mod ws;

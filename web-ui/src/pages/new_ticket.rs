@@ -5,6 +5,7 @@ use crate::app::Route;
 use crate::components::AppLink;
 use crate::format::priority_label;
 use crate::hooks::{NoticeKind, use_directory, use_notify};
+use crate::idempotency::{Attempt, failure_message, new_key, with_retries};
 use loket_protocol::CategoryId;
 use loket_protocol::api::NewTicket;
 use loket_protocol::ticket::Priority;
@@ -24,15 +25,18 @@ pub fn NewTicketPage() -> Html {
     let category = use_state(|| None::<CategoryId>);
     let error = use_state(|| None::<String>);
     let busy = use_state(|| false);
+    // The ticket being created and its idempotency key, kept across retries of the same ticket.
+    let attempt = use_mut_ref(Attempt::<NewTicket>::default);
 
     let on_submit = {
-        let (title, body, priority, category, error, busy) = (
+        let (title, body, priority, category, error, busy, attempt) = (
             title.clone(),
             body.clone(),
             priority.clone(),
             category.clone(),
             error.clone(),
             busy.clone(),
+            attempt.clone(),
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -49,9 +53,20 @@ pub fn NewTicketPage() -> Html {
                 priority: *priority,
                 category_id: *category,
             };
-            let (error, busy, navigator, notify) = (error.clone(), busy.clone(), navigator.clone(), notify.clone());
+            let key = attempt.borrow_mut().key_for(&new, new_key);
+            let (error, busy, navigator, notify, attempt) = (
+                error.clone(),
+                busy.clone(),
+                navigator.clone(),
+                notify.clone(),
+                attempt.clone(),
+            );
             spawn_local(async move {
-                match api::create_ticket(new).await {
+                let created = with_retries(|| api::create_ticket(&new, &key)).await;
+                attempt
+                    .borrow_mut()
+                    .settled(created.as_ref().map(|_| ()).map_err(|e| e.code));
+                match created {
                     Ok(ticket) => {
                         notify.emit((NoticeKind::Success, format!("{} created.", ticket.key)));
                         if let Some(navigator) = navigator {
@@ -60,7 +75,7 @@ pub fn NewTicketPage() -> Html {
                     }
                     Err(e) => {
                         busy.set(false);
-                        error.set(Some(e.message));
+                        error.set(Some(failure_message(&e, "ticket")));
                     }
                 }
             });

@@ -14,6 +14,7 @@ use crate::components::ticket_fields::{TicketFieldsForm, TicketFieldsView};
 use crate::components::timeline::Timeline;
 use crate::format::{ago, datetime, now};
 use crate::hooks::{NoticeKind, use_directory, use_live, use_notify, use_now, use_server_messages, use_session};
+use crate::idempotency::{Attempt, failure_message, new_key, with_retries};
 use crate::state::ticket::{Flash, LockState, Mode, TicketAction, TicketPage as PageState};
 use gloo_timers::callback::Interval;
 use gloo_timers::future::TimeoutFuture;
@@ -101,7 +102,12 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                     spawn_local(async move {
                         match conn.request(ClientMessage::LockTicket { ticket_id: id }).await {
                             Ok(_) => {}
-                            Err(error) if error.code == loket_protocol::ErrorCode::Unavailable => {}
+                            // Not known now; the next renewal (or the server's own heartbeat) tells.
+                            Err(error)
+                                if matches!(
+                                    error.code,
+                                    loket_protocol::ErrorCode::Unavailable | loket_protocol::ErrorCode::OutcomeUnknown
+                                ) => {}
                             Err(error) => dispatcher.dispatch(TicketAction::LockRefused(error)),
                         }
                     });
@@ -160,7 +166,12 @@ pub fn TicketPage(props: &TicketProps) -> Html {
             dispatcher.dispatch(TicketAction::EditRequested);
             let (conn, dispatcher) = (conn.clone(), dispatcher.clone());
             spawn_local(async move {
-                match conn.request(ClientMessage::LockTicket { ticket_id: id }).await {
+                // Sent again after an unknown outcome: a lock this connection holds is only renewed.
+                let mut answer = conn.request(ClientMessage::LockTicket { ticket_id: id }).await;
+                if matches!(&answer, Err(e) if e.code == loket_protocol::ErrorCode::OutcomeUnknown) {
+                    answer = conn.request(ClientMessage::LockTicket { ticket_id: id }).await;
+                }
+                match answer {
                     Ok(_) => dispatcher.dispatch(TicketAction::LockGranted),
                     Err(error) => dispatcher.dispatch(TicketAction::LockRefused(error)),
                 }
@@ -232,19 +243,29 @@ pub fn TicketPage(props: &TicketProps) -> Html {
             });
         })
     };
+    // The comment being sent and its idempotency key, kept across retries of the same comment.
+    let comment_attempt = use_mut_ref(Attempt::<(TicketId, String, bool)>::default);
     let on_send = {
-        let conn = live.conn.clone();
+        let (conn, attempt) = (live.conn.clone(), comment_attempt.clone());
         Callback::from(move |out: Outgoing| {
-            let conn = conn.clone();
+            let (conn, attempt) = (conn.clone(), attempt.clone());
+            let key = attempt
+                .borrow_mut()
+                .key_for(&(id, out.body.clone(), out.internal), new_key);
             spawn_local(async move {
-                let message = ClientMessage::AddComment {
-                    ticket_id: id,
-                    body: out.body,
-                    internal: out.internal,
-                    idempotency_key: None,
-                };
-                out.done
-                    .emit(conn.request(message).await.map(|_| ()).map_err(|e| e.message));
+                // Retried with the same key after a reconnect or an unknown outcome: posted once.
+                let sent = with_retries(|| {
+                    conn.request(ClientMessage::AddComment {
+                        ticket_id: id,
+                        body: out.body.clone(),
+                        internal: out.internal,
+                        idempotency_key: Some(key.clone()),
+                    })
+                })
+                .await
+                .map(|_| ());
+                attempt.borrow_mut().settled(sent.as_ref().map_err(|e| e.code).copied());
+                out.done.emit(sent.map_err(|e| failure_message(&e, "reply")));
             });
         })
     };
