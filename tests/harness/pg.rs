@@ -86,7 +86,7 @@ fn conninfo_without_db(config: &tokio_postgres::Config) -> String {
 }
 
 /// Statics are never dropped, so a child process waits for this one to exit and then removes the cluster.
-fn spawn_reaper(dir: &std::path::Path) {
+pub(crate) fn spawn_reaper(dir: &std::path::Path) {
     let Ok(bin) = find_bin_dir() else { return };
     let pg_ctl = bin.join("pg_ctl");
     let data = dir.join("data");

@@ -137,6 +137,8 @@ impl TcpPostgres {
                 .output()
                 .expect("run pg_ctl start");
             if started.status.success() {
+                // Stopped even if this process dies without dropping it.
+                pg::spawn_reaper(&dir);
                 return TcpPostgres { port, dir, data };
             }
             let log = std::fs::read_to_string(dir.join("postgres.log")).unwrap_or_default();
