@@ -129,17 +129,22 @@ async fn a_client_that_stops_reading_is_dropped_instead_of_buffered_without_boun
             while let Ok(Some(_)) = writer.next_message(std::time::Duration::ZERO).await {}
         }
     }
-    // When it reads again, it finds what was buffered and then a close telling it to reconnect.
+    // When it reads again, it finds what was buffered and then a close telling it to reconnect. On a
+    // loaded machine the writers may take longer than the write deadline to fill its mailbox; then the
+    // kernel has already dropped the connection (a reset, see robustness.rs): dropped all the same.
     let mut received = 0;
-    let code = loop {
+    loop {
         match stalled.next_message(loket_tests::PATIENCE).await {
             Ok(Some(_)) => received += 1,
             Ok(None) => panic!("the stalled session was neither fed nor closed"),
-            Err(WsEnd::Closed(Some(frame))) => break frame.code,
+            Err(WsEnd::Closed(Some(frame))) => {
+                assert_eq!(frame.code, CloseCode::Again);
+                break;
+            }
+            Err(WsEnd::Error(error)) if error.contains("Connection reset") => break,
             Err(other) => panic!("{other:?}"),
         }
-    };
-    assert_eq!(code, CloseCode::Again);
+    }
     // Each writer's TicketCreated and TicketLocked, and one broadcast per request were published; it
     // missed some.
     assert!(
