@@ -11,10 +11,9 @@ CREATE TABLE event_log (
     kind        text NOT NULL,                  -- the event's wire `type` (TicketCreated, TicketUpdated, CommentAdded, ...)
     payload     jsonb NOT NULL,                 -- the ServerMessage as sent to sessions, `position` included
     xid         xid8 NOT NULL DEFAULT pg_current_xact_id(), -- the writing transaction, for readers that are not the writer
-    created_at  timestamptz NOT NULL DEFAULT clock_timestamp() -- when the row was written (not when its transaction began), for pruning
+    created_at  timestamptz NOT NULL DEFAULT clock_timestamp() -- when the row was written (not when its transaction began): in position order, so pruning finds its cutoff by position (no index of its own)
 );
 ALTER SEQUENCE event_log_position_seq OWNED BY event_log.position;
-CREATE INDEX event_log_created_at ON event_log (created_at);
 
 -- How far pruning has gone: a `Resume` from below this position cannot be answered (resync_required).
 CREATE TABLE event_log_horizon (

@@ -472,6 +472,39 @@ async fn history_past_retention_or_in_the_future_answers_resync_required() {
 }
 
 #[actix_rt::test]
+async fn pruning_keeps_the_last_hours_and_the_newest_events_whichever_keeps_more() {
+    let server = TestServer::start().await;
+    let ana = server.agent("Ana", Role::Agent).await;
+    let mut a = ana.ws().await;
+    let id = create_ticket(&mut a, "Aging").await;
+    for n in 0..9 {
+        a.call(json!({"type": "AddComment", "ticket_id": id.0, "body": format!("note {n}"), "internal": true}))
+            .await;
+    }
+    let all: Vec<u64> = logged(&server).await.iter().map(|(p, _, _)| *p).collect();
+    assert_eq!(all.len(), 10);
+    let mut client = server.pool.get().await.unwrap();
+    const AGE: &str = "UPDATE event_log SET created_at = now() - interval '30 hours' WHERE position <= $1";
+    let day = log_q::Retention {
+        hours: 24,
+        min_events: 2,
+    };
+    // Six events are 30 hours old: they go; the four of the last day stay, though only two must.
+    client.execute(AGE, &[&(all[5] as i64)]).await.unwrap();
+    let pruned = log_q::prune(&mut client, day).await.unwrap();
+    assert_eq!((pruned.deleted, pruned.pruned_through), (6, all[5]));
+    // All the rest aged too: the newest two stay all the same.
+    client.execute(AGE, &[&(all[9] as i64)]).await.unwrap();
+    let pruned = log_q::prune(&mut client, day).await.unwrap();
+    assert_eq!((pruned.deleted, pruned.pruned_through), (2, all[7]));
+    let kept: Vec<u64> = logged(&server).await.iter().map(|(p, _, _)| *p).collect();
+    assert_eq!(kept, all[8..]);
+    // Within both limits: nothing more goes.
+    let pruned = log_q::prune(&mut client, log_q::Retention::default()).await.unwrap();
+    assert_eq!((pruned.deleted, pruned.pruned_through), (0, all[7]));
+}
+
+#[actix_rt::test]
 async fn a_client_resumes_across_restarts_and_hears_that_its_lock_ended() {
     let mut server = TestServer::start().await;
     let ana = server.agent("Ana", Role::Agent).await;

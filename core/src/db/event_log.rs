@@ -2,8 +2,8 @@
 //! `Resume`, the snapshot facts a reader outside the writer needs, and pruning.
 
 use deadpool_postgres::GenericClient;
-use loket_protocol::TicketId;
 use loket_protocol::ws::ServerMessage;
+use loket_protocol::{TicketId, Timestamp};
 
 use crate::domain::gaps::SnapshotFacts;
 use crate::error::AppError;
@@ -209,37 +209,24 @@ pub struct Pruned {
 /// sees either both or neither. Only a prefix of the log is ever deleted.
 pub async fn prune(db: &mut deadpool_postgres::Client, retention: Retention) -> Result<Pruned, AppError> {
     let tx = db.transaction().await?;
-    // The newest event older than the time limit, and the newest one beyond the count limit: rows up to
-    // the lower of the two are outside both.
-    let cutoff: Option<i64> = tx
+    // The newest event beyond the count limit, and the newest one (at or below it) older than the time
+    // limit: rows up to that one are outside both.
+    let by_count: Option<i64> = tx
         .query_opt(
-            &tx.prepare_cached(
-                "SELECT least(t.position, c.position)
-                 FROM (SELECT max(position) AS position FROM event_log
-                       WHERE created_at < now() - make_interval(hours => $1)) t,
-                      (SELECT position FROM event_log ORDER BY position DESC OFFSET $2 LIMIT 1) c
-                 WHERE t.position IS NOT NULL",
-            )
-            .await?,
-            &[
-                &i32::try_from(retention.hours).unwrap_or(i32::MAX),
-                &i64::try_from(retention.min_events).unwrap_or(i64::MAX),
-            ],
+            &tx.prepare_cached("SELECT position FROM event_log ORDER BY position DESC OFFSET $1 LIMIT 1")
+                .await?,
+            &[&i64::try_from(retention.min_events).unwrap_or(i64::MAX)],
         )
         .await?
         .map(|row| row.get(0));
+    let cutoff = match by_count {
+        Some(upto) => written_before(&tx, retention.hours, upto).await?,
+        None => None,
+    };
     let Some(cutoff) = cutoff else {
-        let horizon: i64 = tx
-            .query_one(
-                &tx.prepare_cached("SELECT pruned_through FROM event_log_horizon")
-                    .await?,
-                &[],
-            )
-            .await?
-            .get(0);
         return Ok(Pruned {
             deleted: 0,
-            pruned_through: position_of(horizon)?,
+            pruned_through: horizon(&tx).await?,
         });
     };
     let deleted = tx
@@ -263,4 +250,44 @@ pub async fn prune(db: &mut deadpool_postgres::Client, retention: Retention) -> 
         deleted,
         pruned_through: position_of(horizon)?,
     })
+}
+
+/// The newest event at or below `upto` written more than `hours` ago (before this transaction's
+/// `now()`), if any. Rows are written in position order (to within the microseconds between two
+/// concurrent inserts), so this is a binary search over positions, each step one primary-key lookup:
+/// about 30 for a billion positions, and no index on `created_at` for every insert to maintain.
+async fn written_before(db: &impl GenericClient, hours: u32, upto: i64) -> Result<Option<i64>, AppError> {
+    let bounds = db
+        .query_one(
+            &db.prepare_cached("SELECT min(position), now() - make_interval(hours => $1) FROM event_log")
+                .await?,
+            &[&i32::try_from(hours).unwrap_or(i32::MAX)],
+        )
+        .await?;
+    let (Some(first), cut): (Option<i64>, Timestamp) = (bounds.get(0), bounds.get(1)) else {
+        return Ok(None);
+    };
+    // Every row below `lo` is old; none at or above `hi` may go.
+    let (mut lo, mut hi) = (first, upto.saturating_add(1));
+    let probe = db
+        .prepare_cached(
+            "SELECT position, created_at < $2 FROM event_log WHERE position >= $1 ORDER BY position LIMIT 1",
+        )
+        .await?;
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let row = db.query_opt(&probe, &[&mid, &cut]).await?;
+        match row.map(|row| (row.get::<_, i64>(0), row.get::<_, bool>(1))) {
+            Some((position, true)) if position <= upto => lo = position + 1,
+            _ => hi = mid,
+        }
+    }
+    let row = db
+        .query_one(
+            &db.prepare_cached("SELECT max(position) FROM event_log WHERE position < $1")
+                .await?,
+            &[&lo],
+        )
+        .await?;
+    Ok(row.get(0))
 }
