@@ -191,7 +191,7 @@ async fn serve(config: Config, database: Database) -> Result<(), StartError> {
         addr: config.bind.to_string(),
         source,
     })?;
-    let server = start(&config, database.pool.clone(), listener)?;
+    let server = start(&config, database.pool.clone(), listener).await?;
     if let Some(dir) = &config.backup_dir {
         schedule_backups(
             source(&config, &database),

@@ -58,7 +58,7 @@ async fn malformed_and_unknown_frames_get_an_error_and_the_connection_stays_usab
     // Still usable, and each request gets exactly one answer.
     let id = create_ticket(&mut a, "After the noise").await;
     a.recv_until("TicketCreated", |m| {
-        matches!(m, ServerMessage::TicketCreated { ticket } if ticket.id == id).then_some(())
+        matches!(m, ServerMessage::TicketCreated { ticket, .. } if ticket.id == id).then_some(())
     })
     .await;
     assert_quiet(&mut a, id).await;
