@@ -181,7 +181,10 @@ mod tests {
         let mut tracker = GapTracker::new(9);
         // Both 10 and 12 were first missed while 50 and 51 ran: either may hold either.
         assert!(tracker.observe([11, 13], &snap("50:52:50,51")).is_empty());
-        assert!(tracker.observe([], &snap("51:53:51")).is_empty(), "51 may still commit 10");
+        assert!(
+            tracker.observe([], &snap("51:53:51")).is_empty(),
+            "51 may still commit 10"
+        );
         assert_eq!(tracker.observe([], &snap("53:53:")), [11, 13]);
     }
 
