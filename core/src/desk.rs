@@ -12,7 +12,7 @@ use loket_protocol::ticket::{AgentRef, Attachment, Author, Comment, LockInfo, Ti
 use loket_protocol::ws::ServerMessage;
 use loket_protocol::{ReporterId, TicketId};
 
-use crate::actors::bus::{EventBus, Publish};
+use crate::actors::bus::EventBus;
 use crate::actors::registry::{LockBoard, Registry, TicketDeps};
 use crate::actors::ticket::{
     AddAttachment, AddComment, Break, InDoubt, Lock, Release, Renew, Resolve, SessionGone, TicketActor, Update,
@@ -23,6 +23,7 @@ use crate::db::{self, Pool};
 use crate::domain::lease::{LeaseTerms, SessionKey, Via};
 use crate::domain::validate;
 use crate::error::AppError;
+use crate::event_log::EventLog;
 use crate::outbox::OutboxSignal;
 
 /// Longest attachment file name accepted, in characters.
@@ -35,18 +36,20 @@ const SEND_ATTEMPTS: usize = 3;
 pub struct Desk {
     pub pool: Pool,
     pub bus: Addr<EventBus>,
+    log: EventLog,
     registry: Registry,
     board: LockBoard,
     outbox: OutboxSignal,
 }
 
 impl Desk {
-    pub fn new(pool: Pool, bus: Addr<EventBus>, arbiter: ArbiterHandle, terms: LeaseTerms) -> Desk {
+    /// A desk publishing through `log` (which feeds `bus`).
+    pub fn new(pool: Pool, bus: Addr<EventBus>, log: EventLog, arbiter: ArbiterHandle, terms: LeaseTerms) -> Desk {
         let board = LockBoard::default();
         let outbox = OutboxSignal::default();
         let deps = TicketDeps {
             pool: pool.clone(),
-            bus: bus.clone(),
+            log: log.clone(),
             board: board.clone(),
             terms,
             outbox: outbox.clone(),
@@ -55,10 +58,22 @@ impl Desk {
         Desk {
             pool,
             bus,
+            log,
             registry,
             board,
             outbox,
         }
+    }
+
+    /// The event log: positions, replay for `Resume`, pruning.
+    pub fn events(&self) -> &EventLog {
+        &self.log
+    }
+
+    /// The released watermark ([`EventLog::watermark`]): take it *before* running a snapshot query, and
+    /// the snapshot includes every event up to it. Cheap.
+    pub fn watermark(&self) -> u64 {
+        self.log.watermark()
     }
 
     /// Signalled whenever a committed change queued a notification for a reporter.
@@ -161,21 +176,33 @@ impl Desk {
                 .await?
                 .ok_or_else(|| AppError::internal("a remembered idempotency key vanished"));
         }
+        if !filed.created {
+            db::commit(tx).await?;
+            let id = filed.ticket.id;
+            return Ok(q::with_lock(filed.ticket, self.board.get(id)));
+        }
+        let id = filed.ticket.id;
+        let event = ServerMessage::TicketCreated {
+            ticket: filed.ticket.clone(),
+            position: 0,
+        };
+        // Reserved as late as possible: until numbered, the slot holds back every later event.
+        let slot = self.log.reserve();
+        let position = crate::db::event_log::append(&tx, id, &event).await?;
+        slot.numbered(position);
         match db::commit(tx).await {
-            Err(AppError::OutcomeUnknown) if filed.created => {
+            Err(AppError::OutcomeUnknown) => {
                 // The new ticket's actor finds out once the database is back, and broadcasts it if it exists.
-                self.registry.do_send(filed.ticket.id, Resolve(InDoubt::Created));
+                let doubt = InDoubt {
+                    slot,
+                    position: Some(position),
+                };
+                self.registry.do_send(id, Resolve(doubt));
                 return Err(AppError::OutcomeUnknown);
             }
             result => result?,
         }
-        if !filed.created {
-            let id = filed.ticket.id;
-            return Ok(q::with_lock(filed.ticket, self.board.get(id)));
-        }
-        self.bus.do_send(Publish(ServerMessage::TicketCreated {
-            ticket: filed.ticket.clone(),
-        }));
+        slot.publish(position, event);
         Ok(filed.ticket)
     }
 

@@ -44,6 +44,9 @@ pub enum AppError {
          repeat the request with the same idempotency key"
     )]
     OutcomeUnknown,
+    /// A `Resume` asked for history the server does not keep (or never had).
+    #[error("{0}")]
+    ResyncRequired(String),
     #[error("internal error; the server log has details")]
     Internal,
 }
@@ -65,6 +68,7 @@ impl AppError {
             AppError::RateLimited(_) => ErrorCode::RateLimited,
             AppError::Unavailable => ErrorCode::Unavailable,
             AppError::OutcomeUnknown => ErrorCode::OutcomeUnknown,
+            AppError::ResyncRequired(_) => ErrorCode::ResyncRequired,
             AppError::Internal => ErrorCode::Internal,
         }
     }

@@ -1,7 +1,8 @@
 //! Loket's ticket core: everything about tickets that is neither HTTP nor Telegram.
 //!
 //! The domain rules (`domain`), PostgreSQL persistence and migrations (`db`), the per-ticket actors,
-//! their registry and the event bus (`actors`), the one entry point for ticket operations (`desk`), the
+//! their registry and the event bus (`actors`), the event log's positions, release order and retention
+//! (`event_log`), the one entry point for ticket operations (`desk`), the
 //! notification outbox (`outbox`), access administration (`accounts`), the one error type (`error`), the
 //! data directory on disk (`data_dir`), the metrics it records (`metrics`) and the demo desk generator
 //! (`demo`). The web layer (`loket-web`) and the Telegram bot (`loket-bot`) both stand on this crate; it
@@ -18,6 +19,7 @@ pub mod demo;
 pub mod desk;
 pub mod domain;
 pub mod error;
+pub mod event_log;
 pub mod metrics;
 pub mod outbox;
 pub mod reporting;

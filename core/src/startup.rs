@@ -43,6 +43,8 @@ pub enum StartError {
     },
     #[error("cannot close locks left by the previous run: {0}")]
     OrphanedLocks(AppError),
+    #[error("cannot open the event log: {0}")]
+    EventLog(AppError),
     #[error("cannot create the first admin: {0}")]
     FirstAdmin(AppError),
     #[error("cannot listen on {addr}: {source}")]
@@ -135,8 +137,8 @@ pub async fn prepare(pool: &Pool, admin: Option<AdminCredentials<'_>>) -> Result
     if applied > 0 {
         tracing::info!(applied, "database migrations applied");
     }
-    let client = pool.get().await.map_err(DbSetupError::Connect)?;
-    let orphaned = db::tickets::close_orphaned_locks(&client)
+    let mut client = pool.get().await.map_err(DbSetupError::Connect)?;
+    let orphaned = db::tickets::close_orphaned_locks(&mut client)
         .await
         .map_err(StartError::OrphanedLocks)?;
     if orphaned > 0 {

@@ -38,6 +38,9 @@ pub enum ErrorCode {
     /// made. A change that did commit is broadcast once the database is back; reload (or retry with the
     /// same idempotency key) rather than repeating the change blindly.
     OutcomeUnknown,
+    /// A `Resume` asked for events the server no longer keeps (older than the retained history) or
+    /// never had (newer than its newest): reload the view instead.
+    ResyncRequired,
     /// Something failed inside the server; details are in the server log.
     Internal,
 }
@@ -60,6 +63,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::OutcomeUnknown => "outcome_unknown",
+            ErrorCode::ResyncRequired => "resync_required",
             ErrorCode::Internal => "internal",
         }
     }
@@ -120,6 +124,7 @@ mod tests {
             ErrorCode::RateLimited,
             ErrorCode::Unavailable,
             ErrorCode::OutcomeUnknown,
+            ErrorCode::ResyncRequired,
             ErrorCode::Internal,
         ] {
             assert_eq!(serde_json::to_value(code).unwrap(), serde_json::json!(code.as_str()));

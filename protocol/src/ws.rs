@@ -64,6 +64,10 @@ pub enum ClientMessage {
     },
     /// Answered with `Pong`; clients may use it to measure latency.
     Ping,
+    /// After a reconnect: send every event after position `after` this agent may see, in order, then the
+    /// Ack (its `position` is the newest position sent). `resync_required` when `after` is older than
+    /// the retained history (or newer than any event): reload the view instead.
+    Resume { after: u64 },
 }
 
 /// What the server sends. Variants marked "broadcast" go to every connected agent.
@@ -76,6 +80,9 @@ pub enum ServerMessage {
         /// Seconds between the server's pings; a lock lease is renewed while they are answered.
         #[serde(default)]
         heartbeat_secs: u64,
+        /// The newest event's position at connect: this connection's events come after it.
+        #[serde(default)]
+        position: u64,
     },
     /// A request with a `request_id` succeeded. Result fields depend on the request.
     Ack {
@@ -88,6 +95,9 @@ pub enum ServerMessage {
         expires_at: Option<Timestamp>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         comment_id: Option<crate::ids::CommentId>,
+        /// After `Resume`: the newest position sent on this connection.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        position: Option<u64>,
     },
     /// A request failed; nothing was changed.
     Error {
@@ -103,17 +113,33 @@ pub enum ServerMessage {
         holder: Option<AgentRef>,
     },
     /// Answer to `GetTickets` (sender only): every ticket, newest first, with current locks.
-    AllTickets { tickets: Vec<Ticket> },
+    AllTickets {
+        tickets: Vec<Ticket>,
+        /// The snapshot includes every event up to this position: apply the events after it on top
+        /// (one the snapshot already had changes nothing when applied again).
+        #[serde(default)]
+        position: u64,
+    },
     /// Broadcast.
-    TicketCreated { ticket: Ticket },
-    /// Broadcast: the lock was taken or renewed.
+    TicketCreated {
+        ticket: Ticket,
+        /// This event's place in the event log: strictly increasing on every session's stream, the same
+        /// for the same event on every session (docs/protocol.md, "Positions and resume").
+        #[serde(default)]
+        position: u64,
+    },
+    /// Broadcast: the lock was taken (a renewal is not broadcast: the holder's Ack carries the new expiry).
     TicketLocked {
         ticket_id: TicketId,
         holder: AgentRef,
         expires_at: Timestamp,
-        /// When this holder took the lock (a renewal keeps it).
+        /// When this holder took the lock.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         since: Option<Timestamp>,
+        /// This event's place in the event log: strictly increasing on every session's stream, the same
+        /// for the same event on every session (docs/protocol.md, "Positions and resume").
+        #[serde(default)]
+        position: u64,
     },
     /// Broadcast: the lock ended.
     TicketUnlocked {
@@ -124,16 +150,37 @@ pub enum ServerMessage {
         by: Option<AgentRef>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         message: Option<String>,
+        /// This event's place in the event log: strictly increasing on every session's stream, the same
+        /// for the same event on every session (docs/protocol.md, "Positions and resume").
+        #[serde(default)]
+        position: u64,
     },
     /// Broadcast: committed field changes; `ticket.version` is one more than before.
-    TicketUpdated { ticket: Ticket },
+    TicketUpdated {
+        ticket: Ticket,
+        /// This event's place in the event log: strictly increasing on every session's stream, the same
+        /// for the same event on every session (docs/protocol.md, "Positions and resume").
+        #[serde(default)]
+        position: u64,
+    },
     /// Broadcast. Internal notes are sent to agents only, as every client here is an agent.
-    CommentAdded { ticket_id: TicketId, comment: Comment },
+    CommentAdded {
+        ticket_id: TicketId,
+        comment: Comment,
+        /// This event's place in the event log: strictly increasing on every session's stream, the same
+        /// for the same event on every session (docs/protocol.md, "Positions and resume").
+        #[serde(default)]
+        position: u64,
+    },
     /// Broadcast: a file was attached (by a reporter, through Telegram). With `attachment.comment_id`, it
     /// belongs to that comment, which was broadcast before it.
     AttachmentAdded {
         ticket_id: TicketId,
         attachment: Attachment,
+        /// This event's place in the event log: strictly increasing on every session's stream, the same
+        /// for the same event on every session (docs/protocol.md, "Positions and resume").
+        #[serde(default)]
+        position: u64,
     },
     /// Answer to `Ping`.
     Pong {
@@ -157,12 +204,57 @@ impl ServerMessage {
     /// The ticket this message is about, if any.
     pub fn ticket_id(&self) -> Option<TicketId> {
         match self {
-            ServerMessage::TicketCreated { ticket } | ServerMessage::TicketUpdated { ticket } => Some(ticket.id),
+            ServerMessage::TicketCreated { ticket, .. } | ServerMessage::TicketUpdated { ticket, .. } => {
+                Some(ticket.id)
+            }
             ServerMessage::TicketLocked { ticket_id, .. }
             | ServerMessage::TicketUnlocked { ticket_id, .. }
             | ServerMessage::CommentAdded { ticket_id, .. }
             | ServerMessage::AttachmentAdded { ticket_id, .. } => Some(*ticket_id),
             _ => None,
+        }
+    }
+
+    /// The position of a broadcast event (`None` for answers to one client).
+    pub fn position(&self) -> Option<u64> {
+        match self {
+            ServerMessage::TicketCreated { position, .. }
+            | ServerMessage::TicketLocked { position, .. }
+            | ServerMessage::TicketUnlocked { position, .. }
+            | ServerMessage::TicketUpdated { position, .. }
+            | ServerMessage::CommentAdded { position, .. }
+            | ServerMessage::AttachmentAdded { position, .. } => Some(*position),
+            _ => None,
+        }
+    }
+
+    /// Sets the position of a broadcast event (answers to one client have none: unchanged).
+    pub fn set_position(&mut self, at: u64) {
+        match self {
+            ServerMessage::TicketCreated { position, .. }
+            | ServerMessage::TicketLocked { position, .. }
+            | ServerMessage::TicketUnlocked { position, .. }
+            | ServerMessage::TicketUpdated { position, .. }
+            | ServerMessage::CommentAdded { position, .. }
+            | ServerMessage::AttachmentAdded { position, .. } => *position = at,
+            _ => {}
+        }
+    }
+
+    /// The message's `type` tag on the wire.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ServerMessage::Welcome { .. } => "Welcome",
+            ServerMessage::Ack { .. } => "Ack",
+            ServerMessage::Error { .. } => "Error",
+            ServerMessage::AllTickets { .. } => "AllTickets",
+            ServerMessage::TicketCreated { .. } => "TicketCreated",
+            ServerMessage::TicketLocked { .. } => "TicketLocked",
+            ServerMessage::TicketUnlocked { .. } => "TicketUnlocked",
+            ServerMessage::TicketUpdated { .. } => "TicketUpdated",
+            ServerMessage::CommentAdded { .. } => "CommentAdded",
+            ServerMessage::AttachmentAdded { .. } => "AttachmentAdded",
+            ServerMessage::Pong { .. } => "Pong",
         }
     }
 }
@@ -212,10 +304,11 @@ mod tests {
             reason: UnlockReason::Released,
             by: None,
             message: None,
+            position: 5,
         };
         assert_eq!(
             serde_json::to_value(&msg).unwrap(),
-            json!({"type": "TicketUnlocked", "ticket_id": 1, "reason": "released"})
+            json!({"type": "TicketUnlocked", "ticket_id": 1, "reason": "released", "position": 5})
         );
         let ack = ServerMessage::Ack {
             request_id: "a".into(),
@@ -223,11 +316,48 @@ mod tests {
             version: None,
             expires_at: None,
             comment_id: None,
+            position: None,
         };
         assert_eq!(
             serde_json::to_value(&ack).unwrap(),
             json!({"type": "Ack", "request_id": "a", "ticket_id": 4})
         );
+    }
+
+    #[test]
+    fn broadcasts_carry_their_position_and_resume_reads() {
+        let mut msg = ServerMessage::TicketUnlocked {
+            ticket_id: TicketId(1),
+            reason: UnlockReason::Expired,
+            by: None,
+            message: None,
+            position: 0,
+        };
+        msg.set_position(42);
+        assert_eq!(msg.position(), Some(42));
+        assert_eq!(
+            serde_json::to_value(&msg).unwrap(),
+            json!({"type": "TicketUnlocked", "ticket_id": 1, "reason": "expired", "position": 42})
+        );
+        assert_eq!(msg.type_name(), "TicketUnlocked");
+        // Answers to one client have no position, and setting one changes nothing.
+        let mut pong = ServerMessage::Pong { request_id: None };
+        pong.set_position(7);
+        assert_eq!((pong.position(), pong.type_name()), (None, "Pong"));
+        // An older server's frames (no position) still read.
+        let old: ServerMessage =
+            serde_json::from_value(json!({"type": "TicketUnlocked", "ticket_id": 1, "reason": "released"})).unwrap();
+        assert_eq!(old.position(), Some(0));
+        let resume: ClientFrame =
+            serde_json::from_value(json!({"type": "Resume", "after": 17, "request_id": "r9"})).unwrap();
+        assert_eq!(resume.message, ClientMessage::Resume { after: 17 });
+        assert!(serde_json::from_value::<ClientFrame>(json!({"type": "Resume", "after": -1})).is_err());
+        let welcome: ServerMessage = serde_json::from_value(json!({
+            "type": "Welcome", "agent": {"id": 1, "name": "Ana", "email": "ana@example.org", "role": "agent"},
+            "heartbeat_secs": 5, "position": 9
+        }))
+        .unwrap();
+        assert!(matches!(welcome, ServerMessage::Welcome { position: 9, .. }));
     }
 
     #[test]
@@ -245,6 +375,7 @@ mod tests {
                 created_at: at,
                 comment_id: Some(crate::ids::CommentId(5)),
             },
+            position: 3,
         };
         let value = serde_json::to_value(&msg).unwrap();
         assert_eq!(value["type"], "AttachmentAdded");

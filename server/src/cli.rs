@@ -152,7 +152,7 @@ async fn serve(config: Config, database: Database) -> Result<(), StartError> {
         addr: config.bind.to_string(),
         source,
     })?;
-    let server = start(&config, database.pool.clone(), listener)?;
+    let server = start(&config, database.pool.clone(), listener).await?;
     let backups = match Schedule::of(&config).map_err(|e| StartError::Invalid(e.to_string()))? {
         Some(schedule) => {
             tracing::info!(dir = %schedule.dir.display(), every = %humantime::format_duration(schedule.every), keep = schedule.keep, "scheduled backups on");

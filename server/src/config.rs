@@ -176,6 +176,18 @@ pub struct Config {
     /// unset: only admins get them, at `/metrics` on the main address.
     #[arg(long, env = "LOKET_METRICS_BIND", global = true)]
     pub metrics_bind: Option<SocketAddr>,
+    /// Keep at least this many hours of the event log (for clients resuming after a reconnect); together
+    /// with LOKET_EVENT_RETENTION_MIN_EVENTS, whichever keeps more. 0: keep only by count.
+    #[arg(long, env = "LOKET_EVENT_RETENTION_HOURS", default_value_t = 24, global = true)]
+    pub event_retention_hours: u32,
+    /// Keep at least this many of the newest events in the event log, however old.
+    #[arg(
+        long,
+        env = "LOKET_EVENT_RETENTION_MIN_EVENTS",
+        default_value_t = 100_000,
+        global = true
+    )]
+    pub event_retention_min_events: u64,
 }
 
 /// How log lines are written (to standard error).
@@ -187,6 +199,9 @@ pub enum LogFormat {
     /// spans (`span`, `spans`) with their fields, such as `request_id`.
     Json,
 }
+
+/// The longest event retention accepted: a year.
+pub const MAX_EVENT_RETENTION_HOURS: u32 = 366 * 24;
 
 /// Scheduled backups no more often than this: each is a full dump.
 pub const MIN_BACKUP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
@@ -273,6 +288,16 @@ impl Config {
         if self.backup_keep == 0 {
             return Err(ConfigError("LOKET_BACKUP_KEEP must be at least 1".into()));
         }
+        if self.event_retention_min_events == 0 {
+            return Err(ConfigError(
+                "LOKET_EVENT_RETENTION_MIN_EVENTS must be at least 1".into(),
+            ));
+        }
+        if self.event_retention_hours > MAX_EVENT_RETENTION_HOURS {
+            return Err(ConfigError(format!(
+                "LOKET_EVENT_RETENTION_HOURS must be at most {MAX_EVENT_RETENTION_HOURS} (a year)"
+            )));
+        }
         if self.metrics_bind == Some(self.bind) && self.bind.port() != 0 {
             return Err(ConfigError(
                 "LOKET_METRICS_BIND must differ from LOKET_BIND (unset it to serve /metrics to admins only)".into(),
@@ -299,6 +324,14 @@ impl Config {
         loket_core::domain::lease::LeaseTerms {
             session: chrono::Duration::seconds(self.lock_lease_secs.into()),
             rest: chrono::Duration::seconds(self.rest_lock_secs.into()),
+        }
+    }
+
+    /// How much of the event log to keep.
+    pub fn event_retention(&self) -> loket_core::db::event_log::Retention {
+        loket_core::db::event_log::Retention {
+            hours: self.event_retention_hours,
+            min_events: self.event_retention_min_events,
         }
     }
 
@@ -352,6 +385,8 @@ impl Config {
             backup_keep: 7,
             log_format: LogFormat::Text,
             metrics_bind: None,
+            event_retention_hours: 24,
+            event_retention_min_events: 100_000,
         }
     }
 }
@@ -424,6 +459,21 @@ mod tests {
         assert_eq!(web.public_url.unwrap().to_string(), "https://desk.example.org");
         assert_eq!(web.allowed_origins.len(), 2);
         assert!(web.trusted_proxies.contains("10.9.8.7".parse().unwrap()));
+    }
+
+    #[test]
+    fn event_retention_defaults_to_a_day_or_100000_events_and_is_checked() {
+        let cli = parse(&[]).unwrap();
+        let retention = cli.config.event_retention();
+        assert_eq!((retention.hours, retention.min_events), (24, 100_000));
+        assert_eq!(retention, loket_core::db::event_log::Retention::default());
+        let cli = parse(&["--event-retention-hours", "0", "--event-retention-min-events", "500"]).unwrap();
+        cli.config.validate().unwrap();
+        assert_eq!(cli.config.event_retention().min_events, 500);
+        let error = |args: &[&str]| parse(args).unwrap().config.validate().unwrap_err().0;
+        assert!(error(&["--event-retention-min-events", "0"]).contains("LOKET_EVENT_RETENTION_MIN_EVENTS"));
+        assert!(error(&["--event-retention-hours", "9000"]).contains("LOKET_EVENT_RETENTION_HOURS"));
+        assert!(parse(&["--event-retention-hours", "-1"]).is_err());
     }
 
     #[test]

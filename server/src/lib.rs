@@ -14,6 +14,7 @@ use actix_web::dev::ServerHandle;
 use loket_core::actors::bus::EventBus;
 use loket_core::bootstrap::{AdminCredentials, GeneratedAdmin};
 use loket_core::db::Pool;
+use loket_core::event_log::EventLog;
 use loket_core::{Database, DatabasePurpose, Desk, StartError};
 
 use crate::config::{Config, DemoArgs, LogFormat};
@@ -98,13 +99,17 @@ impl Server {
 }
 
 /// Serves Loket on `listener` with an already prepared database. Must run inside an actix system.
-pub fn start(config: &Config, pool: Pool, listener: TcpListener) -> Result<Server, StartError> {
+pub async fn start(config: &Config, pool: Pool, listener: TcpListener) -> Result<Server, StartError> {
     // Private, and Loket's user's own (also with DATABASE_URL: attachments live here).
     loket_core::prepare_data_dir(&config.database_settings())?;
     loket_web::http::metrics::recorder();
     loket_bot::delivery::describe_metrics();
     let bus = EventBus::default().start();
-    let desk = Desk::new(pool, bus, Arbiter::current(), config.lease_terms());
+    let log = EventLog::open(pool.clone(), bus.clone(), config.event_retention())
+        .await
+        .map_err(StartError::EventLog)?;
+    log.spawn_pruner();
+    let desk = Desk::new(pool, bus, log, Arbiter::current(), config.lease_terms());
     let invite_link_base = Arc::new(OnceLock::new());
     let bot = config
         .telegram_bot_token

@@ -162,7 +162,10 @@ impl AgentClient {
     async fn welcomed(&self, stream: WebSocketStream<MaybeTlsStream<TcpStream>>) -> WsClient {
         let mut client = WsClient::from_stream(stream);
         match client.recv().await {
-            ServerMessage::Welcome { agent, .. } => assert_eq!(agent.id, self.agent.id),
+            ServerMessage::Welcome { agent, position, .. } => {
+                assert_eq!(agent.id, self.agent.id);
+                client.welcome_position = position;
+            }
             other => panic!("expected Welcome, got {other:?}"),
         }
         client
@@ -197,6 +200,8 @@ pub async fn send(
 /// One WebSocket connection, speaking Loket's protocol.
 pub struct WsClient {
     pub stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// The `position` of this connection's `Welcome` (0 until it arrived).
+    pub welcome_position: u64,
     next_id: u64,
     /// Messages that arrived while waiting for an answer, kept for the next read: the Ack and the
     /// broadcast of a change may come in either order, and neither may be lost.
@@ -215,6 +220,7 @@ impl WsClient {
     pub fn from_stream(stream: WebSocketStream<MaybeTlsStream<TcpStream>>) -> WsClient {
         WsClient {
             stream,
+            welcome_position: 0,
             next_id: 0,
             backlog: VecDeque::new(),
         }
@@ -311,6 +317,24 @@ impl WsClient {
         passed.append(&mut self.backlog);
         self.backlog = passed;
         found
+    }
+
+    /// Sends `message` and returns everything that arrived before its Ack or Error, in order, and that
+    /// answer.
+    pub async fn call_collecting(&mut self, message: Value) -> (Vec<ServerMessage>, ServerMessage) {
+        let id = self.request(message).await;
+        let mut before = Vec::new();
+        let answer = loop {
+            let message = self.recv().await;
+            match &message {
+                ServerMessage::Ack { request_id: rid, .. } if *rid == id => break message,
+                ServerMessage::Error {
+                    request_id: Some(rid), ..
+                } if *rid == id => break message,
+                _ => before.push(message),
+            }
+        };
+        (before, answer)
     }
 
     /// Sends `message` and returns its Ack, failing the test on an Error.

@@ -166,7 +166,7 @@ async fn a_report_with_a_photo_becomes_a_ticket_with_its_attachment() {
 
     let created = agents
         .recv_until("TicketCreated", |m| match m {
-            ServerMessage::TicketCreated { ticket } => Some(ticket.clone()),
+            ServerMessage::TicketCreated { ticket, .. } => Some(ticket.clone()),
             _ => None,
         })
         .await;
@@ -174,7 +174,9 @@ async fn a_report_with_a_photo_becomes_a_ticket_with_its_attachment() {
     // The photo is announced live, after its ticket.
     let announced = agents
         .recv_until("AttachmentAdded", |m| match m {
-            ServerMessage::AttachmentAdded { ticket_id, attachment } if *ticket_id == id => Some(attachment.clone()),
+            ServerMessage::AttachmentAdded {
+                ticket_id, attachment, ..
+            } if *ticket_id == id => Some(attachment.clone()),
             _ => None,
         })
         .await;
@@ -332,7 +334,7 @@ async fn a_reporters_reply_becomes_a_comment_agents_receive() {
     tg.reply(&ana, &filed, "The water is rising");
     let comment = ws
         .recv_until("CommentAdded", |m| match m {
-            ServerMessage::CommentAdded { ticket_id, comment } if *ticket_id == id => Some(comment.clone()),
+            ServerMessage::CommentAdded { ticket_id, comment, .. } if *ticket_id == id => Some(comment.clone()),
             _ => None,
         })
         .await;
@@ -345,14 +347,16 @@ async fn a_reporters_reply_becomes_a_comment_agents_receive() {
     tg.send_photo(&ana, "photo-9", b"JPEG: water", Some("Now it is worse"), Some(&ack));
     let comment = ws
         .recv_until("CommentAdded", |m| match m {
-            ServerMessage::CommentAdded { ticket_id, comment } if *ticket_id == id => Some(comment.clone()),
+            ServerMessage::CommentAdded { ticket_id, comment, .. } if *ticket_id == id => Some(comment.clone()),
             _ => None,
         })
         .await;
     assert_eq!(comment.body, "Now it is worse");
     let attachment = ws
         .recv_until("AttachmentAdded", |m| match m {
-            ServerMessage::AttachmentAdded { ticket_id, attachment } if *ticket_id == id => Some(attachment.clone()),
+            ServerMessage::AttachmentAdded {
+                ticket_id, attachment, ..
+            } if *ticket_id == id => Some(attachment.clone()),
             _ => None,
         })
         .await;

@@ -254,8 +254,8 @@ async fn two_agents_share_a_ticket_live_in_real_browsers() {
     assert_eq!(b.prop("#filter-status", "value").await.as_deref(), Some("pending"));
     b.select("#filter-status", "").await;
 
-    // The server restarts: B's client notices, reconnects by itself and resynchronises, and a ticket
-    // created around the restart shows up without a reload.
+    // The server restarts: B's client notices, reconnects by itself and resumes its event stream, and a
+    // ticket created around the restart shows up without a reload.
     let (config, addr) = (server.config.clone(), server.addr);
     server.stop().await;
     b.wait_until("the connection badge to leave `connected`", || async {
@@ -274,6 +274,99 @@ async fn two_agents_share_a_ticket_live_in_real_browsers() {
     b.wait_text("tr[data-ticket-key='TKT-0002']", "Flooded underpass").await;
 
     a.close().await;
+    b.close().await;
+    server.stop().await;
+}
+
+#[actix_rt::test]
+async fn after_a_server_restart_the_page_resumes_without_reloading_and_keeps_the_draft() {
+    if !browser::available() {
+        return;
+    }
+    let dist = browser::web_dir();
+    let server = TestServer::start_with(|config| config.web_dir = Some(dist)).await;
+    let ayu_api = server.agent("Ayu", Role::Agent).await;
+    let _budi_api = server.agent("Budi", Role::Agent).await;
+    let created = ayu_api
+        .post(
+            "/api/tickets",
+            json!({"title": "Broken bench", "body": "In the park by the river"}),
+        )
+        .await;
+    assert!(created.status.is_success(), "{created:?}");
+
+    let b = Browser::launch(&server.url(), "resume").await;
+    b.goto("/tickets/1").await;
+    b.sign_in("budi@example.org", PASSWORD).await;
+    b.wait_text("#ticket-title", "Broken bench").await;
+    b.wait_attr(CONNECTION, "data-state", "connected").await;
+    // A half-written reply, and a mark on the page that a reload would wipe.
+    b.fill("#composer-body", "Draft: a carpenter comes on Monday").await;
+    b.client()
+        .execute("window.loketNotReloaded = true; return true;", vec![])
+        .await
+        .expect("run a script");
+
+    // The server stops; while it is down, another process serves the same database and things change.
+    let (config, addr) = (server.config.clone(), server.addr);
+    server.stop().await;
+    b.wait_until("the connection badge to leave `connected`", || async {
+        b.attr(CONNECTION, "data-state").await.is_some_and(|s| s != "connected")
+    })
+    .await;
+    let other = TestServer::start_on(config.clone(), "127.0.0.1:0".parse().unwrap()).await;
+    let elsewhere = AgentClient::login(&other.url(), "ayu@example.org", PASSWORD)
+        .await
+        .expect("sign in to the other process");
+    let changed = elsewhere
+        .patch(
+            "/api/tickets/1",
+            json!({"version": 1, "changes": {"title": "Broken bench in Taman Suropati"}}),
+        )
+        .await;
+    assert!(changed.status.is_success(), "{changed:?}");
+    let noted = elsewhere
+        .post(
+            "/api/tickets/1/comments",
+            json!({"body": "Parks department informed", "internal": true}),
+        )
+        .await;
+    assert!(noted.status.is_success(), "{noted:?}");
+    let filed = elsewhere
+        .post(
+            "/api/tickets",
+            json!({"title": "Fallen tree", "body": "Blocking the path"}),
+        )
+        .await;
+    assert!(filed.status.is_success(), "{filed:?}");
+    other.stop().await;
+
+    // Back on the page's own address: it resumes, applies the three changes it missed, says so, and
+    // keeps the draft; nothing was reloaded.
+    let server = TestServer::start_on(config, addr).await;
+    b.wait_attr(CONNECTION, "data-state", "connected").await;
+    b.wait_text(".toasts", "Reconnected, 3 changes applied").await;
+    b.wait_text("#ticket-title", "Taman Suropati").await;
+    b.wait_text("[data-testid=comment][data-kind=internal]", "Parks department informed")
+        .await;
+    assert_eq!(
+        b.prop("#composer-body", "value").await.as_deref(),
+        Some("Draft: a carpenter comes on Monday"),
+        "the draft survives"
+    );
+    let kept = b
+        .client()
+        .execute("return window.loketNotReloaded === true;", vec![])
+        .await
+        .expect("run a script");
+    assert_eq!(kept, json!(true), "the page was not reloaded");
+    let toasts = b.text(".toasts").await.unwrap_or_default();
+    assert!(!toasts.contains("reloaded"), "the board was not reloaded: {toasts:?}");
+    b.screenshot("resumed").await;
+    // The board heard of the ticket filed meanwhile from the same replay.
+    b.click(".crumb-link").await;
+    b.wait_text("tr[data-ticket-key='TKT-0002']", "Fallen tree").await;
+
     b.close().await;
     server.stop().await;
 }

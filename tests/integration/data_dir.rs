@@ -289,6 +289,7 @@ async fn a_data_directory_owned_by_another_user_is_refused() {
         loket_core::db::pool("host=/nonexistent dbname=x", 1).unwrap(),
         std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
     )
+    .await
     .err()
     .expect("start refuses it");
     assert!(error.to_string().contains("belongs to"), "{error}");

@@ -108,7 +108,7 @@ async fn a_database_outage_is_an_error_without_broadcast_and_the_server_recovers
         .await;
     assert!(matches!(ack, ServerMessage::Ack { version: Some(2), .. }));
     match b.recv().await {
-        ServerMessage::TicketUpdated { ticket } => assert_eq!(ticket.version, 2),
+        ServerMessage::TicketUpdated { ticket, .. } => assert_eq!(ticket.version, 2),
         other => panic!("the first thing after the outage must be the committed update, got {other:?}"),
     }
     assert_quiet(&mut b, id).await;

@@ -58,7 +58,7 @@ async fn malformed_and_unknown_frames_get_an_error_and_the_connection_stays_usab
     // Still usable, and each request gets exactly one answer.
     let id = create_ticket(&mut a, "After the noise").await;
     a.recv_until("TicketCreated", |m| {
-        matches!(m, ServerMessage::TicketCreated { ticket } if ticket.id == id).then_some(())
+        matches!(m, ServerMessage::TicketCreated { ticket, .. } if ticket.id == id).then_some(())
     })
     .await;
     assert_quiet(&mut a, id).await;
@@ -98,12 +98,11 @@ async fn a_client_that_stops_reading_is_dropped_instead_of_buffered_without_boun
     for i in 0..writers_n {
         let mut writer = ben.ws().await;
         let id = create_ticket(&mut writer, &format!("Chatty {i}")).await;
-        writer.call(json!({"type": "LockTicket", "ticket_id": id.0})).await;
         writers.push(writer);
         tickets.push(id);
     }
     // While `stalled` reads nothing: first large broadcasts, enough to fill the socket buffers between
-    // it and the server, then more (cheap) broadcasts than its session's mailbox holds.
+    // it and the server, then more small ones (short notes) than its session's mailbox holds.
     let body = "x".repeat(loket_core::domain::validate::MAX_BODY_CHARS);
     // About 7 MiB: more than the socket buffers hold (they grow to a few MiB), and quick enough that the
     // client resumes reading well within the write deadline.
@@ -117,7 +116,7 @@ async fn a_client_that_stops_reading_is_dropped_instead_of_buffered_without_boun
                 let message = if sent < large {
                     json!({"type": "AddComment", "ticket_id": id.0, "body": body, "internal": true})
                 } else {
-                    json!({"type": "LockTicket", "ticket_id": id.0})
+                    json!({"type": "AddComment", "ticket_id": id.0, "body": "short", "internal": true})
                 };
                 pending.push(writer.request(message).await);
                 sent += 1;

@@ -63,7 +63,7 @@ async fn twenty_sessions_racing_for_one_lock_yield_exactly_one_holder() {
     loop {
         match watcher.recv().await {
             ServerMessage::TicketLocked { .. } => extra_locks += 1,
-            ServerMessage::TicketCreated { ticket } if ticket.id == id2 => break,
+            ServerMessage::TicketCreated { ticket, .. } if ticket.id == id2 => break,
             _ => {}
         }
     }

@@ -24,6 +24,7 @@ mod health;
 mod locks;
 mod observability;
 mod openapi;
+mod positions;
 mod realtime;
 mod refusals;
 mod robustness;

@@ -182,7 +182,7 @@ fn admin_env() -> Vec<(&'static str, &'static str)> {
 async fn broadcast(ws: &mut WsClient, kind: &str, id: TicketId) {
     ws.recv_until(kind, |m| {
         let about = match m {
-            ServerMessage::TicketCreated { ticket } | ServerMessage::TicketUpdated { ticket } => ticket.id,
+            ServerMessage::TicketCreated { ticket, .. } | ServerMessage::TicketUpdated { ticket, .. } => ticket.id,
             ServerMessage::TicketLocked { ticket_id, .. } => *ticket_id,
             _ => return None,
         };

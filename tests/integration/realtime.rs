@@ -21,7 +21,7 @@ async fn two_agents_see_each_others_create_lock_update_comment_and_unlock() {
     let id = create_ticket(&mut a, "Street light out").await;
     let created = b
         .recv_until("TicketCreated", |m| match m {
-            ServerMessage::TicketCreated { ticket } => Some(ticket.clone()),
+            ServerMessage::TicketCreated { ticket, .. } => Some(ticket.clone()),
             _ => None,
         })
         .await;
@@ -43,7 +43,7 @@ async fn two_agents_see_each_others_create_lock_update_comment_and_unlock() {
     assert!(matches!(ack, ServerMessage::Ack { version: Some(2), .. }), "{ack:?}");
     let updated = b
         .recv_until("TicketUpdated", |m| match m {
-            ServerMessage::TicketUpdated { ticket } => Some(ticket.clone()),
+            ServerMessage::TicketUpdated { ticket, .. } => Some(ticket.clone()),
             _ => None,
         })
         .await;
@@ -55,7 +55,7 @@ async fn two_agents_see_each_others_create_lock_update_comment_and_unlock() {
         .await;
     let comment = a
         .recv_until("CommentAdded", |m| match m {
-            ServerMessage::CommentAdded { ticket_id, comment } if *ticket_id == id => Some(comment.clone()),
+            ServerMessage::CommentAdded { ticket_id, comment, .. } if *ticket_id == id => Some(comment.clone()),
             _ => None,
         })
         .await;
@@ -96,7 +96,7 @@ async fn get_tickets_answers_the_sender_only_with_current_locks() {
     let id = b.request(json!({"type": "GetTickets"})).await;
     let tickets = b
         .recv_until("AllTickets", |m| match m {
-            ServerMessage::AllTickets { tickets } => Some(tickets.clone()),
+            ServerMessage::AllTickets { tickets, .. } => Some(tickets.clone()),
             _ => None,
         })
         .await;
@@ -139,7 +139,7 @@ async fn rest_and_websocket_changes_see_each_other() {
     let id = created.body["id"].as_i64().unwrap();
     assert_eq!(created.body["key"], "TKT-0001");
     a.recv_until("TicketCreated", |m| {
-        matches!(m, ServerMessage::TicketCreated { ticket } if ticket.id.0 == id).then_some(())
+        matches!(m, ServerMessage::TicketCreated { ticket, .. } if ticket.id.0 == id).then_some(())
     })
     .await;
 
@@ -152,7 +152,7 @@ async fn rest_and_websocket_changes_see_each_other() {
     assert_eq!(patched.status, StatusCode::OK, "{patched:?}");
     assert_eq!(patched.body["version"], 2);
     a.recv_until("TicketUpdated", |m| {
-        matches!(m, ServerMessage::TicketUpdated { ticket } if ticket.version == 2).then_some(())
+        matches!(m, ServerMessage::TicketUpdated { ticket, .. } if ticket.version == 2).then_some(())
     })
     .await;
 

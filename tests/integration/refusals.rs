@@ -20,8 +20,9 @@ async fn stale_versions_non_holders_and_invalid_transitions_are_refused_and_chan
     let id = create_ticket(&mut a, "Noise complaint").await;
     a.call(json!({"type": "LockTicket", "ticket_id": id.0})).await;
     a.call(json!({"type": "UpdateTicket", "ticket_id": id.0, "version": 1, "changes": {"title": "Noise complaint, block C"}})).await;
-    let drain =
-        |m: &ServerMessage| matches!(m, ServerMessage::TicketUpdated { ticket } if ticket.version == 2).then_some(());
+    let drain = |m: &ServerMessage| {
+        matches!(m, ServerMessage::TicketUpdated { ticket, .. } if ticket.version == 2).then_some(())
+    };
     b.recv_until("TicketUpdated v2", drain).await;
 
     // Stale: based on version 1, now at 2. The error carries the current ticket.

@@ -318,7 +318,7 @@ async fn retries_with_an_idempotency_key_create_once() {
     let mut seen = Vec::new();
     while seen.len() < 6 {
         match observer.recv().await {
-            ServerMessage::TicketCreated { ticket } => seen.push(format!("ticket {}", ticket.title)),
+            ServerMessage::TicketCreated { ticket, .. } => seen.push(format!("ticket {}", ticket.title)),
             ServerMessage::CommentAdded { comment, .. } => seen.push(format!("comment {}", comment.body)),
             _ => {}
         }
@@ -528,7 +528,7 @@ async fn crash_during_commit(
 /// The next message on `ws` that is about ticket `id`'s content (not its lock).
 async fn next_change(ws: &mut WsClient, id: TicketId) -> ServerMessage {
     ws.recv_until("a change", |m| match m {
-        ServerMessage::TicketUpdated { ticket } if ticket.id == id => Some(m.clone()),
+        ServerMessage::TicketUpdated { ticket, .. } if ticket.id == id => Some(m.clone()),
         ServerMessage::CommentAdded { ticket_id, .. } if *ticket_id == id => Some(m.clone()),
         _ => None,
     })
@@ -573,7 +573,7 @@ async fn a_commit_cut_off_by_a_crash_is_outcome_unknown_and_what_committed_is_br
     assert_eq!(code_of(&a.answer(&update).await), Some(ErrorCode::OutcomeUnknown));
     // Once the database is back, what committed is broadcast, and work goes on from there.
     match next_change(&mut b, id).await {
-        ServerMessage::TicketUpdated { ticket } => {
+        ServerMessage::TicketUpdated { ticket, .. } => {
             assert_eq!((ticket.version, ticket.title.as_str()), (2, "Committed in the crash"));
             assert_eq!(
                 ticket.lock.map(|l| l.holder.id),
@@ -588,7 +588,7 @@ async fn a_commit_cut_off_by_a_crash_is_outcome_unknown_and_what_committed_is_br
         .await;
     assert!(matches!(ack, ServerMessage::Ack { version: Some(3), .. }), "{ack:?}");
     match next_change(&mut b, id).await {
-        ServerMessage::TicketUpdated { ticket } => assert_eq!(ticket.version, 3, "version 2 was broadcast once"),
+        ServerMessage::TicketUpdated { ticket, .. } => assert_eq!(ticket.version, 3, "version 2 was broadcast once"),
         other => panic!("expected version 3, got {other:?}"),
     }
 

@@ -1,6 +1,12 @@
 //! The live connection to `/ws`: one gloo-net WebSocket at a time, reopened with backoff when it drops,
 //! requests correlated with their `Ack`/`Error` by `request_id`, and a ping watchdog so a link that died
 //! silently is noticed and replaced. Components reach it through the context in `hooks::use_connection`.
+//!
+//! Events carry positions. The connection remembers the newest one it passed on; after a reconnect it
+//! sends `Resume` from there and holds every event until the answer, then passes the held ones on in
+//! position order (replayed and live ones may interleave before the answer), each once, and reports
+//! how many ([`Snapshot::resumed`]). Only when the server cannot resume (`resync_required`, or any other
+//! failure) does it ask the views to reload ([`Snapshot::syncs`]).
 
 use futures::channel::{mpsc, oneshot};
 use futures::future::{Either, select};
@@ -38,9 +44,10 @@ pub fn reconnect_delay_ms(failures: u32) -> u32 {
 }
 
 /// What the connection badge shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ConnStatus {
     /// The first connection is being opened.
+    #[default]
     Connecting,
     /// Welcome received; live.
     Connected,
@@ -72,11 +79,43 @@ impl ConnStatus {
 }
 
 /// What the connection reports to its owner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Snapshot {
     pub status: ConnStatus,
     /// Increases with every `Welcome`: 1 after the first connection, 2 after the first reconnect, ...
     pub epoch: u32,
+    /// Increases whenever views must load their data afresh: at the first `Welcome`, and after a
+    /// reconnect whose `Resume` failed. (A resumed reconnect needs no reload.)
+    pub syncs: u32,
+    /// The last reconnect that resumed: with how many events it applied.
+    pub resumed: Option<Resumed>,
+}
+
+/// A reconnect that resumed the event stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resumed {
+    /// The connection's epoch it happened in.
+    pub epoch: u32,
+    /// Events applied: those missed while away, and those that arrived while resuming.
+    pub applied: u32,
+}
+
+/// A `Resume` in flight: its id, where it resumes from, the `Welcome` position of its connection, and
+/// the events held until its answer.
+struct Resuming {
+    request_id: String,
+    after: u64,
+    welcomed_at: u64,
+    held: Vec<ServerMessage>,
+}
+
+/// The events `held` while resuming from `after`, to pass on: in position order, each once, only those
+/// after `after`.
+pub fn in_order_after(after: u64, mut held: Vec<ServerMessage>) -> Vec<ServerMessage> {
+    held.retain(|m| m.position().is_some_and(|p| p > after));
+    held.sort_by_key(|m| m.position());
+    held.dedup_by_key(|m| m.position());
+    held
 }
 
 /// The result fields of an `Ack`.
@@ -96,6 +135,11 @@ struct Inner {
     generation: Cell<u64>,
     welcomed: Cell<bool>,
     epoch: Cell<u32>,
+    syncs: Cell<u32>,
+    resumed: Cell<Option<Resumed>>,
+    /// The newest event position passed on to listeners (none before the first `Welcome`).
+    position: Cell<Option<u64>>,
+    resuming: RefCell<Option<Resuming>>,
     failures: Cell<u32>,
     stopped: Cell<bool>,
     outbox: RefCell<Option<mpsc::UnboundedSender<String>>>,
@@ -170,6 +214,10 @@ impl Connection {
             generation: Cell::new(0),
             welcomed: Cell::new(false),
             epoch: Cell::new(0),
+            syncs: Cell::new(0),
+            resumed: Cell::new(None),
+            position: Cell::new(None),
+            resuming: RefCell::new(None),
             failures: Cell::new(0),
             stopped: Cell::new(false),
             outbox: RefCell::new(None),
@@ -275,7 +323,90 @@ impl Inner {
         self.on_change.emit(Snapshot {
             status,
             epoch: self.epoch.get(),
+            syncs: self.syncs.get(),
+            resumed: self.resumed.get(),
         });
+    }
+
+    /// Passes `msg` to every listener.
+    fn dispatch(&self, msg: ServerMessage) {
+        // Clone the list first: a listener may subscribe or unsubscribe while we call it.
+        let listeners: Vec<Callback<Rc<ServerMessage>>> = self
+            .listeners
+            .borrow()
+            .iter()
+            .map(|(_, listener)| listener.clone())
+            .collect();
+        let msg = Rc::new(msg);
+        for listener in listeners {
+            listener.emit(msg.clone());
+        }
+    }
+
+    /// Passes an event on once, in order: one at or below the newest passed on is a repeat.
+    fn pass_event(&self, msg: ServerMessage, at: u64) -> bool {
+        if self.position.get().is_some_and(|newest| at <= newest) {
+            return false;
+        }
+        self.position.set(Some(at));
+        self.dispatch(msg);
+        true
+    }
+
+    /// A `Welcome`: resume from the newest position passed on, or (first connection) start from it.
+    fn welcomed(&self, welcomed_at: u64) {
+        match self.position.get() {
+            Some(after) => {
+                let request_id = format!("resume-{}", self.generation.get());
+                *self.resuming.borrow_mut() = Some(Resuming {
+                    request_id: request_id.clone(),
+                    after,
+                    welcomed_at,
+                    held: Vec::new(),
+                });
+                let sent = self.transmit(&ClientFrame {
+                    request_id: Some(request_id),
+                    message: ClientMessage::Resume { after },
+                });
+                if !sent {
+                    self.resuming.borrow_mut().take();
+                }
+            }
+            None => {
+                self.position.set(Some(welcomed_at));
+                self.syncs.set(self.syncs.get() + 1);
+            }
+        }
+    }
+
+    /// The answer to the `Resume` in flight: pass the held events on, then report (or ask for a reload).
+    fn resumed(&self, resuming: Resuming, ok: bool) {
+        let Resuming {
+            after,
+            welcomed_at,
+            held,
+            ..
+        } = resuming;
+        let mut applied = 0;
+        for msg in in_order_after(after, held) {
+            if let Some(at) = msg.position()
+                && self.pass_event(msg, at)
+            {
+                applied += 1;
+            }
+        }
+        if ok {
+            self.resumed.set(Some(Resumed {
+                epoch: self.epoch.get(),
+                applied,
+            }));
+        } else {
+            // The views reload from a snapshot at least as new as this connection's Welcome.
+            let newest = self.position.get().unwrap_or(0).max(welcomed_at);
+            self.position.set(Some(newest));
+            self.syncs.set(self.syncs.get() + 1);
+        }
+        self.set_status(ConnStatus::Connected);
     }
 
     fn received(&self, generation: u64, text: &str) {
@@ -289,11 +420,44 @@ impl Inner {
                 return;
             }
         };
+        // While resuming, events wait for the answer.
+        if let Some(at) = msg.position() {
+            if let Some(resuming) = self.resuming.borrow_mut().as_mut() {
+                resuming.held.push(msg);
+                return;
+            }
+            self.pass_event(msg, at);
+            return;
+        }
+        let resume_answer = match &msg {
+            ServerMessage::Ack { request_id, .. }
+            | ServerMessage::Error {
+                request_id: Some(request_id),
+                ..
+            } => {
+                let mut resuming = self.resuming.borrow_mut();
+                match resuming.as_ref() {
+                    Some(r) if r.request_id == *request_id => resuming.take(),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some(resuming) = resume_answer {
+            if let ServerMessage::Error { code, message, .. } = &msg {
+                web_sys::console::info_1(
+                    &format!("Loket: cannot resume ({}: {message}); reloading", code.as_str()).into(),
+                );
+            }
+            self.resumed(resuming, matches!(msg, ServerMessage::Ack { .. }));
+            return;
+        }
         match &msg {
-            ServerMessage::Welcome { .. } => {
+            ServerMessage::Welcome { position, .. } => {
                 self.welcomed.set(true);
                 self.failures.set(0);
                 self.epoch.set(self.epoch.get() + 1);
+                self.welcomed(*position);
                 self.set_status(ConnStatus::Connected);
             }
             ServerMessage::Ack {
@@ -302,6 +466,7 @@ impl Inner {
                 version,
                 expires_at,
                 comment_id,
+                ..
             } => {
                 let ack = Ack {
                     ticket_id: *ticket_id,
@@ -331,17 +496,7 @@ impl Inner {
             } => self.answer(request_id, Ok(Ack::default())),
             _ => {}
         }
-        // Clone the list first: a listener may subscribe or unsubscribe while we call it.
-        let listeners: Vec<Callback<Rc<ServerMessage>>> = self
-            .listeners
-            .borrow()
-            .iter()
-            .map(|(_, listener)| listener.clone())
-            .collect();
-        let msg = Rc::new(msg);
-        for listener in listeners {
-            listener.emit(msg.clone());
-        }
+        self.dispatch(msg);
     }
 
     fn answer(&self, request_id: &str, result: Result<Ack, ApiError>) {
@@ -425,6 +580,8 @@ fn closed(inner: &Rc<Inner>, generation: u64) {
         return;
     }
     let was_welcomed = inner.welcomed.replace(false);
+    // Events held for a Resume that got no answer are sent again by the next one.
+    inner.resuming.borrow_mut().take();
     inner.outbox.borrow_mut().take();
     inner.kill.borrow_mut().take();
     let pending: Vec<Pending> = inner.pending.borrow_mut().drain().map(|(_, tx)| tx).collect();
@@ -472,6 +629,35 @@ mod tests {
         assert!(delays.windows(2).all(|w| w[0] <= w[1]));
         assert_eq!(delays[0], 250);
         assert_eq!(*delays.last().unwrap(), 5_000);
+    }
+
+    fn comment_at(position: u64) -> ServerMessage {
+        ServerMessage::TicketUnlocked {
+            ticket_id: TicketId(1),
+            reason: loket_protocol::ticket::UnlockReason::Released,
+            by: None,
+            message: None,
+            position,
+        }
+    }
+
+    #[test]
+    fn held_events_go_on_in_order_once_and_only_after_the_resume_point() {
+        // Live events that came before the replay, the replay, and a repeat.
+        let held = vec![
+            comment_at(9),
+            comment_at(10),
+            comment_at(4),
+            comment_at(6),
+            comment_at(9),
+            comment_at(3),
+        ];
+        let passed: Vec<u64> = in_order_after(3, held)
+            .iter()
+            .filter_map(ServerMessage::position)
+            .collect();
+        assert_eq!(passed, [4, 6, 9, 10]);
+        assert!(in_order_after(10, vec![comment_at(10)]).is_empty());
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub fn status(error: &AppError) -> StatusCode {
         AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
         AppError::Unavailable | AppError::OutcomeUnknown => StatusCode::SERVICE_UNAVAILABLE,
+        // Only a WebSocket `Resume` answers this; over HTTP it would mean the history is gone.
+        AppError::ResyncRequired(_) => StatusCode::GONE,
         AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -75,6 +77,7 @@ mod tests {
         assert_eq!(status(&AppError::Unavailable), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(status(&AppError::AccountDisabled), StatusCode::FORBIDDEN);
         assert_eq!(status(&AppError::OutcomeUnknown), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(status(&AppError::ResyncRequired("gone".into())), StatusCode::GONE);
         let response = WebError(AppError::Internal).error_response();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }

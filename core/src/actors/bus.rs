@@ -1,6 +1,10 @@
 //! The event bus: committed changes fan out from here to every WebSocket session. (The bot hears of what
 //! concerns reporters through the outbox, not the bus.)
 //!
+//! Events arrive from the event log (`crate::event_log`) already in position order; the bus remembers the
+//! newest position it fanned out, and a session joining is told it: the session's stream is every event
+//! after that position, nothing missing, nothing twice.
+//!
 //! Each event is serialised to JSON once; sessions share the bytes. A session whose mailbox is full (its
 //! client stopped reading) is dropped from the bus and told to close, so one stalled browser cannot make
 //! the server's memory grow without bound; its client reconnects and resynchronises.
@@ -14,6 +18,7 @@ use bytestring::ByteString;
 use loket_protocol::AgentId;
 use loket_protocol::ws::ServerMessage;
 
+use crate::domain::audience::{Audience, audience};
 use crate::domain::lease::SessionKey;
 
 /// A committed event, ready to send: its JSON frame, shared by every socket.
@@ -21,6 +26,10 @@ use crate::domain::lease::SessionKey;
 #[rtype(result = "()")]
 pub struct Published {
     pub frame: ByteString,
+    /// The event's position in the log.
+    pub position: u64,
+    /// Who may see it (every session checks before sending).
+    pub audience: Audience,
     /// When the bus took the event, for the fan-out latency.
     pub published_at: Instant,
 }
@@ -44,14 +53,26 @@ impl Published {
     }
 }
 
-/// Publishes a committed event to every subscriber. Send it only after the change's transaction committed.
+/// Publishes a committed event to every subscriber. Sent by the event log only, after the change's
+/// transaction committed and in position order (`crate::event_log`).
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
-pub struct Publish(pub ServerMessage);
+pub struct Publish {
+    pub position: u64,
+    /// The event, its `position` set.
+    pub message: ServerMessage,
+}
 
-/// A WebSocket session joins the bus.
-#[derive(Message)]
+/// The log's history up to this position was complete before the bus started: sent once, by the event
+/// log, before any event.
+#[derive(Debug, Clone, Copy, Message)]
 #[rtype(result = "()")]
+pub struct StartAt(pub u64);
+
+/// A WebSocket session joins the bus. Answers the newest position fanned out so far: the session
+/// receives every event after it.
+#[derive(Message)]
+#[rtype(result = "u64")]
 pub struct Subscribe {
     pub session: SessionKey,
     /// The signed-in agent, so disabling the account (or changing its role) can reach all its sockets.
@@ -117,6 +138,8 @@ struct SessionEntry {
 #[derive(Default)]
 pub struct EventBus {
     sessions: HashMap<SessionKey, SessionEntry>,
+    /// The newest position fanned out.
+    position: u64,
 }
 
 impl Actor for EventBus {
@@ -133,8 +156,18 @@ impl EventBus {
 impl Handler<Publish> for EventBus {
     type Result = ();
 
-    fn handle(&mut self, Publish(message): Publish, _: &mut Self::Context) {
+    fn handle(&mut self, Publish { position, message }: Publish, _: &mut Self::Context) {
         let published_at = Instant::now();
+        if position <= self.position {
+            // The log releases in order; this would be a bug there. Sessions rely on increasing positions.
+            tracing::error!(
+                position,
+                newest = self.position,
+                "an event out of order reached the bus; not sent"
+            );
+            return;
+        }
+        self.position = position;
         metrics::counter!(crate::metrics::EVENTS_PUBLISHED).increment(1);
         let frame = match serde_json::to_string(&message) {
             Ok(json) => ByteString::from(json),
@@ -143,7 +176,12 @@ impl Handler<Publish> for EventBus {
                 return;
             }
         };
-        let published = Published { frame, published_at };
+        let published = Published {
+            frame,
+            position,
+            audience: audience(&message),
+            published_at,
+        };
         let mut stalled = Vec::new();
         for (key, entry) in &self.sessions {
             // `try_send` respects the session's mailbox capacity; `do_send` would queue without limit.
@@ -161,10 +199,18 @@ impl Handler<Publish> for EventBus {
     }
 }
 
-impl Handler<Subscribe> for EventBus {
+impl Handler<StartAt> for EventBus {
     type Result = ();
 
-    fn handle(&mut self, msg: Subscribe, _: &mut Self::Context) {
+    fn handle(&mut self, StartAt(position): StartAt, _: &mut Self::Context) {
+        self.position = self.position.max(position);
+    }
+}
+
+impl Handler<Subscribe> for EventBus {
+    type Result = u64;
+
+    fn handle(&mut self, msg: Subscribe, _: &mut Self::Context) -> u64 {
         let entry = SessionEntry {
             agent: msg.agent,
             token_digest: msg.token_digest,
@@ -173,6 +219,7 @@ impl Handler<Subscribe> for EventBus {
         };
         self.sessions.insert(msg.session, entry);
         self.count_sessions();
+        self.position
     }
 }
 

@@ -9,10 +9,10 @@ use actix::prelude::*;
 use loket_protocol::TicketId;
 use loket_protocol::ticket::{LockInfo, Ticket};
 
-use crate::actors::bus::EventBus;
 use crate::actors::ticket::TicketActor;
 use crate::db::Pool;
 use crate::domain::lease::LeaseTerms;
+use crate::event_log::EventLog;
 use crate::outbox::OutboxSignal;
 
 /// Current locks by ticket, written only by ticket actors and read by list and detail views.
@@ -60,12 +60,12 @@ pub struct Registry {
     deps: TicketDeps,
 }
 
-/// What every ticket actor is handed: the database, the bus, the shared lock board, the lease terms and
-/// the outbox signal. Cheap to clone.
+/// What every ticket actor is handed: the database, the event log (its way to the bus), the shared lock
+/// board, the lease terms and the outbox signal. Cheap to clone.
 #[derive(Clone)]
 pub struct TicketDeps {
     pub pool: Pool,
-    pub bus: Addr<EventBus>,
+    pub log: EventLog,
     pub board: LockBoard,
     pub terms: LeaseTerms,
     pub outbox: OutboxSignal,

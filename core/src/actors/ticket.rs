@@ -6,37 +6,37 @@
 //! release) come from `domain::lease`, what a change does from `domain::plan`; this file only feeds them
 //! messages and performs the I/O.
 //!
-//! A write whose COMMIT is cut off by a lost connection may or may not have committed. It is answered
-//! `outcome_unknown`, and the actor then takes no other message until the database is back and it has
-//! re-read what the write would have made: if that committed, it is broadcast then, exactly once and in
-//! order with the ticket's other changes.
+//! Every write appends its broadcast to the event log in its own transaction (`db::event_log`, or in the
+//! same statement for lock transitions) and hands it to the log's slot after COMMIT, which releases it to
+//! the bus in position order (`crate::event_log`).
 //!
-//! Lock transitions are the same: the lease lives here, in memory, but each take and end is recorded in
-//! the ticket's history first, in a transaction of its own. One whose COMMIT is cut off is answered
-//! `outcome_unknown`; once the database is back, if its history entry committed, the lease is made to
-//! match it (taken, or ended) and that is broadcast; if not, nothing changed (and an end the server
-//! itself records, on expiry or disconnect, is tried again). So history, lease and broadcasts agree.
+//! A write whose COMMIT (or, for a lock transition, whose one statement) is cut off by a lost connection
+//! may or may not have committed. It is answered `outcome_unknown`, and the actor then takes no other
+//! message until the database is back and it has looked for the write's event in the log: if it
+//! committed, it is broadcast then, exactly once and in order with the ticket's other changes (and a
+//! lock transition takes effect: a lock taken is held until it expires, a lock ended is cleared).
 
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use chrono::Utc;
 use deadpool_postgres::GenericClient;
+use loket_protocol::TicketId;
 use loket_protocol::api::Agent;
 use loket_protocol::ticket::{
     AgentRef, Attachment, Author, Comment, LockInfo, Status, Ticket, TicketChanges, TicketEventKind, UnlockReason,
 };
 use loket_protocol::ws::ServerMessage;
-use loket_protocol::{AttachmentId, CommentId, TicketId};
 
-use crate::actors::bus::{EventBus, Publish};
 use crate::actors::registry::{LockBoard, Registry, TicketDeps};
 use crate::db::Pool;
+use crate::db::event_log::{self as log_q, Logged};
 use crate::db::idempotency::{self, Earlier, IdempotencyKey};
-use crate::db::tickets::{self as q, AttachmentDraft, EventId};
+use crate::db::tickets::{self as q, AttachmentDraft};
 use crate::domain::lease::{Lease, LeaseRefusal, LeaseTerms, LockPlan, LockState, SessionKey, Via};
 use crate::domain::plan::{self, Refusal};
 use crate::error::AppError;
+use crate::event_log::{EventLog, Slot};
 use crate::outbox::{self, Change, OutboxSignal};
 
 /// An actor with no lease and no messages for this long stops itself.
@@ -47,11 +47,12 @@ const IDLE_CHECK: Duration = Duration::from_secs(15);
 const MAILBOX_CAPACITY: usize = 1024;
 /// When recording an expiry fails (database down), try again after this long.
 const EXPIRY_RETRY: Duration = Duration::from_secs(2);
-/// While the database is still away, how long the actor waits before trying again to re-read what an
-/// interrupted COMMIT did.
+/// While the database is still away, how long the actor waits before trying again to look for what an
+/// interrupted write did.
 const RESOLVE_RETRY: Duration = Duration::from_secs(1);
 
-/// Take or renew the lock. Broadcasts `TicketLocked`.
+/// Take or renew the lock. Taking it broadcasts `TicketLocked`; a renewal broadcasts nothing (the expiry
+/// is in the answer).
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "Result<LockInfo, AppError>")]
 pub struct Lock {
@@ -121,22 +122,17 @@ pub struct AddAttachment {
     pub file: AttachmentDraft,
 }
 
-/// A write whose COMMIT was cut off by a lost connection: what it would have made, to look for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InDoubt {
-    /// Filing this ticket.
-    Created,
-    /// An update that would have made this version.
-    Updated { version: i64 },
-    /// Adding this comment.
-    Commented { comment: CommentId },
-    /// Recording this attachment.
-    Attached { attachment: AttachmentId },
+/// A write whose COMMIT (or one statement) was cut off by a lost connection: its event log slot, and its
+/// position if the log had answered it.
+#[derive(Debug)]
+pub struct InDoubt {
+    pub slot: Slot,
+    pub position: Option<u64>,
 }
 
-/// Find out what an interrupted COMMIT did, once the database is back, and broadcast it if it committed.
+/// Find out what an interrupted write did, once the database is back, and broadcast it if it committed.
 /// The desk sends it when filing this ticket was cut off; writes made here resolve themselves.
-#[derive(Debug, Clone, Message)]
+#[derive(Debug, Message)]
 #[rtype(result = "()")]
 pub struct Resolve(pub InDoubt);
 
@@ -147,57 +143,56 @@ enum WriteError {
     InDoubt(InDoubt),
 }
 
-impl WriteError {
-    /// `err`, where an unknown outcome means `doubt`.
-    fn classify(err: AppError, doubt: InDoubt) -> WriteError {
-        match err {
-            AppError::OutcomeUnknown => WriteError::InDoubt(doubt),
-            err => WriteError::Failed(err),
-        }
-    }
-}
-
 impl<E: Into<AppError>> From<E> for WriteError {
     fn from(err: E) -> Self {
         WriteError::Failed(err.into())
     }
 }
 
-/// How recording a lock transition failed: refused or failed with nothing recorded, or cut off during
-/// COMMIT with this history entry written.
-#[derive(Debug)]
-enum LockWriteError {
-    Failed(AppError),
-    InDoubt(EventId),
+/// A committed write's event, on its way to the bus.
+struct Pending {
+    slot: Slot,
+    position: u64,
+    event: ServerMessage,
 }
 
-impl<E: Into<AppError>> From<E> for LockWriteError {
-    fn from(err: E) -> Self {
-        LockWriteError::Failed(err.into())
+impl Pending {
+    fn publish(self) {
+        self.slot.publish(self.position, self.event);
     }
 }
 
-/// What a lock transition whose record is in doubt does to the lease if the record committed.
-#[derive(Debug, Clone)]
-enum LockDoubt {
-    /// Grants this lease.
-    Take(Lease),
-    /// Ends the lease, broadcast with these fields.
-    End {
-        reason: UnlockReason,
-        by: Option<AgentRef>,
-        message: Option<String>,
-        /// For an end the server records itself (expiry, disconnect): who and why, to try again with if
-        /// the record did not commit.
-        retry: Option<(Author, Option<String>)>,
-    },
+/// Appends `event` about `id` in `tx` and commits: the event, ready to publish, or the failure (in doubt
+/// if the COMMIT was cut off).
+async fn commit_with_event(
+    tx: deadpool_postgres::Transaction<'_>,
+    log: &EventLog,
+    id: TicketId,
+    event: ServerMessage,
+) -> Result<Pending, WriteError> {
+    // Reserved as late as possible: until numbered, the slot holds back every later event.
+    let slot = log.reserve();
+    let position = log_q::append(&tx, id, &event).await?;
+    slot.numbered(position);
+    match crate::db::commit(tx).await {
+        Ok(()) => Ok(Pending { slot, position, event }),
+        Err(AppError::OutcomeUnknown) => Err(WriteError::InDoubt(InDoubt {
+            slot,
+            position: Some(position),
+        })),
+        // Rolled back: dropping the slot abandons the position.
+        Err(err) => Err(WriteError::Failed(err)),
+    }
 }
+
+/// What to do to the actor once a write in doubt is found to have committed (`true`) or not.
+type Then = Box<dyn FnOnce(&mut TicketActor, bool, &mut Context<TicketActor>)>;
 
 /// The actor for one ticket.
 pub struct TicketActor {
     id: TicketId,
     pool: Pool,
-    bus: Addr<EventBus>,
+    log: EventLog,
     board: LockBoard,
     terms: LeaseTerms,
     outbox: OutboxSignal,
@@ -211,7 +206,7 @@ impl TicketActor {
     pub fn new(id: TicketId, deps: TicketDeps, registry: Registry) -> Self {
         let TicketDeps {
             pool,
-            bus,
+            log,
             board,
             terms,
             outbox,
@@ -219,7 +214,7 @@ impl TicketActor {
         TicketActor {
             id,
             pool,
-            bus,
+            log,
             board,
             terms,
             outbox,
@@ -245,114 +240,54 @@ impl TicketActor {
         }
     }
 
-    fn publish(&self, message: ServerMessage) {
-        self.bus.do_send(Publish(message));
-    }
-
-    /// A write's answer; one cut off during COMMIT is answered `outcome_unknown` and resolved first.
-    fn settle<T>(&mut self, result: Result<T, WriteError>, ctx: &mut Context<Self>) -> Result<T, AppError> {
+    /// A write's answer; one cut off during COMMIT is answered `outcome_unknown` and resolved first, and
+    /// `then` runs once it is known whether it committed.
+    fn settle<T>(
+        &mut self,
+        result: Result<T, WriteError>,
+        ctx: &mut Context<Self>,
+        then: impl FnOnce(&mut TicketActor, bool, &mut Context<TicketActor>) + 'static,
+    ) -> Result<T, AppError> {
         match result {
             Ok(value) => Ok(value),
             Err(WriteError::Failed(err)) => Err(err),
             Err(WriteError::InDoubt(doubt)) => {
-                self.resolve(doubt, ctx);
+                self.resolve(doubt, ctx, Box::new(then));
                 Err(AppError::OutcomeUnknown)
             }
         }
     }
 
-    /// Blocks the mailbox until what `doubt` would have made can be read, then broadcasts it if it
-    /// committed. The answer to the interrupted request goes out first; every later request to this
-    /// ticket waits, so broadcasts stay in commit order.
-    fn resolve(&mut self, doubt: InDoubt, ctx: &mut Context<Self>) {
-        let (pool, id) = (self.pool.clone(), self.id);
-        tracing::warn!(ticket = %id, ?doubt, "a COMMIT was cut off; re-reading once the database is back");
-        let read = async move { once_back(|| committed(&pool, id, doubt)).await.flatten() };
-        ctx.wait(read.into_actor(self).map(move |found, act, _| match found {
-            Some(message) => {
-                tracing::info!(ticket = %act.id, ?doubt, "the interrupted change had committed; broadcasting it");
-                let message = match message {
-                    ServerMessage::TicketUpdated { ticket } => ServerMessage::TicketUpdated {
-                        ticket: q::with_lock(ticket, act.lock.info()),
-                    },
-                    other => other,
-                };
+    /// Blocks the mailbox until the log can tell whether the write behind `doubt` committed, then runs
+    /// `then` and broadcasts its event if it did. The answer to the interrupted request goes out first;
+    /// every later request to this ticket waits, so broadcasts stay in commit order.
+    fn resolve(&mut self, doubt: InDoubt, ctx: &mut Context<Self>, then: Then) {
+        let (log, id) = (self.log.clone(), self.id);
+        let InDoubt { slot, position } = doubt;
+        let floor = slot.floor();
+        tracing::warn!(ticket = %id, ?position, "a write was cut off; looking for it in the event log once the database is back");
+        let read = async move {
+            loop {
+                match log.settle(id, floor, position).await {
+                    Ok(found) => return found,
+                    Err(AppError::Unavailable | AppError::OutcomeUnknown) => tokio::time::sleep(RESOLVE_RETRY).await,
+                    // Already logged as internal: waiting longer would not help.
+                    Err(_) => return None,
+                }
+            }
+        };
+        ctx.wait(read.into_actor(self).map(move |found, act, ctx| match found {
+            Some(Logged { position, message }) => {
+                tracing::info!(ticket = %act.id, position, "the interrupted write had committed; broadcasting it");
+                then(act, true, ctx);
                 // It may have queued a notification: let the outbox look.
                 act.outbox.pending();
-                act.publish(message);
+                slot.publish(position, message);
             }
-            None => tracing::info!(ticket = %act.id, ?doubt, "the interrupted change had not committed"),
-        }));
-    }
-
-    /// A lock transition's answer; one whose record was cut off during COMMIT is answered `outcome_unknown`
-    /// and resolved first (see [`TicketActor::resolve_lock`]).
-    fn settle_lock(
-        &mut self,
-        result: Result<(), LockWriteError>,
-        doubt: LockDoubt,
-        ctx: &mut Context<Self>,
-    ) -> Result<(), AppError> {
-        match result {
-            Ok(()) => Ok(()),
-            Err(LockWriteError::Failed(err)) => Err(err),
-            Err(LockWriteError::InDoubt(event)) => {
-                self.resolve_lock(event, doubt, ctx);
-                Err(AppError::OutcomeUnknown)
-            }
-        }
-    }
-
-    /// Blocks the mailbox until it is known whether history entry `event` committed, then makes the lease
-    /// match it: applies `doubt` if it did (and broadcasts that); if it did not, the lease stays as it was
-    /// (an end the server records itself is tried again).
-    fn resolve_lock(&mut self, event: EventId, doubt: LockDoubt, ctx: &mut Context<Self>) {
-        let (pool, id) = (self.pool.clone(), self.id);
-        tracing::warn!(ticket = %id, ?doubt, "a COMMIT recording a lock change was cut off; re-reading once the database is back");
-        let read = async move {
-            once_back(|| async {
-                let client = pool.get().await?;
-                q::event_exists(&client, event).await
-            })
-            .await
-        };
-        ctx.wait(read.into_actor(self).map(move |found, act, ctx| match (found, doubt) {
-            (Some(true), LockDoubt::Take(lease)) => {
-                tracing::info!(ticket = %act.id, "the interrupted lock take had committed; granting it");
-                let info = lease.info();
-                act.install(lease, ctx);
-                act.publish(ServerMessage::TicketLocked {
-                    ticket_id: act.id,
-                    holder: info.holder.clone(),
-                    expires_at: info.expires_at,
-                    since: info.since,
-                });
-            }
-            (
-                Some(true),
-                LockDoubt::End {
-                    reason, by, message, ..
-                },
-            ) => {
-                tracing::info!(ticket = %act.id, ?reason, "the interrupted end of a lock had committed; ending it");
-                act.clear(ctx);
-                act.publish(ServerMessage::TicketUnlocked {
-                    ticket_id: act.id,
-                    reason,
-                    by,
-                    message,
-                });
-            }
-            (found, doubt) => {
-                tracing::info!(ticket = %act.id, ?found, "the interrupted lock change had not committed; the lock stays as it was");
-                if let LockDoubt::End {
-                    reason,
-                    retry: Some((actor, note)),
-                    ..
-                } = doubt
-                {
-                    act.retry_end_lease(reason, actor, note, ctx);
-                }
+            None => {
+                tracing::info!(ticket = %act.id, "the interrupted write had not committed");
+                then(act, false, ctx);
+                slot.abandon();
             }
         }));
     }
@@ -395,38 +330,58 @@ impl TicketActor {
     fn end_lease(&mut self, reason: UnlockReason, actor: Author, note: Option<String>, ctx: &mut Context<Self>) {
         let (pool, id) = (self.pool.clone(), self.id);
         let (retry_actor, retry_note) = (actor.clone(), note.clone());
-        let fut = async move {
-            record_lock_event(&pool, id, &actor, TicketEventKind::for_unlock(reason), note.as_deref()).await
+        let event = ServerMessage::TicketUnlocked {
+            ticket_id: id,
+            reason,
+            by: None,
+            message: None,
+            position: 0,
+        };
+        let slot = self.log.reserve();
+        let fut = {
+            let event = event.clone();
+            async move {
+                record_lock_event(
+                    &pool,
+                    id,
+                    &actor,
+                    TicketEventKind::for_unlock(reason),
+                    note.as_deref(),
+                    &event,
+                )
+                .await
+            }
         };
         ctx.wait(fut.into_actor(self).map(move |res, act, ctx| match res {
-            Ok(()) => {
+            Ok(position) => {
                 act.clear(ctx);
-                act.publish(ServerMessage::TicketUnlocked {
-                    ticket_id: act.id,
-                    reason,
-                    by: None,
-                    message: None,
-                });
+                slot.publish(position, event);
             }
-            Err(LockWriteError::InDoubt(event)) => {
-                let doubt = LockDoubt::End {
-                    reason,
-                    by: None,
-                    message: None,
-                    retry: Some((retry_actor, retry_note)),
-                };
-                act.resolve_lock(event, doubt, ctx);
+            Err(AppError::OutcomeUnknown) => {
+                let doubt = InDoubt { slot, position: None };
+                act.resolve(
+                    doubt,
+                    ctx,
+                    Box::new(move |act, committed, ctx| {
+                        if committed {
+                            act.clear(ctx);
+                        } else {
+                            act.retry_end(reason, retry_actor, retry_note, ctx);
+                        }
+                    }),
+                );
             }
-            Err(LockWriteError::Failed(err)) => {
+            Err(err) => {
+                drop(slot);
                 tracing::warn!(ticket = %act.id, ?reason, error = %err, "could not record the end of a lock; retrying");
-                act.retry_end_lease(reason, retry_actor, retry_note, ctx);
+                act.retry_end(reason, retry_actor, retry_note, ctx);
             }
         }));
     }
 
     /// Tries [`TicketActor::end_lease`] again after [`EXPIRY_RETRY`]. The lease stays until its end is on
     /// record: nobody else can take it meanwhile.
-    fn retry_end_lease(&mut self, reason: UnlockReason, actor: Author, note: Option<String>, ctx: &mut Context<Self>) {
+    fn retry_end(&mut self, reason: UnlockReason, actor: Author, note: Option<String>, ctx: &mut Context<Self>) {
         if let Some(handle) = self.expiry_timer.take() {
             ctx.cancel_future(handle);
         }
@@ -482,38 +437,94 @@ impl Handler<Lock> for TicketActor {
             .plan_lock(&msg.agent, msg.via, Utc::now(), self.terms.for_via(msg.via));
         match plan {
             Err(refused) => AtomicResponse::new(Box::pin(fut::ready(Err(refusal(refused))))),
+            // Renewals are not broadcast: only the lease's end is news to others (docs/protocol.md).
             Ok(LockPlan::Renew(lease)) => {
                 let info = lease.info();
                 self.install(lease, ctx);
-                self.publish(ServerMessage::TicketLocked {
-                    ticket_id: self.id,
-                    holder: info.holder.clone(),
-                    expires_at: info.expires_at,
-                    since: info.since,
-                });
                 AtomicResponse::new(Box::pin(fut::ready(Ok(info))))
             }
             Ok(LockPlan::Take(lease)) => {
                 let (pool, id) = (self.pool.clone(), self.id);
                 let actor = Author::from(msg.agent.clone());
-                let fut = async move { record_lock_event(&pool, id, &actor, TicketEventKind::LockTaken, None).await };
+                let info = lease.info();
+                let event = ServerMessage::TicketLocked {
+                    ticket_id: id,
+                    holder: info.holder.clone(),
+                    expires_at: info.expires_at,
+                    since: info.since,
+                    position: 0,
+                };
+                let slot = self.log.reserve();
+                let fut = {
+                    let event = event.clone();
+                    async move { record_lock_event(&pool, id, &actor, TicketEventKind::LockTaken, None, &event).await }
+                };
                 AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
-                    let res = act.settle_lock(res, LockDoubt::Take(lease.clone()), ctx);
                     act.stop_if_missing(&res, ctx);
-                    res?;
-                    let info = lease.info();
-                    act.install(lease, ctx);
-                    act.publish(ServerMessage::TicketLocked {
-                        ticket_id: act.id,
-                        holder: info.holder.clone(),
-                        expires_at: info.expires_at,
-                        since: info.since,
-                    });
-                    Ok(info)
+                    match res {
+                        Ok(position) => {
+                            act.install(lease, ctx);
+                            slot.publish(position, event);
+                            Ok(info)
+                        }
+                        Err(AppError::OutcomeUnknown) => {
+                            // Taken after all: held (unrenewed, it expires) like any lease, and broadcast.
+                            let doubt = InDoubt { slot, position: None };
+                            act.resolve(
+                                doubt,
+                                ctx,
+                                Box::new(move |act, committed, ctx| {
+                                    if committed {
+                                        act.install(lease, ctx);
+                                    }
+                                }),
+                            );
+                            Err(AppError::OutcomeUnknown)
+                        }
+                        Err(err) => Err(err),
+                    }
                 })))
             }
         }
     }
+}
+
+/// Records the end of the lease (`event`, a `TicketUnlocked`) as `kind`; once committed, clears it and
+/// broadcasts. A write in doubt is resolved first (and clears the lease if it committed).
+fn end_by_request(
+    act: &mut TicketActor,
+    actor: Author,
+    kind: TicketEventKind,
+    reason: Option<String>,
+    event: ServerMessage,
+) -> Atomic<()> {
+    let (pool, id) = (act.pool.clone(), act.id);
+    let slot = act.log.reserve();
+    let fut = {
+        let event = event.clone();
+        async move { record_lock_event(&pool, id, &actor, kind, reason.as_deref(), &event).await }
+    };
+    AtomicResponse::new(Box::pin(fut.into_actor(act).map(move |res, act, ctx| match res {
+        Ok(position) => {
+            act.clear(ctx);
+            slot.publish(position, event);
+            Ok(())
+        }
+        Err(AppError::OutcomeUnknown) => {
+            let doubt = InDoubt { slot, position: None };
+            act.resolve(
+                doubt,
+                ctx,
+                Box::new(|act, committed, ctx| {
+                    if committed {
+                        act.clear(ctx);
+                    }
+                }),
+            );
+            Err(AppError::OutcomeUnknown)
+        }
+        Err(err) => Err(err),
+    })))
 }
 
 impl Handler<Release> for TicketActor {
@@ -524,26 +535,20 @@ impl Handler<Release> for TicketActor {
         if let Err(refused) = self.lock.plan_release(&msg.agent, msg.via) {
             return AtomicResponse::new(Box::pin(fut::ready(Err(refusal(refused)))));
         }
-        let (pool, id) = (self.pool.clone(), self.id);
-        let actor = Author::from(msg.agent);
-        let fut = async move { record_lock_event(&pool, id, &actor, TicketEventKind::LockReleased, None).await };
-        AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, ctx| {
-            let doubt = LockDoubt::End {
-                reason: UnlockReason::Released,
-                by: None,
-                message: None,
-                retry: None,
-            };
-            act.settle_lock(res, doubt, ctx)?;
-            act.clear(ctx);
-            act.publish(ServerMessage::TicketUnlocked {
-                ticket_id: act.id,
-                reason: UnlockReason::Released,
-                by: None,
-                message: None,
-            });
-            Ok(())
-        })))
+        let event = ServerMessage::TicketUnlocked {
+            ticket_id: self.id,
+            reason: UnlockReason::Released,
+            by: None,
+            message: None,
+            position: 0,
+        };
+        end_by_request(
+            self,
+            Author::from(msg.agent),
+            TicketEventKind::LockReleased,
+            None,
+            event,
+        )
     }
 }
 
@@ -560,27 +565,15 @@ impl Handler<Break> for TicketActor {
             }
             _ => {}
         }
-        let (pool, id) = (self.pool.clone(), self.id);
-        let actor = Author::from(msg.admin.clone());
-        let reason = msg.reason.clone();
-        let fut = async move { record_lock_event(&pool, id, &actor, TicketEventKind::LockBroken, Some(&reason)).await };
-        AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
-            let doubt = LockDoubt::End {
-                reason: UnlockReason::Broken,
-                by: Some(msg.admin.clone()),
-                message: Some(msg.reason.clone()),
-                retry: None,
-            };
-            act.settle_lock(res, doubt, ctx)?;
-            act.clear(ctx);
-            act.publish(ServerMessage::TicketUnlocked {
-                ticket_id: act.id,
-                reason: UnlockReason::Broken,
-                by: Some(msg.admin),
-                message: Some(msg.reason),
-            });
-            Ok(())
-        })))
+        let event = ServerMessage::TicketUnlocked {
+            ticket_id: self.id,
+            reason: UnlockReason::Broken,
+            by: Some(msg.admin.clone()),
+            message: Some(msg.reason.clone()),
+            position: 0,
+        };
+        let actor = Author::from(msg.admin);
+        end_by_request(self, actor, TicketEventKind::LockBroken, Some(msg.reason), event)
     }
 }
 
@@ -620,8 +613,7 @@ impl Handler<Update> for TicketActor {
         if let Err(refused) = self.lock.check_write(&msg.agent.as_ref(), msg.via) {
             return AtomicResponse::new(Box::pin(fut::ready(Err(refusal(refused)))));
         }
-        let (pool, id, lock) = (self.pool.clone(), self.id, self.lock.info());
-        let expected = msg.version;
+        let (pool, log, id, lock) = (self.pool.clone(), self.log.clone(), self.id, self.lock.info());
         let fut = async move {
             let mut client = pool.get().await?;
             let tx = client.transaction().await?;
@@ -629,37 +621,43 @@ impl Handler<Update> for TicketActor {
             let updated = match result {
                 Ok(updated) => updated,
                 Err(AppError::VersionConflict { current }) => {
-                    return Err(AppError::VersionConflict {
+                    return Err(WriteError::Failed(AppError::VersionConflict {
                         current: Box::new(q::with_lock(*current, lock)),
-                    });
+                    }));
                 }
-                Err(err) => return Err(err),
+                Err(err) => return Err(err.into()),
             };
+            if !updated.changed {
+                // Nothing was written, so nothing can be in doubt either.
+                return match crate::db::commit(tx).await {
+                    Err(AppError::OutcomeUnknown) => Err(AppError::Unavailable.into()),
+                    other => other.map(|()| (updated, false, None)).map_err(WriteError::Failed),
+                };
+            }
             let change = Change::Updated {
                 old: updated.old_status,
                 new: updated.ticket.status,
             };
             let mut queued = false;
-            if let (true, Some(notice)) = (updated.changed, outbox::notice_for(change)) {
+            if let Some(notice) = outbox::notice_for(change) {
                 queued = outbox::enqueue(&tx, id, &notice).await?.is_some();
             }
-            crate::db::commit(tx).await?;
-            Ok((updated, queued))
+            let event = ServerMessage::TicketUpdated {
+                ticket: q::with_lock(updated.ticket.clone(), lock),
+                position: 0,
+            };
+            let pending = commit_with_event(tx, &log, id, event).await?;
+            Ok((updated, queued, Some(pending)))
         };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
-            // Any version may be asked for (a stale one is refused); the largest must not overflow.
-            let doubt = InDoubt::Updated {
-                version: expected.saturating_add(1),
-            };
-            let (updated, queued) = act.settle(res.map_err(|e| WriteError::classify(e, doubt)), ctx)?;
+            let (updated, queued, pending) = act.settle(res, ctx, |_, _, _| {})?;
             if queued {
                 act.outbox.pending();
             }
-            let ticket = q::with_lock(updated.ticket, act.lock.info());
-            if updated.changed {
-                act.publish(ServerMessage::TicketUpdated { ticket: ticket.clone() });
+            if let Some(pending) = pending {
+                pending.publish();
             }
-            Ok(ticket)
+            Ok(q::with_lock(updated.ticket, act.lock.info()))
         })))
     }
 }
@@ -669,7 +667,7 @@ impl Handler<AddComment> for TicketActor {
 
     fn handle(&mut self, msg: AddComment, _: &mut Self::Context) -> Self::Result {
         self.touch();
-        let (pool, id) = (self.pool.clone(), self.id);
+        let (pool, log, id) = (self.pool.clone(), self.log.clone(), self.id);
         let fut = async move {
             let mut client = pool.get().await?;
             let tx = client.transaction().await?;
@@ -680,7 +678,7 @@ impl Handler<AddComment> for TicketActor {
                         let comment = q::comment(&tx, comment)
                             .await?
                             .ok_or_else(|| AppError::internal("a remembered comment vanished"))?;
-                        return Ok((comment, false, false));
+                        return Ok((comment, false, None));
                     }
                     Some(_) => return Err(idempotency::reused().into()),
                     None => {}
@@ -706,25 +704,24 @@ impl Handler<AddComment> for TicketActor {
                     return Err(idempotency::reused().into());
                 }
             }
-            let doubt = InDoubt::Commented { comment: comment.id };
-            crate::db::commit(tx)
-                .await
-                .map_err(|e| WriteError::classify(e, doubt))?;
-            Ok((comment, queued, true))
+            let event = ServerMessage::CommentAdded {
+                ticket_id: id,
+                comment: comment.clone(),
+                position: 0,
+            };
+            let pending = commit_with_event(tx, &log, id, event).await?;
+            Ok((comment, queued, Some(pending)))
         };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(
-            |res: Result<(Comment, bool, bool), WriteError>, act, ctx| {
-                let res = act.settle(res, ctx);
+            |res: Result<(Comment, bool, Option<Pending>), WriteError>, act, ctx| {
+                let res = act.settle(res, ctx, |_, _, _| {});
                 act.stop_if_missing(&res, ctx);
-                let (comment, queued, created) = res?;
+                let (comment, queued, pending) = res?;
                 if queued {
                     act.outbox.pending();
                 }
-                if created {
-                    act.publish(ServerMessage::CommentAdded {
-                        ticket_id: act.id,
-                        comment: comment.clone(),
-                    });
+                if let Some(pending) = pending {
+                    pending.publish();
                 }
                 Ok(comment)
             },
@@ -737,32 +734,32 @@ impl Handler<AddAttachment> for TicketActor {
 
     fn handle(&mut self, msg: AddAttachment, _: &mut Self::Context) -> Self::Result {
         self.touch();
-        let (pool, id) = (self.pool.clone(), self.id);
+        let (pool, log, id) = (self.pool.clone(), self.log.clone(), self.id);
         let fut = async move {
             let mut client = pool.get().await?;
             let tx = client.transaction().await?;
             q::lock_row(&tx, id).await?;
             let attached = q::insert_attachment(&tx, id, &msg.author, &msg.file).await?;
-            match crate::db::commit(tx).await {
+            if !attached.created {
                 // Nothing was written (the file was on record already), so nothing can be in doubt.
-                Err(AppError::OutcomeUnknown) if !attached.created => Err(AppError::Unavailable.into()),
-                Err(err) => Err(WriteError::classify(
-                    err,
-                    InDoubt::Attached {
-                        attachment: attached.attachment.id,
-                    },
-                )),
-                Ok(()) => Ok(attached),
+                return match crate::db::commit(tx).await {
+                    Err(AppError::OutcomeUnknown) => Err(AppError::Unavailable.into()),
+                    other => other.map(|()| (attached, None)).map_err(WriteError::Failed),
+                };
             }
+            let event = ServerMessage::AttachmentAdded {
+                ticket_id: id,
+                attachment: attached.attachment.clone(),
+                position: 0,
+            };
+            let pending = commit_with_event(tx, &log, id, event).await?;
+            Ok((attached, Some(pending)))
         };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(
-            |res: Result<q::Attached, WriteError>, act, ctx| {
-                let attached = act.settle(res, ctx)?;
-                if attached.created {
-                    act.publish(ServerMessage::AttachmentAdded {
-                        ticket_id: act.id,
-                        attachment: attached.attachment.clone(),
-                    });
+            |res: Result<(q::Attached, Option<Pending>), WriteError>, act, ctx| {
+                let (attached, pending) = act.settle(res, ctx, |_, _, _| {})?;
+                if let Some(pending) = pending {
+                    pending.publish();
                 }
                 Ok(attached.attachment)
             },
@@ -823,68 +820,20 @@ impl Handler<Resolve> for TicketActor {
 
     fn handle(&mut self, Resolve(doubt): Resolve, ctx: &mut Self::Context) {
         self.touch();
-        self.resolve(doubt, ctx);
+        self.resolve(doubt, ctx, Box::new(|_, _, _| {}));
     }
 }
 
-/// What `doubt` would have made, as its broadcast, if it is on record (so it committed); `None` if not.
-async fn committed(pool: &Pool, id: TicketId, doubt: InDoubt) -> Result<Option<ServerMessage>, AppError> {
-    let client = pool.get().await?;
-    let db = &client;
-    Ok(match doubt {
-        InDoubt::Created => q::load(db, id)
-            .await?
-            .map(|ticket| ServerMessage::TicketCreated { ticket }),
-        // Every change to this ticket goes through this actor, so a version this far along is that update.
-        InDoubt::Updated { version } => q::load(db, id)
-            .await?
-            .filter(|ticket| ticket.version >= version)
-            .map(|ticket| ServerMessage::TicketUpdated { ticket }),
-        InDoubt::Commented { comment } => q::comment(db, comment)
-            .await?
-            .map(|comment| ServerMessage::CommentAdded { ticket_id: id, comment }),
-        InDoubt::Attached { attachment } => {
-            q::attachment(db, attachment)
-                .await?
-                .map(|attachment| ServerMessage::AttachmentAdded {
-                    ticket_id: id,
-                    attachment,
-                })
-        }
-    })
-}
-
-/// Records a lock transition in its own transaction, failing with `not_found` for unknown tickets. A COMMIT
-/// cut off by a lost connection leaves the entry in doubt (an autocommitted statement would too, without
-/// saying which entry to look for).
+/// Records a lock transition and its broadcast `event` in one statement (its own transaction); answers
+/// the event's position. `not_found` for unknown tickets, `outcome_unknown` if the statement was cut off.
 async fn record_lock_event(
     pool: &Pool,
     id: TicketId,
     actor: &Author,
     kind: TicketEventKind,
     reason: Option<&str>,
-) -> Result<(), LockWriteError> {
-    let mut client = pool.get().await?;
-    let tx = client.transaction().await?;
-    let event = q::record_lock_event(&tx, id, actor, kind, reason).await?;
-    crate::db::commit(tx).await.map_err(|err| match err {
-        AppError::OutcomeUnknown => LockWriteError::InDoubt(event),
-        err => LockWriteError::Failed(err),
-    })
-}
-
-/// Runs `read` until the database answers: again after [`RESOLVE_RETRY`] while it is unavailable; `None`
-/// if it fails otherwise (already logged as internal: waiting longer would not help).
-async fn once_back<T, F, Fut>(mut read: F) -> Option<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, AppError>>,
-{
-    loop {
-        match read().await {
-            Ok(found) => return Some(found),
-            Err(AppError::Unavailable | AppError::OutcomeUnknown) => tokio::time::sleep(RESOLVE_RETRY).await,
-            Err(_) => return None,
-        }
-    }
+    event: &ServerMessage,
+) -> Result<u64, AppError> {
+    let client = pool.get().await?;
+    q::record_lock_event(&client, id, actor, kind, reason, event).await
 }

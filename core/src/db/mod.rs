@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod agents;
 pub mod embedded;
+pub mod event_log;
 pub mod idempotency;
 pub mod outbox;
 pub mod reporters;

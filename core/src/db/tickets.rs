@@ -173,45 +173,51 @@ async fn record_event(
     Ok(())
 }
 
-/// The id of one entry in a ticket's history (`ticket_events.id`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct EventId(pub i64);
-
-/// Records a lock transition of ticket `id` in one statement and answers its history entry's id;
-/// `not_found` if there is no such ticket. The ticket's actor already serialises everything about it.
+/// Records a lock transition of ticket `id` and appends its broadcast `event` to the event log, in one
+/// statement (one round trip, its own transaction unless `db` is in one); answers the event's position.
+/// `not_found` if there is no such ticket; `outcome_unknown` if the connection was lost while the
+/// statement ran (it may have committed). The ticket's actor already serialises everything about it.
 pub async fn record_lock_event(
     db: &impl GenericClient,
     ticket: TicketId,
     actor: &Author,
     kind: TicketEventKind,
     reason: Option<&str>,
-) -> Result<EventId, AppError> {
+    event: &loket_protocol::ws::ServerMessage,
+) -> Result<u64, AppError> {
     let (agent, reporter) = actor_columns(actor);
-    let inserted = db
-        .query_opt(
-            &db.prepare_cached(
-                "INSERT INTO ticket_events (ticket_id, actor_agent_id, actor_reporter_id, kind, reason)
+    let payload = serde_json::to_string(event).map_err(AppError::internal)?;
+    let statement = db
+        .prepare_cached(
+            "WITH recorded AS (
+                 INSERT INTO ticket_events (ticket_id, actor_agent_id, actor_reporter_id, kind, reason)
                  SELECT id, $2, $3, $4, $5 FROM tickets WHERE id = $1
-                 RETURNING id",
-            )
-            .await?,
-            &[&ticket.0, &agent, &reporter, &kind.as_str(), &reason],
+                 RETURNING ticket_id)
+             INSERT INTO event_log (position, xid, ticket_id, kind, payload)
+             SELECT p.position, p.xid, p.ticket_id, $6, $7::text::jsonb || jsonb_build_object('position', p.position)
+             FROM (SELECT nextval('event_log_position_seq') AS position, pg_current_xact_id() AS xid, r.ticket_id
+                   FROM recorded r) p
+             RETURNING position",
         )
         .await?;
-    inserted
-        .map(|row| EventId(row.get(0)))
-        .ok_or(AppError::NotFound("ticket"))
-}
-
-/// Whether history entry `event` is on record (so the transaction that wrote it committed).
-pub async fn event_exists(db: &impl GenericClient, event: EventId) -> Result<bool, AppError> {
-    Ok(db
+    let row = db
         .query_opt(
-            &db.prepare_cached("SELECT 1 FROM ticket_events WHERE id = $1").await?,
-            &[&event.0],
+            &statement,
+            &[&ticket.0, &agent, &reporter, &kind.as_str(), &reason, &event.type_name(), &payload],
         )
-        .await?
-        .is_some())
+        .await
+        .map_err(|err| {
+            if crate::error::connection_lost(&err) {
+                tracing::warn!(error = %crate::error::PgErrorText(&err), "the connection was lost while a lock change was written; it may or may not have been");
+                AppError::OutcomeUnknown
+            } else {
+                AppError::from(err)
+            }
+        })?;
+    match row {
+        Some(row) => crate::db::event_log::position_of(row.get(0)),
+        None => Err(AppError::NotFound("ticket")),
+    }
 }
 
 /// A validated new ticket.
@@ -767,21 +773,46 @@ pub async fn notifications(db: &impl GenericClient, ticket: TicketId) -> Result<
 }
 
 /// Locks live in memory: any lock still open on record when the server starts ended with the previous
-/// process. Records each as expired, so the audit trail never shows a lock that never ended.
-pub async fn close_orphaned_locks(db: &impl GenericClient) -> Result<u64, AppError> {
-    Ok(db
-        .execute(
-            &db.prepare_cached(
-                "INSERT INTO ticket_events (ticket_id, kind, reason)
-             SELECT ticket_id, 'lock_expired', 'the server restarted'
+/// process. Records each as expired, and logs its `TicketUnlocked` (`expired`), so the audit trail never
+/// shows a lock that never ended and a client resuming from before the restart hears that it ended.
+pub async fn close_orphaned_locks(db: &mut deadpool_postgres::Client) -> Result<u64, AppError> {
+    let tx = db.transaction().await?;
+    let orphaned: Vec<i64> = tx
+        .query(
+            &tx.prepare_cached(
+                "SELECT ticket_id
              FROM (SELECT DISTINCT ON (ticket_id) ticket_id, kind FROM ticket_events
                    WHERE kind LIKE 'lock\\_%' ORDER BY ticket_id, id DESC) AS last
-             WHERE kind = 'lock_taken'",
+             WHERE kind = 'lock_taken' ORDER BY ticket_id",
             )
             .await?,
             &[],
         )
-        .await?)
+        .await?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    for &id in &orphaned {
+        let ticket = TicketId(id);
+        let event = loket_protocol::ws::ServerMessage::TicketUnlocked {
+            ticket_id: ticket,
+            reason: loket_protocol::ticket::UnlockReason::Expired,
+            by: None,
+            message: None,
+            position: 0,
+        };
+        record_lock_event(
+            &tx,
+            ticket,
+            &Author::System,
+            TicketEventKind::LockExpired,
+            Some("the server restarted"),
+            &event,
+        )
+        .await?;
+    }
+    crate::db::commit(tx).await?;
+    Ok(orphaned.len() as u64)
 }
 
 /// Attaches the current lock to a ticket view.

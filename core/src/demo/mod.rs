@@ -292,12 +292,9 @@ async fn fill(pool: &Pool, options: &DemoOptions, word: &impl Fn(&Head) -> Strin
     let reporters = register_reporters(&client, &desk_plan, options.seed, &registration.code).await?;
     drop(client);
 
-    let desk = Desk::new(
-        pool.clone(),
-        EventBus::default().start(),
-        Arbiter::current(),
-        LeaseTerms::default(),
-    );
+    let bus = EventBus::default().start();
+    let log = crate::event_log::EventLog::open(pool.clone(), bus.clone(), Default::default()).await?;
+    let desk = Desk::new(pool.clone(), bus, log, Arbiter::current(), LeaseTerms::default());
     let cast = Cast {
         agents: agents.iter().map(|a| a.agent.clone()).collect(),
         categories,

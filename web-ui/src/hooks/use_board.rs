@@ -1,5 +1,6 @@
-//! The live board as context: every ticket, updated by broadcasts and fully resynchronised with
-//! `GetTickets` after every (re)connect.
+//! The live board as context: every ticket, loaded with `GetTickets` at the first connect and kept
+//! current by broadcasts. A reconnect resumes the event stream (the connection replays what was missed
+//! and the agent is told how many changes that was); the board loads afresh only when resuming failed.
 
 use crate::format::now;
 use crate::hooks::{NoticeKind, use_live, use_notify, use_server_messages};
@@ -24,23 +25,39 @@ pub fn BoardProvider(props: &ProviderProps) -> Html {
             dispatcher.dispatch(BoardAction::Server { msg, at: now() })
         }));
     }
-    use_effect_with((live.epoch, live.conn.clone()), |(epoch, conn)| {
-        if *epoch > 0 {
+    use_effect_with((live.syncs, live.conn.clone()), |(syncs, conn)| {
+        if *syncs > 0 {
             conn.send(ClientMessage::GetTickets);
         }
     });
-    use_effect_with(board.syncs, move |syncs| {
-        if *syncs > 1 {
-            notify.emit((
-                NoticeKind::Success,
-                "Reconnected. The board is up to date again.".to_string(),
-            ));
+    {
+        let notify = notify.clone();
+        use_effect_with(board.syncs, move |syncs| {
+            if *syncs > 1 {
+                notify.emit((
+                    NoticeKind::Success,
+                    "Reconnected. The board was reloaded and is up to date again.".to_string(),
+                ));
+            }
+        });
+    }
+    use_effect_with(live.resumed, move |resumed| {
+        if let Some(resumed) = resumed {
+            notify.emit((NoticeKind::Success, resumed_notice(resumed.applied)));
         }
     });
     html! {
         <ContextProvider<UseReducerHandle<Board>> context={board}>
             { props.children.clone() }
         </ContextProvider<UseReducerHandle<Board>>>
+    }
+}
+
+/// What the agent is told after a reconnect that resumed: how many changes it applied.
+pub fn resumed_notice(applied: u32) -> String {
+    match applied {
+        1 => "Reconnected, 1 change applied.".to_string(),
+        n => format!("Reconnected, {n} changes applied."),
     }
 }
 
@@ -51,4 +68,16 @@ pub fn BoardProvider(props: &ProviderProps) -> Html {
 #[hook]
 pub fn use_board() -> UseReducerHandle<Board> {
     use_context::<UseReducerHandle<Board>>().expect("use_board is only used inside BoardProvider")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resumed_notice;
+
+    #[test]
+    fn the_resume_notice_counts_changes() {
+        assert_eq!(resumed_notice(0), "Reconnected, 0 changes applied.");
+        assert_eq!(resumed_notice(1), "Reconnected, 1 change applied.");
+        assert_eq!(resumed_notice(12), "Reconnected, 12 changes applied.");
+    }
 }

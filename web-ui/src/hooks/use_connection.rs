@@ -1,9 +1,11 @@
 //! The live WebSocket connection as context: [`ConnectionProvider`] opens it when the shell mounts and
-//! closes it on sign-out; [`use_live`] gives components the handle, its state and its epoch (which
-//! increases with every (re)connect, so effects can resynchronise).
+//! closes it on sign-out; [`use_live`] gives components the handle, its state, its epoch (which
+//! increases with every (re)connect, for what a new connection must redo, like taking a lock back), its
+//! syncs (which increase when views must reload: first connect, or a reconnect that could not resume)
+//! and the last resumed reconnect.
 
 use crate::hooks::use_session;
-use crate::ws::{ConnStatus, Connection, Snapshot};
+use crate::ws::{ConnStatus, Connection, Resumed, Snapshot};
 use loket_protocol::ws::ServerMessage;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -15,6 +17,10 @@ pub struct Live {
     pub status: ConnStatus,
     /// 0 before the first `Welcome`, then +1 per connection.
     pub epoch: u32,
+    /// 0 before the first `Welcome`; +1 whenever views must load their data afresh.
+    pub syncs: u32,
+    /// The last reconnect that resumed the event stream, and how many events it applied.
+    pub resumed: Option<Resumed>,
 }
 
 impl Live {
@@ -32,10 +38,7 @@ pub struct ProviderProps {
 #[function_component]
 pub fn ConnectionProvider(props: &ProviderProps) -> Html {
     let session = use_session();
-    let snapshot = use_state(|| Snapshot {
-        status: ConnStatus::Connecting,
-        epoch: 0,
-    });
+    let snapshot = use_state(Snapshot::default);
     let conn = {
         let setter = snapshot.setter();
         let expired = session.expired.clone();
@@ -54,6 +57,8 @@ pub fn ConnectionProvider(props: &ProviderProps) -> Html {
         conn: (*conn).clone(),
         status: snapshot.status,
         epoch: snapshot.epoch,
+        syncs: snapshot.syncs,
+        resumed: snapshot.resumed,
     };
     html! {
         <ContextProvider<Live> context={live}>

@@ -54,7 +54,7 @@ pub fn TicketPage(props: &TicketProps) -> Html {
         }));
     }
 
-    // Load on open and again after every reconnect (resynchronise); re-take a held lock after a reconnect.
+    // Re-take a held lock after every reconnect (the old connection's lease ended with it).
     {
         let dispatcher = page.dispatcher();
         let first_epoch = use_mut_ref(|| None::<u32>);
@@ -68,6 +68,14 @@ pub fn TicketPage(props: &TicketProps) -> Html {
             if reconnected {
                 dispatcher.dispatch(TicketAction::Reconnected);
             }
+        });
+    }
+
+    // Load on open, and again only when a reconnect could not resume the event stream (a resumed one
+    // replays what was missed). Reloading never touches a draft.
+    {
+        let dispatcher = page.dispatcher();
+        use_effect_with(live.syncs, move |_| {
             spawn_local(async move {
                 match api::ticket(id).await {
                     Ok(detail) => dispatcher.dispatch(TicketAction::Loaded(Box::new(detail))),

@@ -1,8 +1,9 @@
 //! The live board: every ticket, kept current by the WebSocket's broadcasts.
 //!
-//! `AllTickets` (the answer to `GetTickets`, sent after every (re)connect) replaces the whole set;
-//! broadcasts then change single tickets in place. Updates older than what we hold are ignored, so a
-//! late or repeated message never rolls a ticket back.
+//! `AllTickets` (the answer to `GetTickets`, sent at the first connect and when a reconnect could not
+//! resume) replaces the whole set; broadcasts then change single tickets in place. Events at or below the
+//! snapshot's position are in it already and are skipped; updates older than what we hold are ignored,
+//! so a late or repeated message never rolls a ticket back.
 
 use loket_protocol::TicketId;
 use loket_protocol::Timestamp;
@@ -22,6 +23,8 @@ pub struct Board {
     pub syncs: u32,
     /// Bumped on every message about a ticket: views use it to re-fetch history or flash a row.
     pub revisions: HashMap<TicketId, u64>,
+    /// The position the last `AllTickets` included.
+    pub position: u64,
 }
 
 /// What can happen to the board.
@@ -34,8 +37,11 @@ pub enum BoardAction {
 impl Board {
     /// Applies one server message.
     pub fn apply(&mut self, msg: &ServerMessage, at: Timestamp) {
+        if msg.position().is_some_and(|at| at != 0 && at <= self.position) {
+            return;
+        }
         match msg {
-            ServerMessage::AllTickets { tickets } => {
+            ServerMessage::AllTickets { tickets, position } => {
                 let fresh: HashMap<TicketId, Ticket> = tickets.iter().map(|t| (t.id, t.clone())).collect();
                 for (id, ticket) in &fresh {
                     if self.tickets.get(id) != Some(ticket) {
@@ -45,8 +51,9 @@ impl Board {
                 self.tickets = fresh;
                 self.loaded = true;
                 self.syncs += 1;
+                self.position = *position;
             }
-            ServerMessage::TicketCreated { ticket } => {
+            ServerMessage::TicketCreated { ticket, .. } => {
                 let newer = self
                     .tickets
                     .get(&ticket.id)
@@ -65,7 +72,7 @@ impl Board {
                     if apply_to_ticket(ticket, other, at) {
                         self.bump(id);
                     }
-                } else if let ServerMessage::TicketUpdated { ticket } = other {
+                } else if let ServerMessage::TicketUpdated { ticket, .. } = other {
                     // An update for a ticket we never saw (it was created while we were resyncing).
                     self.tickets.insert(ticket.id, ticket.clone());
                     self.bump(id);
@@ -100,7 +107,7 @@ impl Reducible for Board {
 /// Returns whether anything changed. Stale updates (an older version) are ignored.
 pub fn apply_to_ticket(ticket: &mut Ticket, msg: &ServerMessage, at: Timestamp) -> bool {
     match msg {
-        ServerMessage::TicketUpdated { ticket: fresh } if fresh.id == ticket.id => {
+        ServerMessage::TicketUpdated { ticket: fresh, .. } if fresh.id == ticket.id => {
             if fresh.version < ticket.version || *fresh == *ticket {
                 return false;
             }
@@ -112,6 +119,7 @@ pub fn apply_to_ticket(ticket: &mut Ticket, msg: &ServerMessage, at: Timestamp) 
             holder,
             expires_at,
             since: sent_since,
+            ..
         } if *ticket_id == ticket.id => {
             // The server says since when; without it, a renewal by the same holder keeps the known
             // "since", and a new holder's starts now.
@@ -148,11 +156,18 @@ mod tests {
     #[test]
     fn all_tickets_replaces_the_set_and_marks_loaded() {
         let mut board = Board::default();
-        server(&mut board, ServerMessage::TicketCreated { ticket: ticket(9) });
+        server(
+            &mut board,
+            ServerMessage::TicketCreated {
+                ticket: ticket(9),
+                position: 0,
+            },
+        );
         server(
             &mut board,
             ServerMessage::AllTickets {
                 tickets: vec![ticket(1), ticket(2)],
+                position: 0,
             },
         );
         assert!(board.loaded);
@@ -165,13 +180,31 @@ mod tests {
     #[test]
     fn created_tickets_appear_and_updates_change_them_in_place() {
         let mut board = Board::default();
-        server(&mut board, ServerMessage::AllTickets { tickets: vec![] });
-        server(&mut board, ServerMessage::TicketCreated { ticket: ticket(1) });
+        server(
+            &mut board,
+            ServerMessage::AllTickets {
+                tickets: vec![],
+                position: 0,
+            },
+        );
+        server(
+            &mut board,
+            ServerMessage::TicketCreated {
+                ticket: ticket(1),
+                position: 0,
+            },
+        );
         assert_eq!(board.tickets[&TicketId(1)].status, Status::New);
         let mut changed = ticket(1);
         changed.version = 2;
         changed.status = Status::Open;
-        server(&mut board, ServerMessage::TicketUpdated { ticket: changed });
+        server(
+            &mut board,
+            ServerMessage::TicketUpdated {
+                ticket: changed,
+                position: 0,
+            },
+        );
         assert_eq!(board.tickets[&TicketId(1)].status, Status::Open);
         assert_eq!(board.revision(TicketId(1)), 2);
     }
@@ -182,12 +215,30 @@ mod tests {
         let mut current = ticket(1);
         current.version = 5;
         current.status = Status::Pending;
-        server(&mut board, ServerMessage::AllTickets { tickets: vec![current] });
+        server(
+            &mut board,
+            ServerMessage::AllTickets {
+                tickets: vec![current],
+                position: 0,
+            },
+        );
         let mut old = ticket(1);
         old.version = 4;
         old.status = Status::Open;
-        server(&mut board, ServerMessage::TicketUpdated { ticket: old.clone() });
-        server(&mut board, ServerMessage::TicketCreated { ticket: old });
+        server(
+            &mut board,
+            ServerMessage::TicketUpdated {
+                ticket: old.clone(),
+                position: 0,
+            },
+        );
+        server(
+            &mut board,
+            ServerMessage::TicketCreated {
+                ticket: old,
+                position: 0,
+            },
+        );
         assert_eq!(board.tickets[&TicketId(1)].status, Status::Pending);
         assert_eq!(board.tickets[&TicketId(1)].version, 5);
     }
@@ -199,6 +250,7 @@ mod tests {
             &mut board,
             ServerMessage::AllTickets {
                 tickets: vec![ticket(1)],
+                position: 0,
             },
         );
         let lock = |secs: i64| ServerMessage::TicketLocked {
@@ -206,6 +258,7 @@ mod tests {
             holder: agent(7, "Ayu"),
             expires_at: at(secs + 30),
             since: None,
+            position: 0,
         };
         board.apply(&lock(0), at(0));
         board.apply(&lock(20), at(20));
@@ -220,6 +273,7 @@ mod tests {
                 reason: UnlockReason::Disconnected,
                 by: None,
                 message: None,
+                position: 0,
             },
         );
         assert_eq!(board.tickets[&TicketId(1)].lock, None);
@@ -228,8 +282,20 @@ mod tests {
     #[test]
     fn an_update_for_an_unknown_ticket_adds_it() {
         let mut board = Board::default();
-        server(&mut board, ServerMessage::AllTickets { tickets: vec![] });
-        server(&mut board, ServerMessage::TicketUpdated { ticket: ticket(3) });
+        server(
+            &mut board,
+            ServerMessage::AllTickets {
+                tickets: vec![],
+                position: 0,
+            },
+        );
+        server(
+            &mut board,
+            ServerMessage::TicketUpdated {
+                ticket: ticket(3),
+                position: 0,
+            },
+        );
         assert!(board.tickets.contains_key(&TicketId(3)));
         // Lock messages for unknown tickets are ignored rather than inventing a ticket.
         server(
@@ -239,9 +305,45 @@ mod tests {
                 holder: agent(1, "A"),
                 expires_at: at(9),
                 since: None,
+                position: 0,
             },
         );
         assert!(!board.tickets.contains_key(&TicketId(4)));
+    }
+
+    #[test]
+    fn events_the_snapshot_already_holds_are_skipped() {
+        let mut board = Board::default();
+        let mut current = ticket(1);
+        current.lock = None;
+        server(
+            &mut board,
+            ServerMessage::AllTickets {
+                tickets: vec![current],
+                position: 10,
+            },
+        );
+        // A lock taken and released before the snapshot, arriving after it: no flicker.
+        let locked = ServerMessage::TicketLocked {
+            ticket_id: TicketId(1),
+            holder: agent(7, "Ayu"),
+            expires_at: at(30),
+            since: None,
+            position: 9,
+        };
+        server(&mut board, locked);
+        assert_eq!(board.tickets[&TicketId(1)].lock, None);
+        assert_eq!(board.revision(TicketId(1)), 1, "only the snapshot touched it");
+        // Later events apply.
+        let locked = ServerMessage::TicketLocked {
+            ticket_id: TicketId(1),
+            holder: agent(7, "Ayu"),
+            expires_at: at(30),
+            since: None,
+            position: 11,
+        };
+        server(&mut board, locked);
+        assert!(board.tickets[&TicketId(1)].lock.is_some());
     }
 
     #[test]
@@ -251,6 +353,7 @@ mod tests {
             &mut board,
             ServerMessage::AllTickets {
                 tickets: vec![ticket(1), ticket(2)],
+                position: 0,
             },
         );
         let mut changed = ticket(2);
@@ -259,6 +362,7 @@ mod tests {
             &mut board,
             ServerMessage::AllTickets {
                 tickets: vec![ticket(1), changed],
+                position: 0,
             },
         );
         assert_eq!(board.revision(TicketId(1)), 1);

@@ -412,7 +412,7 @@ impl TicketPage {
                 }
             }
             ServerMessage::AttachmentAdded { attachment, .. } => self.add_attachment(attachment.clone()),
-            ServerMessage::TicketCreated { ticket } if self.ticket.is_none() => self.ticket = Some(ticket.clone()),
+            ServerMessage::TicketCreated { ticket, .. } if self.ticket.is_none() => self.ticket = Some(ticket.clone()),
             other => {
                 if let Some(ticket) = &mut self.ticket {
                     apply_to_ticket(ticket, other, at);
@@ -442,7 +442,7 @@ impl TicketPage {
             ServerMessage::TicketUnlocked { .. } if editing.lock == LockState::Held => {
                 editing.lock = LockState::Retaking { attempts: 0 };
             }
-            ServerMessage::TicketUpdated { ticket } if ticket.version == editing.base_version => {
+            ServerMessage::TicketUpdated { ticket, .. } if ticket.version == editing.base_version => {
                 // The server's view of the version we are based on (e.g. our own save, normalised).
                 let fresh = Draft::of(ticket);
                 if editing.draft == editing.base {
@@ -714,7 +714,13 @@ mod tests {
         let mut theirs = ticket(1);
         theirs.version = 2;
         theirs.title = "Their title".into();
-        server(&mut page, ServerMessage::TicketUpdated { ticket: theirs });
+        server(
+            &mut page,
+            ServerMessage::TicketUpdated {
+                ticket: theirs,
+                position: 0,
+            },
+        );
         assert_eq!(page.ticket.as_ref().unwrap().title, "Their title");
         assert_eq!(page.editing().unwrap().draft.title, "My better title");
         assert!(page.draft_is_stale());
@@ -723,6 +729,7 @@ mod tests {
             ServerMessage::CommentAdded {
                 ticket_id: TicketId(1),
                 comment: comment(5, "hi"),
+                position: 0,
             },
         );
         assert_eq!(page.editing().unwrap().draft.title, "My better title");
@@ -808,6 +815,7 @@ mod tests {
                 reason: UnlockReason::Broken,
                 by: Some(agent(1, "Ayu")),
                 message: Some("needed urgently".into()),
+                position: 0,
             },
         );
         let editing = page.editing().unwrap();
@@ -827,6 +835,7 @@ mod tests {
                 holder: agent(1, "Ayu"),
                 expires_at: at(90),
                 since: None,
+                position: 0,
             },
         );
         assert!(matches!(
@@ -854,6 +863,7 @@ mod tests {
                 reason: UnlockReason::Disconnected,
                 by: None,
                 message: None,
+                position: 0,
             },
         );
         assert_eq!(page.editing().unwrap().lock, LockState::Retaking { attempts: 0 });
@@ -867,6 +877,7 @@ mod tests {
             ServerMessage::CommentAdded {
                 ticket_id: TicketId(9),
                 comment: comment(1, "x"),
+                position: 0,
             },
         );
         assert!(page.comments.is_empty());
@@ -881,11 +892,18 @@ mod tests {
             ServerMessage::CommentAdded {
                 ticket_id: TicketId(1),
                 comment: comment(2, "live"),
+                position: 0,
             },
         );
         let mut newer = ticket(1);
         newer.version = 4;
-        server(&mut page, ServerMessage::TicketUpdated { ticket: newer });
+        server(
+            &mut page,
+            ServerMessage::TicketUpdated {
+                ticket: newer,
+                position: 0,
+            },
+        );
         let mut stale = TicketDetail {
             ticket: ticket(1),
             comments: vec![comment(1, "first"), comment(2, "live")],
@@ -921,11 +939,13 @@ mod tests {
             ServerMessage::CommentAdded {
                 ticket_id: TicketId(1),
                 comment: comment(4, "Now it is worse"),
+                position: 0,
             },
         );
         let added = |id, comment| ServerMessage::AttachmentAdded {
             ticket_id: TicketId(1),
             attachment: attachment(id, comment),
+            position: 0,
         };
         server(&mut page, added(8, Some(4)));
         server(&mut page, added(7, None));
@@ -950,6 +970,7 @@ mod tests {
                     ticket_id: TicketId(9),
                     ..attachment(10, None)
                 },
+                position: 0,
             },
         );
         assert_eq!(page.attachments.len(), 2);
@@ -965,6 +986,7 @@ mod tests {
                 holder: agent(2, "Budi"),
                 expires_at: at(90),
                 since: None,
+                position: 0,
             },
         );
         assert!(page.foreign_lock().is_none());

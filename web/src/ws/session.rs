@@ -4,6 +4,12 @@
 //! A session holds state only in proportion to what it was granted: the leases it holds and at most
 //! [`MAX_IN_FLIGHT`] requests waiting for an answer. Messages over its budget ([`MESSAGES_PER_SECOND`]) or
 //! past that many in flight are answered `rate_limited` at once, without touching the database.
+//!
+//! Its event stream: `Welcome` names the position the bus had fanned out when the session joined, and
+//! the session sends every later event (that its agent may see) once, in order. `Resume { after }` sends
+//! the events after `after` that this connection has not sent, from the log, [`REPLAY_CHUNK`] at a time;
+//! live events arriving meanwhile wait (at most [`SESSION_MAILBOX`]) and follow the replay, so none is
+//! missed or sent twice.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +26,7 @@ use loket_core::AppError;
 use loket_core::actors::bus::{Published, SessionControl, Subscribe, Unsubscribe};
 use loket_core::actors::ticket::Renew;
 use loket_core::desk::Desk;
+use loket_core::domain::audience::audience;
 use loket_core::domain::lease::{SessionKey, Via};
 
 use crate::ws::budget::{MAX_IN_FLIGHT, MESSAGES_PER_SECOND, MessageBudget};
@@ -40,7 +47,22 @@ pub const SESSION_MAILBOX: usize = 1024;
 /// once the server's write buffer is full, so this is what ends it; its locks end as `disconnected`.
 pub const WRITE_DEADLINE: Duration = Duration::from_secs(20);
 
+/// Events a `Resume` reads from the log (and holds in memory) at a time.
+pub const REPLAY_CHUNK: usize = 256;
+
 static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
+
+/// Where this connection's event stream stands.
+#[derive(Debug, Default)]
+struct Stream {
+    /// The newest position sent (or passed over as not for this agent) on this connection.
+    sent: u64,
+    /// Every event after this, up to `sent`, went out on this connection (`Welcome`'s position at first,
+    /// lowered by each `Resume`).
+    from: u64,
+    /// While a `Resume` replays: live events waiting to follow it.
+    held: Option<Vec<Published>>,
+}
 
 /// The session actor.
 pub struct WsSession {
@@ -59,6 +81,7 @@ pub struct WsSession {
     /// Requests waiting for their answer (at most [`MAX_IN_FLIGHT`]).
     in_flight: usize,
     budget: MessageBudget,
+    stream: Stream,
 }
 
 impl WsSession {
@@ -74,6 +97,7 @@ impl WsSession {
             locking: HashMap::new(),
             in_flight: 0,
             budget: MessageBudget::new(Instant::now()),
+            stream: Stream::default(),
         }
     }
 
@@ -209,18 +233,21 @@ impl WsSession {
             ClientMessage::Ping => Self::send(ctx, &ServerMessage::Pong { request_id }),
             ClientMessage::GetTickets => {
                 let desk = self.desk.clone();
+                // Taken before the query: the snapshot holds every event up to it.
+                let position = desk.watermark();
                 self.respond(
                     ctx,
                     request_id,
                     async move { desk.all_tickets().await },
-                    |_, tickets, rid| {
+                    move |_, tickets, rid| {
                         // The tickets first; then the Ack, if one was asked for.
-                        let mut replies = vec![ServerMessage::AllTickets { tickets }];
+                        let mut replies = vec![ServerMessage::AllTickets { tickets, position }];
                         replies.extend(acked(rid, AckFields::default()));
                         replies
                     },
                 );
             }
+            ClientMessage::Resume { after } => self.resume(after, request_id, ctx),
             ClientMessage::CreateTicket {
                 title,
                 body,
@@ -348,6 +375,119 @@ impl WsSession {
         }
     }
 
+    /// Sends one live event (if this agent may see it) and moves the stream on.
+    fn deliver(&mut self, event: Published, ctx: &mut ws::WebsocketContext<Self>) {
+        if event.position <= self.stream.sent {
+            return;
+        }
+        self.stream.sent = event.position;
+        if event.audience.admits(&self.agent) {
+            event.record_delivery();
+            ctx.text(event.frame);
+        }
+    }
+
+    /// `Resume { after }`: replays what this connection has not sent since `after`, then the Ack.
+    fn resume(&mut self, after: u64, request_id: Option<String>, ctx: &mut ws::WebsocketContext<Self>) {
+        if self.stream.held.is_some() {
+            let refusal = AppError::invalid("a Resume is already running on this connection; wait for its answer");
+            Self::send(ctx, &refusal.to_frame(request_id));
+            return;
+        }
+        if after > self.desk.watermark() {
+            let refusal = AppError::ResyncRequired(format!(
+                "position {after} is newer than any event this server has; reload the view"
+            ));
+            Self::send(ctx, &refusal.to_frame(request_id));
+            return;
+        }
+        if after >= self.stream.from {
+            // Everything after it went out on this connection already.
+            let position = Some(self.stream.sent);
+            for reply in acked(
+                request_id,
+                AckFields {
+                    position,
+                    ..Default::default()
+                },
+            ) {
+                Self::send(ctx, &reply);
+            }
+            return;
+        }
+        self.in_flight += 1;
+        self.stream.held = Some(Vec::new());
+        let upto = self.stream.from;
+        self.replay(after, after, upto, request_id, ctx);
+    }
+
+    /// Sends the next chunk of the log after `cursor` (up to `upto`), then the next, then finishes.
+    fn replay(
+        &mut self,
+        after: u64,
+        cursor: u64,
+        upto: u64,
+        request_id: Option<String>,
+        ctx: &mut ws::WebsocketContext<Self>,
+    ) {
+        let log = self.desk.events().clone();
+        let read = async move { log.read(cursor, upto, REPLAY_CHUNK).await };
+        ctx.spawn(read.into_actor(self).map(move |chunk, act, ctx| {
+            let chunk = match chunk {
+                Ok(chunk) if chunk.pruned_through > cursor => Err(AppError::ResyncRequired(format!(
+                    "events after {after} are no longer kept (history starts after {}); reload the view",
+                    chunk.pruned_through
+                ))),
+                other => other,
+            };
+            match chunk {
+                Ok(chunk) => {
+                    let full = chunk.events.len() == REPLAY_CHUNK;
+                    let mut last = cursor;
+                    for logged in chunk.events {
+                        last = logged.position;
+                        if audience(&logged.message).admits(&act.agent) {
+                            Self::send(ctx, &logged.message);
+                        }
+                    }
+                    if full && last < upto {
+                        act.replay(after, last, upto, request_id, ctx);
+                    } else {
+                        act.stream.from = after;
+                        act.end_replay(ctx, None, request_id);
+                    }
+                }
+                Err(err) => act.end_replay(ctx, Some(err), request_id),
+            }
+        }));
+    }
+
+    /// The replay is over: the live events that waited go out, then the answer.
+    fn end_replay(
+        &mut self,
+        ctx: &mut ws::WebsocketContext<Self>,
+        failed: Option<AppError>,
+        request_id: Option<String>,
+    ) {
+        self.in_flight -= 1;
+        for event in self.stream.held.take().unwrap_or_default() {
+            self.deliver(event, ctx);
+        }
+        let replies = match failed {
+            Some(err) => vec![err.to_frame(request_id)],
+            None => acked(
+                request_id,
+                AckFields {
+                    position: Some(self.stream.sent),
+                    ..Default::default()
+                },
+            ),
+        };
+        for reply in &replies {
+            Self::send(ctx, reply);
+        }
+    }
+
     fn on_text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
         if !self.budget.take(Instant::now()) {
             let refusal =
@@ -382,6 +522,7 @@ fn acked(request_id: Option<String>, fields: AckFields) -> Replies {
         version,
         expires_at,
         comment_id,
+        position,
     } = fields;
     request_id
         .map(|request_id| ServerMessage::Ack {
@@ -390,6 +531,7 @@ fn acked(request_id: Option<String>, fields: AckFields) -> Replies {
             version,
             expires_at,
             comment_id,
+            position,
         })
         .into_iter()
         .collect()
@@ -402,6 +544,7 @@ struct AckFields {
     version: Option<i64>,
     expires_at: Option<loket_protocol::Timestamp>,
     comment_id: Option<loket_protocol::CommentId>,
+    position: Option<u64>,
 }
 
 /// The `request_id` of a frame that was not (or failed to be) read as a whole, so its Error can still be
@@ -420,20 +563,36 @@ impl Actor for WsSession {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.set_mailbox_capacity(SESSION_MAILBOX);
-        self.desk.bus.do_send(Subscribe {
+        let joining = self.desk.bus.send(Subscribe {
             session: self.key,
             agent: self.agent.id,
             token_digest: self.token_digest.clone(),
             recipient: ctx.address().recipient(),
             control: ctx.address().recipient(),
         });
-        Self::send(
-            ctx,
-            &ServerMessage::Welcome {
-                agent: self.agent.clone(),
-                heartbeat_secs: HEARTBEAT_INTERVAL.as_secs(),
-            },
-        );
+        // Nothing else runs until the bus answers: Welcome (with the position the stream starts after) is
+        // the first frame, and every event the bus sends after it follows.
+        ctx.wait(joining.into_actor(self).map(|joined, act, ctx| match joined {
+            Ok(position) => {
+                act.stream = Stream {
+                    sent: position,
+                    from: position,
+                    held: None,
+                };
+                Self::send(
+                    ctx,
+                    &ServerMessage::Welcome {
+                        agent: act.agent.clone(),
+                        heartbeat_secs: HEARTBEAT_INTERVAL.as_secs(),
+                        position,
+                    },
+                );
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "the event bus is gone; closing the session");
+                ctx.stop();
+            }
+        }));
         ctx.run_interval(HEARTBEAT_INTERVAL, |act, ctx| act.heartbeat(ctx));
         // Checked once now, after subscribing: a sign-in ended (or an account disabled) between the upgrade's
         // check and the subscription reached the bus before this session did, so only this check sees it.
@@ -464,8 +623,16 @@ impl Handler<Published> for WsSession {
     type Result = ();
 
     fn handle(&mut self, event: Published, ctx: &mut Self::Context) {
-        event.record_delivery();
-        ctx.text(event.frame);
+        if let Some(held) = &mut self.stream.held {
+            if held.len() >= SESSION_MAILBOX {
+                // As with a full mailbox: the client fell too far behind.
+                self.end(ctx, SessionControl::TooSlow);
+                return;
+            }
+            held.push(event);
+            return;
+        }
+        self.deliver(event, ctx);
     }
 }
 

@@ -1,0 +1,282 @@
+//! The `event_log` table: appending an event inside its change's transaction, reading a range back for
+//! `Resume`, the snapshot facts a reader outside the writer needs, and pruning.
+
+use deadpool_postgres::GenericClient;
+use loket_protocol::TicketId;
+use loket_protocol::ws::ServerMessage;
+
+use crate::domain::gaps::SnapshotFacts;
+use crate::error::AppError;
+
+/// The `SELECT` that takes a position for one new row: the writing transaction's id is taken first (it
+/// has one already when it wrote before; `pg_current_xact_id()` assigns one otherwise), then `nextval`,
+/// so a reader outside the writer can rely on "xid before position" (`domain::gaps`). The subqueries
+/// hold volatile functions, so PostgreSQL evaluates them once, inside out.
+pub(crate) const TAKE_POSITION: &str = "SELECT nextval('event_log_position_seq') AS position, x.xid
+     FROM (SELECT pg_current_xact_id() AS xid) x";
+
+/// Appends `message` (its `position` is filled in) about `ticket` in the caller's transaction; returns
+/// the position it took. Commit afterwards; until then the position is in flight.
+pub async fn append(db: &impl GenericClient, ticket: TicketId, message: &ServerMessage) -> Result<u64, AppError> {
+    let payload = serde_json::to_string(message).map_err(AppError::internal)?;
+    let row = db
+        .query_one(
+            &db.prepare_cached(&format!(
+                "INSERT INTO event_log (position, xid, ticket_id, kind, payload)
+                 SELECT p.position, p.xid, $1, $2, $3::text::jsonb || jsonb_build_object('position', p.position)
+                 FROM ({TAKE_POSITION}) p
+                 RETURNING position"
+            ))
+            .await?,
+            &[&ticket.0, &message.type_name(), &payload],
+        )
+        .await?;
+    position_of(row.get(0))
+}
+
+/// A position as stored (a `bigint` from the sequence: never negative).
+pub(crate) fn position_of(stored: i64) -> Result<u64, AppError> {
+    u64::try_from(stored).map_err(|_| AppError::internal(format!("negative event position {stored}")))
+}
+
+fn stored(position: u64) -> i64 {
+    // Positions come from a bigint sequence; anything larger cannot be on record.
+    i64::try_from(position).unwrap_or(i64::MAX)
+}
+
+/// One logged event, as sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Logged {
+    pub position: u64,
+    pub message: ServerMessage,
+}
+
+fn logged(position: i64, payload: &str) -> Result<Logged, AppError> {
+    let message = serde_json::from_str(payload)
+        .map_err(|e| AppError::internal(format!("event {position} in the log cannot be read: {e}")))?;
+    Ok(Logged {
+        position: position_of(position)?,
+        message,
+    })
+}
+
+/// The event at `position`, if it committed.
+pub async fn at(db: &impl GenericClient, position: u64) -> Result<Option<Logged>, AppError> {
+    let row = db
+        .query_opt(
+            &db.prepare_cached("SELECT position, payload::text FROM event_log WHERE position = $1")
+                .await?,
+            &[&stored(position)],
+        )
+        .await?;
+    row.map(|row| logged(row.get(0), row.get(1))).transpose()
+}
+
+/// The first event about `ticket` above `floor`, if one committed. (Only the ticket's actor writes its
+/// events, one at a time, so this finds the write that was in doubt.)
+pub async fn first_after(db: &impl GenericClient, ticket: TicketId, floor: u64) -> Result<Option<Logged>, AppError> {
+    let row = db
+        .query_opt(
+            &db.prepare_cached(
+                "SELECT position, payload::text FROM event_log WHERE position > $1 AND ticket_id = $2
+                 ORDER BY position LIMIT 1",
+            )
+            .await?,
+            &[&stored(floor), &ticket.0],
+        )
+        .await?;
+    row.map(|row| logged(row.get(0), row.get(1))).transpose()
+}
+
+/// A range of the log, read in one statement with how far pruning had gone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chunk {
+    /// Events at or below this were deleted.
+    pub pruned_through: u64,
+    /// The events in the range, in position order.
+    pub events: Vec<Logged>,
+}
+
+/// At most `limit` events with `after < position <= upto`, in order.
+pub async fn read(db: &impl GenericClient, after: u64, upto: u64, limit: usize) -> Result<Chunk, AppError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = db
+        .query(
+            &db.prepare_cached(
+                "SELECT h.pruned_through, e.position, e.payload::text
+                 FROM event_log_horizon h
+                 LEFT JOIN LATERAL (
+                     SELECT position, payload FROM event_log
+                     WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3
+                 ) e ON true
+                 ORDER BY e.position",
+            )
+            .await?,
+            &[&stored(after), &stored(upto), &limit],
+        )
+        .await?;
+    let pruned_through = match rows.first() {
+        Some(row) => position_of(row.get(0))?,
+        None => return Err(AppError::internal("event_log_horizon has no row")),
+    };
+    let mut events = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if let Some(position) = row.get::<_, Option<i64>>(1) {
+            events.push(logged(position, row.get(2))?);
+        }
+    }
+    Ok(Chunk { pruned_through, events })
+}
+
+/// The snapshot this statement runs in.
+pub async fn facts(db: &impl GenericClient) -> Result<SnapshotFacts, AppError> {
+    let row = db
+        .query_one(&db.prepare_cached("SELECT pg_current_snapshot()::text").await?, &[])
+        .await?;
+    SnapshotFacts::parse(row.get(0)).map_err(AppError::internal)
+}
+
+/// The newest `limit` positions on record, lowest first, and the snapshot they were read in.
+pub async fn newest_positions(db: &impl GenericClient, limit: usize) -> Result<(Vec<u64>, SnapshotFacts), AppError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let row = db
+        .query_one(
+            &db.prepare_cached(
+                "SELECT coalesce(array(SELECT position FROM
+                            (SELECT position FROM event_log ORDER BY position DESC LIMIT $1) n ORDER BY position), '{}'),
+                        pg_current_snapshot()::text",
+            )
+            .await?,
+            &[&limit],
+        )
+        .await?;
+    let positions = row
+        .get::<_, Vec<i64>>(0)
+        .into_iter()
+        .map(position_of)
+        .collect::<Result<_, _>>()?;
+    Ok((positions, SnapshotFacts::parse(row.get(1)).map_err(AppError::internal)?))
+}
+
+/// Every event at or below this was pruned.
+pub async fn horizon(db: &impl GenericClient) -> Result<u64, AppError> {
+    let row = db
+        .query_one(
+            &db.prepare_cached("SELECT pruned_through FROM event_log_horizon")
+                .await?,
+            &[],
+        )
+        .await?;
+    position_of(row.get(0))
+}
+
+/// Positions above `after` (at most `limit`) and the snapshot they were read in: one read for a
+/// [`crate::domain::gaps::GapTracker`].
+pub async fn positions_after(
+    db: &impl GenericClient,
+    after: u64,
+    limit: usize,
+) -> Result<(Vec<u64>, SnapshotFacts), AppError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let row = db
+        .query_one(
+            &db.prepare_cached(
+                "SELECT coalesce(array(SELECT position FROM event_log WHERE position > $1 ORDER BY position LIMIT $2), '{}'),
+                        pg_current_snapshot()::text",
+            )
+            .await?,
+            &[&stored(after), &limit],
+        )
+        .await?;
+    let positions = row
+        .get::<_, Vec<i64>>(0)
+        .into_iter()
+        .map(position_of)
+        .collect::<Result<_, _>>()?;
+    Ok((positions, SnapshotFacts::parse(row.get(1)).map_err(AppError::internal)?))
+}
+
+/// How much history to keep: at least the last `hours` and at least the newest `min_events`, whichever
+/// keeps more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    pub hours: u32,
+    pub min_events: u64,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            hours: 24,
+            min_events: 100_000,
+        }
+    }
+}
+
+/// What one prune did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pruned {
+    pub deleted: u64,
+    /// Every event at or below this is gone now.
+    pub pruned_through: u64,
+}
+
+/// Deletes the events older than `retention` keeps, in one transaction with the horizon, so a reader
+/// sees either both or neither. Only a prefix of the log is ever deleted.
+pub async fn prune(db: &mut deadpool_postgres::Client, retention: Retention) -> Result<Pruned, AppError> {
+    let tx = db.transaction().await?;
+    // The newest event older than the time limit, and the newest one beyond the count limit: rows up to
+    // the lower of the two are outside both.
+    let cutoff: Option<i64> = tx
+        .query_opt(
+            &tx.prepare_cached(
+                "SELECT least(t.position, c.position)
+                 FROM (SELECT max(position) AS position FROM event_log
+                       WHERE created_at < now() - make_interval(hours => $1)) t,
+                      (SELECT position FROM event_log ORDER BY position DESC OFFSET $2 LIMIT 1) c
+                 WHERE t.position IS NOT NULL",
+            )
+            .await?,
+            &[
+                &i32::try_from(retention.hours).unwrap_or(i32::MAX),
+                &i64::try_from(retention.min_events).unwrap_or(i64::MAX),
+            ],
+        )
+        .await?
+        .map(|row| row.get(0));
+    let Some(cutoff) = cutoff else {
+        let horizon: i64 = tx
+            .query_one(
+                &tx.prepare_cached("SELECT pruned_through FROM event_log_horizon")
+                    .await?,
+                &[],
+            )
+            .await?
+            .get(0);
+        return Ok(Pruned {
+            deleted: 0,
+            pruned_through: position_of(horizon)?,
+        });
+    };
+    let deleted = tx
+        .execute(
+            &tx.prepare_cached("DELETE FROM event_log WHERE position <= $1").await?,
+            &[&cutoff],
+        )
+        .await?;
+    let horizon: i64 = tx
+        .query_one(
+            &tx.prepare_cached(
+                "UPDATE event_log_horizon SET pruned_through = greatest(pruned_through, $1) RETURNING pruned_through",
+            )
+            .await?,
+            &[&cutoff],
+        )
+        .await?
+        .get(0);
+    crate::db::commit(tx).await?;
+    Ok(Pruned {
+        deleted,
+        pruned_through: position_of(horizon)?,
+    })
+}

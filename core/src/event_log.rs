@@ -1,0 +1,266 @@
+//! The event log as the core uses it: every event broadcast to sessions takes a position in its change's
+//! transaction and is released to the bus strictly in position order ([`domain::reorder`]); the released
+//! watermark; reading history back for `Resume`; and pruning old history.
+//!
+//! A writer [`EventLog::reserve`]s a [`Slot`] just before the statement that takes its position, tells the
+//! slot the position when the statement answers, and after COMMIT hands it the event
+//! ([`Slot::publish`]). A slot dropped unpublished is abandoned (the transaction rolled back or failed),
+//! so no error path can hold the bus back. A slot whose COMMIT was cut off stays open until the writer
+//! has found out what committed.
+//!
+//! Per process: the reorder buffer and the watermark. In PostgreSQL: the log itself (`event_log`) and how
+//! far it was pruned (`event_log_horizon`).
+//!
+//! [`domain::reorder`]: crate::domain::reorder
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use loket_protocol::TicketId;
+use loket_protocol::ws::ServerMessage;
+
+use crate::actors::bus::{EventBus, Publish};
+use crate::db::Pool;
+use crate::db::event_log::{self as q, Chunk, Logged, Pruned, Retention};
+use crate::domain::gaps::GapTracker;
+use crate::domain::reorder::{ReorderBuffer, SlotId};
+use crate::error::AppError;
+
+/// How often the prune job runs (and once at start).
+pub const PRUNE_INTERVAL: Duration = Duration::from_secs(10 * 60);
+/// At start, how long to wait for transactions of an earlier process that may still write events below
+/// the newest one on record; after that the log is taken as it is. (A transaction cannot stay open much
+/// longer: idle ones end after `db::IDLE_IN_TRANSACTION_TIMEOUT`, statements after `db::STATEMENT_TIMEOUT`.)
+pub const STARTUP_WAIT: Duration = Duration::from_secs(45);
+/// At start, how many of the newest positions are checked for gaps still in flight.
+pub const STARTUP_WINDOW: usize = 1_000;
+/// How often the start-up wait looks again.
+const STARTUP_POLL: Duration = Duration::from_millis(100);
+
+struct Inner {
+    buffer: Mutex<ReorderBuffer<ServerMessage>>,
+    watermark: AtomicU64,
+    bus: Addr<EventBus>,
+    pool: Pool,
+    retention: Retention,
+}
+
+/// The event log's handle. Cheap to clone.
+#[derive(Clone)]
+pub struct EventLog(Arc<Inner>);
+
+impl EventLog {
+    /// Opens the log for a process about to serve: its watermark is the newest event on record, once no
+    /// transaction of an earlier process (a crashed one's backend may still be running) can add one
+    /// below it.
+    pub async fn open(pool: Pool, bus: Addr<EventBus>, retention: Retention) -> Result<EventLog, AppError> {
+        let watermark = settled_tail(&pool).await?;
+        tracing::debug!(watermark, "event log opened");
+        Ok(Self::starting_at(pool, bus, retention, watermark))
+    }
+
+    /// A log whose history up to `watermark` is known to be complete.
+    pub fn starting_at(pool: Pool, bus: Addr<EventBus>, retention: Retention, watermark: u64) -> EventLog {
+        bus.do_send(crate::actors::bus::StartAt(watermark));
+        EventLog(Arc::new(Inner {
+            buffer: Mutex::new(ReorderBuffer::new(watermark)),
+            watermark: AtomicU64::new(watermark),
+            bus,
+            pool,
+            retention,
+        }))
+    }
+
+    /// The released watermark: every event at or below it has committed and gone to the bus (or never
+    /// will: a rolled-back position), and none can appear below it later. A snapshot read after this was
+    /// taken includes every change up to it, so a client applying the events after it misses none (it
+    /// may see a few the snapshot already had; applying them again changes nothing). Cheap: one atomic
+    /// load.
+    pub fn watermark(&self) -> u64 {
+        self.0.watermark.load(Ordering::Acquire)
+    }
+
+    /// A slot for one event, reserved just before the statement that takes its position.
+    pub fn reserve(&self) -> Slot {
+        let id = self.buffer().reserve();
+        Slot {
+            log: self.0.clone(),
+            id,
+            done: false,
+        }
+    }
+
+    /// How long history is kept.
+    pub fn retention(&self) -> Retention {
+        self.0.retention
+    }
+
+    fn buffer(&self) -> std::sync::MutexGuard<'_, ReorderBuffer<ServerMessage>> {
+        lock(&self.0)
+    }
+
+    /// At most `limit` events with `after < position <= upto`, with how far the log was pruned.
+    pub async fn read(&self, after: u64, upto: u64, limit: usize) -> Result<Chunk, AppError> {
+        let client = self.0.pool.get().await?;
+        q::read(&client, after, upto, limit).await
+    }
+
+    /// Deletes history older than the retention keeps.
+    pub async fn prune(&self) -> Result<Pruned, AppError> {
+        let mut client = self.0.pool.get().await?;
+        let pruned = q::prune(&mut client, self.0.retention).await?;
+        if pruned.deleted > 0 {
+            tracing::info!(
+                deleted = pruned.deleted,
+                pruned_through = pruned.pruned_through,
+                "old events pruned from the event log"
+            );
+        }
+        Ok(pruned)
+    }
+
+    /// Runs [`EventLog::prune`] now and every [`PRUNE_INTERVAL`] on the current actix arbiter, for as
+    /// long as the process runs. One job per process: with several instances each prunes by the same
+    /// rule, which is harmless.
+    pub fn spawn_pruner(&self) {
+        let log = self.clone();
+        actix::spawn(async move {
+            loop {
+                if let Err(err) = log.prune().await {
+                    tracing::warn!(error = %err, "could not prune the event log; trying again later");
+                }
+                tokio::time::sleep(PRUNE_INTERVAL).await;
+            }
+        });
+    }
+
+    /// Finds out what a write in doubt committed: the event at its position if it had one, else the first
+    /// event about `ticket` above the slot's floor (only the ticket's actor writes its events, one at a
+    /// time). Waits first until every transaction that was in progress has ended, so a write whose
+    /// backend outlived its connection has finished; retries while the database is away.
+    pub async fn settle(
+        &self,
+        ticket: TicketId,
+        floor: u64,
+        position: Option<u64>,
+    ) -> Result<Option<Logged>, AppError> {
+        let client = self.0.pool.get().await?;
+        let then = q::facts(&client).await?;
+        let deadline = Instant::now() + STARTUP_WAIT;
+        while !q::facts(&client).await?.all_ended_since(&then) && Instant::now() < deadline {
+            tokio::time::sleep(STARTUP_POLL).await;
+        }
+        match position {
+            Some(position) => q::at(&client, position).await,
+            None => q::first_after(&client, ticket, floor).await,
+        }
+    }
+}
+
+fn lock(inner: &Inner) -> std::sync::MutexGuard<'_, ReorderBuffer<ServerMessage>> {
+    // A poisoned lock means a panic inside the buffer's plain bookkeeping; its state is still consistent.
+    inner.buffer.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Releases what the buffer allows, in order, while holding its lock (so releases cannot overtake each
+/// other on their way to the bus).
+fn release(inner: &Inner, buffer: &mut ReorderBuffer<ServerMessage>) {
+    for (position, message) in buffer.drain() {
+        inner.bus.do_send(Publish { position, message });
+    }
+    inner.watermark.store(buffer.watermark(), Ordering::Release);
+}
+
+/// One event's place in the log, from just before its position is taken until it is published or
+/// abandoned. Dropping it unpublished abandons it.
+pub struct Slot {
+    log: Arc<Inner>,
+    id: SlotId,
+    done: bool,
+}
+
+impl Slot {
+    /// Its position will be above this (or is this plus one, once numbered).
+    pub fn floor(&self) -> u64 {
+        lock(&self.log).floor(self.id).unwrap_or(0)
+    }
+
+    /// PostgreSQL gave the slot's statement `position`.
+    pub fn numbered(&self, position: u64) {
+        if let Err(misuse) = lock(&self.log).number(self.id, position) {
+            tracing::error!(%misuse, "event log slot numbered wrongly");
+        }
+    }
+
+    /// The transaction committed: `message` (with `position` set in it) goes to the bus in position order.
+    pub fn publish(mut self, position: u64, mut message: ServerMessage) {
+        message.set_position(position);
+        let mut buffer = lock(&self.log);
+        match buffer.commit(self.id, position, message) {
+            Ok(()) => release(&self.log, &mut buffer),
+            Err(misuse) => {
+                tracing::error!(%misuse, "an event could not be released in order; it is in the log for Resume");
+                let _ = buffer.abandon(self.id);
+                release(&self.log, &mut buffer);
+            }
+        }
+        self.done = true;
+    }
+
+    /// The transaction did not commit.
+    pub fn abandon(mut self) {
+        self.give_up();
+    }
+
+    fn give_up(&mut self) {
+        if !self.done {
+            self.done = true;
+            let mut buffer = lock(&self.log);
+            let _ = buffer.abandon(self.id);
+            release(&self.log, &mut buffer);
+        }
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.give_up();
+    }
+}
+
+impl std::fmt::Debug for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Slot").field("id", &self.id).finish()
+    }
+}
+
+/// The newest position on record, once every gap among the newest [`STARTUP_WINDOW`] positions is
+/// settled: this process is a reader that is not the writer of what is on record, so it follows the gap
+/// rule ([`GapTracker`]) until nothing missing below the newest position can still commit, or
+/// [`STARTUP_WAIT`] has passed.
+async fn settled_tail(pool: &Pool) -> Result<u64, AppError> {
+    let client = pool.get().await?;
+    let (newest, facts) = q::newest_positions(&client, STARTUP_WINDOW).await?;
+    let Some(&first) = newest.first() else {
+        return q::horizon(&client).await;
+    };
+    let highest = newest.last().copied().unwrap_or(first);
+    let mut tracker = GapTracker::new(first - 1);
+    tracker.observe(newest, &facts);
+    let deadline = Instant::now() + STARTUP_WAIT;
+    while tracker.released() < highest {
+        if Instant::now() >= deadline {
+            tracing::warn!(
+                waiting_for = ?tracker.waiting_for().collect::<Vec<_>>(),
+                "positions in the event log are still in flight after the start-up wait; starting after them"
+            );
+            return Ok(highest);
+        }
+        tokio::time::sleep(STARTUP_POLL).await;
+        let (more, facts) = q::positions_after(&client, tracker.released(), STARTUP_WINDOW).await?;
+        tracker.observe(more, &facts);
+    }
+    Ok(tracker.released())
+}
