@@ -2,7 +2,8 @@
 //!
 //! The domain rules (`domain`), PostgreSQL persistence and migrations (`db`), the per-ticket actors,
 //! their registry and the event bus (`actors`), the one entry point for ticket operations (`desk`), the
-//! notification outbox (`outbox`), access administration (`accounts`), the one error type (`error`), the
+//! notification outbox (`outbox`), the inbox of Telegram updates as JSON (`inbox`), the instances sharing
+//! one database and their leases (`cluster`), access administration (`accounts`), the one error type (`error`), the
 //! data directory on disk (`data_dir`), the metrics it records (`metrics`) and the demo desk generator
 //! (`demo`). The web layer (`loket-web`) and the Telegram bot (`loket-bot`) both stand on this crate; it
 //! depends on neither.
@@ -12,12 +13,14 @@ pub mod actors;
 pub mod auth;
 pub mod backup;
 pub mod bootstrap;
+pub mod cluster;
 pub mod data_dir;
 pub mod db;
 pub mod demo;
 pub mod desk;
 pub mod domain;
 pub mod error;
+pub mod inbox;
 pub mod metrics;
 pub mod outbox;
 pub mod reporting;

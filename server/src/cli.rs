@@ -95,7 +95,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             let source = source(&config, &database);
             let manifest = blocking(move || backup::create(&source.borrow(), &file)).await?;
             println!(
-                "backup written: the database and {} attachment file(s), {}",
+                "backup written: the database with its attachments, and {} older attachment file(s) from the data directory, {}",
                 manifest.attachments, manifest.created_at
             );
             Ok(())
@@ -191,7 +191,7 @@ async fn serve(config: Config, database: Database) -> Result<(), StartError> {
         addr: config.bind.to_string(),
         source,
     })?;
-    let server = start(&config, database.pool.clone(), listener)?;
+    let server = start(&config, database.pool.clone(), listener).await?;
     if let Some(dir) = &config.backup_dir {
         schedule_backups(
             source(&config, &database),

@@ -177,7 +177,9 @@ pub fn serve_if_child() {
             .await
             .expect("prepare the child's database");
         let listener = std::net::TcpListener::bind(config.bind).expect("bind the child's address");
-        let server = loket_server::start(&config, database.pool.clone(), listener).expect("start the child");
+        let server = loket_server::start(&config, database.pool.clone(), listener)
+            .await
+            .expect("start the child");
         let metrics = server
             .metrics_addr
             .map_or_else(|| "-".to_string(), |addr| format!("http://{addr}"));

@@ -53,7 +53,9 @@ impl TestServer {
             .await
             .expect("prepare the database");
         let listener = TcpListener::bind(addr).expect("bind 127.0.0.1");
-        let server = loket_server::start(&config, pool.clone(), listener).expect("start loket");
+        let server = loket_server::start(&config, pool.clone(), listener)
+            .await
+            .expect("start loket");
         TestServer {
             addr: server.addr,
             metrics_addr: server.metrics_addr,

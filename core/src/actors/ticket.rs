@@ -25,6 +25,7 @@ use loket_protocol::{AttachmentId, CommentId, TicketId};
 
 use crate::actors::bus::{EventBus, Publish};
 use crate::actors::registry::{LockBoard, Registry, TicketDeps};
+use crate::cluster::InstanceId;
 use crate::db::Pool;
 use crate::db::idempotency::{self, Earlier, IdempotencyKey};
 use crate::db::tickets::{self as q, AttachmentDraft};
@@ -106,7 +107,7 @@ pub struct AddComment {
     pub key: Option<IdempotencyKey>,
 }
 
-/// Record a file stored under the data directory. Broadcasts `AttachmentAdded` (unless the same
+/// Record a file (its bytes go into the database with it). Broadcasts `AttachmentAdded` (unless the same
 /// Telegram file was recorded for the same comment before, which answers that attachment).
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "Result<Attachment, AppError>")]
@@ -165,6 +166,8 @@ pub struct TicketActor {
     board: LockBoard,
     terms: LeaseTerms,
     outbox: OutboxSignal,
+    /// Recorded on `lock_taken`: this process holds the lock.
+    instance: Option<InstanceId>,
     registry: Registry,
     lock: LockState,
     last_used: Instant,
@@ -179,6 +182,7 @@ impl TicketActor {
             board,
             terms,
             outbox,
+            instance,
         } = deps;
         TicketActor {
             id,
@@ -187,6 +191,7 @@ impl TicketActor {
             board,
             terms,
             outbox,
+            instance,
             registry,
             lock: LockState::default(),
             last_used: Instant::now(),
@@ -297,7 +302,15 @@ impl TicketActor {
         let (pool, id) = (self.pool.clone(), self.id);
         let (retry_actor, retry_note) = (actor.clone(), note.clone());
         let fut = async move {
-            record_lock_event(&pool, id, &actor, TicketEventKind::for_unlock(reason), note.as_deref()).await
+            record_lock_event(
+                &pool,
+                id,
+                &actor,
+                TicketEventKind::for_unlock(reason),
+                note.as_deref(),
+                None,
+            )
+            .await
         };
         ctx.wait(fut.into_actor(self).map(move |res, act, ctx| match res {
             Ok(()) => {
@@ -381,9 +394,11 @@ impl Handler<Lock> for TicketActor {
                 AtomicResponse::new(Box::pin(fut::ready(Ok(info))))
             }
             Ok(LockPlan::Take(lease)) => {
-                let (pool, id) = (self.pool.clone(), self.id);
+                let (pool, id, instance) = (self.pool.clone(), self.id, self.instance);
                 let actor = Author::from(msg.agent.clone());
-                let fut = async move { record_lock_event(&pool, id, &actor, TicketEventKind::LockTaken, None).await };
+                let fut = async move {
+                    record_lock_event(&pool, id, &actor, TicketEventKind::LockTaken, None, instance).await
+                };
                 AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
                     act.stop_if_missing(&res, ctx);
                     res?;
@@ -412,7 +427,7 @@ impl Handler<Release> for TicketActor {
         }
         let (pool, id) = (self.pool.clone(), self.id);
         let actor = Author::from(msg.agent);
-        let fut = async move { record_lock_event(&pool, id, &actor, TicketEventKind::LockReleased, None).await };
+        let fut = async move { record_lock_event(&pool, id, &actor, TicketEventKind::LockReleased, None, None).await };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, ctx| {
             res?;
             act.clear(ctx);
@@ -443,7 +458,8 @@ impl Handler<Break> for TicketActor {
         let (pool, id) = (self.pool.clone(), self.id);
         let actor = Author::from(msg.admin.clone());
         let reason = msg.reason.clone();
-        let fut = async move { record_lock_event(&pool, id, &actor, TicketEventKind::LockBroken, Some(&reason)).await };
+        let fut =
+            async move { record_lock_event(&pool, id, &actor, TicketEventKind::LockBroken, Some(&reason), None).await };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
             res?;
             act.clear(ctx);
@@ -735,7 +751,8 @@ async fn record_lock_event(
     actor: &Author,
     kind: TicketEventKind,
     reason: Option<&str>,
+    instance: Option<InstanceId>,
 ) -> Result<(), AppError> {
     let client = pool.get().await?;
-    q::record_lock_event(&client, id, actor, kind, reason).await
+    q::record_lock_event(&client, id, actor, kind, reason, instance).await
 }

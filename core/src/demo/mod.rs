@@ -244,6 +244,7 @@ async fn fill(pool: &Pool, options: &DemoOptions, word: &impl Fn(&Head) -> Strin
         EventBus::default().start(),
         Arbiter::current(),
         LeaseTerms::default(),
+        None,
     );
     let cast = Cast {
         agents: agents.iter().map(|a| a.agent.clone()).collect(),
