@@ -17,6 +17,8 @@ use crate::actors::registry::{LockBoard, Registry, TicketDeps};
 use crate::actors::ticket::{
     AddAttachment, AddComment, Break, InDoubt, Lock, Release, Renew, Resolve, SessionGone, TicketActor, Update,
 };
+use crate::cluster::InstanceId;
+use crate::db::attachments::MAX_ATTACHMENT_BYTES;
 use crate::db::idempotency::{self, Earlier, IdempotencyKey};
 use crate::db::tickets::{self as q, AttachmentDraft, TicketDraft};
 use crate::db::{self, Pool};
@@ -24,6 +26,7 @@ use crate::domain::lease::{LeaseTerms, SessionKey, Via};
 use crate::domain::validate;
 use crate::error::AppError;
 use crate::event_log::EventLog;
+use crate::inbox::InboxSignal;
 use crate::outbox::OutboxSignal;
 
 /// Longest attachment file name accepted, in characters.
@@ -40,11 +43,21 @@ pub struct Desk {
     registry: Registry,
     board: LockBoard,
     outbox: OutboxSignal,
+    inbox: InboxSignal,
 }
 
 impl Desk {
-    /// A desk publishing through `log` (which feeds `bus`).
-    pub fn new(pool: Pool, bus: Addr<EventBus>, log: EventLog, arbiter: ArbiterHandle, terms: LeaseTerms) -> Desk {
+    /// The desk of instance `instance` (`None`: a program that does not register as an instance, such as
+    /// `loket demo`), publishing through `log` (which feeds `bus`); locks it grants are recorded as held by
+    /// that instance.
+    pub fn new(
+        pool: Pool,
+        bus: Addr<EventBus>,
+        log: EventLog,
+        arbiter: ArbiterHandle,
+        terms: LeaseTerms,
+        instance: Option<InstanceId>,
+    ) -> Desk {
         let board = LockBoard::default();
         let outbox = OutboxSignal::default();
         let deps = TicketDeps {
@@ -53,6 +66,7 @@ impl Desk {
             board: board.clone(),
             terms,
             outbox: outbox.clone(),
+            instance,
         };
         let registry = Registry::new(arbiter, deps);
         Desk {
@@ -62,6 +76,7 @@ impl Desk {
             registry,
             board,
             outbox,
+            inbox: InboxSignal::default(),
         }
     }
 
@@ -79,6 +94,11 @@ impl Desk {
     /// Signalled whenever a committed change queued a notification for a reporter.
     pub fn outbox(&self) -> &OutboxSignal {
         &self.outbox
+    }
+
+    /// Signalled whenever this instance recorded Telegram updates to handle (see [`crate::inbox`]).
+    pub fn inbox(&self) -> &InboxSignal {
+        &self.inbox
     }
 
     /// How many tickets are locked right now.
@@ -321,7 +341,8 @@ impl Desk {
         async move { request?.await }
     }
 
-    /// Records a stored file on ticket `id`; broadcast as `AttachmentAdded`.
+    /// Records a file (with its bytes) on ticket `id`; broadcast as `AttachmentAdded`. Files larger than
+    /// [`MAX_ATTACHMENT_BYTES`] are refused as `payload_too_large`.
     pub fn attach(
         &self,
         id: TicketId,
@@ -330,11 +351,11 @@ impl Desk {
     ) -> impl Future<Output = Result<Attachment, AppError>> + 'static {
         let request = match (
             validate::line("file name", &file.file_name, MAX_FILE_NAME_CHARS),
-            file.size_bytes >= 0,
+            file.content.len() <= MAX_ATTACHMENT_BYTES,
         ) {
             (Ok(_), true) => Ok(self.send(id, AddAttachment { author, file })),
             (Err(invalid), _) => Err(AppError::from(invalid)),
-            (_, false) => Err(AppError::invalid("size_bytes must not be negative")),
+            (_, false) => Err(AppError::PayloadTooLarge),
         };
         async move { request?.await }
     }

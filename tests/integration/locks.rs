@@ -277,7 +277,7 @@ async fn locks_open_when_the_server_stops_are_closed_on_record_at_the_next_start
     );
     let last = detail.body["events"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["kind"], "lock_expired");
-    assert_eq!(last["reason"], "the server restarted");
+    assert_eq!(last["reason"], "the server holding it stopped");
     // Only once: another restart adds nothing.
     server.restart().await;
     let again = ana.get(&format!("/api/tickets/{id}/events")).await;

@@ -29,6 +29,7 @@ use loket_protocol::ticket::{
 use loket_protocol::ws::ServerMessage;
 
 use crate::actors::registry::{LockBoard, Registry, TicketDeps};
+use crate::cluster::InstanceId;
 use crate::db::Pool;
 use crate::db::event_log::{self as log_q, Logged};
 use crate::db::idempotency::{self, Earlier, IdempotencyKey};
@@ -113,7 +114,7 @@ pub struct AddComment {
     pub key: Option<IdempotencyKey>,
 }
 
-/// Record a file stored under the data directory. Broadcasts `AttachmentAdded` (unless the same
+/// Record a file (its bytes go into the database with it). Broadcasts `AttachmentAdded` (unless the same
 /// Telegram file was recorded for the same comment before, which answers that attachment).
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "Result<Attachment, AppError>")]
@@ -196,6 +197,8 @@ pub struct TicketActor {
     board: LockBoard,
     terms: LeaseTerms,
     outbox: OutboxSignal,
+    /// Recorded on `lock_taken`: this process holds the lock.
+    instance: Option<InstanceId>,
     registry: Registry,
     lock: LockState,
     last_used: Instant,
@@ -210,6 +213,7 @@ impl TicketActor {
             board,
             terms,
             outbox,
+            instance,
         } = deps;
         TicketActor {
             id,
@@ -218,6 +222,7 @@ impl TicketActor {
             board,
             terms,
             outbox,
+            instance,
             registry,
             lock: LockState::default(),
             last_used: Instant::now(),
@@ -348,6 +353,7 @@ impl TicketActor {
                     TicketEventKind::for_unlock(reason),
                     note.as_deref(),
                     &event,
+                    None,
                 )
                 .await
             }
@@ -444,7 +450,7 @@ impl Handler<Lock> for TicketActor {
                 AtomicResponse::new(Box::pin(fut::ready(Ok(info))))
             }
             Ok(LockPlan::Take(lease)) => {
-                let (pool, id) = (self.pool.clone(), self.id);
+                let (pool, id, instance) = (self.pool.clone(), self.id, self.instance);
                 let actor = Author::from(msg.agent.clone());
                 let info = lease.info();
                 let event = ServerMessage::TicketLocked {
@@ -457,7 +463,9 @@ impl Handler<Lock> for TicketActor {
                 let slot = self.log.reserve();
                 let fut = {
                     let event = event.clone();
-                    async move { record_lock_event(&pool, id, &actor, TicketEventKind::LockTaken, None, &event).await }
+                    async move {
+                        record_lock_event(&pool, id, &actor, TicketEventKind::LockTaken, None, &event, instance).await
+                    }
                 };
                 AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
                     act.stop_if_missing(&res, ctx);
@@ -502,7 +510,7 @@ fn end_by_request(
     let slot = act.log.reserve();
     let fut = {
         let event = event.clone();
-        async move { record_lock_event(&pool, id, &actor, kind, reason.as_deref(), &event).await }
+        async move { record_lock_event(&pool, id, &actor, kind, reason.as_deref(), &event, None).await }
     };
     AtomicResponse::new(Box::pin(fut.into_actor(act).map(move |res, act, ctx| match res {
         Ok(position) => {
@@ -833,7 +841,8 @@ async fn record_lock_event(
     kind: TicketEventKind,
     reason: Option<&str>,
     event: &ServerMessage,
+    instance: Option<InstanceId>,
 ) -> Result<u64, AppError> {
     let client = pool.get().await?;
-    q::record_lock_event(&client, id, actor, kind, reason, event).await
+    q::record_lock_event(&client, id, actor, kind, reason, event, instance).await
 }

@@ -2,9 +2,12 @@
 
 pub mod admin;
 pub mod agents;
+pub mod attachments;
+pub mod cluster;
 pub mod embedded;
 pub mod event_log;
 pub mod idempotency;
+pub mod inbox;
 pub mod outbox;
 pub mod reporters;
 pub mod throttle;
