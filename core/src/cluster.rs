@@ -11,9 +11,11 @@
 //! cleans up after itself. At start an instance cleans up after the dead (never after a live one).
 //!
 //! What each step does is a [`CleanupStep`]; [`Cluster::new`] installs the built-in ones ([`builtin_steps`]).
-//! Locks are still held in each process's memory (`actors::ticket`), so a dead instance's locks are only
-//! *recorded* as expired here; cluster-wide lock leases (a row per lock, fenced) will extend this list
-//! with a step that ends them as `disconnected` and broadcasts that.
+//! Edit locks are rows (`db::leases`): a dead instance's sessions' leases end as `disconnected`, recorded
+//! in each ticket's history and logged as `TicketUnlocked` in the same transaction as the claim, so they
+//! are audited and broadcast once (every instance's event reader delivers the log to its sessions). Locks
+//! recorded in the history before leases were rows are still closed as expired. REST leases outlive
+//! their instance (they belong to no process) and run out by the database clock.
 //!
 //! A [`Leadership`] holds a named lease in `cluster_leases`: taken and renewed by one statement, expiring by
 //! the database clock after [`LEADER_LEASE`], renewed every [`LEADER_RENEW`]. Its holder also counts it
@@ -117,12 +119,14 @@ pub trait CleanupStep: Send + Sync {
     async fn clean(&self, tx: &db::Transaction<'_>, dead: InstanceId) -> Result<u64, AppError>;
 }
 
-/// The built-in steps: a dead instance's locks are recorded as expired ([`q::LOCK_ORPHANED`]); the
+/// The built-in steps: a dead instance's sessions' leases end as `disconnected` (recorded and logged);
+/// locks it took before leases were rows are recorded as expired ([`q::LOCK_ORPHANED`]); the
 /// notification it was sending becomes `failed` ([`outbox::INTERRUPTED`]: Telegram may have shown it, so
 /// it is never sent twice); Telegram updates it was handling go back to be handled by another instance
 /// (as after a restart, handling may repeat what it had done); the leases it held end now.
 pub fn builtin_steps() -> Vec<Box<dyn CleanupStep>> {
     vec![
+        Box::new(EndSessionLeases),
         Box::new(CloseLocks),
         Box::new(InterruptDeliveries),
         Box::new(ReleaseUpdates),
@@ -130,10 +134,22 @@ pub fn builtin_steps() -> Vec<Box<dyn CleanupStep>> {
     ]
 }
 
+struct EndSessionLeases;
+/// Locks of a dead instance recorded only in the history (taken before leases were rows).
 struct CloseLocks;
 struct InterruptDeliveries;
 struct ReleaseUpdates;
 struct EndLeases;
+
+#[async_trait::async_trait(?Send)]
+impl CleanupStep for EndSessionLeases {
+    fn name(&self) -> &'static str {
+        "session_leases_ended"
+    }
+    async fn clean(&self, tx: &db::Transaction<'_>, dead: InstanceId) -> Result<u64, AppError> {
+        Ok(db::leases::end_sessions_of(tx, dead).await?.len() as u64)
+    }
+}
 
 #[async_trait::async_trait(?Send)]
 impl CleanupStep for CloseLocks {

@@ -33,6 +33,9 @@ use crate::outbox::OutboxSignal;
 const MAX_FILE_NAME_CHARS: usize = 255;
 /// How many times a request is re-sent when its ticket actor stopped just as it was sent.
 const SEND_ATTEMPTS: usize = 3;
+/// How often each instance ends the leases that ran out by the database clock and that nobody ended (their
+/// holder's process paused or gone). Ending one is a conditional delete, so it is recorded once.
+pub const LEASE_SWEEP: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Ticket operations. Cheap to clone.
 #[derive(Clone)]
@@ -78,6 +81,53 @@ impl Desk {
             outbox,
             inbox: InboxSignal::default(),
         }
+    }
+
+    /// Serves as one of several instances on the database: the lock board starts with every live lease,
+    /// this process's sessions get every event from the log's reader ([`EventLog::follow`], which keeps
+    /// the board too), and a sweep every [`LEASE_SWEEP`] ends leases that ran out. Must run inside an
+    /// actix system.
+    pub async fn join_cluster(&self) -> Result<(), AppError> {
+        let client = self.pool.get().await?;
+        for (id, info) in db::leases::all_live(&client).await? {
+            self.board.set(id, Some(info));
+        }
+        drop(client);
+        let board = self.board.clone();
+        self.log.follow(move |message| match message {
+            ServerMessage::TicketLocked {
+                ticket_id,
+                holder,
+                expires_at,
+                since,
+                ..
+            } => board.set(
+                *ticket_id,
+                Some(LockInfo {
+                    holder: holder.clone(),
+                    expires_at: *expires_at,
+                    since: *since,
+                }),
+            ),
+            ServerMessage::TicketUnlocked { ticket_id, .. } => board.set(*ticket_id, None),
+            _ => {}
+        });
+        let pool = self.pool.clone();
+        actix::spawn(async move {
+            loop {
+                tokio::time::sleep(LEASE_SWEEP).await;
+                let swept = match pool.get().await {
+                    Ok(client) => db::leases::expire_due(&client, None).await,
+                    Err(err) => Err(err.into()),
+                };
+                match swept {
+                    Ok(ended) if !ended.is_empty() => tracing::info!(count = ended.len(), "leases that ran out ended"),
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(error = %err, "cannot end leases that ran out; trying again"),
+                }
+            }
+        });
+        Ok(())
     }
 
     /// The event log: positions, replay for `Resume`, pruning.

@@ -8,8 +8,18 @@
 //! so no error path can hold the bus back. A slot whose COMMIT was cut off stays open until the writer
 //! has found out what committed.
 //!
-//! Per process: the reorder buffer and the watermark. In PostgreSQL: the log itself (`event_log`) and how
-//! far it was pruned (`event_log_horizon`).
+//! With several instances on one database (`loket serve` always runs so, [`EventLog::follow`]), the bus
+//! is fed by one reader per process instead: it `LISTEN`s on [`CHANNEL`] (the log's insert trigger
+//! notifies at COMMIT; the notification carries nothing, the log is the source), reads the rows after its
+//! last position in position order and goes past a missing position only by the gap rule
+//! ([`GapTracker`]), so a transaction that commits late is never skipped. The reader is the single source
+//! for this process's sessions, its own writes included (a local write wakes it at once): nothing is
+//! delivered twice, and every instance delivers the same events at the same positions. Its watermark is
+//! the reader's. A dropped `LISTEN` connection is opened again and the reader catches up from its last
+//! position; it also reads every [`FOLLOW_POLL`] without being woken.
+//!
+//! Per process: the reorder buffer, the reader's place and the watermark. In PostgreSQL: the log itself
+//! (`event_log`) and how far it was pruned (`event_log_horizon`).
 //!
 //! [`domain::reorder`]: crate::domain::reorder
 
@@ -36,6 +46,17 @@ pub const PRUNE_INTERVAL: Duration = Duration::from_secs(10 * 60);
 pub const STARTUP_WAIT: Duration = Duration::from_secs(45);
 /// At start, how many of the newest positions are checked for gaps still in flight.
 pub const STARTUP_WINDOW: usize = 1_000;
+/// The `LISTEN`/`NOTIFY` channel the log's insert trigger notifies (migration V14).
+pub const CHANNEL: &str = "loket_events";
+/// A following reader reads at least this often, woken or not.
+pub const FOLLOW_POLL: Duration = Duration::from_millis(500);
+/// While it waits for a missing position, a following reader reads again this often (a rolled-back
+/// transaction notifies nobody).
+const GAP_POLL: Duration = Duration::from_millis(20);
+/// Events a following reader reads at once.
+const FOLLOW_BATCH: usize = 1_000;
+/// After a failed read or `LISTEN`, how long a following reader waits before trying again.
+const FOLLOW_RETRY: Duration = Duration::from_secs(1);
 /// How often the start-up wait looks again.
 const STARTUP_POLL: Duration = Duration::from_millis(100);
 
@@ -45,6 +66,9 @@ struct Inner {
     bus: Addr<EventBus>,
     pool: Pool,
     retention: Retention,
+    /// A reader follows the log and feeds the bus ([`EventLog::follow`]); the reorder buffer only wakes it.
+    following: std::sync::atomic::AtomicBool,
+    wake: tokio::sync::Notify,
 }
 
 /// The event log's handle. Cheap to clone.
@@ -70,6 +94,8 @@ impl EventLog {
             bus,
             pool,
             retention,
+            following: std::sync::atomic::AtomicBool::new(false),
+            wake: tokio::sync::Notify::new(),
         }))
     }
 
@@ -159,6 +185,107 @@ impl EventLog {
     }
 }
 
+impl EventLog {
+    /// From now on a reader task (on the current actix arbiter, for as long as the process runs) follows
+    /// the log from the watermark and is the bus's single source; `seen` runs for every event it
+    /// delivers, before the bus gets it (the desk keeps its lock board with it).
+    pub fn follow(&self, seen: impl Fn(&ServerMessage) + 'static) {
+        self.0.following.store(true, Ordering::Release);
+        let inner = self.0.clone();
+        actix::spawn(async move {
+            let mut reader = Reader::new(inner.watermark.load(Ordering::Acquire));
+            let mut listener: Option<crate::db::Listener> = None;
+            loop {
+                if listener.is_none() {
+                    match inner.pool.listen(CHANNEL).await {
+                        Ok(opened) => {
+                            tracing::debug!(after = reader.tracker.released(), "listening for events");
+                            listener = Some(opened);
+                        }
+                        Err(err) => {
+                            tracing::warn!(error = %err, "cannot LISTEN for events; reading every {FOLLOW_RETRY:?} meanwhile")
+                        }
+                    }
+                }
+                // After (re)connecting too: whatever committed while nobody listened is caught up here.
+                let full = match reader.read(&inner, &seen).await {
+                    Ok(full) => full,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "cannot read the event log; trying again");
+                        tokio::time::sleep(FOLLOW_RETRY).await;
+                        continue;
+                    }
+                };
+                if full {
+                    continue;
+                }
+                let wait = match (&listener, reader.tracker.waiting_for().next()) {
+                    (_, Some(_)) => GAP_POLL,
+                    (None, None) => FOLLOW_RETRY,
+                    (Some(_), None) => FOLLOW_POLL,
+                };
+                let notified = async {
+                    match listener.as_mut() {
+                        Some(open) => open.woken.recv().await.is_some(),
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    alive = notified => {
+                        if !alive {
+                            tracing::warn!("the LISTEN connection was lost; connecting again and catching up");
+                            listener = None;
+                        } else if let Some(open) = listener.as_mut() {
+                            // One read covers every notification so far.
+                            while open.woken.try_recv().is_ok() {}
+                        }
+                    }
+                    _ = inner.wake.notified() => {}
+                    _ = tokio::time::sleep(wait) => {}
+                }
+            }
+        });
+    }
+}
+
+/// A following reader's place: what it handed on, and events read above a missing position.
+struct Reader {
+    tracker: GapTracker,
+    held: std::collections::BTreeMap<u64, ServerMessage>,
+}
+
+impl Reader {
+    fn new(released: u64) -> Reader {
+        Reader {
+            tracker: GapTracker::new(released),
+            held: Default::default(),
+        }
+    }
+
+    /// One read; hands on what the gap rule allows, in order. Answers whether the batch was full (read
+    /// again at once).
+    async fn read(&mut self, inner: &Inner, seen: &impl Fn(&ServerMessage)) -> Result<bool, AppError> {
+        let client = inner.pool.get().await?;
+        let (events, facts) = q::read_after(&client, self.tracker.released(), FOLLOW_BATCH).await?;
+        drop(client);
+        let full = events.len() == FOLLOW_BATCH;
+        let positions: Vec<u64> = events.iter().map(|e| e.position).collect();
+        for event in events {
+            self.held.insert(event.position, event.message);
+        }
+        for position in self.tracker.observe(positions, &facts) {
+            if let Some(message) = self.held.remove(&position) {
+                seen(&message);
+                inner.bus.do_send(Publish { position, message });
+            }
+        }
+        let released = self.tracker.released();
+        self.held.retain(|position, _| *position > released);
+        inner.watermark.store(released, Ordering::Release);
+        Ok(full)
+    }
+}
+
 fn lock(inner: &Inner) -> std::sync::MutexGuard<'_, ReorderBuffer<ServerMessage>> {
     // A poisoned lock means a panic inside the buffer's plain bookkeeping; its state is still consistent.
     inner.buffer.lock().unwrap_or_else(|e| e.into_inner())
@@ -167,6 +294,13 @@ fn lock(inner: &Inner) -> std::sync::MutexGuard<'_, ReorderBuffer<ServerMessage>
 /// Releases what the buffer allows, in order, while holding its lock (so releases cannot overtake each
 /// other on their way to the bus).
 fn release(inner: &Inner, buffer: &mut ReorderBuffer<ServerMessage>) {
+    if inner.following.load(Ordering::Acquire) {
+        // The reader delivers it (from the log), with everyone else's.
+        if !buffer.drain().is_empty() {
+            inner.wake.notify_one();
+        }
+        return;
+    }
     for (position, message) in buffer.drain() {
         inner.bus.do_send(Publish { position, message });
     }

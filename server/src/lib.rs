@@ -152,6 +152,10 @@ pub async fn start(config: &Config, pool: Pool, listener: TcpListener) -> Result
         config.lease_terms(),
         Some(cluster.id()),
     );
+    if let Err(err) = desk.join_cluster().await {
+        leave(&cluster).await;
+        return Err(StartError::Cluster(err));
+    }
     let invite_link_base = Arc::new(OnceLock::new());
     let web = match loket_web::start(&config.web_settings(), desk.clone(), invite_link_base.clone(), listener) {
         Ok(web) => web,

@@ -279,8 +279,18 @@ impl WsClient {
     }
 
     /// Skips messages until one matches `pick`; fails the test if none does within `PATIENCE`.
-    pub async fn recv_until<T>(&mut self, what: &str, mut pick: impl FnMut(&ServerMessage) -> Option<T>) -> T {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
+    pub async fn recv_until<T>(&mut self, what: &str, pick: impl FnMut(&ServerMessage) -> Option<T>) -> T {
+        self.recv_until_within(PATIENCE, what, pick).await
+    }
+
+    /// [`recv_until`](Self::recv_until) with a deadline of `patience` instead of `PATIENCE`.
+    pub async fn recv_until_within<T>(
+        &mut self,
+        patience: Duration,
+        what: &str,
+        mut pick: impl FnMut(&ServerMessage) -> Option<T>,
+    ) -> T {
+        let deadline = tokio::time::Instant::now() + patience;
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             match self.next_message(left).await {
@@ -289,7 +299,7 @@ impl WsClient {
                         return found;
                     }
                 }
-                Ok(None) => panic!("waited {PATIENCE:?} for {what}"),
+                Ok(None) => panic!("waited {patience:?} for {what}"),
                 Err(end) => panic!("connection ended while waiting for {what}: {end:?}"),
             }
         }

@@ -33,6 +33,7 @@ use crate::cluster::InstanceId;
 use crate::db::Pool;
 use crate::db::event_log::{self as log_q, Logged};
 use crate::db::idempotency::{self, Earlier, IdempotencyKey};
+use crate::db::leases;
 use crate::db::tickets::{self as q, AttachmentDraft};
 use crate::domain::lease::{Lease, LeaseRefusal, LeaseTerms, LockPlan, LockState, SessionKey, Via};
 use crate::domain::plan::{self, Refusal};
@@ -328,73 +329,92 @@ impl TicketActor {
             self.arm_expiry(ctx);
             return;
         }
-        self.end_lease(UnlockReason::Expired, Author::System, None, ctx);
+        // Decided by the database clock, once cluster-wide: only the statement that deletes the row records
+        // the expiry and logs its `TicketUnlocked` (every instance's reader broadcasts it).
+        let (pool, id, me) = (self.pool.clone(), self.id, self.instance);
+        let fut = async move {
+            let client = pool.get().await?;
+            leases::expire_due(&client, Some(id)).await?;
+            leases::live(&client, id, me, false).await
+        };
+        ctx.wait(
+            fut.into_actor(self)
+                .map(|res: Result<Option<Lease>, AppError>, act, ctx| match res {
+                    Ok(live) => act.adopt(live, ctx),
+                    Err(err) => {
+                        tracing::warn!(ticket = %act.id, error = %err, "could not check a lease's expiry; trying again");
+                        act.expiry_timer = Some(ctx.run_later(EXPIRY_RETRY, |act, ctx| act.check_expiry(ctx)));
+                    }
+                }),
+        );
     }
 
-    /// Records the end of the current lease, then clears it and broadcasts; blocks the mailbox meanwhile.
-    fn end_lease(&mut self, reason: UnlockReason, actor: Author, note: Option<String>, ctx: &mut Context<Self>) {
-        let (pool, id) = (self.pool.clone(), self.id);
-        let (retry_actor, retry_note) = (actor.clone(), note.clone());
-        let event = ServerMessage::TicketUnlocked {
-            ticket_id: id,
-            reason,
-            by: None,
-            message: None,
-            position: 0,
-        };
-        let slot = self.log.reserve();
-        let fut = {
-            let event = event.clone();
-            async move {
-                record_lock_event(
-                    &pool,
-                    id,
-                    &actor,
-                    TicketEventKind::for_unlock(reason),
-                    note.as_deref(),
-                    &event,
-                    None,
-                )
-                .await
+    /// Makes what this process remembers match the live lease read from its row. It remembers leases taken
+    /// through this instance or over REST (it renews and expires them, and ends them when their session
+    /// goes); a session lease of another instance is only shown on the board.
+    fn adopt(&mut self, live: Option<Lease>, ctx: &mut Context<Self>) {
+        match live {
+            Some(lease) if lease.via != Via::Elsewhere => self.install(lease, ctx),
+            other => {
+                self.clear(ctx);
+                self.board.set(self.id, other.map(|l| l.info()));
             }
-        };
-        ctx.wait(fut.into_actor(self).map(move |res, act, ctx| match res {
-            Ok(position) => {
-                act.clear(ctx);
-                slot.publish(position, event);
-            }
-            Err(AppError::OutcomeUnknown) => {
-                let doubt = InDoubt { slot, position: None };
-                act.resolve(
-                    doubt,
-                    ctx,
-                    Box::new(move |act, committed, ctx| {
-                        if committed {
-                            act.clear(ctx);
-                        } else {
-                            act.retry_end(reason, retry_actor, retry_note, ctx);
-                        }
-                    }),
-                );
-            }
-            Err(err) => {
-                drop(slot);
-                tracing::warn!(ticket = %act.id, ?reason, error = %err, "could not record the end of a lock; retrying");
-                act.retry_end(reason, retry_actor, retry_note, ctx);
-            }
-        }));
-    }
-
-    /// Tries [`TicketActor::end_lease`] again after [`EXPIRY_RETRY`]. The lease stays until its end is on
-    /// record: nobody else can take it meanwhile.
-    fn retry_end(&mut self, reason: UnlockReason, actor: Author, note: Option<String>, ctx: &mut Context<Self>) {
-        if let Some(handle) = self.expiry_timer.take() {
-            ctx.cancel_future(handle);
         }
-        self.expiry_timer = Some(ctx.run_later(EXPIRY_RETRY, move |act, ctx| {
-            act.expiry_timer = None;
-            if act.lock.lease().is_some() {
-                act.end_lease(reason, actor, note, ctx);
+    }
+
+    /// Reads the live lease again and [`adopt`](Self::adopt)s it; blocks the mailbox meanwhile.
+    fn refresh(&mut self, ctx: &mut Context<Self>) {
+        let (pool, id, me) = (self.pool.clone(), self.id, self.instance);
+        let fut = async move {
+            let client = pool.get().await?;
+            leases::live(&client, id, me, false).await
+        };
+        ctx.wait(
+            fut.into_actor(self)
+                .map(|res: Result<Option<Lease>, AppError>, act, ctx| match res {
+                    Ok(live) => act.adopt(live, ctx),
+                    Err(err) => tracing::warn!(ticket = %act.id, error = %err, "could not read the lease back"),
+                }),
+        );
+    }
+
+    /// Ends the lease with fencing token `token` as `reason` if it is still the one on record (a lease
+    /// ended elsewhere is only forgotten here), then clears it and broadcasts; blocks the mailbox meanwhile.
+    /// If the database cannot be reached the lease is forgotten here all the same: it runs out by the
+    /// database clock and one instance's sweep records that.
+    fn end_lease(&mut self, reason: UnlockReason, token: i64, actor: Author, ctx: &mut Context<Self>) {
+        let (pool, log, id) = (self.pool.clone(), self.log.clone(), self.id);
+        let fut = async move {
+            let mut client = pool.get().await?;
+            let tx = client.transaction().await?;
+            leases::lock_ticket(&tx, id).await?;
+            if !leases::end(&tx, id, token).await? {
+                return Ok(None);
+            }
+            let event = ServerMessage::TicketUnlocked {
+                ticket_id: id,
+                reason,
+                by: None,
+                message: None,
+                position: 0,
+            };
+            let kind = TicketEventKind::for_unlock(reason);
+            commit_lock_event(tx, &log, id, &actor, kind, None, event, None)
+                .await
+                .map(Some)
+        };
+        ctx.wait(fut.into_actor(self).map(move |res, act, ctx| {
+            match act.settle(res, ctx, |act, _, ctx| act.refresh(ctx)) {
+                Ok(Some(pending)) => {
+                    act.clear(ctx);
+                    pending.publish();
+                }
+                Ok(None) => act.clear(ctx),
+                Err(AppError::OutcomeUnknown) => {}
+                Err(err) => {
+                    tracing::warn!(ticket = %act.id, ?reason, error = %err, "could not record the end of a lock; it runs out by the database clock");
+                    act.clear(ctx);
+                }
             }
         }));
     }
@@ -436,103 +456,104 @@ fn refusal(refusal: LeaseRefusal) -> AppError {
 impl Handler<Lock> for TicketActor {
     type Result = Atomic<LockInfo>;
 
-    fn handle(&mut self, msg: Lock, ctx: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, msg: Lock, _: &mut Self::Context) -> Self::Result {
         self.touch();
-        let plan = self
-            .lock
-            .plan_lock(&msg.agent, msg.via, Utc::now(), self.terms.for_via(msg.via));
-        match plan {
-            Err(refused) => AtomicResponse::new(Box::pin(fut::ready(Err(refusal(refused))))),
-            // Renewals are not broadcast: only the lease's end is news to others (docs/protocol.md).
-            Ok(LockPlan::Renew(lease)) => {
-                let info = lease.info();
-                self.install(lease, ctx);
-                AtomicResponse::new(Box::pin(fut::ready(Ok(info))))
+        let (pool, log, id, me) = (self.pool.clone(), self.log.clone(), self.id, self.instance);
+        let term = self.terms.for_via(msg.via);
+        let fut = async move { take_lock(&pool, &log, id, me, &msg, term).await };
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, ctx| {
+            // Taken after all or not: the row says, once the database is back.
+            let res = act.settle(res, ctx, |act, _, ctx| act.refresh(ctx));
+            act.stop_if_missing(&res, ctx);
+            let (lease, pending) = res?;
+            let info = lease.info();
+            act.install(lease, ctx);
+            if let Some(pending) = pending {
+                pending.publish();
             }
-            Ok(LockPlan::Take(lease)) => {
-                let (pool, id, instance) = (self.pool.clone(), self.id, self.instance);
-                let actor = Author::from(msg.agent.clone());
-                let info = lease.info();
-                let event = ServerMessage::TicketLocked {
-                    ticket_id: id,
-                    holder: info.holder.clone(),
-                    expires_at: info.expires_at,
-                    since: info.since,
-                    position: 0,
-                };
-                let slot = self.log.reserve();
-                let fut = {
-                    let event = event.clone();
-                    async move {
-                        record_lock_event(&pool, id, &actor, TicketEventKind::LockTaken, None, &event, instance).await
-                    }
-                };
-                AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
-                    act.stop_if_missing(&res, ctx);
-                    match res {
-                        Ok(position) => {
-                            act.install(lease, ctx);
-                            slot.publish(position, event);
-                            Ok(info)
-                        }
-                        Err(AppError::OutcomeUnknown) => {
-                            // Taken after all: held (unrenewed, it expires) like any lease, and broadcast.
-                            let doubt = InDoubt { slot, position: None };
-                            act.resolve(
-                                doubt,
-                                ctx,
-                                Box::new(move |act, committed, ctx| {
-                                    if committed {
-                                        act.install(lease, ctx);
-                                    }
-                                }),
-                            );
-                            Err(AppError::OutcomeUnknown)
-                        }
-                        Err(err) => Err(err),
-                    }
-                })))
-            }
+            Ok(info)
+        })))
+    }
+}
+
+/// Takes or renews the lock in one transaction: a lease that ran out is ended first (recorded and
+/// logged), then the rules decide against the live row (locked), and a take is one `INSERT` that does
+/// nothing if anyone holds it. Answers the lease as stored and, for a take, its `TicketLocked`.
+async fn take_lock(
+    pool: &Pool,
+    log: &EventLog,
+    id: TicketId,
+    me: Option<InstanceId>,
+    msg: &Lock,
+    term: chrono::Duration,
+) -> Result<(Lease, Option<Pending>), WriteError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    leases::lock_ticket(&tx, id).await?;
+    leases::expire_due(&tx, Some(id)).await?;
+    let held = LockState::of(leases::live(&tx, id, me, true).await?);
+    let now = leases::now(&tx).await?;
+    match held.plan_lock(&msg.agent, msg.via, now, term).map_err(refusal)? {
+        // Renewals are not broadcast: only the lease's end is news to others (docs/protocol.md).
+        LockPlan::Renew(lease) => {
+            let expires_at = leases::renew(&tx, id, lease.token, term)
+                .await?
+                .ok_or_else(|| AppError::Conflict("the lock ended just now; take it again".into()))?;
+            crate::db::commit(tx).await.map_err(in_transaction)?;
+            Ok((Lease { expires_at, ..lease }, None))
+        }
+        LockPlan::Take(lease) => {
+            let Some(stored) = leases::take(&tx, id, &lease, me).await? else {
+                return Err(AppError::Conflict("the lock changed hands just now; try again".into()).into());
+            };
+            let info = stored.info();
+            let event = ServerMessage::TicketLocked {
+                ticket_id: id,
+                holder: info.holder.clone(),
+                expires_at: info.expires_at,
+                since: info.since,
+                position: 0,
+            };
+            let actor = Author::from(msg.agent.clone());
+            let pending = commit_lock_event(tx, log, id, &actor, TicketEventKind::LockTaken, None, event, me).await?;
+            Ok((stored, Some(pending)))
         }
     }
 }
 
-/// Records the end of the lease (`event`, a `TicketUnlocked`) as `kind`; once committed, clears it and
-/// broadcasts. A write in doubt is resolved first (and clears the lease if it committed).
-fn end_by_request(
-    act: &mut TicketActor,
-    actor: Author,
+/// Ends the live lease in one transaction, if `allowed` (the rules, against the live row, locked) says
+/// so: records `kind` and logs `event`. Answers the event to publish.
+#[allow(clippy::too_many_arguments)]
+async fn end_requested(
+    pool: &Pool,
+    log: &EventLog,
+    id: TicketId,
+    me: Option<InstanceId>,
+    allowed: impl FnOnce(&LockState) -> Result<i64, AppError>,
+    actor: &Author,
     kind: TicketEventKind,
-    reason: Option<String>,
+    reason: Option<&str>,
     event: ServerMessage,
-) -> Atomic<()> {
-    let (pool, id) = (act.pool.clone(), act.id);
-    let slot = act.log.reserve();
-    let fut = {
-        let event = event.clone();
-        async move { record_lock_event(&pool, id, &actor, kind, reason.as_deref(), &event, None).await }
-    };
-    AtomicResponse::new(Box::pin(fut.into_actor(act).map(move |res, act, ctx| match res {
-        Ok(position) => {
-            act.clear(ctx);
-            slot.publish(position, event);
-            Ok(())
-        }
-        Err(AppError::OutcomeUnknown) => {
-            let doubt = InDoubt { slot, position: None };
-            act.resolve(
-                doubt,
-                ctx,
-                Box::new(|act, committed, ctx| {
-                    if committed {
-                        act.clear(ctx);
-                    }
-                }),
-            );
-            Err(AppError::OutcomeUnknown)
-        }
-        Err(err) => Err(err),
-    })))
+) -> Result<Pending, WriteError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    leases::lock_ticket(&tx, id).await?;
+    let held = LockState::of(leases::live(&tx, id, me, true).await?);
+    let token = allowed(&held)?;
+    leases::end(&tx, id, token).await?;
+    commit_lock_event(tx, log, id, actor, kind, reason, event, None).await
+}
+
+/// Answers an [`end_requested`]: clears the lease and broadcasts; one in doubt reads the row back first.
+fn ended(
+    act: &mut TicketActor,
+    res: Result<Pending, WriteError>,
+    ctx: &mut Context<TicketActor>,
+) -> Result<(), AppError> {
+    let pending = act.settle(res, ctx, |act, _, ctx| act.refresh(ctx))?;
+    act.clear(ctx);
+    pending.publish();
+    Ok(())
 }
 
 impl Handler<Release> for TicketActor {
@@ -540,23 +561,32 @@ impl Handler<Release> for TicketActor {
 
     fn handle(&mut self, msg: Release, _: &mut Self::Context) -> Self::Result {
         self.touch();
-        if let Err(refused) = self.lock.plan_release(&msg.agent, msg.via) {
-            return AtomicResponse::new(Box::pin(fut::ready(Err(refusal(refused)))));
-        }
-        let event = ServerMessage::TicketUnlocked {
-            ticket_id: self.id,
-            reason: UnlockReason::Released,
-            by: None,
-            message: None,
-            position: 0,
+        let (pool, log, id, me) = (self.pool.clone(), self.log.clone(), self.id, self.instance);
+        let fut = async move {
+            let event = ServerMessage::TicketUnlocked {
+                ticket_id: id,
+                reason: UnlockReason::Released,
+                by: None,
+                message: None,
+                position: 0,
+            };
+            let (agent, via) = (msg.agent.clone(), msg.via);
+            let allowed = move |held: &LockState| held.plan_release(&agent, via).map(|l| l.token).map_err(refusal);
+            let actor = Author::from(msg.agent);
+            end_requested(
+                &pool,
+                &log,
+                id,
+                me,
+                allowed,
+                &actor,
+                TicketEventKind::LockReleased,
+                None,
+                event,
+            )
+            .await
         };
-        end_by_request(
-            self,
-            Author::from(msg.agent),
-            TicketEventKind::LockReleased,
-            None,
-            event,
-        )
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, ctx| ended(act, res, ctx))))
     }
 }
 
@@ -565,23 +595,39 @@ impl Handler<Break> for TicketActor {
 
     fn handle(&mut self, msg: Break, _: &mut Self::Context) -> Self::Result {
         self.touch();
-        match (self.lock.lease(), msg.expected_holder) {
-            (None, _) => return AtomicResponse::new(Box::pin(fut::ready(Err(refusal(LeaseRefusal::NotLocked))))),
-            (Some(lease), Some(expected)) if lease.holder.id != expected => {
-                let holder = lease.holder.clone();
-                return AtomicResponse::new(Box::pin(fut::ready(Err(AppError::Locked { holder }))));
-            }
-            _ => {}
-        }
-        let event = ServerMessage::TicketUnlocked {
-            ticket_id: self.id,
-            reason: UnlockReason::Broken,
-            by: Some(msg.admin.clone()),
-            message: Some(msg.reason.clone()),
-            position: 0,
+        let (pool, log, id, me) = (self.pool.clone(), self.log.clone(), self.id, self.instance);
+        let fut = async move {
+            let event = ServerMessage::TicketUnlocked {
+                ticket_id: id,
+                reason: UnlockReason::Broken,
+                by: Some(msg.admin.clone()),
+                message: Some(msg.reason.clone()),
+                position: 0,
+            };
+            let expected = msg.expected_holder;
+            let allowed = move |held: &LockState| match (held.lease(), expected) {
+                (None, _) => Err(refusal(LeaseRefusal::NotLocked)),
+                (Some(lease), Some(expected)) if lease.holder.id != expected => Err(AppError::Locked {
+                    holder: lease.holder.clone(),
+                }),
+                (Some(lease), _) => Ok(lease.token),
+            };
+            let actor = Author::from(msg.admin);
+            let reason = Some(msg.reason.as_str());
+            end_requested(
+                &pool,
+                &log,
+                id,
+                me,
+                allowed,
+                &actor,
+                TicketEventKind::LockBroken,
+                reason,
+                event,
+            )
+            .await
         };
-        let actor = Author::from(msg.admin);
-        end_by_request(self, actor, TicketEventKind::LockBroken, Some(msg.reason), event)
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, ctx| ended(act, res, ctx))))
     }
 }
 
@@ -589,27 +635,51 @@ impl Handler<SessionGone> for TicketActor {
     type Result = ();
 
     fn handle(&mut self, msg: SessionGone, ctx: &mut Self::Context) {
-        let Some(lease) = self.lock.held_by_session(msg.session) else {
+        let Some(lease) = self.lock.held_by_session(msg.session).cloned() else {
             return;
         };
         let actor = Author::from(lease.holder.clone());
-        self.end_lease(UnlockReason::Disconnected, actor, None, ctx);
+        self.end_lease(UnlockReason::Disconnected, lease.token, actor, ctx);
     }
 }
 
 impl Handler<Renew> for TicketActor {
-    type Result = bool;
+    type Result = AtomicResponse<TicketActor, bool>;
 
-    fn handle(&mut self, msg: Renew, _: &mut Self::Context) -> bool {
-        if self
-            .lock
-            .renew_session(msg.session, Utc::now(), self.terms.session)
-            .is_none()
-        {
-            return false;
-        }
-        self.board.set(self.id, self.lock.info());
-        true
+    /// One statement: extends the row if it is still this session's lease. A lease ended meanwhile
+    /// (expired while this process was paused, taken over) is forgotten and answered `false`.
+    fn handle(&mut self, msg: Renew, _: &mut Self::Context) -> Self::Result {
+        let Some(lease) = self.lock.held_by_session(msg.session).cloned() else {
+            return AtomicResponse::new(Box::pin(fut::ready(false)));
+        };
+        let (pool, id, term) = (self.pool.clone(), self.id, self.terms.session);
+        let fut = async move {
+            let client = pool.get().await?;
+            leases::renew(&client, id, lease.token, term).await
+        };
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
+            let same = |act: &TicketActor| act.lock.lease().is_some_and(|l| l.token == lease.token);
+            match res {
+                Ok(Some(expires_at)) => {
+                    if same(act) {
+                        act.install(Lease { expires_at, ..lease }, ctx);
+                    }
+                    true
+                }
+                Ok(None) => {
+                    if same(act) {
+                        tracing::info!(ticket = %act.id, "a session's lease ended behind its back; forgotten");
+                        act.clear(ctx);
+                    }
+                    false
+                }
+                Err(err) => {
+                    // Cannot tell: the lease runs out by the database clock if it is not renewed.
+                    tracing::warn!(ticket = %act.id, error = %err, "could not renew a lease");
+                    true
+                }
+            }
+        })))
     }
 }
 
@@ -618,15 +688,18 @@ impl Handler<Update> for TicketActor {
 
     fn handle(&mut self, msg: Update, _: &mut Self::Context) -> Self::Result {
         self.touch();
-        if let Err(refused) = self.lock.check_write(&msg.agent.as_ref(), msg.via) {
-            return AtomicResponse::new(Box::pin(fut::ready(Err(refusal(refused)))));
-        }
-        let (pool, log, id, lock) = (self.pool.clone(), self.log.clone(), self.id, self.lock.info());
+        let (pool, log, id, me) = (self.pool.clone(), self.log.clone(), self.id, self.instance);
         let fut = async move {
             let mut client = pool.get().await?;
             let tx = client.transaction().await?;
+            // The fence: the live lease on record, its row locked until COMMIT, decides, not what any
+            // process remembers; a holder whose lease lapsed or changed hands is refused.
+            leases::lock_ticket(&tx, id).await?;
+            let held = LockState::of(leases::live(&tx, id, me, true).await?);
+            held.check_write(&msg.agent.as_ref(), msg.via).map_err(refusal)?;
+            let lock = held.info();
             let result = update_fields(&tx, id, &msg).await;
-            let updated = match result {
+            let mut updated = match result {
                 Ok(updated) => updated,
                 Err(AppError::VersionConflict { current }) => {
                     return Err(WriteError::Failed(AppError::VersionConflict {
@@ -635,6 +708,7 @@ impl Handler<Update> for TicketActor {
                 }
                 Err(err) => return Err(err.into()),
             };
+            updated.ticket = q::with_lock(updated.ticket, lock);
             if !updated.changed {
                 // Nothing was written, so nothing can be in doubt either.
                 return match crate::db::commit(tx).await {
@@ -651,7 +725,7 @@ impl Handler<Update> for TicketActor {
                 queued = outbox::enqueue(&tx, id, &notice).await?.is_some();
             }
             let event = ServerMessage::TicketUpdated {
-                ticket: q::with_lock(updated.ticket.clone(), lock),
+                ticket: updated.ticket.clone(),
                 position: 0,
             };
             let pending = commit_with_event(tx, &log, id, event).await?;
@@ -665,7 +739,7 @@ impl Handler<Update> for TicketActor {
             if let Some(pending) = pending {
                 pending.publish();
             }
-            Ok(q::with_lock(updated.ticket, act.lock.info()))
+            Ok(updated.ticket)
         })))
     }
 }
@@ -832,17 +906,38 @@ impl Handler<Resolve> for TicketActor {
     }
 }
 
-/// Records a lock transition and its broadcast `event` in one statement (its own transaction); answers
-/// the event's position. `not_found` for unknown tickets, `outcome_unknown` if the statement was cut off.
-async fn record_lock_event(
-    pool: &Pool,
+/// Records a lock transition and logs its broadcast `event` in `tx` (one statement), then commits: the
+/// event, ready to publish, or the failure (in doubt if the COMMIT was cut off).
+#[allow(clippy::too_many_arguments)]
+async fn commit_lock_event(
+    tx: deadpool_postgres::Transaction<'_>,
+    log: &EventLog,
     id: TicketId,
     actor: &Author,
     kind: TicketEventKind,
     reason: Option<&str>,
-    event: &ServerMessage,
+    event: ServerMessage,
     instance: Option<InstanceId>,
-) -> Result<u64, AppError> {
-    let client = pool.get().await?;
-    q::record_lock_event(&client, id, actor, kind, reason, event, instance).await
+) -> Result<Pending, WriteError> {
+    let slot = log.reserve();
+    let position = q::record_lock_event(&tx, id, actor, kind, reason, &event, instance)
+        .await
+        .map_err(in_transaction)?;
+    slot.numbered(position);
+    match crate::db::commit(tx).await {
+        Ok(()) => Ok(Pending { slot, position, event }),
+        Err(AppError::OutcomeUnknown) => Err(WriteError::InDoubt(InDoubt {
+            slot,
+            position: Some(position),
+        })),
+        Err(err) => Err(WriteError::Failed(err)),
+    }
+}
+
+/// A statement cut off inside a transaction: nothing can have committed (no COMMIT was sent).
+fn in_transaction(err: AppError) -> AppError {
+    match err {
+        AppError::OutcomeUnknown => AppError::Unavailable,
+        err => err,
+    }
 }

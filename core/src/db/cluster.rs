@@ -184,7 +184,8 @@ pub async fn purge(db: &impl GenericClient, keep: Duration) -> Result<u64, AppEr
 
 // --- What a dead instance leaves behind -------------------------------------------------------------
 
-/// Records every lock `dead` took and never ended as expired. Returns how many.
+/// Records every lock `dead` took and never ended as expired, unless its lease is on record (then
+/// `db::leases` ends it). Returns how many.
 pub async fn close_locks_of(db: &impl GenericClient, dead: InstanceId) -> Result<u64, AppError> {
     Ok(db
         .execute(
@@ -194,7 +195,8 @@ pub async fn close_locks_of(db: &impl GenericClient, dead: InstanceId) -> Result
                    WHERE e.kind LIKE 'lock\\_%'
                      AND e.ticket_id IN (SELECT ticket_id FROM ticket_events WHERE kind = 'lock_taken' AND instance_id = $1)
                    ORDER BY e.ticket_id, e.id DESC) AS last
-             WHERE last.kind = 'lock_taken' AND last.instance_id = $1",
+             WHERE last.kind = 'lock_taken' AND last.instance_id = $1
+               AND NOT EXISTS (SELECT 1 FROM ticket_leases l WHERE l.ticket_id = last.ticket_id)",
             &[&dead.0, &LOCK_ORPHANED],
         )
         .await?)
@@ -210,7 +212,8 @@ pub async fn close_unowned_locks(db: &impl GenericClient) -> Result<u64, AppErro
              FROM (SELECT DISTINCT ON (ticket_id) ticket_id, kind, instance_id FROM ticket_events
                    WHERE kind LIKE 'lock\\_%' ORDER BY ticket_id, id DESC) AS last
              WHERE last.kind = 'lock_taken'
-               AND (last.instance_id IS NULL OR NOT EXISTS (SELECT 1 FROM instances WHERE id = last.instance_id))",
+               AND (last.instance_id IS NULL OR NOT EXISTS (SELECT 1 FROM instances WHERE id = last.instance_id))
+               AND NOT EXISTS (SELECT 1 FROM ticket_leases l WHERE l.ticket_id = last.ticket_id)",
             &[&LOCK_ORPHANED],
         )
         .await?)
