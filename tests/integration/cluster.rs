@@ -370,3 +370,69 @@ async fn killing_the_holders_instance_unlocks_its_tickets_once_everywhere() {
         ServerMessage::Ack { .. }
     ));
 }
+
+#[actix_rt::test]
+async fn a_session_resumes_on_another_instance_and_a_dropped_listen_connection_catches_up() {
+    let desk = Desk3::start(&[]).await;
+    let ana = desk.agent("Ana", Role::Agent, 0).await;
+    let mut first = ana.ws().await;
+    let mut writer = desk.on(&ana, 2).ws().await;
+    let mut follower = desk.on(&ana, 1).ws().await;
+    let t1 = create_ticket(&mut first, "Before the disconnect").await;
+    let left_at = first
+        .recv_until("TicketCreated", |m| match m {
+            ServerMessage::TicketCreated { ticket, position } if ticket.id == t1 => Some(*position),
+            _ => None,
+        })
+        .await;
+    first.close().await;
+    let t2 = create_ticket(&mut writer, "Missed one").await;
+
+    // Every instance's LISTEN connection is cut; they connect again and miss nothing.
+    let cut: i64 = desk
+        .pool
+        .get()
+        .await
+        .unwrap()
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE application_name = $1 AND datname = current_database()",
+            &[&loket_core::db::LISTEN_APPLICATION_NAME],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(cut, INSTANCES as i64);
+    let t3 = create_ticket(&mut writer, "Missed two").await;
+    desk.nodes[1]
+        .log_line("a reconnect of the LISTEN connection", |l| {
+            l.contains("LISTEN connection was lost")
+        })
+        .await;
+    let t4 = create_ticket(&mut writer, "After the reconnect").await;
+    let live: Vec<i64> = broadcasts_until_created(&mut follower, 4)
+        .await
+        .into_iter()
+        .filter(|e| e.1 == "TicketCreated")
+        .map(|e| e.2)
+        .collect();
+    assert_eq!(live, [t1.0, t2.0, t3.0, t4.0]);
+
+    // Resumed on another instance than the one it left: exactly what it missed, at the same positions.
+    let mut resumed = desk.on(&ana, 1).ws().await;
+    let (got, answer) = resumed
+        .call_collecting(json!({"type": "Resume", "after": left_at}))
+        .await;
+    assert!(matches!(answer, ServerMessage::Ack { .. }), "{answer:?}");
+    let mut replayed: Vec<(u64, i64)> = got
+        .iter()
+        .filter_map(|m| match m {
+            ServerMessage::TicketCreated { ticket, position } => Some((*position, ticket.id.0)),
+            _ => None,
+        })
+        .collect();
+    replayed.dedup();
+    let ids: Vec<i64> = replayed.iter().map(|r| r.1).collect();
+    assert_eq!(ids, [t2.0, t3.0, t4.0]);
+    assert!(replayed.iter().all(|r| r.0 > left_at));
+}

@@ -266,7 +266,9 @@ async fn over_a_restart_session_locks_end_once_and_rest_locks_stay_on_record() {
     let created = ana.post("/api/tickets", json!({"title": "Held over REST"})).await;
     let rest_id = created.body["id"].as_i64().unwrap();
     assert_eq!(
-        ana.post(&format!("/api/tickets/{rest_id}/lock"), json!({})).await.status,
+        ana.post(&format!("/api/tickets/{rest_id}/lock"), json!({}))
+            .await
+            .status,
         StatusCode::OK
     );
     let mut ws = ana.ws().await;
