@@ -263,10 +263,7 @@ impl Desk {
         match db::commit(tx).await {
             Err(AppError::OutcomeUnknown) => {
                 // The new ticket's actor finds out once the database is back, and broadcasts it if it exists.
-                let doubt = InDoubt {
-                    slot,
-                    position: Some(position),
-                };
+                let doubt = InDoubt { slot, position };
                 self.registry.do_send(id, Resolve(doubt));
                 return Err(AppError::OutcomeUnknown);
             }

@@ -28,7 +28,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
-use loket_protocol::TicketId;
 use loket_protocol::ws::ServerMessage;
 
 use crate::actors::bus::{EventBus, Publish};
@@ -162,26 +161,17 @@ impl EventLog {
         });
     }
 
-    /// Finds out what a write in doubt committed: the event at its position if it had one, else the first
-    /// event about `ticket` above the slot's floor (only the ticket's actor writes its events, one at a
-    /// time). Waits first until every transaction that was in progress has ended, so a write whose
-    /// backend outlived its connection has finished; retries while the database is away.
-    pub async fn settle(
-        &self,
-        ticket: TicketId,
-        floor: u64,
-        position: Option<u64>,
-    ) -> Result<Option<Logged>, AppError> {
+    /// Finds out whether the write in doubt whose event took `position` committed: the event, if it is
+    /// in the log. Waits first (at most [`STARTUP_WAIT`]) until every transaction in progress now has
+    /// ended, so a write whose backend outlived its connection has finished.
+    pub async fn settle(&self, position: u64) -> Result<Option<Logged>, AppError> {
         let client = self.0.pool.get().await?;
         let then = q::facts(&client).await?;
         let deadline = Instant::now() + STARTUP_WAIT;
         while !q::facts(&client).await?.all_ended_since(&then) && Instant::now() < deadline {
             tokio::time::sleep(STARTUP_POLL).await;
         }
-        match position {
-            Some(position) => q::at(&client, position).await,
-            None => q::first_after(&client, ticket, floor).await,
-        }
+        q::at(&client, position).await
     }
 }
 
@@ -316,11 +306,6 @@ pub struct Slot {
 }
 
 impl Slot {
-    /// Its position will be above this (or is this plus one, once numbered).
-    pub fn floor(&self) -> u64 {
-        lock(&self.log).floor(self.id).unwrap_or(0)
-    }
-
     /// PostgreSQL gave the slot's statement `position`.
     pub fn numbered(&self, position: u64) {
         if let Err(misuse) = lock(&self.log).number(self.id, position) {

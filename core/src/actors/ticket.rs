@@ -1,20 +1,24 @@
-//! One actor per ticket: owns the ticket's edit lease and applies its changes one at a time, in arrival order.
+//! One actor per ticket: orders the ticket's changes on this instance, one at a time, in arrival order.
 //!
 //! Every handler that writes runs as an atomic response: the actor takes no other message until the
-//! change's transaction has committed (or failed) and its event has been handed to the bus. Database
+//! change's transaction has committed (or failed) and its event has been handed to the log's slot. Database
 //! I/O is asynchronous, so a slow transaction holds up this ticket only. Rules (who may lock, write,
 //! release) come from `domain::lease`, what a change does from `domain::plan`; this file only feeds them
 //! messages and performs the I/O.
 //!
-//! Every write appends its broadcast to the event log in its own transaction (`db::event_log`, or in the
-//! same statement for lock transitions) and hands it to the log's slot after COMMIT, which releases it to
-//! the bus in position order (`crate::event_log`).
+//! The edit lock is a row (`db::leases`), shared by every instance: each lock change and each update
+//! locks the ticket's row, reads the live lease (its row locked too) and decides with the rules against
+//! it, in the change's own transaction, so a holder whose lease lapsed or changed hands cannot commit
+//! (fencing by the lease's token). The actor remembers the leases taken through this instance, to renew
+//! them on its sessions' heartbeats (one statement each), end them when a session goes and check their
+//! expiry (decided by the database clock, recorded once cluster-wide).
 //!
-//! A write whose COMMIT (or, for a lock transition, whose one statement) is cut off by a lost connection
-//! may or may not have committed. It is answered `outcome_unknown`, and the actor then takes no other
-//! message until the database is back and it has looked for the write's event in the log: if it
-//! committed, it is broadcast then, exactly once and in order with the ticket's other changes (and a
-//! lock transition takes effect: a lock taken is held until it expires, a lock ended is cleared).
+//! Every write appends its broadcast to the event log in its own transaction (`db::event_log`) and hands
+//! it to the log's slot after COMMIT (`crate::event_log`). A write whose COMMIT is cut off by a lost
+//! connection may or may not have committed. It is answered `outcome_unknown`, and the actor then takes no
+//! other message until the database is back and it has looked for the write's event in the log (its
+//! position is known before COMMIT): if it committed, it is broadcast then, exactly once and in order
+//! with the ticket's other changes; a lock change in doubt is settled by reading the lease back.
 
 use std::time::{Duration, Instant};
 
@@ -124,12 +128,12 @@ pub struct AddAttachment {
     pub file: AttachmentDraft,
 }
 
-/// A write whose COMMIT (or one statement) was cut off by a lost connection: its event log slot, and its
-/// position if the log had answered it.
+/// A write whose COMMIT was cut off by a lost connection: its event log slot and the position its event
+/// took.
 #[derive(Debug)]
 pub struct InDoubt {
     pub slot: Slot,
-    pub position: Option<u64>,
+    pub position: u64,
 }
 
 /// Find out what an interrupted write did, once the database is back, and broadcast it if it committed.
@@ -178,10 +182,7 @@ async fn commit_with_event(
     slot.numbered(position);
     match crate::db::commit(tx).await {
         Ok(()) => Ok(Pending { slot, position, event }),
-        Err(AppError::OutcomeUnknown) => Err(WriteError::InDoubt(InDoubt {
-            slot,
-            position: Some(position),
-        })),
+        Err(AppError::OutcomeUnknown) => Err(WriteError::InDoubt(InDoubt { slot, position })),
         // Rolled back: dropping the slot abandons the position.
         Err(err) => Err(WriteError::Failed(err)),
     }
@@ -270,11 +271,10 @@ impl TicketActor {
     fn resolve(&mut self, doubt: InDoubt, ctx: &mut Context<Self>, then: Then) {
         let (log, id) = (self.log.clone(), self.id);
         let InDoubt { slot, position } = doubt;
-        let floor = slot.floor();
-        tracing::warn!(ticket = %id, ?position, "a write was cut off; looking for it in the event log once the database is back");
+        tracing::warn!(ticket = %id, position, "a COMMIT was cut off; looking for its event in the log once the database is back");
         let read = async move {
             loop {
-                match log.settle(id, floor, position).await {
+                match log.settle(position).await {
                     Ok(found) => return found,
                     Err(AppError::Unavailable | AppError::OutcomeUnknown) => tokio::time::sleep(RESOLVE_RETRY).await,
                     // Already logged as internal: waiting longer would not help.
@@ -920,21 +920,17 @@ async fn commit_lock_event(
     instance: Option<InstanceId>,
 ) -> Result<Pending, WriteError> {
     let slot = log.reserve();
-    let position = q::record_lock_event(&tx, id, actor, kind, reason, &event, instance)
-        .await
-        .map_err(in_transaction)?;
+    let position = q::record_lock_event(&tx, id, actor, kind, reason, &event, instance).await?;
     slot.numbered(position);
     match crate::db::commit(tx).await {
         Ok(()) => Ok(Pending { slot, position, event }),
-        Err(AppError::OutcomeUnknown) => Err(WriteError::InDoubt(InDoubt {
-            slot,
-            position: Some(position),
-        })),
+        Err(AppError::OutcomeUnknown) => Err(WriteError::InDoubt(InDoubt { slot, position })),
         Err(err) => Err(WriteError::Failed(err)),
     }
 }
 
-/// A statement cut off inside a transaction: nothing can have committed (no COMMIT was sent).
+/// A renewal whose COMMIT was cut off: answered `unavailable`, as the lease is renewed (or not) either way
+/// and the next heartbeat tries again.
 fn in_transaction(err: AppError) -> AppError {
     match err {
         AppError::OutcomeUnknown => AppError::Unavailable,

@@ -72,22 +72,6 @@ pub async fn at(db: &impl GenericClient, position: u64) -> Result<Option<Logged>
     row.map(|row| logged(row.get(0), row.get(1))).transpose()
 }
 
-/// The first event about `ticket` above `floor`, if one committed. (Only the ticket's actor writes its
-/// events, one at a time, so this finds the write that was in doubt.)
-pub async fn first_after(db: &impl GenericClient, ticket: TicketId, floor: u64) -> Result<Option<Logged>, AppError> {
-    let row = db
-        .query_opt(
-            &db.prepare_cached(
-                "SELECT position, payload::text FROM event_log WHERE position > $1 AND ticket_id = $2
-                 ORDER BY position LIMIT 1",
-            )
-            .await?,
-            &[&stored(floor), &ticket.0],
-        )
-        .await?;
-    row.map(|row| logged(row.get(0), row.get(1))).transpose()
-}
-
 /// A range of the log, read in one statement with how far pruning had gone.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Chunk {

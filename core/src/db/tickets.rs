@@ -175,9 +175,8 @@ async fn record_event(
 }
 
 /// Records a lock transition of ticket `id` and appends its broadcast `event` to the event log, in one
-/// statement (one round trip, its own transaction unless `db` is in one); answers the event's position.
-/// `not_found` if there is no such ticket; `outcome_unknown` if the connection was lost while the
-/// statement ran (it may have committed). The ticket's actor already serialises everything about it.
+/// statement, inside the caller's transaction; answers the event's position. `not_found` if there is no
+/// such ticket. The ticket's actor already serialises everything about it.
 /// A `lock_taken` names the instance whose process holds the lock (`instance`), so that if it dies one
 /// survivor records the lock as ended (`crate::cluster`).
 pub async fn record_lock_event(
@@ -208,17 +207,18 @@ pub async fn record_lock_event(
     let row = db
         .query_opt(
             &statement,
-            &[&ticket.0, &agent, &reporter, &kind.as_str(), &reason, &event.type_name(), &payload, &instance],
+            &[
+                &ticket.0,
+                &agent,
+                &reporter,
+                &kind.as_str(),
+                &reason,
+                &event.type_name(),
+                &payload,
+                &instance,
+            ],
         )
-        .await
-        .map_err(|err| {
-            if crate::error::connection_lost(&err) {
-                tracing::warn!(error = %crate::error::PgErrorText(&err), "the connection was lost while a lock change was written; it may or may not have been");
-                AppError::OutcomeUnknown
-            } else {
-                AppError::from(err)
-            }
-        })?;
+        .await?;
     match row {
         Some(row) => crate::db::event_log::position_of(row.get(0)),
         None => Err(AppError::NotFound("ticket")),
