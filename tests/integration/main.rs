@@ -14,6 +14,7 @@ mod bot;
 mod bot_api;
 mod bot_input;
 mod browser;
+mod cluster;
 mod data_dir;
 mod demo;
 mod durability;
