@@ -68,12 +68,19 @@ impl Instance {
     /// listening on any free port of 127.0.0.1, with Loket's settings `env` on top; waits until it listens.
     pub async fn start(program: &str, database_url: &str, env: &[(&str, &str)]) -> Instance {
         let data_dir = pg::scratch_dir("instance");
+        let mut with_database = vec![("DATABASE_URL", database_url)];
+        with_database.extend_from_slice(env);
+        Instance::start_on(program, &data_dir, &with_database).await
+    }
+
+    /// Starts `program serve` on `data_dir` with Loket's settings `env` (no `DATABASE_URL` unless given:
+    /// the embedded PostgreSQL under the data directory); waits until it listens.
+    pub async fn start_on(program: &str, data_dir: &std::path::Path, env: &[(&str, &str)]) -> Instance {
         let child = Command::new(program)
             .arg("serve")
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("DATABASE_URL", database_url)
-            .env("LOKET_DATA_DIR", &data_dir)
+            .env("LOKET_DATA_DIR", data_dir)
             .env("LOKET_BIND", "127.0.0.1:0")
             .env("LOKET_WORKERS", "1")
             .envs(env.iter().copied())

@@ -10,7 +10,7 @@ use loket_protocol::TicketId;
 use loket_protocol::api::Role;
 use loket_tests::cluster::{CLUSTER_PATIENCE, death_patience};
 use loket_tests::telegram::TOKEN;
-use loket_tests::{AgentClient, Balancer, Cluster, FakeTelegram, PATIENCE, TestServer, TgUser, pg};
+use loket_tests::{AgentClient, Balancer, Cluster, FakeTelegram, Instance, PATIENCE, TestServer, TgUser, pg};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -416,6 +416,47 @@ async fn in_webhook_mode_any_instance_takes_updates_once_and_refuses_a_wrong_sec
     assert!(
         after.text.contains(&ticket.key()),
         "{after:?}: a second /help was answered"
+    );
+}
+
+#[actix_rt::test]
+async fn alone_on_the_embedded_database_a_killed_servers_locks_are_closed_at_the_next_start() {
+    let dir = pg::scratch_dir("embedded-kill");
+    let env = [
+        ("LOKET_ADMIN_EMAIL", "ada@example.org"),
+        ("LOKET_ADMIN_PASSWORD", loket_tests::server::PASSWORD),
+    ];
+    let mut first = Instance::start_on(LOKET, &dir, &env).await;
+    let ada = first.sign_in("ada@example.org").await;
+    let created = ada.post("/api/tickets", json!({"title": "Held when killed"})).await;
+    let id = created.body["id"].as_i64().unwrap();
+    assert_eq!(
+        ada.post(&format!("/api/tickets/{id}/lock"), json!({})).await.status,
+        StatusCode::OK
+    );
+    first.kill();
+
+    // The data directory takes one server, so the killed one is gone for sure: no 30 s wait.
+    let second = Instance::start_on(LOKET, &dir, &env).await;
+    let ada = second.sign_in("ada@example.org").await;
+    assert_eq!(
+        lock_events(&ada, id).await,
+        [
+            ("lock_taken".to_string(), None),
+            (
+                "lock_expired".to_string(),
+                Some("the server holding it stopped".to_string())
+            )
+        ]
+    );
+    let detail = ada.get(&format!("/api/tickets/{id}")).await.body;
+    assert!(detail["ticket"]["lock"].is_null());
+    // A graceful stop also stops the embedded PostgreSQL it took over.
+    let mut second = second;
+    assert!(second.terminate().await.success());
+    assert!(
+        !dir.join("postgres/data/postmaster.pid").exists(),
+        "PostgreSQL was left running"
     );
 }
 
