@@ -26,7 +26,7 @@ pub async fn answer(shared: &Arc<Shared>, request: Request) -> Response {
         shared.update(|s| s.bad_requests += 1);
         return refuse(401, "Unauthorized", None);
     };
-    let body: Value = serde_json::from_slice(&request.body).unwrap_or(json!({}));
+    let body: Value = serde_json::from_slice(&request.body).unwrap_or_else(|_| form_fields(&request.body));
     match method.to_ascii_lowercase().as_str() {
         "getme" => ok(bot_user()),
         "getwebhookinfo" => {
@@ -267,6 +267,26 @@ fn file(shared: &Shared, path: &str) -> Response {
     }
 }
 
+/// The fields of a `multipart/form-data` body (teloxide sends methods that may carry a file, such as
+/// `setWebhook`, that way), as a JSON object of strings; `{}` for anything else.
+fn form_fields(body: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(body);
+    let Some(boundary) = text.lines().next().map(str::trim).filter(|b| b.starts_with("--")) else {
+        return json!({});
+    };
+    let mut fields = serde_json::Map::new();
+    for part in text.split(boundary).skip(1) {
+        let Some((head, value)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let name = head.split("name=\"").nth(1).and_then(|rest| rest.split('"').next());
+        if let Some(name) = name {
+            fields.insert(name.to_string(), json!(value.trim_end_matches("\r\n")));
+        }
+    }
+    Value::Object(fields)
+}
+
 /// The bot itself, as `getMe` answers (every field teloxide requires).
 pub fn bot_user() -> Value {
     json!({
@@ -342,5 +362,20 @@ fn json_response(status: &'static str, body: Value) -> Response {
         status,
         content_type: "application/json",
         body: body.to_string().into_bytes(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_fields_are_read_as_strings() {
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"url\"\r\n\r\nhttp://127.0.0.1:9/telegram/webhook\r\n\
+                    --XyZ\r\ncontent-disposition: form-data; name=\"secret_token\"\r\n\r\ns3cret\r\n--XyZ--\r\n";
+        let fields = form_fields(body.as_bytes());
+        assert_eq!(fields["url"], "http://127.0.0.1:9/telegram/webhook");
+        assert_eq!(fields["secret_token"], "s3cret");
+        assert_eq!(form_fields(b"not a form"), json!({}));
     }
 }

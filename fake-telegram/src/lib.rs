@@ -180,6 +180,11 @@ impl StateView<'_> {
         self.0.get_updates
     }
 
+    /// Every message sent to `chat`, in order (edited ones with their latest text).
+    pub fn sent_to(&self, chat: i64) -> &[Sent] {
+        self.0.sent.get(&chat).map_or(&[], Vec::as_slice)
+    }
+
     /// Webhook POSTs acknowledged with a 2xx so far.
     pub fn webhook_acks(&self) -> u64 {
         self.0.webhook_acks

@@ -65,6 +65,14 @@ impl AgentClient {
         })
     }
 
+    /// The same sign-in, used against another server (say, another instance on the same database).
+    pub fn on(&self, base: &str) -> AgentClient {
+        AgentClient {
+            base: base.to_string(),
+            ..self.clone()
+        }
+    }
+
     pub async fn request(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
         send(
             &self.http,

@@ -15,6 +15,7 @@ mod bot_api;
 mod bot_input;
 mod browser;
 mod cluster;
+mod cluster_leases;
 mod data_dir;
 mod database_tls;
 mod demo;
