@@ -12,11 +12,12 @@
 //! is fed by one reader per process instead: it `LISTEN`s on [`CHANNEL`] (the log's insert trigger
 //! notifies at COMMIT; the notification carries nothing, the log is the source), reads the rows after its
 //! last position in position order and goes past a missing position only by the gap rule
-//! ([`GapTracker`]), so a transaction that commits late is never skipped. The reader is the single source
+//! ([`Follow`]), so a transaction that commits late is never skipped. The reader is the single source
 //! for this process's sessions, its own writes included (a local write wakes it at once): nothing is
 //! delivered twice, and every instance delivers the same events at the same positions. Its watermark is
 //! the reader's. A dropped `LISTEN` connection is opened again and the reader catches up from its last
-//! position; it also reads every [`FOLLOW_POLL`] without being woken.
+//! position; it also reads every [`FOLLOW_POLL`] without being woken. A missing position is passed only by
+//! the stricter rule of [`crate::domain::follow`] (a transaction-id fence taken after the read that missed it).
 //!
 //! Per process: the reorder buffer, the reader's place and the watermark. In PostgreSQL: the log itself
 //! (`event_log`) and how far it was pruned (`event_log_horizon`).
@@ -33,6 +34,7 @@ use loket_protocol::ws::ServerMessage;
 use crate::actors::bus::{EventBus, Publish};
 use crate::db::Pool;
 use crate::db::event_log::{self as q, Chunk, Logged, Pruned, Retention};
+use crate::domain::follow::Follow;
 use crate::domain::gaps::GapTracker;
 use crate::domain::reorder::{ReorderBuffer, SlotId};
 use crate::error::AppError;
@@ -189,7 +191,7 @@ impl EventLog {
                 if listener.is_none() {
                     match inner.pool.listen(CHANNEL).await {
                         Ok(opened) => {
-                            tracing::debug!(after = reader.tracker.released(), "listening for events");
+                            tracing::debug!(after = reader.follow.released(), "listening for events");
                             listener = Some(opened);
                         }
                         Err(err) => {
@@ -209,10 +211,10 @@ impl EventLog {
                 if full {
                     continue;
                 }
-                let wait = match (&listener, reader.tracker.waiting_for().next()) {
-                    (_, Some(_)) => GAP_POLL,
-                    (None, None) => FOLLOW_RETRY,
-                    (Some(_), None) => FOLLOW_POLL,
+                let wait = match (&listener, reader.follow.waiting()) {
+                    (_, true) => GAP_POLL,
+                    (None, false) => FOLLOW_RETRY,
+                    (Some(_), false) => FOLLOW_POLL,
                 };
                 let notified = async {
                     match listener.as_mut() {
@@ -238,40 +240,44 @@ impl EventLog {
     }
 }
 
-/// A following reader's place: what it handed on, and events read above a missing position.
+/// A following reader's place ([`Follow`]): what it handed on, and events read above a missing position.
 struct Reader {
-    tracker: GapTracker,
-    held: std::collections::BTreeMap<u64, ServerMessage>,
+    follow: Follow<ServerMessage>,
 }
 
 impl Reader {
     fn new(released: u64) -> Reader {
         Reader {
-            tracker: GapTracker::new(released),
-            held: Default::default(),
+            follow: Follow::new(released),
         }
     }
 
-    /// One read; hands on what the gap rule allows, in order. Answers whether the batch was full (read
-    /// again at once).
+    /// One read; hands on what the gap rule allows, in order, and fences newly missing positions.
+    /// Answers whether the batch was full (read again at once).
     async fn read(&mut self, inner: &Inner, seen: &impl Fn(&ServerMessage)) -> Result<bool, AppError> {
         let client = inner.pool.get().await?;
-        let (events, facts) = q::read_after(&client, self.tracker.released(), FOLLOW_BATCH).await?;
-        drop(client);
+        let (events, facts) = q::read_after(&client, self.follow.released(), FOLLOW_BATCH).await?;
         let full = events.len() == FOLLOW_BATCH;
-        let positions: Vec<u64> = events.iter().map(|e| e.position).collect();
-        for event in events {
-            self.held.insert(event.position, event.message);
+        let before = self.follow.released();
+        let out = self
+            .follow
+            .observe(events.into_iter().map(|e| (e.position, e.message)), facts.xmin);
+        if self.follow.released() > before + out.len() as u64 {
+            tracing::debug!(
+                before,
+                released = self.follow.released(),
+                "positions that will never be filled, passed"
+            );
         }
-        for position in self.tracker.observe(positions, &facts) {
-            if let Some(message) = self.held.remove(&position) {
-                seen(&message);
-                inner.bus.do_send(Publish { position, message });
-            }
+        for (position, message) in out {
+            seen(&message);
+            inner.bus.do_send(Publish { position, message });
         }
-        let released = self.tracker.released();
-        self.held.retain(|position, _| *position > released);
-        inner.watermark.store(released, Ordering::Release);
+        inner.watermark.store(self.follow.released(), Ordering::Release);
+        if self.follow.unfenced() {
+            // Taken after the read that missed them: above every transaction that could still fill them.
+            self.follow.fence(q::fresh_xid(&client).await?);
+        }
         Ok(full)
     }
 }

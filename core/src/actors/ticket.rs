@@ -489,10 +489,9 @@ async fn take_lock(
 ) -> Result<(Lease, Option<Pending>), WriteError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
-    leases::lock_ticket(&tx, id).await?;
+    let now = leases::lock_ticket(&tx, id).await?;
     leases::expire_due(&tx, Some(id)).await?;
     let held = LockState::of(leases::live(&tx, id, me, true).await?);
-    let now = leases::now(&tx).await?;
     match held.plan_lock(&msg.agent, msg.via, now, term).map_err(refusal)? {
         // Renewals are not broadcast: only the lease's end is news to others (docs/protocol.md).
         LockPlan::Renew(lease) => {

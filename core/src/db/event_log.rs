@@ -143,6 +143,17 @@ pub async fn read_after(
     Ok((events, facts))
 }
 
+/// A fresh transaction id (this statement's own, committed at once): every transaction that had an id
+/// before it has a smaller one.
+pub async fn fresh_xid(db: &impl GenericClient) -> Result<u64, AppError> {
+    let row = db
+        .query_one(&db.prepare_cached("SELECT pg_current_xact_id()::text").await?, &[])
+        .await?;
+    row.get::<_, &str>(0)
+        .parse()
+        .map_err(|e| AppError::internal(format!("a transaction id that is not a number: {e}")))
+}
+
 /// The snapshot this statement runs in.
 pub async fn facts(db: &impl GenericClient) -> Result<SnapshotFacts, AppError> {
     let row = db

@@ -24,21 +24,18 @@ const COLUMNS: &str = "holder_agent, holder_name, via, session_key, instance_id,
 /// Locks ticket `id`'s row against other lock changes until the transaction ends (`not_found` if there
 /// is none). Every transaction that acts on a lease takes this first, so they run one at a time per ticket
 /// across instances; `NO KEY UPDATE` still lets history rows about the ticket be inserted meanwhile.
-pub async fn lock_ticket(db: &impl GenericClient, id: TicketId) -> Result<(), AppError> {
+/// Answers the database clock (the transaction's start), in the same round trip. It also gives the
+/// transaction its id first, so that any event position it takes later is covered by the gap rule
+/// (`domain::gaps`: a transaction has its id before it takes a position).
+pub async fn lock_ticket(db: &impl GenericClient, id: TicketId) -> Result<Timestamp, AppError> {
     db.query_opt(
-        &db.prepare_cached("SELECT 1 FROM tickets WHERE id = $1 FOR NO KEY UPDATE")
+        &db.prepare_cached("SELECT now(), pg_current_xact_id() FROM tickets WHERE id = $1 FOR NO KEY UPDATE")
             .await?,
         &[&id.0],
     )
     .await?
-    .map(|_| ())
+    .map(|row| row.get(0))
     .ok_or(AppError::NotFound("ticket"))
-}
-
-/// The database clock now (the transaction's start, if `db` is in one).
-pub async fn now(db: &impl GenericClient) -> Result<Timestamp, AppError> {
-    let row = db.query_one(&db.prepare_cached("SELECT now()").await?, &[]).await?;
-    Ok(row.get(0))
 }
 
 /// The channel a stored lease is held through, as instance `me` sees it: a session of another instance
