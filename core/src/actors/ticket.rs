@@ -28,7 +28,7 @@ use deadpool_postgres::GenericClient;
 use loket_protocol::TicketId;
 use loket_protocol::api::Agent;
 use loket_protocol::ticket::{
-    AgentRef, Attachment, Author, Comment, LockInfo, Status, Ticket, TicketChanges, TicketEventKind, UnlockReason,
+    AgentRef, Attachment, Author, Comment, LockInfo, Ticket, TicketChanges, TicketEventKind, UnlockReason,
 };
 use loket_protocol::ws::ServerMessage;
 
@@ -697,9 +697,9 @@ impl Handler<Update> for TicketActor {
             let held = LockState::of(leases::live(&tx, id, me, true).await?);
             held.check_write(&msg.agent.as_ref(), msg.via).map_err(refusal)?;
             let lock = held.info();
-            let result = update_fields(&tx, id, &msg).await;
-            let mut updated = match result {
-                Ok(updated) => updated,
+            let result = update_fields(&tx, &log, id, &msg, lock.clone()).await;
+            let (updated, queued, logged) = match result {
+                Ok(done) => done,
                 Err(AppError::VersionConflict { current }) => {
                     return Err(WriteError::Failed(AppError::VersionConflict {
                         current: Box::new(q::with_lock(*current, lock)),
@@ -707,28 +707,19 @@ impl Handler<Update> for TicketActor {
                 }
                 Err(err) => return Err(err.into()),
             };
-            updated.ticket = q::with_lock(updated.ticket, lock);
-            if !updated.changed {
+            let updated = q::with_lock(updated, lock);
+            let Some((slot, position, event)) = logged else {
                 // Nothing was written, so nothing can be in doubt either.
                 return match crate::db::commit(tx).await {
                     Err(AppError::OutcomeUnknown) => Err(AppError::Unavailable.into()),
                     other => other.map(|()| (updated, false, None)).map_err(WriteError::Failed),
                 };
-            }
-            let change = Change::Updated {
-                old: updated.old_status,
-                new: updated.ticket.status,
             };
-            let mut queued = false;
-            if let Some(notice) = outbox::notice_for(change) {
-                queued = outbox::enqueue(&tx, id, &notice).await?.is_some();
+            match crate::db::commit(tx).await {
+                Ok(()) => Ok((updated, queued, Some(Pending { slot, position, event }))),
+                Err(AppError::OutcomeUnknown) => Err(WriteError::InDoubt(InDoubt { slot, position })),
+                Err(err) => Err(WriteError::Failed(err)),
             }
-            let event = ServerMessage::TicketUpdated {
-                ticket: updated.ticket.clone(),
-                position: 0,
-            };
-            let pending = commit_with_event(tx, &log, id, event).await?;
-            Ok((updated, queued, Some(pending)))
         };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
             let (updated, queued, pending) = act.settle(res, ctx, |_, _, _| {})?;
@@ -738,7 +729,7 @@ impl Handler<Update> for TicketActor {
             if let Some(pending) = pending {
                 pending.publish();
             }
-            Ok(updated.ticket)
+            Ok(updated)
         })))
     }
 }
@@ -848,36 +839,59 @@ impl Handler<AddAttachment> for TicketActor {
     }
 }
 
-/// What an update did: the new ticket and the status it left.
-struct Updated {
-    ticket: Ticket,
-    old_status: Status,
-    /// False when every requested value equalled the current one: nothing was written.
-    changed: bool,
-}
-
 /// Plans `msg` against the ticket as it is (its row locked until the transaction ends) and writes the
-/// plan, all in `tx`.
-async fn update_fields(tx: &impl GenericClient, id: TicketId, msg: &Update) -> Result<Updated, AppError> {
-    let current = q::load_for_update(tx, id).await?;
+/// plan, all in `tx`, together with the notice for the reporter (if the change calls for one) and the
+/// change's `TicketUpdated` (for the log, with `lock`). The three statements go to PostgreSQL at once
+/// (one round trip): the stored ticket is known before the write. Answers the ticket as stored, whether
+/// a notice was queued, and the event's slot and position (none when the change changes nothing, and
+/// nothing was written).
+async fn update_fields(
+    tx: &impl GenericClient,
+    log: &EventLog,
+    id: TicketId,
+    msg: &Update,
+    lock: Option<LockInfo>,
+) -> Result<(Ticket, bool, Option<(Slot, u64, ServerMessage)>), AppError> {
+    let (current, now) = q::load_for_update(tx, id).await?;
     let named = q::named(tx, &msg.changes).await?;
     let planned = plan::plan(&current, msg.version, &msg.changes, msg.agent.role, &named)
         .map_err(|refused| planning_refusal(refused, &current))?;
     let old_status = current.status;
     if planned.changes_nothing() {
-        return Ok(Updated {
-            ticket: current,
-            old_status,
-            changed: false,
-        });
+        return Ok((current, false, None));
     }
     let actor = Author::from(msg.agent.as_ref());
-    let ticket = q::apply(tx, id, &actor, &planned).await?;
-    Ok(Updated {
-        ticket,
-        old_status,
-        changed: true,
-    })
+    let expected = q::applied(&planned, current.version, now);
+    let event = ServerMessage::TicketUpdated {
+        ticket: q::with_lock(expected.clone(), lock),
+        position: 0,
+    };
+    let notice = outbox::notice_for(Change::Updated {
+        old: old_status,
+        new: expected.status,
+    });
+    let enqueue = async {
+        match &notice {
+            Some(notice) => Ok(outbox::enqueue(tx, id, notice).await?.is_some()),
+            None => Ok(false),
+        }
+    };
+    // Reserved as late as possible: until numbered, the slot holds back every later event.
+    let slot = log.reserve();
+    let (ticket, queued, position) = tokio::try_join!(
+        q::apply(tx, id, &actor, &planned),
+        enqueue,
+        log_q::append(tx, id, &event)
+    )?;
+    if (ticket.version, ticket.updated_at) != (expected.version, expected.updated_at) {
+        // Dropping the slot abandons the position; the transaction rolls back.
+        return Err(AppError::internal(format!(
+            "ticket {id} was stored at version {} ({}), not at the expected {} ({})",
+            ticket.version, ticket.updated_at, expected.version, expected.updated_at
+        )));
+    }
+    slot.numbered(position);
+    Ok((ticket, queued, Some((slot, position, event))))
 }
 
 /// The error answering a refused plan; a stale version is answered with the `current` ticket.

@@ -6,7 +6,7 @@ use loket_protocol::ticket::{
     AgentRef, Attachment, Author, CategoryRef, Comment, Field, LockInfo, Notification, NotificationStatus, Priority,
     ReporterRef, Status, Ticket, TicketChanges, TicketEvent, TicketEventKind,
 };
-use loket_protocol::{AgentId, AttachmentId, CategoryId, CommentId, ReporterId, TicketId};
+use loket_protocol::{AgentId, AttachmentId, CategoryId, CommentId, ReporterId, TicketId, Timestamp};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
@@ -352,17 +352,31 @@ async fn filed_before(db: &impl GenericClient, draft: &TicketDraft) -> Result<Op
 }
 
 /// The ticket as it is now, its row locked until the transaction ends (without its lock: the ticket
-/// actor knows that); `not_found` if there is no such ticket.
-pub async fn load_for_update(db: &impl GenericClient, id: TicketId) -> Result<Ticket, AppError> {
+/// actor knows that), and the transaction's `now()`, which [`apply`] stamps as `updated_at`; `not_found`
+/// if there is no such ticket.
+pub async fn load_for_update(db: &impl GenericClient, id: TicketId) -> Result<(Ticket, Timestamp), AppError> {
     let row = db
         .query_opt(
-            &db.prepare_cached(&format!("{TICKET_SELECT} WHERE t.id = $1 FOR UPDATE OF t"))
-                .await?,
+            &db.prepare_cached(&format!(
+                "{} WHERE t.id = $1 FOR UPDATE OF t",
+                TICKET_SELECT.replacen("SELECT", "SELECT now() AS tx_now,", 1)
+            ))
+            .await?,
             &[&id.0],
         )
         .await?
         .ok_or(AppError::NotFound("ticket"))?;
-    Ok(ticket_from_row(&row))
+    Ok((ticket_from_row(&row), row.get("tx_now")))
+}
+
+/// The ticket [`apply`] will store for `plan` on a row at `version` locked by a transaction whose
+/// `now()` is `now`: known before the write, so the write's event can go with it.
+pub fn applied(plan: &Plan, version: i64, now: Timestamp) -> Ticket {
+    Ticket {
+        version: version + 1,
+        updated_at: now,
+        ..plan.next.clone()
+    }
 }
 
 /// The agent and category `changes` name by id, as they are now, for planning (none where there is no
