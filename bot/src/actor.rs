@@ -1,29 +1,52 @@
-//! The bot actor: sets up the Bot API client, polls updates, delivers the outbox, and stops cleanly.
+//! The bot actor: sets up the Bot API client, takes part in leading the bot across instances, handles
+//! recorded updates, and stops cleanly.
+//!
+//! Every instance running the bot handles updates from the inbox (`inbox`). One instance at a time — the
+//! holder of the [`BOT_LEASE`] — is the bot's *leader*: only it talks to Telegram about updates (polling
+//! `getUpdates`, or registering the webhook with `setWebhook`) and only it delivers the notification
+//! outbox, so Telegram's sending limits are counted in one place for the whole cluster. When the leader
+//! dies, another instance takes the lease within `LEADER_LEASE + LEADER_RENEW` (20 s) and carries on.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use actix::prelude::*;
-use futures_util::future::join_all;
+use loket_core::Desk;
+use loket_core::cluster::{Cluster, Leadership, LeaseName, Term};
 use teloxide::Bot;
-use teloxide::payloads::{GetUpdatesSetters, SetMyCommandsSetters};
+use teloxide::payloads::{GetUpdatesSetters, SetMyCommandsSetters, SetWebhookSetters};
 use teloxide::requests::Requester;
-use teloxide::types::{BotCommand, Update};
+use teloxide::types::BotCommand;
 use tokio::sync::watch;
 
-use crate::handlers::{self, Ctx};
+use crate::handlers::Ctx;
 use crate::ratelimit::RateLimiter;
 use crate::texts::{self, Lang};
-use crate::{delivery, store};
-use loket_core::Desk;
+use crate::{delivery, inbox, store};
 
+/// The lease whose holder leads the bot: polls Telegram (or registers the webhook) and delivers the outbox.
+pub const BOT_LEASE: LeaseName = LeaseName("telegram");
 /// How long `getUpdates` may hold the request open when nothing is waiting, in seconds.
 const LONG_POLL_SECS: u32 = 10;
 /// Pause after a failed Bot API or database call in the polling loop.
 const RETRY_PAUSE: Duration = Duration::from_secs(2);
 /// How long a stop waits for the update being handled and the send in flight to finish.
 const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// How Telegram hands the bot its updates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpdateMode {
+    /// The leader long-polls `getUpdates` (the default).
+    Polling,
+    /// Telegram POSTs each update to `url` (any instance, behind a balancer) with `secret` in the
+    /// `X-Telegram-Bot-Api-Secret-Token` header; the leader registers it with `setWebhook`.
+    Webhook {
+        /// `TELEGRAM_WEBHOOK_URL`.
+        url: reqwest::Url,
+        /// `TELEGRAM_WEBHOOK_SECRET`.
+        secret: String,
+    },
+}
 
 /// What the bot needs from the configuration.
 #[derive(Debug, Clone)]
@@ -32,8 +55,8 @@ pub struct BotSettings {
     pub token: String,
     /// `TELEGRAM_API_URL`, e.g. `https://api.telegram.org`.
     pub api_url: String,
-    /// `LOKET_DATA_DIR`: attachments go under it.
-    pub data_dir: PathBuf,
+    /// Polling, or a webhook.
+    pub mode: UpdateMode,
 }
 
 /// Stop polling and delivering; resolves once the work in flight finished.
@@ -45,18 +68,25 @@ pub struct Shutdown;
 pub struct BotActor {
     settings: BotSettings,
     desk: Desk,
+    cluster: Cluster,
     invite_link_base: Arc<OnceLock<String>>,
     stop: watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl BotActor {
-    /// A bot for `settings`; once Telegram says who the bot is, `invite_link_base` becomes
-    /// `https://t.me/<username>?start=`.
-    pub fn new(settings: BotSettings, desk: Desk, invite_link_base: Arc<OnceLock<String>>) -> BotActor {
+    /// A bot for `settings` on `cluster`'s instance; once Telegram says who the bot is,
+    /// `invite_link_base` becomes `https://t.me/<username>?start=`.
+    pub fn new(
+        settings: BotSettings,
+        desk: Desk,
+        cluster: Cluster,
+        invite_link_base: Arc<OnceLock<String>>,
+    ) -> BotActor {
         BotActor {
             settings,
             desk,
+            cluster,
             invite_link_base,
             stop: watch::channel(false).0,
             task: None,
@@ -71,6 +101,7 @@ impl Actor for BotActor {
         let work = run(
             self.settings.clone(),
             self.desk.clone(),
+            self.cluster.clone(),
             self.invite_link_base.clone(),
             self.stop.subscribe(),
         );
@@ -109,6 +140,7 @@ pub fn client(token: &str, api_url: &str) -> Result<Bot, String> {
 async fn run(
     settings: BotSettings,
     desk: Desk,
+    cluster: Cluster,
     invite_link_base: Arc<OnceLock<String>>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -135,17 +167,113 @@ async fn run(
     let username = me.username().to_string();
     let _ = invite_link_base.set(format!("https://t.me/{username}?start="));
     tracing::info!(bot = %username, "Telegram bot started");
-    register_commands(&bot).await;
     let pool = desk.pool.clone();
-    let outbox = desk.outbox().clone();
     let ctx = Arc::new(Ctx {
         bot: bot.clone(),
-        pool: pool.clone(),
+        pool,
         desk,
-        data_dir: settings.data_dir,
         limiter: Mutex::new(RateLimiter::default()),
     });
-    tokio::join!(poll(ctx, stop.clone()), delivery::run(bot, pool, outbox, stop));
+    let leadership = cluster.leadership(BOT_LEASE);
+    tokio::join!(
+        inbox::run(ctx.clone(), cluster.id(), stop.clone()),
+        lead(ctx, &cluster, &leadership, &settings.mode, stop)
+    );
+    leadership.release();
+}
+
+/// Whenever this instance holds the bot's lease: leads until it loses it or the bot stops.
+async fn lead(
+    ctx: Arc<Ctx>,
+    cluster: &Cluster,
+    leadership: &Leadership,
+    mode: &UpdateMode,
+    mut stop: watch::Receiver<bool>,
+) {
+    while !*stop.borrow() {
+        let term = tokio::select! {
+            term = leadership.acquired() => term,
+            _ = stop.changed() => return,
+        };
+        tracing::info!(token = term.token, "this instance leads the Telegram bot");
+        let leading = async {
+            if !start_leading(&ctx, mode, leadership, term, &stop).await {
+                return;
+            }
+            let claimant = loket_core::db::outbox::Claimant {
+                instance: cluster.id(),
+                lease: BOT_LEASE,
+                term,
+            };
+            let deliver = delivery::run(
+                ctx.bot.clone(),
+                ctx.pool.clone(),
+                ctx.desk.outbox().clone(),
+                claimant,
+                leadership,
+                stop.clone(),
+            );
+            match mode {
+                UpdateMode::Polling => {
+                    // Polling can stop mid-request; delivery stops only between sends.
+                    let poll = async {
+                        tokio::select! {
+                            _ = poll(&ctx, stop.clone()) => {}
+                            _ = leadership.lost(term) => {}
+                        }
+                    };
+                    tokio::join!(poll, deliver);
+                }
+                UpdateMode::Webhook { .. } => deliver.await,
+            }
+        };
+        leading.await;
+        if !*stop.borrow() {
+            tracing::warn!(token = term.token, "this instance no longer leads the Telegram bot");
+        }
+    }
+}
+
+/// What a new leader does first: the command menu, and telling Telegram how updates reach the bot. False
+/// if the term or the bot ended meanwhile.
+async fn start_leading(
+    ctx: &Ctx,
+    mode: &UpdateMode,
+    leadership: &Leadership,
+    term: Term,
+    stop: &watch::Receiver<bool>,
+) -> bool {
+    register_commands(&ctx.bot).await;
+    loop {
+        if *stop.borrow() || !leadership.holds(term) {
+            return false;
+        }
+        let result = match mode {
+            // Telegram refuses getUpdates while a webhook is set (the bot may have run in webhook mode).
+            UpdateMode::Polling => ctx.bot.delete_webhook().await.map(|_| ()),
+            UpdateMode::Webhook { url, secret } => ctx
+                .bot
+                .set_webhook(url.clone())
+                .secret_token(secret.clone())
+                .await
+                .map(|_| ()),
+        };
+        match result {
+            Ok(()) => {
+                if let UpdateMode::Webhook { url, .. } = mode {
+                    tracing::info!(url = %url, "Telegram delivers updates to the webhook");
+                }
+                return true;
+            }
+            Err(err) => tracing::warn!(error = %err, "cannot tell Telegram how to deliver updates; retrying"),
+        }
+        let mut stopping = stop.clone();
+        tokio::select! {
+            _ = tokio::time::sleep(RETRY_PAUSE) => {}
+            _ = leadership.lost(term) => return false,
+            _ = stopping.changed() => return false,
+        }
+    }
 }
 
 /// Registers the command menu, in English by default and in Indonesian for Indonesian users.
@@ -162,10 +290,9 @@ async fn register_commands(bot: &Bot) {
     }
 }
 
-/// Long-polls updates and handles them: one user's updates in order, different users' concurrently.
-/// Handled updates are confirmed to Telegram by the next offset, which is stored first, so a restart
-/// neither loses nor repeats an update.
-async fn poll(ctx: Arc<Ctx>, mut stop: watch::Receiver<bool>) {
+/// Long-polls updates and records them in the inbox, with the next offset in the same transaction (so an
+/// update is confirmed to Telegram only once it is durable), then wakes this instance's handler.
+async fn poll(ctx: &Ctx, mut stop: watch::Receiver<bool>) {
     let mut offset = loop {
         match store::offset(&ctx.pool).await {
             Ok(offset) => break offset,
@@ -186,8 +313,9 @@ async fn poll(ctx: Arc<Ctx>, mut stop: watch::Receiver<bool>) {
             updates = request => updates,
             _ = stop.changed() => break,
         };
-        let updates = match updates {
-            Ok(updates) => updates,
+        let recorded = match updates {
+            Ok(updates) if updates.is_empty() => continue,
+            Ok(updates) => store::record_polled(&ctx.pool, &updates).await,
             Err(err) => {
                 tracing::warn!(error = %err, "getUpdates failed; retrying");
                 tokio::select! {
@@ -197,29 +325,103 @@ async fn poll(ctx: Arc<Ctx>, mut stop: watch::Receiver<bool>) {
                 continue;
             }
         };
-        let Some(last) = updates.iter().map(|u| i64::from(u.id.0)).max() else {
-            continue;
-        };
-        let mut by_user: Vec<(Option<u64>, Vec<Update>)> = Vec::new();
-        for update in updates {
-            let user = update.from().map(|u| u.id.0);
-            match by_user.iter_mut().find(|(u, _)| *u == user) {
-                Some((_, list)) => list.push(update),
-                None => by_user.push((user, vec![update])),
+        match recorded {
+            Ok(next) => {
+                offset = next;
+                ctx.desk.inbox().pending();
             }
-        }
-        join_all(by_user.into_iter().map(|(_, list)| {
-            let ctx = ctx.clone();
-            async move {
-                for update in list {
-                    handlers::handle(&ctx, update).await;
+            Err(err) => {
+                // Not confirmed: Telegram sends them again with the next getUpdates.
+                tracing::warn!(error = %err, "cannot record updates; asking again");
+                tokio::select! {
+                    _ = tokio::time::sleep(RETRY_PAUSE) => {}
+                    _ = stop.changed() => break,
                 }
             }
-        }))
-        .await;
-        offset = last + 1;
-        if let Err(err) = store::save_offset(&ctx.pool, offset).await {
-            tracing::warn!(error = %err, "cannot store the update offset");
         }
+    }
+}
+
+/// Ports Telegram delivers webhooks to.
+pub const WEBHOOK_PORTS: [u16; 4] = [443, 80, 88, 8443];
+
+/// Reads `TELEGRAM_WEBHOOK_URL`: an `https://` URL on one of the [`WEBHOOK_PORTS`] (Telegram delivers to
+/// nothing else), or plain `http://` to this machine (for a Bot API of one's own, or tests). No fragment.
+pub fn webhook_url(text: &str) -> Result<reqwest::Url, String> {
+    let url = reqwest::Url::parse(text).map_err(|e| format!("not a URL: {e}"))?;
+    if url.fragment().is_some() {
+        return Err("must not have a #fragment".into());
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return Err("needs a host".into()),
+    };
+    match url.scheme() {
+        "https" => {
+            let port = url.port_or_known_default().unwrap_or(443);
+            if !WEBHOOK_PORTS.contains(&port) {
+                return Err(format!(
+                    "Telegram delivers webhooks only to ports 443, 80, 88 and 8443, not {port}"
+                ));
+            }
+        }
+        "http" if loopback => {}
+        "http" => return Err("must be https:// (Telegram delivers webhooks over HTTPS only)".into()),
+        other => return Err(format!("must be https://, not {other}://")),
+    }
+    Ok(url)
+}
+
+/// Checks `TELEGRAM_WEBHOOK_SECRET` against Telegram's rule: 1 to 256 characters, each `A`–`Z`, `a`–`z`,
+/// `0`–`9`, `_` or `-`.
+pub fn check_webhook_secret(secret: &str) -> Result<(), String> {
+    if secret.is_empty() || secret.len() > 256 {
+        return Err("must be 1 to 256 characters long".into());
+    }
+    if !secret
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err("may only hold the letters A-Z and a-z, the digits 0-9, '_' and '-'".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webhook_urls_are_https_on_telegrams_ports_or_local() {
+        assert!(webhook_url("https://desk.example.org/telegram/webhook").is_ok());
+        assert!(webhook_url("https://desk.example.org:8443/telegram/webhook").is_ok());
+        assert!(webhook_url("http://127.0.0.1:8081/telegram/webhook").is_ok());
+        assert!(webhook_url("http://localhost:9/telegram/webhook").is_ok());
+        assert!(
+            webhook_url("http://desk.example.org/telegram/webhook")
+                .unwrap_err()
+                .contains("https")
+        );
+        assert!(
+            webhook_url("https://desk.example.org:8080/x")
+                .unwrap_err()
+                .contains("8443")
+        );
+        assert!(webhook_url("ftp://desk.example.org/x").is_err());
+        assert!(webhook_url("https://desk.example.org/x#y").is_err());
+        assert!(webhook_url("desk.example.org/x").is_err());
+    }
+
+    #[test]
+    fn webhook_secrets_follow_telegrams_rule() {
+        assert!(check_webhook_secret("abc_DEF-123").is_ok());
+        assert!(check_webhook_secret(&"a".repeat(256)).is_ok());
+        assert!(check_webhook_secret(&"a".repeat(257)).is_err());
+        assert!(check_webhook_secret("").is_err());
+        assert!(check_webhook_secret("with space").is_err());
+        assert!(check_webhook_secret("sécret").is_err());
+        assert!(check_webhook_secret("a:b").is_err());
     }
 }

@@ -1,21 +1,22 @@
-//! Files reporters send: fetched through the Bot API (`getFile`, then the file URL) into the data directory.
+//! Files reporters send: fetched through the Bot API (`getFile`, then the file URL) and recorded with their
+//! bytes through the desk (they are stored in PostgreSQL, so every instance serves them).
 
-use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use loket_core::AppError;
+use loket_core::db::attachments::MAX_ATTACHMENT_BYTES;
 use loket_core::reporting::StoredFile;
 use loket_protocol::ticket::Attachment;
 use loket_protocol::{CommentId, ReporterId, TicketId};
 use teloxide::net::Download;
 use teloxide::prelude::*;
 use teloxide::types::FileId;
-use tokio::io::AsyncWriteExt;
+use tokio::io::AsyncWrite;
 
 use crate::dialogue::PendingFile;
 use crate::handlers::Ctx;
-
-pub use loket_core::data_dir::ATTACHMENTS_DIR;
-use loket_core::data_dir::{PRIVATE_DIR_MODE, PRIVATE_FILE_MODE};
 
 /// Longest stored file name, in characters.
 const MAX_NAME_CHARS: usize = 80;
@@ -27,13 +28,11 @@ pub enum AttachmentError {
     Telegram(#[from] teloxide::RequestError),
     #[error("download: {0}")]
     Download(#[from] teloxide::DownloadError),
-    #[error("file system: {0}")]
-    Io(#[from] std::io::Error),
     #[error("the desk refused it: {0}")]
     Desk(#[from] AppError),
 }
 
-/// A name safe to use in a path: letters, digits, `.`, `-` and `_`, never starting with a dot.
+/// A name safe to use in a path and a download: letters, digits, `.`, `-` and `_`, never starting with a dot.
 pub fn safe_file_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
@@ -54,6 +53,31 @@ pub fn safe_file_name(name: &str) -> String {
     }
 }
 
+/// Collects a download in memory, refusing more than `limit` bytes (whatever size Telegram announced).
+struct Bounded {
+    bytes: Vec<u8>,
+    limit: usize,
+}
+
+impl AsyncWrite for Bounded {
+    fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        if this.bytes.len() + buf.len() > this.limit {
+            return Poll::Ready(Err(std::io::Error::other("the file is larger than Loket accepts")));
+        }
+        this.bytes.extend_from_slice(buf);
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
 /// Downloads `file` and records it on `ticket` (and `comment`, for a follow-up) through the desk, as
 /// `reporter`; agents receive it as `AttachmentAdded`. A file already recorded there (the update is
 /// being handled again after a crash) is neither fetched nor recorded again: answers `None`.
@@ -64,7 +88,7 @@ pub async fn store(
     comment: Option<CommentId>,
     file: &PendingFile,
 ) -> Result<Option<Attachment>, AttachmentError> {
-    let (bot, data_dir) = (&ctx.bot, &ctx.data_dir);
+    let bot = &ctx.bot;
     if ctx
         .desk
         .reporter_file_recorded(reporter, ticket, comment, &file.file_id)
@@ -73,52 +97,19 @@ pub async fn store(
         return Ok(None);
     }
     let remote = bot.get_file(FileId(file.file_id.clone())).await?;
-    let relative: PathBuf = [
-        ATTACHMENTS_DIR.to_string(),
-        ticket.0.to_string(),
-        format!("{:016x}-{}", rand::random::<u64>(), safe_file_name(&file.file_name)),
-    ]
-    .iter()
-    .collect();
-    let absolute = data_dir.join(&relative);
-    // Reporters' files are for agents, through Loket: no other local user may read them.
-    if let Some(dir) = absolute.parent() {
-        tokio::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(PRIVATE_DIR_MODE)
-            .create(dir)
-            .await?;
-    }
-    // A fresh random name: `create_new` never follows or reuses what is already there.
-    let mut out = tokio::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(PRIVATE_FILE_MODE)
-        .open(&absolute)
-        .await?;
-    if let Err(err) = bot.download_file(&remote.path, &mut out).await {
-        drop(out);
-        let _ = tokio::fs::remove_file(&absolute).await;
-        return Err(err.into());
-    }
-    // tokio's File writes in the background: flush before measuring, and sync before the row points at it.
-    out.flush().await?;
-    out.sync_all().await?;
-    drop(out);
-    let size_bytes = tokio::fs::metadata(&absolute).await?.len() as i64;
+    let mut download = Bounded {
+        bytes: Vec::new(),
+        limit: MAX_ATTACHMENT_BYTES,
+    };
+    bot.download_file(&remote.path, &mut download).await?;
     let stored = StoredFile {
         comment,
         file_name: file.file_name.clone(),
         content_type: file.content_type.clone(),
-        size_bytes,
-        storage_path: relative.to_string_lossy().into_owned(),
+        content: Arc::from(download.bytes),
         telegram_file_id: Some(file.file_id.clone()),
     };
-    let recorded = ctx.desk.reporter_attachment(reporter, ticket, stored).await;
-    if recorded.is_err() {
-        let _ = tokio::fs::remove_file(&absolute).await;
-    }
-    Ok(Some(recorded?))
+    Ok(Some(ctx.desk.reporter_attachment(reporter, ticket, stored).await?))
 }
 
 #[cfg(test)]

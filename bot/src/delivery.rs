@@ -1,7 +1,14 @@
 //! Delivers the notification outbox to Telegram: in order per chat, within Telegram's limits, at most once.
 //!
+//! Only the bot's leader delivers (the instance holding [`BOT_LEASE`](crate::BOT_LEASE)), so Telegram's
+//! limits — a second between messages to one chat, [`GLOBAL_GAP`](crate::pacing::GLOBAL_GAP) between any
+//! two — are kept by one [`Pacer`] for the whole cluster. A new leader waits one
+//! [`PER_CHAT_GAP`](crate::pacing::PER_CHAT_GAP) before its first send, for the previous leader's last.
+//!
 //! Each pass takes the oldest pending notification of every chat (a later one waits for it), claims it
-//! (`sending_since`) in its own statement, sends one part, and records the answer:
+//! (`sending_since`, `claimed_by`) in its own statement — fenced by the lease: the claim succeeds only
+//! while this instance still holds the lease with the same token, by the database clock — sends one part,
+//! and records the answer:
 //! - accepted: the part is counted (`parts_sent`); after the last part the row is `delivered`;
 //! - 429: retried after Telegram's `retry_after`, and nothing at all is sent until then;
 //! - certainly not accepted (refused connection, a 5xx): retried with exponential backoff, up to
@@ -10,45 +17,58 @@
 //! - the connection broke after the request went out: Telegram may have shown it, so `failed`
 //!   ("outcome unknown") rather than risk a duplicate.
 //!
-//! **The crash window.** If the process dies after Telegram accepted a part but before the row was updated,
-//! the claim is still there at the next start. Loket cannot ask Telegram whether the message arrived, so it
-//! chooses *at most once*: such rows become `failed` with "delivery interrupted", visible to agents on the
-//! ticket, and are never resent. A graceful stop never leaves a claim: the loop stops only between sends.
+//! **The crash window.** If the leader dies after Telegram accepted a part but before the row was updated,
+//! the claim is still there. Loket cannot ask Telegram whether the message arrived, so it chooses *at most
+//! once*: the survivor that cleans up after the dead instance (`loket_core::cluster`) marks such rows
+//! `failed` with [`INTERRUPTED`], visible to agents on the ticket, and they are never resent. A graceful
+//! stop (or a lost lease) never leaves a claim: the loop stops only between sends.
 
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use loket_core::cluster::Leadership;
 use loket_core::db::Pool;
-use loket_core::db::outbox::{self, Head};
+use loket_core::db::outbox::{self, Claimant, Head};
 use loket_core::outbox::OutboxSignal;
 use loket_protocol::ticket::Notice;
 use teloxide::prelude::*;
 use teloxide::{ApiError, RequestError};
 use tokio::sync::watch;
 
-use crate::pacing::{AfterFailure, MAX_MESSAGE_CHARS, Pacer, SendFailure, after_failure, split_message};
+use crate::pacing::{AfterFailure, MAX_MESSAGE_CHARS, PER_CHAT_GAP, Pacer, SendFailure, after_failure, split_message};
 use crate::store::{self, StoreError};
 use crate::texts::{self, Lang};
 
-/// Safety net: the outbox is checked this often even if no event woke the loop.
-pub const POLL_INTERVAL: Duration = Duration::from_secs(5);
+pub use loket_core::db::outbox::INTERRUPTED;
+
+/// The outbox is checked this often even if nothing woke the loop: a change committed on another instance
+/// signals only that instance.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// After a database error, wait this long before the next pass.
 const ERROR_PAUSE: Duration = Duration::from_secs(2);
 /// Tries to record an answer Telegram gave before giving up (the row then stays claimed).
 const RECORD_ATTEMPTS: u32 = 5;
-/// What agents read on a notification whose delivery was cut short by a crash.
-pub const INTERRUPTED: &str = "delivery interrupted; Telegram may have shown it, so it is not sent again";
 
-/// Runs until `shutdown` turns true; `wake` shortens the wait when new notifications were committed.
-pub async fn run(bot: Bot, pool: Pool, wake: OutboxSignal, mut shutdown: watch::Receiver<bool>) {
-    match recover_interrupted(&pool).await {
-        Ok(0) => {}
-        Ok(n) => tracing::warn!(count = n, "notifications interrupted mid-delivery marked failed"),
-        Err(err) => tracing::error!(error = %err, "cannot check for interrupted deliveries"),
+/// Delivers as `claimant` until `shutdown` turns true or its term of `leadership` ends; `wake` shortens the
+/// wait when new notifications were committed here.
+pub async fn run(
+    bot: Bot,
+    pool: Pool,
+    wake: OutboxSignal,
+    claimant: Claimant,
+    leadership: &Leadership,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let leading = |shutdown: &watch::Receiver<bool>| !*shutdown.borrow() && leadership.holds(claimant.term);
+    // The previous leader may have sent to a chat a moment ago.
+    tokio::select! {
+        _ = tokio::time::sleep(PER_CHAT_GAP) => {}
+        _ = leadership.lost(claimant.term) => return,
+        _ = shutdown.changed() => return,
     }
     let mut pacer = Pacer::default();
-    while !*shutdown.borrow() {
-        let wait = match pass(&bot, &pool, &mut pacer, &shutdown).await {
+    while leading(&shutdown) {
+        let wait = match pass(&bot, &pool, &mut pacer, claimant, &|| leading(&shutdown)).await {
             Ok(next) => next.map_or(POLL_INTERVAL, |at| at.saturating_duration_since(Instant::now())),
             Err(err) => {
                 tracing::warn!(error = %err, "outbox pass failed");
@@ -61,15 +81,10 @@ pub async fn run(bot: Bot, pool: Pool, wake: OutboxSignal, mut shutdown: watch::
         tokio::select! {
             _ = wake.wait() => {}
             _ = tokio::time::sleep(wait.min(POLL_INTERVAL)) => {}
+            _ = leadership.lost(claimant.term) => {}
             _ = shutdown.changed() => {}
         }
     }
-}
-
-/// Marks rows left claimed by a process that died mid-send as failed. Returns how many.
-pub async fn recover_interrupted(pool: &Pool) -> Result<u64, StoreError> {
-    let client = pool.get().await?;
-    Ok(outbox::recover_interrupted(&client, INTERRUPTED).await?)
 }
 
 /// Sends what is due; returns when the next notification will be due (`Some(now)`: go again at once).
@@ -77,13 +92,14 @@ async fn pass(
     bot: &Bot,
     pool: &Pool,
     pacer: &mut Pacer,
-    shutdown: &watch::Receiver<bool>,
+    claimant: Claimant,
+    leading: &dyn Fn() -> bool,
 ) -> Result<Option<Instant>, StoreError> {
     let heads = heads(pool).await?;
     let mut next: Option<Instant> = None;
     let mut sent_any = false;
     for head in heads {
-        if *shutdown.borrow() {
+        if !leading() {
             return Ok(None);
         }
         if head.claimed {
@@ -97,7 +113,10 @@ async fn pass(
             continue;
         }
         tokio::time::sleep_until(due.into()).await;
-        send_part(bot, pool, pacer, &head).await?;
+        if !leading() {
+            return Ok(None);
+        }
+        send_part(bot, pool, pacer, claimant, &head).await?;
         sent_any = true;
     }
     Ok(if sent_any { Some(Instant::now()) } else { next })
@@ -123,12 +142,18 @@ pub fn text_of(head: &Head) -> String {
     }
 }
 
-/// Claims `head`, sends its next part and records the outcome.
-async fn send_part(bot: &Bot, pool: &Pool, pacer: &mut Pacer, head: &Head) -> Result<(), StoreError> {
+/// Claims `head` (fenced by `claimant`'s lease), sends its next part and records the outcome.
+async fn send_part(
+    bot: &Bot,
+    pool: &Pool,
+    pacer: &mut Pacer,
+    claimant: Claimant,
+    head: &Head,
+) -> Result<(), StoreError> {
     let text = text_of(head);
     let attempts: i32 = {
         let client = pool.get().await?;
-        let Some(attempts) = outbox::claim(&client, head.id, &text).await? else {
+        let Some(attempts) = outbox::claim(&client, head.id, &text, claimant).await? else {
             return Ok(());
         };
         attempts

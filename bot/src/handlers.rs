@@ -4,7 +4,6 @@
 //! [`ratelimit`](crate::ratelimit); this module asks the core's desk for reporters, categories and
 //! tickets, keeps the bot's own state through [`store`](crate::store), and talks to Telegram.
 
-use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -39,7 +38,6 @@ pub struct Ctx {
     pub bot: Bot,
     pub pool: Pool,
     pub desk: Desk,
-    pub data_dir: PathBuf,
     pub limiter: Mutex<RateLimiter>,
 }
 

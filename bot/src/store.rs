@@ -1,11 +1,15 @@
-//! The bot's own tables: dialogue state (`bot_dialogues`), the update offset (`bot_state`) and which bot
-//! message is about which ticket (`bot_messages`). Tickets, reporters, invite codes, categories and
+//! The bot's own tables: dialogue state (`bot_dialogues`), the update offset (`bot_state`, saved with the
+//! polled updates it confirms, which go into the core's inbox) and which bot message is about which ticket
+//! (`bot_messages`). Tickets, reporters, invite codes, categories and
 //! attachments belong to the core: the bot reaches them only through `loket_core::Desk`
 //! (`loket_core::reporting`), never by SQL of its own.
 
 use deadpool_postgres::GenericClient;
 use loket_core::db::Pool;
 use loket_protocol::TicketId;
+
+use loket_core::inbox::Incoming;
+use teloxide::types::Update;
 
 use crate::dialogue::Dialogue;
 
@@ -68,16 +72,27 @@ pub async fn offset(pool: &Pool) -> Result<i64, StoreError> {
     Ok(row.map_or(0, |r| r.get(0)))
 }
 
-/// Remembers that every update below `offset` has been handled.
-pub async fn save_offset(pool: &Pool, offset: i64) -> Result<(), StoreError> {
-    let client = pool.get().await?;
-    let statement = client
+/// Records polled `updates` in the inbox and, in the same transaction, the next `getUpdates` offset (one
+/// past the newest): once this commits, asking with that offset confirms them to Telegram. Answers the
+/// offset.
+pub async fn record_polled(pool: &Pool, updates: &[Update]) -> Result<i64, StoreError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    let mut next = None;
+    for update in updates {
+        let incoming = Incoming::parse(serde_json::to_value(update)?)?;
+        next = next.max(Some(incoming.update_id + 1));
+        loket_core::db::inbox::record(&tx, incoming.update_id, incoming.sender, &incoming.body).await?;
+    }
+    let offset = next.unwrap_or(0);
+    let statement = tx
         .prepare_cached(
             "INSERT INTO bot_state (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
         )
         .await?;
-    client.execute(&statement, &[&OFFSET_KEY, &offset]).await?;
-    Ok(())
+    tx.execute(&statement, &[&OFFSET_KEY, &offset]).await?;
+    loket_core::db::commit(tx).await?;
+    Ok(offset)
 }
 
 /// Records that message `message_id` in `chat` is about `ticket`, so replies to it find the ticket.

@@ -1,11 +1,13 @@
 //! Backups: one archive holding the database (PostgreSQL's own `pg_dump`, consistent while the server
-//! runs) and the attachments under the data directory; restoring one into an empty database; and the
-//! rotation rule for scheduled backups.
+//! runs; attachments are stored in it) and any attachment files still under the data directory; restoring
+//! one into an empty database; and the rotation rule for scheduled backups.
 //!
 //! The archive is a gzip'd tar with three entries: `loket-backup.json` (what it is, when it was made),
-//! `database.dump` (`pg_dump --format=custom`) and `attachments/…` (the files, as under the data
-//! directory). The database is dumped first and the files copied after: a file is written before the row
-//! that names it is committed, so every attachment the dump mentions is in the archive.
+//! `database.dump` (`pg_dump --format=custom`) and `attachments/…` (files stored by releases before
+//! attachments moved into the database and not moved yet, as under the data directory; usually none).
+//! The files are archived first and the database dumped after: a file is deleted only once its bytes are
+//! committed to the database, so every attachment is in the archive's files or in its dump. A restored
+//! archive's files are moved into the database when the server first starts on it.
 
 use std::fs::{self, File};
 use std::io;
@@ -36,7 +38,8 @@ pub struct Manifest {
     pub created_at: DateTime<Utc>,
     /// The Loket release that made it.
     pub loket_version: String,
-    /// How many attachment files it holds.
+    /// How many attachment files from the data directory it holds (attachments stored in the database are
+    /// in the dump and not counted here).
     pub attachments: u64,
 }
 
@@ -160,15 +163,6 @@ pub fn create(source: &Source<'_>, archive: &Path) -> Result<Manifest, BackupErr
     ));
     let dump = parent.join(format!(".{DUMP}.{}.partial", std::process::id()));
     let result = (|| {
-        // pg_dump runs as this process's user; the file it writes is private to it.
-        let mut command = source.command("pg_dump")?;
-        command
-            .arg("--format=custom")
-            .arg("--no-owner")
-            .arg("--file")
-            .arg(&dump);
-        run("pg_dump", command)?;
-        fs::set_permissions(&dump, fs::Permissions::from_mode(0o600)).map_err(io_error("protect", &dump))?;
         let file = fs::OpenOptions::new()
             .write(true)
             .create(true)
@@ -195,12 +189,23 @@ pub fn create(source: &Source<'_>, archive: &Path) -> Result<Manifest, BackupErr
         header.set_cksum();
         tar.append_data(&mut header, MANIFEST, json.as_slice())
             .map_err(io_error("write", &partial))?;
-        tar.append_path_with_name(&dump, DUMP)
-            .map_err(io_error("write", &partial))?;
+        // Files first, then the dump: a file is deleted only after its bytes were committed to the
+        // database, so one gone before it was archived is in the dump made after.
         if attachments_dir.is_dir() {
             tar.append_dir_all(ATTACHMENTS_DIR, &attachments_dir)
                 .map_err(io_error("archive", &attachments_dir))?;
         }
+        // pg_dump runs as this process's user; the file it writes is private to it.
+        let mut command = source.command("pg_dump")?;
+        command
+            .arg("--format=custom")
+            .arg("--no-owner")
+            .arg("--file")
+            .arg(&dump);
+        run("pg_dump", command)?;
+        fs::set_permissions(&dump, fs::Permissions::from_mode(0o600)).map_err(io_error("protect", &dump))?;
+        tar.append_path_with_name(&dump, DUMP)
+            .map_err(io_error("write", &partial))?;
         let gz = tar.into_inner().map_err(io_error("finish", &partial))?;
         let file = gz.finish().map_err(io_error("finish", &partial))?;
         file.sync_all().map_err(io_error("sync", &partial))?;

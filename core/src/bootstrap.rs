@@ -53,8 +53,14 @@ pub async fn ensure_admin(
         if !db::agents::exists_with_email(&client, email).await? {
             drop(client);
             let name = email.split('@').next().unwrap_or("Admin").to_string();
-            let agent = create_agent(pool, email, &name, Role::Admin, password.to_string()).await?;
-            tracing::info!(agent = %agent.id, email = %agent.email, "created admin from LOKET_ADMIN_EMAIL");
+            match create_agent(pool, email, &name, Role::Admin, password.to_string()).await {
+                Ok(agent) => {
+                    tracing::info!(agent = %agent.id, email = %agent.email, "created admin from LOKET_ADMIN_EMAIL")
+                }
+                // Another instance starting at the same moment created it first.
+                Err(AppError::Conflict(_)) => {}
+                Err(err) => return Err(err),
+            }
         }
         return Ok(None);
     }
@@ -63,7 +69,12 @@ pub async fn ensure_admin(
     }
     drop(client);
     let password = auth::random_secret(12);
-    create_agent(pool, FIRST_ADMIN_EMAIL, "Admin", Role::Admin, password.clone()).await?;
+    match create_agent(pool, FIRST_ADMIN_EMAIL, "Admin", Role::Admin, password.clone()).await {
+        Ok(_) => {}
+        // Another instance starting at the same moment made the first admin (and showed its password).
+        Err(AppError::Conflict(_)) => return Ok(None),
+        Err(err) => return Err(err),
+    }
     Ok(Some(GeneratedAdmin {
         email: FIRST_ADMIN_EMAIL.into(),
         password,

@@ -17,6 +17,8 @@ use crate::actors::registry::{LockBoard, Registry, TicketDeps};
 use crate::actors::ticket::{
     AddAttachment, AddComment, Break, InDoubt, Lock, Release, Renew, Resolve, SessionGone, TicketActor, Update,
 };
+use crate::cluster::InstanceId;
+use crate::db::attachments::MAX_ATTACHMENT_BYTES;
 use crate::db::idempotency::{self, Earlier, IdempotencyKey};
 use crate::db::tickets::{self as q, AttachmentDraft, TicketDraft};
 use crate::db::{self, Pool};
@@ -24,12 +26,16 @@ use crate::domain::lease::{LeaseTerms, SessionKey, Via};
 use crate::domain::validate;
 use crate::error::AppError;
 use crate::event_log::EventLog;
+use crate::inbox::InboxSignal;
 use crate::outbox::OutboxSignal;
 
 /// Longest attachment file name accepted, in characters.
 const MAX_FILE_NAME_CHARS: usize = 255;
 /// How many times a request is re-sent when its ticket actor stopped just as it was sent.
 const SEND_ATTEMPTS: usize = 3;
+/// How often each instance ends the leases that ran out by the database clock and that nobody ended (their
+/// holder's process paused or gone). Ending one is a conditional delete, so it is recorded once.
+pub const LEASE_SWEEP: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Ticket operations. Cheap to clone.
 #[derive(Clone)]
@@ -40,11 +46,21 @@ pub struct Desk {
     registry: Registry,
     board: LockBoard,
     outbox: OutboxSignal,
+    inbox: InboxSignal,
 }
 
 impl Desk {
-    /// A desk publishing through `log` (which feeds `bus`).
-    pub fn new(pool: Pool, bus: Addr<EventBus>, log: EventLog, arbiter: ArbiterHandle, terms: LeaseTerms) -> Desk {
+    /// The desk of instance `instance` (`None`: a program that does not register as an instance, such as
+    /// `loket demo`), publishing through `log` (which feeds `bus`); locks it grants are recorded as held by
+    /// that instance.
+    pub fn new(
+        pool: Pool,
+        bus: Addr<EventBus>,
+        log: EventLog,
+        arbiter: ArbiterHandle,
+        terms: LeaseTerms,
+        instance: Option<InstanceId>,
+    ) -> Desk {
         let board = LockBoard::default();
         let outbox = OutboxSignal::default();
         let deps = TicketDeps {
@@ -53,6 +69,7 @@ impl Desk {
             board: board.clone(),
             terms,
             outbox: outbox.clone(),
+            instance,
         };
         let registry = Registry::new(arbiter, deps);
         Desk {
@@ -62,7 +79,55 @@ impl Desk {
             registry,
             board,
             outbox,
+            inbox: InboxSignal::default(),
         }
+    }
+
+    /// Serves as one of several instances on the database: the lock board starts with every live lease,
+    /// this process's sessions get every event from the log's reader ([`EventLog::follow`], which keeps
+    /// the board too), and a sweep every [`LEASE_SWEEP`] ends leases that ran out. Must run inside an
+    /// actix system.
+    pub async fn join_cluster(&self) -> Result<(), AppError> {
+        let client = self.pool.get().await?;
+        for (id, info) in db::leases::all_live(&client).await? {
+            self.board.set(id, Some(info));
+        }
+        drop(client);
+        let board = self.board.clone();
+        self.log.follow(move |message| match message {
+            ServerMessage::TicketLocked {
+                ticket_id,
+                holder,
+                expires_at,
+                since,
+                ..
+            } => board.set(
+                *ticket_id,
+                Some(LockInfo {
+                    holder: holder.clone(),
+                    expires_at: *expires_at,
+                    since: *since,
+                }),
+            ),
+            ServerMessage::TicketUnlocked { ticket_id, .. } => board.set(*ticket_id, None),
+            _ => {}
+        });
+        let pool = self.pool.clone();
+        actix::spawn(async move {
+            loop {
+                tokio::time::sleep(LEASE_SWEEP).await;
+                let swept = match pool.get().await {
+                    Ok(client) => db::leases::expire_due(&client, None).await,
+                    Err(err) => Err(err.into()),
+                };
+                match swept {
+                    Ok(ended) if !ended.is_empty() => tracing::info!(count = ended.len(), "leases that ran out ended"),
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(error = %err, "cannot end leases that ran out; trying again"),
+                }
+            }
+        });
+        Ok(())
     }
 
     /// The event log: positions, replay for `Resume`, pruning.
@@ -79,6 +144,11 @@ impl Desk {
     /// Signalled whenever a committed change queued a notification for a reporter.
     pub fn outbox(&self) -> &OutboxSignal {
         &self.outbox
+    }
+
+    /// Signalled whenever this instance recorded Telegram updates to handle (see [`crate::inbox`]).
+    pub fn inbox(&self) -> &InboxSignal {
+        &self.inbox
     }
 
     /// How many tickets are locked right now.
@@ -318,7 +388,8 @@ impl Desk {
         async move { request?.await }
     }
 
-    /// Records a stored file on ticket `id`; broadcast as `AttachmentAdded`.
+    /// Records a file (with its bytes) on ticket `id`; broadcast as `AttachmentAdded`. Files larger than
+    /// [`MAX_ATTACHMENT_BYTES`] are refused as `payload_too_large`.
     pub fn attach(
         &self,
         id: TicketId,
@@ -327,11 +398,11 @@ impl Desk {
     ) -> impl Future<Output = Result<Attachment, AppError>> + 'static {
         let request = match (
             validate::line("file name", &file.file_name, MAX_FILE_NAME_CHARS),
-            file.size_bytes >= 0,
+            file.content.len() <= MAX_ATTACHMENT_BYTES,
         ) {
             (Ok(_), true) => Ok(self.send(id, AddAttachment { author, file })),
             (Err(invalid), _) => Err(AppError::from(invalid)),
-            (_, false) => Err(AppError::invalid("size_bytes must not be negative")),
+            (_, false) => Err(AppError::PayloadTooLarge),
         };
         async move { request?.await }
     }

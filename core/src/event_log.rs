@@ -8,8 +8,19 @@
 //! so no error path can hold the bus back. A slot whose COMMIT was cut off stays open until the writer
 //! has found out what committed.
 //!
-//! Per process: the reorder buffer and the watermark. In PostgreSQL: the log itself (`event_log`) and how
-//! far it was pruned (`event_log_horizon`).
+//! With several instances on one database (`loket serve` always runs so, [`EventLog::follow`]), the bus
+//! is fed by one reader per process instead: it `LISTEN`s on [`CHANNEL`] (the log's insert trigger
+//! notifies at COMMIT; the notification carries nothing, the log is the source), reads the rows after its
+//! last position in position order and goes past a missing position only by the gap rule
+//! ([`Follow`]), so a transaction that commits late is never skipped. The reader is the single source
+//! for this process's sessions, its own writes included (a local write wakes it at once): nothing is
+//! delivered twice, and every instance delivers the same events at the same positions. Its watermark is
+//! the reader's. A dropped `LISTEN` connection is opened again and the reader catches up from its last
+//! position; it also reads every [`FOLLOW_POLL`] without being woken. A missing position is passed only by
+//! the stricter rule of [`crate::domain::follow`] (a transaction-id fence taken after the read that missed it).
+//!
+//! Per process: the reorder buffer, the reader's place and the watermark. In PostgreSQL: the log itself
+//! (`event_log`) and how far it was pruned (`event_log_horizon`).
 //!
 //! [`domain::reorder`]: crate::domain::reorder
 
@@ -23,6 +34,7 @@ use loket_protocol::ws::ServerMessage;
 use crate::actors::bus::{EventBus, Publish};
 use crate::db::Pool;
 use crate::db::event_log::{self as q, Chunk, Logged, Pruned, Retention};
+use crate::domain::follow::Follow;
 use crate::domain::gaps::GapTracker;
 use crate::domain::reorder::{ReorderBuffer, SlotId};
 use crate::error::AppError;
@@ -35,6 +47,17 @@ pub const PRUNE_INTERVAL: Duration = Duration::from_secs(10 * 60);
 pub const STARTUP_WAIT: Duration = Duration::from_secs(45);
 /// At start, how many of the newest positions are checked for gaps still in flight.
 pub const STARTUP_WINDOW: usize = 1_000;
+/// The `LISTEN`/`NOTIFY` channel the log's insert trigger notifies (migration V14).
+pub const CHANNEL: &str = "loket_events";
+/// A following reader reads at least this often, woken or not.
+pub const FOLLOW_POLL: Duration = Duration::from_millis(500);
+/// While it waits for a missing position, a following reader reads again this often (a rolled-back
+/// transaction notifies nobody).
+const GAP_POLL: Duration = Duration::from_millis(20);
+/// Events a following reader reads at once.
+const FOLLOW_BATCH: usize = 1_000;
+/// After a failed read or `LISTEN`, how long a following reader waits before trying again.
+const FOLLOW_RETRY: Duration = Duration::from_secs(1);
 /// How often the start-up wait looks again.
 const STARTUP_POLL: Duration = Duration::from_millis(100);
 
@@ -44,6 +67,9 @@ struct Inner {
     bus: Addr<EventBus>,
     pool: Pool,
     retention: Retention,
+    /// A reader follows the log and feeds the bus ([`EventLog::follow`]); the reorder buffer only wakes it.
+    following: std::sync::atomic::AtomicBool,
+    wake: tokio::sync::Notify,
 }
 
 /// The event log's handle. Cheap to clone.
@@ -69,6 +95,8 @@ impl EventLog {
             bus,
             pool,
             retention,
+            following: std::sync::atomic::AtomicBool::new(false),
+            wake: tokio::sync::Notify::new(),
         }))
     }
 
@@ -149,6 +177,111 @@ impl EventLog {
     }
 }
 
+impl EventLog {
+    /// From now on a reader task (on the current actix arbiter, for as long as the process runs) follows
+    /// the log from the watermark and is the bus's single source; `seen` runs for every event it
+    /// delivers, before the bus gets it (the desk keeps its lock board with it).
+    pub fn follow(&self, seen: impl Fn(&ServerMessage) + 'static) {
+        self.0.following.store(true, Ordering::Release);
+        let inner = self.0.clone();
+        actix::spawn(async move {
+            let mut reader = Reader::new(inner.watermark.load(Ordering::Acquire));
+            let mut listener: Option<crate::db::Listener> = None;
+            loop {
+                if listener.is_none() {
+                    match inner.pool.listen(CHANNEL).await {
+                        Ok(opened) => {
+                            tracing::debug!(after = reader.follow.released(), "listening for events");
+                            listener = Some(opened);
+                        }
+                        Err(err) => {
+                            tracing::warn!(error = %err, "cannot LISTEN for events; reading every {FOLLOW_RETRY:?} meanwhile")
+                        }
+                    }
+                }
+                // After (re)connecting too: whatever committed while nobody listened is caught up here.
+                let full = match reader.read(&inner, &seen).await {
+                    Ok(full) => full,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "cannot read the event log; trying again");
+                        tokio::time::sleep(FOLLOW_RETRY).await;
+                        continue;
+                    }
+                };
+                if full {
+                    continue;
+                }
+                let wait = match (&listener, reader.follow.waiting()) {
+                    (_, true) => GAP_POLL,
+                    (None, false) => FOLLOW_RETRY,
+                    (Some(_), false) => FOLLOW_POLL,
+                };
+                let notified = async {
+                    match listener.as_mut() {
+                        Some(open) => open.woken.recv().await.is_some(),
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    alive = notified => {
+                        if !alive {
+                            tracing::warn!("the LISTEN connection was lost; connecting again and catching up");
+                            listener = None;
+                        } else if let Some(open) = listener.as_mut() {
+                            // One read covers every notification so far.
+                            while open.woken.try_recv().is_ok() {}
+                        }
+                    }
+                    _ = inner.wake.notified() => {}
+                    _ = tokio::time::sleep(wait) => {}
+                }
+            }
+        });
+    }
+}
+
+/// A following reader's place ([`Follow`]): what it handed on, and events read above a missing position.
+struct Reader {
+    follow: Follow<ServerMessage>,
+}
+
+impl Reader {
+    fn new(released: u64) -> Reader {
+        Reader {
+            follow: Follow::new(released),
+        }
+    }
+
+    /// One read; hands on what the gap rule allows, in order, and fences newly missing positions.
+    /// Answers whether the batch was full (read again at once).
+    async fn read(&mut self, inner: &Inner, seen: &impl Fn(&ServerMessage)) -> Result<bool, AppError> {
+        let client = inner.pool.get().await?;
+        let (events, facts) = q::read_after(&client, self.follow.released(), FOLLOW_BATCH).await?;
+        let full = events.len() == FOLLOW_BATCH;
+        let before = self.follow.released();
+        let out = self
+            .follow
+            .observe(events.into_iter().map(|e| (e.position, e.message)), facts.xmin);
+        if self.follow.released() > before + out.len() as u64 {
+            tracing::debug!(
+                before,
+                released = self.follow.released(),
+                "positions that will never be filled, passed"
+            );
+        }
+        for (position, message) in out {
+            seen(&message);
+            inner.bus.do_send(Publish { position, message });
+        }
+        inner.watermark.store(self.follow.released(), Ordering::Release);
+        if self.follow.unfenced() {
+            // Taken after the read that missed them: above every transaction that could still fill them.
+            self.follow.fence(q::fresh_xid(&client).await?);
+        }
+        Ok(full)
+    }
+}
+
 fn lock(inner: &Inner) -> std::sync::MutexGuard<'_, ReorderBuffer<ServerMessage>> {
     // A poisoned lock means a panic inside the buffer's plain bookkeeping; its state is still consistent.
     inner.buffer.lock().unwrap_or_else(|e| e.into_inner())
@@ -157,6 +290,13 @@ fn lock(inner: &Inner) -> std::sync::MutexGuard<'_, ReorderBuffer<ServerMessage>
 /// Releases what the buffer allows, in order, while holding its lock (so releases cannot overtake each
 /// other on their way to the bus).
 fn release(inner: &Inner, buffer: &mut ReorderBuffer<ServerMessage>) {
+    if inner.following.load(Ordering::Acquire) {
+        // The reader delivers it (from the log), with everyone else's.
+        if !buffer.drain().is_empty() {
+            inner.wake.notify_one();
+        }
+        return;
+    }
     for (position, message) in buffer.drain() {
         inner.bus.do_send(Publish { position, message });
     }

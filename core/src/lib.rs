@@ -3,7 +3,8 @@
 //! The domain rules (`domain`), PostgreSQL persistence and migrations (`db`), the per-ticket actors,
 //! their registry and the event bus (`actors`), the event log's positions, release order and retention
 //! (`event_log`), the one entry point for ticket operations (`desk`), the
-//! notification outbox (`outbox`), access administration (`accounts`), the one error type (`error`), the
+//! notification outbox (`outbox`), the inbox of Telegram updates as JSON (`inbox`), the instances sharing
+//! one database and their leases (`cluster`), access administration (`accounts`), the one error type (`error`), the
 //! data directory on disk (`data_dir`), the metrics it records (`metrics`) and the demo desk generator
 //! (`demo`). The web layer (`loket-web`) and the Telegram bot (`loket-bot`) both stand on this crate; it
 //! depends on neither.
@@ -13,6 +14,7 @@ pub mod actors;
 pub mod auth;
 pub mod backup;
 pub mod bootstrap;
+pub mod cluster;
 pub mod data_dir;
 pub mod db;
 pub mod demo;
@@ -20,6 +22,7 @@ pub mod desk;
 pub mod domain;
 pub mod error;
 pub mod event_log;
+pub mod inbox;
 pub mod metrics;
 pub mod outbox;
 pub mod reporting;

@@ -139,16 +139,15 @@ pub const MAX_FILES_PER_TICKET: i64 = 30;
 /// Most files a reporter may send over all their tickets in 24 hours.
 pub const MAX_FILES_PER_DAY: i64 = 60;
 
-/// A file the bot has stored under the data directory, to be recorded on a ticket.
+/// A file the bot has fetched, to be recorded (with its bytes) on a ticket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredFile {
     /// The comment it came with (a follow-up), or none for a file sent with the report.
     pub comment: Option<CommentId>,
     pub file_name: String,
     pub content_type: String,
-    pub size_bytes: i64,
-    /// Where the bytes are, relative to the data directory.
-    pub storage_path: String,
+    /// The file itself.
+    pub content: std::sync::Arc<[u8]>,
     /// Telegram's id of the file; a second record of the same file for the same comment is not made.
     pub telegram_file_id: Option<String>,
 }
@@ -274,8 +273,7 @@ impl Desk {
             comment_id: file.comment,
             file_name: file.file_name,
             content_type: file.content_type,
-            size_bytes: file.size_bytes,
-            storage_path: file.storage_path,
+            content: file.content,
             telegram_file_id: file.telegram_file_id,
         };
         self.attach(ticket, author, draft).await

@@ -41,10 +41,11 @@ pub enum StartError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot close locks left by the previous run: {0}")]
-    OrphanedLocks(AppError),
     #[error("cannot open the event log: {0}")]
     EventLog(AppError),
+    /// Registering this instance, or cleaning up after dead ones, failed.
+    #[error("cannot join the instances on this database: {0}")]
+    Cluster(AppError),
     #[error("cannot create the first admin: {0}")]
     FirstAdmin(AppError),
     #[error("cannot listen on {addr}: {source}")]
@@ -132,21 +133,14 @@ pub fn prepare_data_dir(settings: &DatabaseSettings) -> Result<PathBuf, StartErr
 }
 
 /// Brings the schema up to date and makes sure someone can sign in (`admin`: `LOKET_ADMIN_*`, if set).
+/// What earlier runs left (open locks, deliveries in flight) is cleaned up when the server joins the
+/// cluster ([`crate::cluster::Cluster::join`]), not here.
 pub async fn prepare(pool: &Pool, admin: Option<AdminCredentials<'_>>) -> Result<Option<GeneratedAdmin>, StartError> {
     let applied = db::migrate(pool).await?;
     if applied > 0 {
         tracing::info!(applied, "database migrations applied");
     }
-    let mut client = pool.get().await.map_err(DbSetupError::Connect)?;
-    let orphaned = db::tickets::close_orphaned_locks(&mut client)
-        .await
-        .map_err(StartError::OrphanedLocks)?;
-    if orphaned > 0 {
-        tracing::info!(
-            orphaned,
-            "locks held when the previous run stopped are recorded as expired"
-        );
-    }
+    let client = pool.get().await.map_err(DbSetupError::Connect)?;
     if let Err(err) = db::agents::purge_expired_sessions(&client).await {
         tracing::warn!(error = %err, "could not purge expired sessions");
     }

@@ -1,18 +1,22 @@
 //! The Bot API methods the fake answers, and the JSON shapes of users, chats and messages.
 //!
-//! Known methods: `getMe`, `getWebhookInfo`, `deleteWebhook`, `setMyCommands`, `getUpdates`,
+//! Known methods: `getMe`, `getWebhookInfo`, `setWebhook`, `deleteWebhook`, `setMyCommands`, `getUpdates`,
 //! `sendMessage`, `editMessageText`, `answerCallbackQuery`, `getFile`, and file downloads at
 //! `/file/bot<token>/<path>`. Anything else, and any wrong token, is counted as a bad request.
 
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::http::{Request, Response};
-use crate::{BOT_ID, BOT_USERNAME, LONG_POLL, Sent, Shared};
+use crate::http::{self, Request, Response};
+use crate::{BOT_ID, BOT_USERNAME, LONG_POLL, Sent, Shared, Webhook};
+
+/// Pause before POSTing an update to the webhook again after a failed attempt.
+const WEBHOOK_RETRY: Duration = Duration::from_millis(100);
 
 /// Answers one request.
-pub async fn answer(shared: &Shared, request: Request) -> Response {
+pub async fn answer(shared: &Arc<Shared>, request: Request) -> Response {
     if request.method.eq_ignore_ascii_case("GET")
         && let Some(path) = request.path.strip_prefix(&shared.file_prefix)
     {
@@ -22,11 +26,29 @@ pub async fn answer(shared: &Shared, request: Request) -> Response {
         shared.update(|s| s.bad_requests += 1);
         return refuse(401, "Unauthorized", None);
     };
-    let body: Value = serde_json::from_slice(&request.body).unwrap_or(json!({}));
+    let body: Value = serde_json::from_slice(&request.body).unwrap_or_else(|_| form_fields(&request.body));
     match method.to_ascii_lowercase().as_str() {
         "getme" => ok(bot_user()),
-        "getwebhookinfo" => ok(json!({"url": "", "has_custom_certificate": false, "pending_update_count": 0})),
-        "deletewebhook" | "answercallbackquery" => ok(json!(true)),
+        "getwebhookinfo" => {
+            let (url, pending) = shared.read(|s| {
+                (
+                    s.webhook.as_ref().map(|w| w.url.clone()).unwrap_or_default(),
+                    s.updates.len(),
+                )
+            });
+            ok(json!({"url": url, "has_custom_certificate": false, "pending_update_count": pending}))
+        }
+        "setwebhook" => set_webhook(shared, &body),
+        "deletewebhook" => {
+            shared.update(|s| {
+                s.webhook = None;
+                if body["drop_pending_updates"].as_bool() == Some(true) {
+                    s.updates.clear();
+                }
+            });
+            ok(json!(true))
+        }
+        "answercallbackquery" => ok(json!(true)),
         "setmycommands" => {
             shared.update(|s| s.commands.push(body));
             ok(json!(true))
@@ -44,10 +66,35 @@ pub async fn answer(shared: &Shared, request: Request) -> Response {
 
 /// Every update from `offset` on, held up to [`LONG_POLL`] while there are none. Updates below the
 /// offset are confirmed and forgotten.
+/// Like Telegram: 409 while another `getUpdates` is in flight (two bots polling with one token), or while a
+/// webhook is set.
 async fn get_updates(shared: &Shared, body: &Value) -> Response {
     let offset = body["offset"].as_i64().unwrap_or(0);
     let mut changes = shared.changed.subscribe();
-    shared.update(|s| s.get_updates += 1);
+    let refusal = shared.update(|s| {
+        s.get_updates += 1;
+        if s.webhook.is_some() {
+            s.refused_while_webhook += 1;
+            Some("Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first")
+        } else if s.polling > 0 {
+            s.conflicts += 1;
+            Some("Conflict: terminated by other getUpdates request; make sure that only one bot instance is running")
+        } else {
+            s.polling += 1;
+            None
+        }
+    });
+    if let Some(description) = refusal {
+        return refuse(409, description, None);
+    }
+    // Counted out however this ends, the connection dropped included.
+    struct Polling<'a>(&'a Shared);
+    impl Drop for Polling<'_> {
+        fn drop(&mut self) {
+            self.0.update(|s| s.polling -= 1);
+        }
+    }
+    let _polling = Polling(shared);
     let deadline = tokio::time::Instant::now() + LONG_POLL;
     loop {
         let pending: Vec<Value> = shared.read(|s| {
@@ -59,6 +106,80 @@ async fn get_updates(shared: &Shared, body: &Value) -> Response {
         }
         if tokio::time::timeout_at(deadline, changes.changed()).await.is_err() {
             return ok(json!([]));
+        }
+    }
+}
+
+/// Sets the webhook and starts POSTing queued updates to it.
+fn set_webhook(shared: &Arc<Shared>, body: &Value) -> Response {
+    let Some(url) = body["url"].as_str().filter(|u| !u.is_empty()) else {
+        return refuse(
+            400,
+            "Bad Request: bad webhook: an HTTPS URL must be provided for webhook",
+            None,
+        );
+    };
+    let webhook = Webhook {
+        url: url.to_string(),
+        secret: body["secret_token"].as_str().map(str::to_string),
+    };
+    let start = shared.update(|s| {
+        s.webhook = Some(webhook);
+        !std::mem::replace(&mut s.delivering, true)
+    });
+    if start {
+        tokio::spawn(deliver(shared.clone()));
+    }
+    ok(json!(true))
+}
+
+/// POSTs queued updates to the webhook one at a time, in order, until each is acknowledged with a 2xx;
+/// stops when the webhook is deleted.
+async fn deliver(shared: Arc<Shared>) {
+    let mut changes = shared.changed.subscribe();
+    loop {
+        let next = shared.read(|s| match &s.webhook {
+            None => {
+                s.delivering = false;
+                Err(())
+            }
+            Some(webhook) => Ok(s
+                .updates
+                .front()
+                .cloned()
+                .map(|u| (webhook.clone(), u, s.repeat_webhook))),
+        });
+        let (webhook, update, repeat) = match next {
+            Err(()) => return,
+            Ok(Some(next)) => next,
+            Ok(None) => {
+                let _ = changes.changed().await;
+                continue;
+            }
+        };
+        let id = update["update_id"].as_i64();
+        let status = http::post(&webhook.url, webhook.secret.as_deref(), &update.to_string()).await;
+        let acknowledged = matches!(status, Ok(200..=299));
+        shared.update(|s| {
+            if acknowledged {
+                s.webhook_acks += 1;
+                if s.updates.front().and_then(|u| u["update_id"].as_i64()) == id {
+                    s.updates.pop_front();
+                }
+            } else {
+                s.webhook_failures += 1;
+            }
+        });
+        if !acknowledged {
+            tokio::time::sleep(WEBHOOK_RETRY).await;
+            continue;
+        }
+        for _ in 0..repeat {
+            let again = http::post(&webhook.url, webhook.secret.as_deref(), &update.to_string()).await;
+            shared.update(|s| match again {
+                Ok(200..=299) => s.webhook_acks += 1,
+                _ => s.webhook_failures += 1,
+            });
         }
     }
 }
@@ -130,17 +251,40 @@ fn get_file(shared: &Shared, body: &Value) -> Response {
 fn file(shared: &Shared, path: &str) -> Response {
     let bytes = shared.read(|s| s.files.values().find(|(p, _)| p == path).map(|(_, b)| b.clone()));
     match bytes {
-        Some(body) => Response {
-            status: "200 OK",
-            content_type: "application/octet-stream",
-            body,
-        },
+        Some(body) => {
+            shared.update(|s| s.downloads += 1);
+            Response {
+                status: "200 OK",
+                content_type: "application/octet-stream",
+                body,
+            }
+        }
         None => Response {
             status: "404 Not Found",
             content_type: "text/plain",
             body: b"no such file".to_vec(),
         },
     }
+}
+
+/// The fields of a `multipart/form-data` body (teloxide sends methods that may carry a file, such as
+/// `setWebhook`, that way), as a JSON object of strings; `{}` for anything else.
+fn form_fields(body: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(body);
+    let Some(boundary) = text.lines().next().map(str::trim).filter(|b| b.starts_with("--")) else {
+        return json!({});
+    };
+    let mut fields = serde_json::Map::new();
+    for part in text.split(boundary).skip(1) {
+        let Some((head, value)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let name = head.split("name=\"").nth(1).and_then(|rest| rest.split('"').next());
+        if let Some(name) = name {
+            fields.insert(name.to_string(), json!(value.trim_end_matches("\r\n")));
+        }
+    }
+    Value::Object(fields)
 }
 
 /// The bot itself, as `getMe` answers (every field teloxide requires).
@@ -206,6 +350,7 @@ fn refuse(code: u16, description: &str, parameters: Option<Value>) -> Response {
         400 => "400 Bad Request",
         401 => "401 Unauthorized",
         404 => "404 Not Found",
+        409 => "409 Conflict",
         429 => "429 Too Many Requests",
         _ => "500 Internal Server Error",
     };
@@ -217,5 +362,20 @@ fn json_response(status: &'static str, body: Value) -> Response {
         status,
         content_type: "application/json",
         body: body.to_string().into_bytes(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_fields_are_read_as_strings() {
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"url\"\r\n\r\nhttp://127.0.0.1:9/telegram/webhook\r\n\
+                    --XyZ\r\ncontent-disposition: form-data; name=\"secret_token\"\r\n\r\ns3cret\r\n--XyZ--\r\n";
+        let fields = form_fields(body.as_bytes());
+        assert_eq!(fields["url"], "http://127.0.0.1:9/telegram/webhook");
+        assert_eq!(fields["secret_token"], "s3cret");
+        assert_eq!(form_fields(b"not a form"), json!({}));
     }
 }

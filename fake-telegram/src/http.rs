@@ -1,5 +1,6 @@
 //! Just enough HTTP/1.1 for teloxide's client: keep-alive connections, one request at a time, bodies by
-//! `Content-Length` or chunked, answers with a `Content-Length`.
+//! `Content-Length` or chunked, answers with a `Content-Length`. And a client for the webhook: one POST
+//! per connection, to a plain `http://` URL.
 
 use std::time::Instant;
 
@@ -64,6 +65,43 @@ where
             return;
         }
     }
+}
+
+/// How long a webhook POST may take before it counts as failed.
+const POST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// POSTs `body` (JSON) to `url` (`http://host:port/path`) on a fresh connection, with `secret` in
+/// `X-Telegram-Bot-Api-Secret-Token` if given. Answers the response's status code.
+pub async fn post(url: &str, secret: Option<&str>, body: &str) -> Result<u16, String> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("the fake posts only to http:// URLs, not {url}"))?;
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let path = if path.is_empty() { "/" } else { path };
+    let exchange = async {
+        let mut stream = TcpStream::connect(authority).await.map_err(|e| e.to_string())?;
+        let secret_header = secret.map_or(String::new(), |s| format!("x-telegram-bot-api-secret-token: {s}\r\n"));
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nhost: {authority}\r\ncontent-type: application/json\r\n{secret_header}content-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await.map_err(|e| e.to_string())?;
+        stream.write_all(body.as_bytes()).await.map_err(|e| e.to_string())?;
+        let mut reader = BufReader::new(stream);
+        let mut status = String::new();
+        reader.read_line(&mut status).await.map_err(|e| e.to_string())?;
+        let code = status
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .ok_or_else(|| format!("not an HTTP answer: {status:?}"))?;
+        // Read the rest, so the server is not cut off mid-answer.
+        let _ = reader.read_to_end(&mut Vec::new()).await;
+        Ok(code)
+    };
+    tokio::time::timeout(POST_TIMEOUT, exchange)
+        .await
+        .map_err(|_| "the webhook did not answer in time".to_string())?
 }
 
 /// Reads one request; `None` at a clean end of the connection.

@@ -3,9 +3,12 @@
 //!
 //! It queues updates for `getUpdates` (offset semantics, a short long-poll), records every message the bot
 //! sends or edits (with its inline buttons and the moment its request had been read), serves files through
-//! `getFile` and the file URL, answers 429 on demand and counts requests it could not answer. It serves on
-//! a thread of its own, so it answers whatever the caller's runtime is busy with; the caller waits for what
-//! the bot sends (a watch channel ticks on every change), never sleeps.
+//! `getFile` and the file URL, answers 429 on demand and counts requests it could not answer. Like
+//! Telegram, it answers 409 to a `getUpdates` while another is in flight (two bots polling with one token)
+//! and while a webhook is set; after `setWebhook` it POSTs each queued update to the webhook, in order,
+//! with the secret in `X-Telegram-Bot-Api-Secret-Token`, until the answer is a 2xx (retrying otherwise).
+//! It serves on a thread of its own, so it answers whatever the caller's runtime is busy with; the caller
+//! waits for what the bot sends (a watch channel ticks on every change), never sleeps.
 
 mod api;
 mod http;
@@ -82,6 +85,14 @@ impl Sent {
     }
 }
 
+/// A webhook set with `setWebhook`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Webhook {
+    pub url: String,
+    /// The `secret_token` given, sent back in `X-Telegram-Bot-Api-Secret-Token`.
+    pub secret: Option<String>,
+}
+
 #[derive(Default)]
 struct State {
     next_update_id: i64,
@@ -100,6 +111,24 @@ struct State {
     bad_requests: u64,
     answer_429: u32,
     retry_after: u32,
+    /// `getUpdates` requests being answered right now.
+    polling: u32,
+    /// `getUpdates` answered 409 because another was in flight.
+    conflicts: u64,
+    /// `getUpdates` answered 409 because a webhook is set.
+    refused_while_webhook: u64,
+    /// Set by `setWebhook`: where updates go, and the secret sent with them.
+    webhook: Option<Webhook>,
+    /// A task is POSTing updates to the webhook.
+    delivering: bool,
+    /// Each update POSTed to the webhook this many extra times after it was acknowledged (Telegram
+    /// retrying an acknowledgement it did not see).
+    repeat_webhook: u32,
+    /// Webhook POSTs answered 2xx / answered otherwise or not at all.
+    webhook_acks: u64,
+    webhook_failures: u64,
+    /// File downloads served.
+    downloads: u64,
     /// By file id: the file path and the bytes.
     files: HashMap<String, (String, Vec<u8>)>,
     commands: Vec<Value>,
@@ -149,6 +178,26 @@ impl StateView<'_> {
     /// `getUpdates` calls so far.
     pub fn get_updates(&self) -> u64 {
         self.0.get_updates
+    }
+
+    /// Every message sent to `chat`, in order (edited ones with their latest text).
+    pub fn sent_to(&self, chat: i64) -> &[Sent] {
+        self.0.sent.get(&chat).map_or(&[], Vec::as_slice)
+    }
+
+    /// Webhook POSTs acknowledged with a 2xx so far.
+    pub fn webhook_acks(&self) -> u64 {
+        self.0.webhook_acks
+    }
+
+    /// Updates queued and not yet confirmed (by offset or webhook acknowledgement).
+    pub fn pending_updates(&self) -> usize {
+        self.0.updates.len()
+    }
+
+    /// The webhook set, if any.
+    pub fn webhook(&self) -> Option<&Webhook> {
+        self.0.webhook.as_ref()
     }
 }
 
@@ -222,12 +271,27 @@ impl FakeTelegram {
     }
 
     fn push_update(&self, body: Value) {
+        let update = self.numbered(body);
+        self.shared.update(|s| s.updates.push_back(update));
+    }
+
+    /// `body` with the next update id.
+    fn numbered(&self, body: Value) -> Value {
         self.shared.update(|s| {
             let mut update = body;
             update["update_id"] = json!(s.next_update_id);
             s.next_update_id += 1;
-            s.updates.push_back(update);
-        });
+            update
+        })
+    }
+
+    /// An update in which `from` sends `text`, with its own update id, but not queued: for a test that
+    /// delivers it itself (say, to two instances' webhooks at once).
+    pub fn text_update(&self, from: &TgUser, text: &str) -> Value {
+        let id = self.new_message_id();
+        let message =
+            json!({"message_id": id, "date": api::unix_now(), "chat": from.chat(), "from": from.json(), "text": text});
+        self.numbered(json!({"message": message}))
     }
 
     fn new_message_id(&self) -> i64 {
@@ -311,6 +375,42 @@ impl FakeTelegram {
             s.answer_429 = times;
             s.retry_after = retry_after;
         });
+    }
+
+    /// After each acknowledged webhook POST, POST the same update `times` more (as Telegram does when an
+    /// acknowledgement does not reach it).
+    pub fn repeat_webhook_deliveries(&self, times: u32) {
+        self.shared.update(|s| s.repeat_webhook = times);
+    }
+
+    /// The webhook set with `setWebhook`, if any.
+    pub fn webhook(&self) -> Option<Webhook> {
+        self.shared.read(|s| s.webhook.clone())
+    }
+
+    /// `getUpdates` calls answered 409 because another was in flight.
+    pub fn conflicts(&self) -> u64 {
+        self.shared.read(|s| s.conflicts)
+    }
+
+    /// `getUpdates` calls answered 409 because a webhook was set.
+    pub fn refused_while_webhook(&self) -> u64 {
+        self.shared.read(|s| s.refused_while_webhook)
+    }
+
+    /// `getUpdates` calls so far.
+    pub fn get_updates(&self) -> u64 {
+        self.shared.read(|s| s.get_updates)
+    }
+
+    /// Webhook POSTs answered with a 2xx, and those answered otherwise (or not at all).
+    pub fn webhook_posts(&self) -> (u64, u64) {
+        self.shared.read(|s| (s.webhook_acks, s.webhook_failures))
+    }
+
+    /// File downloads served.
+    pub fn downloads(&self) -> u64 {
+        self.shared.read(|s| s.downloads)
     }
 
     /// Every message sent to `chat`, in order (edited ones with their latest text).
@@ -543,6 +643,117 @@ mod tests {
         assert_eq!(&bytes[..], b"jpeg bytes");
         let (status, _) = call(&http, &fake, "getFile", json!({"file_id": "nope"})).await;
         assert_eq!(status, 400);
+    }
+
+    #[tokio::test]
+    async fn a_second_concurrent_get_updates_is_refused_with_409_as_telegram_does() {
+        let fake = FakeTelegram::start();
+        let http = reqwest::Client::new();
+        // The first is held (nothing queued) while the second arrives.
+        let first = call(&http, &fake, "getUpdates", json!({"offset": 0}));
+        let second = async {
+            assert!(fake.wait_until(DEFAULT_PATIENCE, |s| s.get_updates() == 1).await);
+            call(&http, &fake, "getUpdates", json!({"offset": 0})).await
+        };
+        let ((held, _), (refused, body)) = tokio::join!(first, second);
+        assert_eq!((held, refused), (200, 409));
+        assert!(
+            body["description"]
+                .as_str()
+                .unwrap()
+                .contains("terminated by other getUpdates")
+        );
+        assert_eq!(fake.conflicts(), 1);
+        // One after the other is fine.
+        let (status, _) = call(&http, &fake, "getUpdates", json!({"offset": 0})).await;
+        assert_eq!(status, 200);
+        assert_eq!(fake.conflicts(), 1);
+    }
+
+    /// A webhook receiver answering `status`, recording every request it reads.
+    async fn receiver(status: u16) -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/telegram/webhook", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            loop {
+                let (mut stream, _) = listener.accept().await.unwrap();
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                    let mut request = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    // Headers, then the body by its length.
+                    loop {
+                        let n = stream.read(&mut buf).await.unwrap();
+                        request.extend_from_slice(&buf[..n]);
+                        let text = String::from_utf8_lossy(&request).to_string();
+                        if let Some(end) = text.find("\r\n\r\n") {
+                            let length: usize = text
+                                .lines()
+                                .find_map(|l| l.strip_prefix("content-length: "))
+                                .map_or(0, |l| l.trim().parse().unwrap());
+                            if request.len() >= end + 4 + length || n == 0 {
+                                break;
+                            }
+                        }
+                    }
+                    let _ = tx.send(String::from_utf8_lossy(&request).to_string());
+                    let answer = format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\n\r\n");
+                    let _ = stream.write_all(answer.as_bytes()).await;
+                });
+            }
+        });
+        (url, rx)
+    }
+
+    #[tokio::test]
+    async fn with_a_webhook_updates_are_posted_with_the_secret_and_get_updates_is_refused() {
+        let fake = FakeTelegram::start();
+        let http = reqwest::Client::new();
+        let (url, mut requests) = receiver(200).await;
+        let user = TgUser::new(42, "Sari", "id");
+        fake.send_text(&user, "one");
+        let (status, _) = call(
+            &http,
+            &fake,
+            "setWebhook",
+            json!({"url": url, "secret_token": "s3cret"}),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(fake.webhook().unwrap().secret.as_deref(), Some("s3cret"));
+        let first = requests.recv().await.unwrap();
+        assert!(first.starts_with("POST /telegram/webhook HTTP/1.1"), "{first}");
+        assert!(first.contains("x-telegram-bot-api-secret-token: s3cret"), "{first}");
+        assert!(first.contains("\"text\":\"one\""), "{first}");
+        // Acknowledged updates are not sent again; a repeat is sent when asked for.
+        fake.repeat_webhook_deliveries(1);
+        fake.send_text(&user, "two");
+        let second = requests.recv().await.unwrap();
+        let again = requests.recv().await.unwrap();
+        assert!(second.contains("\"text\":\"two\"") && again.contains("\"text\":\"two\""));
+        assert!(fake.wait_until(DEFAULT_PATIENCE, |s| s.webhook_acks() == 3).await);
+        let (status, body) = call(&http, &fake, "getUpdates", json!({"offset": 0})).await;
+        assert_eq!(status, 409, "{body}");
+        assert_eq!(fake.refused_while_webhook(), 1);
+        let (_, info) = call(&http, &fake, "getWebhookInfo", json!({})).await;
+        assert_eq!(info["result"]["url"], url.as_str());
+        call(&http, &fake, "deleteWebhook", json!({})).await;
+        assert_eq!(fake.webhook(), None);
+    }
+
+    #[tokio::test]
+    async fn an_update_the_webhook_refuses_is_posted_again() {
+        let fake = FakeTelegram::start();
+        let http = reqwest::Client::new();
+        let (url, mut requests) = receiver(401).await;
+        fake.send_text(&TgUser::new(42, "Sari", "id"), "one");
+        call(&http, &fake, "setWebhook", json!({"url": url})).await;
+        requests.recv().await.unwrap();
+        requests.recv().await.unwrap();
+        assert!(fake.wait_until(DEFAULT_PATIENCE, |s| s.pending_updates() == 1).await);
+        assert_eq!(fake.webhook_posts().0, 0);
     }
 
     #[test]

@@ -96,7 +96,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             let source = source(&config, &database);
             let manifest = blocking(move || backup::create(&source.borrow(), &file)).await?;
             println!(
-                "backup written: the database and {} attachment file(s), {}",
+                "backup written: the database with its attachments, and {} older attachment file(s) from the data directory, {}",
                 manifest.attachments, manifest.created_at
             );
             Ok(())

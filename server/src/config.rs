@@ -128,6 +128,15 @@ pub struct Config {
         global = true
     )]
     pub telegram_api_url: String,
+    /// Webhook mode instead of polling: the public HTTPS URL Telegram POSTs updates to. Its path must end in
+    /// `/telegram/webhook`, and it must lead to that path on any instance (e.g. through the balancer).
+    /// Set together with TELEGRAM_WEBHOOK_SECRET; unset: the bot polls `getUpdates`.
+    #[arg(long, env = "TELEGRAM_WEBHOOK_URL", global = true)]
+    pub telegram_webhook_url: Option<String>,
+    /// The secret Telegram sends with every webhook update (1-256 of A-Z, a-z, 0-9, `_`, `-`); requests
+    /// without it are refused.
+    #[arg(long, env = "TELEGRAM_WEBHOOK_SECRET", hide_env_values = true, global = true)]
+    pub telegram_webhook_secret: Option<String>,
     /// Directory with the built web client (index.html); default: `dist` beside the working directory.
     #[arg(long, env = "LOKET_WEB_DIR", global = true)]
     pub web_dir: Option<PathBuf>,
@@ -243,6 +252,7 @@ impl Config {
                 "TELEGRAM_BOT_TOKEN does not look like a bot token (<id>:<secret>)".into(),
             ));
         }
+        self.update_mode()?;
         if let Some(dir) = &self.docs_dir
             && loket_web::http::openapi::find_docs_dir(Some(dir)).is_none()
         {
@@ -306,6 +316,38 @@ impl Config {
         Ok(())
     }
 
+    /// How the bot receives updates: `TELEGRAM_WEBHOOK_URL` and `TELEGRAM_WEBHOOK_SECRET` (both or neither,
+    /// with a bot token), or polling.
+    pub fn update_mode(&self) -> Result<loket_bot::UpdateMode, ConfigError> {
+        match (&self.telegram_webhook_url, &self.telegram_webhook_secret) {
+            (None, None) => Ok(loket_bot::UpdateMode::Polling),
+            (Some(url), Some(secret)) => {
+                if self.telegram_bot_token.is_none() {
+                    return Err(ConfigError(
+                        "TELEGRAM_WEBHOOK_URL is set but TELEGRAM_BOT_TOKEN is not: set the bot's token too".into(),
+                    ));
+                }
+                let url =
+                    loket_bot::actor::webhook_url(url).map_err(|e| ConfigError(format!("TELEGRAM_WEBHOOK_URL {e}")))?;
+                let path = loket_web::http::telegram::WEBHOOK_PATH;
+                if !url.path().ends_with(path) {
+                    return Err(ConfigError(format!(
+                        "TELEGRAM_WEBHOOK_URL must end in {path}: Loket accepts updates at that path"
+                    )));
+                }
+                loket_bot::actor::check_webhook_secret(secret)
+                    .map_err(|e| ConfigError(format!("TELEGRAM_WEBHOOK_SECRET {e}")))?;
+                Ok(loket_bot::UpdateMode::Webhook {
+                    url,
+                    secret: secret.clone(),
+                })
+            }
+            _ => Err(ConfigError(
+                "set both TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET, or neither (then the bot polls)".into(),
+            )),
+        }
+    }
+
     /// `LOKET_PUBLIC_URL` and `LOKET_ALLOWED_ORIGINS`, parsed.
     fn origins(&self) -> Result<(Option<Origin>, Vec<Origin>), ConfigError> {
         let public = self
@@ -357,6 +399,10 @@ impl Config {
             trusted_proxies: loket_core::domain::throttle::TrustedProxies::parse(&self.trusted_proxies)
                 .unwrap_or_default(),
             metrics_bind: self.metrics_bind,
+            telegram_webhook_secret: match self.update_mode() {
+                Ok(loket_bot::UpdateMode::Webhook { secret, .. }) => Some(secret),
+                _ => None,
+            },
         }
     }
 
@@ -370,6 +416,8 @@ impl Config {
             admin_password: None,
             telegram_bot_token: None,
             telegram_api_url: "https://api.telegram.org".into(),
+            telegram_webhook_url: None,
+            telegram_webhook_secret: None,
             web_dir: None,
             docs_dir: None,
             workers: Some(1),
@@ -474,6 +522,65 @@ mod tests {
         assert!(error(&["--event-retention-min-events", "0"]).contains("LOKET_EVENT_RETENTION_MIN_EVENTS"));
         assert!(error(&["--event-retention-hours", "9000"]).contains("LOKET_EVENT_RETENTION_HOURS"));
         assert!(parse(&["--event-retention-hours", "-1"]).is_err());
+    }
+
+    #[test]
+    fn webhook_settings_come_in_pairs_with_a_token_and_follow_telegrams_rules() {
+        let error = |args: &[&str]| parse(args).unwrap().config.validate().unwrap_err().0;
+        let token = ["--telegram-bot-token", "1:x"];
+        let url = "https://desk.example.org/telegram/webhook";
+        let with = |extra: &[&'static str]| [&token[..], extra].concat();
+        assert!(error(&with(&["--telegram-webhook-url", url])).contains("both"));
+        assert!(error(&with(&["--telegram-webhook-secret", "abc"])).contains("both"));
+        assert!(
+            error(&["--telegram-webhook-url", url, "--telegram-webhook-secret", "abc"]).contains("TELEGRAM_BOT_TOKEN")
+        );
+        assert!(
+            error(&with(&[
+                "--telegram-webhook-url",
+                "https://desk.example.org/hook",
+                "--telegram-webhook-secret",
+                "abc"
+            ]))
+            .contains("/telegram/webhook")
+        );
+        assert!(
+            error(&with(&[
+                "--telegram-webhook-url",
+                "http://desk.example.org/telegram/webhook",
+                "--telegram-webhook-secret",
+                "abc"
+            ]))
+            .contains("https")
+        );
+        assert!(
+            error(&with(&[
+                "--telegram-webhook-url",
+                url,
+                "--telegram-webhook-secret",
+                "not secret!"
+            ]))
+            .contains("TELEGRAM_WEBHOOK_SECRET")
+        );
+        let cli = parse(&with(&[
+            "--telegram-webhook-url",
+            "https://desk.example.org/loket/telegram/webhook",
+            "--telegram-webhook-secret",
+            "s3cret_-x",
+        ]))
+        .unwrap();
+        cli.config.validate().unwrap();
+        assert!(matches!(
+            cli.config.update_mode().unwrap(),
+            loket_bot::UpdateMode::Webhook { .. }
+        ));
+        assert_eq!(
+            cli.config.web_settings().telegram_webhook_secret.as_deref(),
+            Some("s3cret_-x")
+        );
+        let polling = parse(&token).unwrap();
+        assert_eq!(polling.config.update_mode().unwrap(), loket_bot::UpdateMode::Polling);
+        assert_eq!(polling.config.web_settings().telegram_webhook_secret, None);
     }
 
     #[test]

@@ -13,6 +13,7 @@ use actix::prelude::*;
 use actix_web::dev::ServerHandle;
 use loket_core::actors::bus::EventBus;
 use loket_core::bootstrap::{AdminCredentials, GeneratedAdmin};
+use loket_core::cluster::{Cluster, InstanceInfo};
 use loket_core::db::Pool;
 use loket_core::event_log::EventLog;
 use loket_core::{Database, DatabasePurpose, Desk, StartError};
@@ -72,6 +73,8 @@ pub struct Server {
     /// The metrics listener's address, when `LOKET_METRICS_BIND` is set.
     pub metrics_addr: Option<SocketAddr>,
     pub desk: Desk,
+    /// This instance among the others on the same database.
+    pub cluster: Cluster,
     /// The Telegram bot, when `TELEGRAM_BOT_TOKEN` is set.
     pub bot: Option<Addr<loket_bot::BotActor>>,
     handle: ServerHandle,
@@ -79,18 +82,23 @@ pub struct Server {
 }
 
 impl Server {
-    /// Stops accepting, closes connections (sessions end, their locks are released) and waits.
+    /// Stops the bot (it finishes the update and the send in flight), then stops accepting and closes
+    /// connections (sessions end, their locks are released), then leaves the cluster (what this instance
+    /// still held is cleaned up at once, so the others need not wait for it to count as dead).
     pub async fn stop(self) {
         if let Some(bot) = &self.bot {
             let _ = bot.send(loket_bot::Shutdown).await;
         }
         self.handle.stop(true).await;
         let _ = self.task.await;
+        leave(&self.cluster).await;
     }
 
-    /// Resolves when the server stops.
+    /// Resolves when the server stops (after leaving the cluster).
     pub async fn wait(self) -> std::io::Result<()> {
-        self.task.await.map_err(std::io::Error::other)?
+        let result = self.task.await.map_err(std::io::Error::other);
+        leave(&self.cluster).await;
+        result?
     }
 
     pub fn handle(&self) -> ServerHandle {
@@ -98,10 +106,37 @@ impl Server {
     }
 }
 
-/// Serves Loket on `listener` with an already prepared database. Must run inside an actix system.
+async fn leave(cluster: &Cluster) {
+    if let Err(err) = cluster.leave().await {
+        tracing::warn!(error = %err, "could not leave the cluster; the others clean up once this instance counts as dead");
+    }
+}
+
+/// Serves Loket on `listener` with an already prepared database: registers this instance with the others
+/// on the database, cleans up after dead ones, and starts the web layer and the bot. Must run inside an
+/// actix system.
 pub async fn start(config: &Config, pool: Pool, listener: TcpListener) -> Result<Server, StartError> {
-    // Private, and Loket's user's own (also with DATABASE_URL: attachments live here).
+    // Private, and Loket's user's own (with DATABASE_URL too: legacy attachment files may be there).
     loket_core::prepare_data_dir(&config.database_settings())?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen {
+        addr: "the given listener".into(),
+        source,
+    })?;
+    let cluster = Cluster::new(pool.clone(), InstanceInfo::this_process(&addr.to_string()));
+    // With the embedded cluster only this server can be running: whatever others left is theirs no more.
+    let sole = config.database_url.is_none();
+    cluster.join(sole).await.map_err(StartError::Cluster)?;
+    cluster.spawn_heartbeat();
+    match loket_core::db::attachments::import_legacy(&pool, &config.data_dir).await {
+        Ok(0) => {}
+        Ok(moved) => tracing::info!(
+            moved,
+            "attachment files moved from the data directory into the database"
+        ),
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot move attachment files into the database; trying at the next start")
+        }
+    }
     loket_web::http::metrics::recorder();
     loket_bot::delivery::describe_metrics();
     let bus = EventBus::default().start();
@@ -109,17 +144,35 @@ pub async fn start(config: &Config, pool: Pool, listener: TcpListener) -> Result
         .await
         .map_err(StartError::EventLog)?;
     log.spawn_pruner();
-    let desk = Desk::new(pool, bus, log, Arbiter::current(), config.lease_terms());
+    let desk = Desk::new(
+        pool,
+        bus,
+        log,
+        Arbiter::current(),
+        config.lease_terms(),
+        Some(cluster.id()),
+    );
+    if let Err(err) = desk.join_cluster().await {
+        leave(&cluster).await;
+        return Err(StartError::Cluster(err));
+    }
     let invite_link_base = Arc::new(OnceLock::new());
+    let web = match loket_web::start(&config.web_settings(), desk.clone(), invite_link_base.clone(), listener) {
+        Ok(web) => web,
+        Err(err) => {
+            leave(&cluster).await;
+            return Err(err);
+        }
+    };
     let bot = config
         .telegram_bot_token
         .as_deref()
-        .map(|token| bot::start_bot(config, token, &desk, invite_link_base.clone()));
-    let web = loket_web::start(&config.web_settings(), desk.clone(), invite_link_base, listener)?;
+        .map(|token| bot::start_bot(config, token, &desk, &cluster, invite_link_base));
     Ok(Server {
         addr: web.addr,
         metrics_addr: web.metrics_addr,
         desk,
+        cluster,
         bot,
         handle: web.handle,
         task: web.task,

@@ -45,7 +45,12 @@ impl ChildServer {
     /// Starts a child on a fresh database with Loket's settings `env` (on top of the database, a data
     /// directory and `LOKET_BIND=127.0.0.1:0`) and waits until it listens.
     pub async fn start(env: &[(&str, &str)]) -> ChildServer {
-        let database_url = pg::fresh_database().await;
+        Self::start_on(pg::fresh_database().await, env).await
+    }
+
+    /// Starts a child on the database `database_url` (several children on one database are instances of
+    /// one desk), with a data directory of its own.
+    pub async fn start_on(database_url: String, env: &[(&str, &str)]) -> ChildServer {
         let data_dir = pg::scratch_dir("child");
         let exe = std::env::current_exe().expect("the test binary's path");
         let mut command = Command::new(exe);
@@ -123,6 +128,26 @@ impl ChildServer {
             child,
             log,
         }
+    }
+
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends the child `signal` (`STOP`, `CONT`, `KILL`, ...) with kill(1).
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), self.pid().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{signal} {} failed", self.pid());
+    }
+
+    /// kill -9, and waits until the process is gone.
+    pub fn kill_hard(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Every line the child wrote to standard error so far.

@@ -65,6 +65,14 @@ impl AgentClient {
         })
     }
 
+    /// The same sign-in, used against another server (say, another instance on the same database).
+    pub fn on(&self, base: &str) -> AgentClient {
+        AgentClient {
+            base: base.to_string(),
+            ..self.clone()
+        }
+    }
+
     pub async fn request(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
         send(
             &self.http,
@@ -279,8 +287,18 @@ impl WsClient {
     }
 
     /// Skips messages until one matches `pick`; fails the test if none does within `PATIENCE`.
-    pub async fn recv_until<T>(&mut self, what: &str, mut pick: impl FnMut(&ServerMessage) -> Option<T>) -> T {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
+    pub async fn recv_until<T>(&mut self, what: &str, pick: impl FnMut(&ServerMessage) -> Option<T>) -> T {
+        self.recv_until_within(PATIENCE, what, pick).await
+    }
+
+    /// [`recv_until`](Self::recv_until) with a deadline of `patience` instead of `PATIENCE`.
+    pub async fn recv_until_within<T>(
+        &mut self,
+        patience: Duration,
+        what: &str,
+        mut pick: impl FnMut(&ServerMessage) -> Option<T>,
+    ) -> T {
+        let deadline = tokio::time::Instant::now() + patience;
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             match self.next_message(left).await {
@@ -289,7 +307,7 @@ impl WsClient {
                         return found;
                     }
                 }
-                Ok(None) => panic!("waited {PATIENCE:?} for {what}"),
+                Ok(None) => panic!("waited {patience:?} for {what}"),
                 Err(end) => panic!("connection ended while waiting for {what}: {end:?}"),
             }
         }

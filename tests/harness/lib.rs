@@ -1,5 +1,6 @@
 //! Loket's test kit: a throwaway PostgreSQL, the real server on 127.0.0.1:0 (in-process, or in a child
-//! process for what is per process), and real HTTP and WebSocket clients.
+//! process for what is per process), several real `loket` processes on one database (`cluster`) behind a
+//! TCP balancer, and real HTTP and WebSocket clients.
 
 #![allow(
     clippy::unwrap_used,
@@ -7,16 +8,20 @@
     reason = "test code: a failed expectation should stop the test loudly, with its message"
 )]
 
+pub mod balancer;
 pub mod browser;
 pub mod child;
 pub mod client;
+pub mod cluster;
 pub mod pg;
 pub mod server;
 pub mod tcp_pg;
 pub mod telegram;
 
+pub use balancer::Balancer;
 pub use child::ChildServer;
 pub use client::{AgentClient, WsClient};
+pub use cluster::{Cluster, Instance};
 pub use server::TestServer;
 pub use telegram::{FakeTelegram, TgUser};
 

@@ -15,7 +15,13 @@ pub struct FakeTelegram(loket_fake_telegram::FakeTelegram);
 
 impl FakeTelegram {
     pub async fn start() -> FakeTelegram {
-        FakeTelegram(loket_fake_telegram::FakeTelegram::start().with_patience(PATIENCE))
+        Self::start_with_patience(PATIENCE).await
+    }
+
+    /// A fake whose waits ([`loket_fake_telegram::FakeTelegram::next_message`] and the like) fail the test
+    /// only after `patience`: for what may take an instance's death to happen.
+    pub async fn start_with_patience(patience: std::time::Duration) -> FakeTelegram {
+        FakeTelegram(loket_fake_telegram::FakeTelegram::start().with_patience(patience))
     }
 
     /// Points `config` at this fake with the test token.

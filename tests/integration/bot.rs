@@ -317,10 +317,13 @@ async fn a_send_handled_again_after_a_crash_files_one_ticket() {
         (row.get(0), row.get(1), row.get(2), row.get(3));
     assert_eq!((tickets, attachments, created), (1, 1, 1));
     assert_eq!(key, format!("tg:{}:{}", summary.chat_id, summary.message_id));
-    let stored = std::fs::read_dir(rig.server.data_dir().join("attachments").join(first.0.to_string()))
+    assert_eq!(rig.tg.downloads(), 1, "the file was not fetched again");
+    let stored: i64 = client
+        .query_one("SELECT count(DISTINCT attachment_id) FROM attachment_chunks", &[])
+        .await
         .unwrap()
-        .count();
-    assert_eq!(stored, 1, "the file was not fetched again");
+        .get(0);
+    assert_eq!(stored, 1, "the file was not stored again");
 }
 
 #[actix_rt::test]

@@ -225,8 +225,7 @@ async fn a_telegram_file_counts_as_recorded_only_where_it_was_recorded() {
         comment: None,
         file_name: "photo.jpg".into(),
         content_type: "image/jpeg".into(),
-        size_bytes: 5,
-        storage_path: "attachments/1/photo.jpg".into(),
+        content: std::sync::Arc::from(&b"photo"[..]),
         telegram_file_id: Some("tg-file-1".into()),
     };
     assert!(

@@ -260,26 +260,34 @@ async fn a_lock_that_is_not_renewed_expires_and_everyone_is_told() {
 }
 
 #[actix_rt::test]
-async fn locks_open_when_the_server_stops_are_closed_on_record_at_the_next_start() {
+async fn over_a_restart_session_locks_end_once_and_rest_locks_stay_on_record() {
     let mut server = TestServer::start().await;
     let ana = server.agent("Ana", Role::Agent).await;
-    let created = ana.post("/api/tickets", json!({"title": "Held over a restart"})).await;
-    let id = created.body["id"].as_i64().unwrap();
+    let created = ana.post("/api/tickets", json!({"title": "Held over REST"})).await;
+    let rest_id = created.body["id"].as_i64().unwrap();
     assert_eq!(
-        ana.post(&format!("/api/tickets/{id}/lock"), json!({})).await.status,
+        ana.post(&format!("/api/tickets/{rest_id}/lock"), json!({}))
+            .await
+            .status,
         StatusCode::OK
     );
+    let mut ws = ana.ws().await;
+    let session_id = create_ticket(&mut ws, "Held by a session").await;
+    assert!(matches!(
+        ws.call(json!({"type": "LockTicket", "ticket_id": session_id.0})).await,
+        ServerMessage::Ack { .. }
+    ));
     server.restart().await;
-    let detail = ana.get(&format!("/api/tickets/{id}")).await;
-    assert!(
-        detail.body["ticket"]["lock"].is_null(),
-        "locks do not survive the process that granted them"
-    );
+    // A session's lease ends with its process; a REST lease is a row that belongs to no process.
+    let detail = ana.get(&format!("/api/tickets/{}", session_id.0)).await;
+    assert!(detail.body["ticket"]["lock"].is_null(), "{:?}", detail.body);
     let last = detail.body["events"].as_array().unwrap().last().unwrap().clone();
-    assert_eq!(last["kind"], "lock_expired");
-    assert_eq!(last["reason"], "the server restarted");
+    assert_eq!(last["kind"], "lock_disconnected");
+    let held = ana.get(&format!("/api/tickets/{rest_id}")).await;
+    assert_eq!(held.body["ticket"]["lock"]["holder"]["name"], "Ana", "{:?}", held.body);
     // Only once: another restart adds nothing.
+    let before = ana.get(&format!("/api/tickets/{}/events", session_id.0)).await;
     server.restart().await;
-    let again = ana.get(&format!("/api/tickets/{id}/events")).await;
-    assert_eq!(again.body.as_array().unwrap().len(), 3);
+    let again = ana.get(&format!("/api/tickets/{}/events", session_id.0)).await;
+    assert_eq!(again.body, before.body);
 }

@@ -14,6 +14,8 @@ mod bot;
 mod bot_api;
 mod bot_input;
 mod browser;
+mod cluster;
+mod cluster_leases;
 mod data_dir;
 mod database_tls;
 mod demo;

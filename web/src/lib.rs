@@ -46,6 +46,9 @@ pub struct WebSettings {
     pub trusted_proxies: TrustedProxies,
     /// Also serve `/metrics` without sign-in on this address.
     pub metrics_bind: Option<SocketAddr>,
+    /// `TELEGRAM_WEBHOOK_SECRET`, when the bot runs in webhook mode: then Telegram's updates are accepted
+    /// at [`http::telegram::WEBHOOK_PATH`] on this instance.
+    pub telegram_webhook_secret: Option<String>,
 }
 
 /// Sets [`ws::session::WRITE_DEADLINE`] as `TCP_USER_TIMEOUT` on an accepted connection: a client that
@@ -108,6 +111,10 @@ pub fn start(
     if docs_dir.0.is_none() {
         tracing::info!("Swagger UI not installed; `/docs` explains how to install it");
     }
+    let webhook = settings
+        .telegram_webhook_secret
+        .clone()
+        .map(|secret| Arc::new(http::telegram::WebhookSecret::new(secret)));
     let hsts = settings.cookie_secure;
     let workers = settings
         .workers
@@ -126,7 +133,12 @@ pub fn start(
             .wrap(middleware::from_fn(http::origin::guard))
             .wrap(middleware::Compress::default())
             .wrap(http::security::default_headers(hsts))
-            .configure(http::configure)
+            .configure(|cfg| {
+                if let Some(secret) = &webhook {
+                    http::telegram::routes(cfg, secret.clone());
+                }
+                http::configure(cfg);
+            })
             .wrap(middleware::from_fn(observe::observe))
     })
     .on_connect(limit_unacknowledged_writes)

@@ -61,7 +61,7 @@ pub struct Registry {
 }
 
 /// What every ticket actor is handed: the database, the event log (its way to the bus), the shared lock
-/// board, the lease terms and the outbox signal. Cheap to clone.
+/// board, the lease terms, the outbox signal and the instance it runs in. Cheap to clone.
 #[derive(Clone)]
 pub struct TicketDeps {
     pub pool: Pool,
@@ -69,6 +69,8 @@ pub struct TicketDeps {
     pub board: LockBoard,
     pub terms: LeaseTerms,
     pub outbox: OutboxSignal,
+    /// This process's instance (`None`: a program that does not register, such as `loket demo`).
+    pub instance: Option<crate::cluster::InstanceId>,
 }
 
 struct Entry {

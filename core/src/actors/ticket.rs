@@ -1,25 +1,24 @@
-//! One actor per ticket: owns the ticket's edit lease and applies its changes one at a time, in arrival order.
+//! One actor per ticket: orders the ticket's changes on this instance, one at a time, in arrival order.
 //!
 //! Every handler that writes runs as an atomic response: the actor takes no other message until the
-//! change's transaction has committed (or failed) and its event has been handed to the bus. Database
+//! change's transaction has committed (or failed) and its event has been handed to the log's slot. Database
 //! I/O is asynchronous, so a slow transaction holds up this ticket only. Rules (who may lock, write,
 //! release) come from `domain::lease`, what a change does from `domain::plan`; this file only feeds them
 //! messages and performs the I/O.
 //!
-//! Every write appends its broadcast to the event log in its own transaction (`db::event_log`, or in the
-//! same statement for lock transitions) and hands it to the log's slot after COMMIT, which releases it to
-//! the bus in position order (`crate::event_log`).
+//! The edit lock is a row (`db::leases`), shared by every instance: each lock change and each update
+//! locks the ticket's row, reads the live lease (its row locked too) and decides with the rules against
+//! it, in the change's own transaction, so a holder whose lease lapsed or changed hands cannot commit
+//! (fencing by the lease's token). The actor remembers the leases taken through this instance, to renew
+//! them on its sessions' heartbeats (one statement each), end them when a session goes and check their
+//! expiry (decided by the database clock, recorded once cluster-wide).
 //!
-//! A write whose COMMIT is cut off by a lost connection may or may not have committed. It is answered
-//! `outcome_unknown`, and the actor then takes no other message until the database is back and it has
-//! looked for the write's event in the log (its position is known before COMMIT): if it committed, it is
-//! broadcast then, exactly once and in order with the ticket's other changes.
-//!
-//! Lock transitions are the same: the lease lives here, in memory, but each take and end is recorded in
-//! the ticket's history and the event log first, in a transaction of its own. Once the database is back
-//! after a cut-off COMMIT, if the record committed, the lease is made to match it (taken, or ended) and
-//! that is broadcast; if not, nothing changed (and an end the server itself records, on expiry or
-//! disconnect, is tried again). So history, log, lease and broadcasts agree.
+//! Every write appends its broadcast to the event log in its own transaction (`db::event_log`) and hands
+//! it to the log's slot after COMMIT (`crate::event_log`). A write whose COMMIT is cut off by a lost
+//! connection may or may not have committed. It is answered `outcome_unknown`, and the actor then takes no
+//! other message until the database is back and it has looked for the write's event in the log (its
+//! position is known before COMMIT): if it committed, it is broadcast then, exactly once and in order
+//! with the ticket's other changes; a lock change in doubt is settled by reading the lease back.
 
 use std::time::{Duration, Instant};
 
@@ -34,9 +33,11 @@ use loket_protocol::ticket::{
 use loket_protocol::ws::ServerMessage;
 
 use crate::actors::registry::{LockBoard, Registry, TicketDeps};
+use crate::cluster::InstanceId;
 use crate::db::Pool;
 use crate::db::event_log::{self as log_q, Logged};
 use crate::db::idempotency::{self, Earlier, IdempotencyKey};
+use crate::db::leases;
 use crate::db::tickets::{self as q, AttachmentDraft};
 use crate::domain::lease::{Lease, LeaseRefusal, LeaseTerms, LockPlan, LockState, SessionKey, Via};
 use crate::domain::plan::{self, Refusal};
@@ -118,7 +119,7 @@ pub struct AddComment {
     pub key: Option<IdempotencyKey>,
 }
 
-/// Record a file stored under the data directory. Broadcasts `AttachmentAdded` (unless the same
+/// Record a file (its bytes go into the database with it). Broadcasts `AttachmentAdded` (unless the same
 /// Telegram file was recorded for the same comment before, which answers that attachment).
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "Result<Attachment, AppError>")]
@@ -187,35 +188,6 @@ async fn commit_with_event(
     }
 }
 
-/// Records a lock transition of `id` with its broadcast `event` (a `TicketLocked` or `TicketUnlocked`) in
-/// a transaction of its own, like [`commit_with_event`]; `not_found` for unknown tickets.
-async fn commit_lock_event(
-    pool: &Pool,
-    log: &EventLog,
-    id: TicketId,
-    record: LockRecord,
-    event: ServerMessage,
-) -> Result<Pending, WriteError> {
-    let mut client = pool.get().await?;
-    let tx = client.transaction().await?;
-    let slot = log.reserve();
-    let LockRecord { actor, kind, reason } = record;
-    let position = q::record_lock_event(&tx, id, &actor, kind, reason.as_deref(), &event).await?;
-    slot.numbered(position);
-    match crate::db::commit(tx).await {
-        Ok(()) => Ok(Pending { slot, position, event }),
-        Err(AppError::OutcomeUnknown) => Err(WriteError::InDoubt(InDoubt { slot, position })),
-        Err(err) => Err(WriteError::Failed(err)),
-    }
-}
-
-/// A lock transition's history entry: who, which, and why.
-struct LockRecord {
-    actor: Author,
-    kind: TicketEventKind,
-    reason: Option<String>,
-}
-
 /// What to do to the actor once a write in doubt is found to have committed (`true`) or not.
 type Then = Box<dyn FnOnce(&mut TicketActor, bool, &mut Context<TicketActor>)>;
 
@@ -227,6 +199,8 @@ pub struct TicketActor {
     board: LockBoard,
     terms: LeaseTerms,
     outbox: OutboxSignal,
+    /// Recorded on `lock_taken`: this process holds the lock.
+    instance: Option<InstanceId>,
     registry: Registry,
     lock: LockState,
     last_used: Instant,
@@ -241,6 +215,7 @@ impl TicketActor {
             board,
             terms,
             outbox,
+            instance,
         } = deps;
         TicketActor {
             id,
@@ -249,6 +224,7 @@ impl TicketActor {
             board,
             terms,
             outbox,
+            instance,
             registry,
             lock: LockState::default(),
             last_used: Instant::now(),
@@ -353,61 +329,92 @@ impl TicketActor {
             self.arm_expiry(ctx);
             return;
         }
-        self.end_lease(UnlockReason::Expired, Author::System, None, ctx);
+        // Decided by the database clock, once cluster-wide: only the statement that deletes the row records
+        // the expiry and logs its `TicketUnlocked` (every instance's reader broadcasts it).
+        let (pool, id, me) = (self.pool.clone(), self.id, self.instance);
+        let fut = async move {
+            let client = pool.get().await?;
+            leases::expire_due(&client, Some(id)).await?;
+            leases::live(&client, id, me, false).await
+        };
+        ctx.wait(
+            fut.into_actor(self)
+                .map(|res: Result<Option<Lease>, AppError>, act, ctx| match res {
+                    Ok(live) => act.adopt(live, ctx),
+                    Err(err) => {
+                        tracing::warn!(ticket = %act.id, error = %err, "could not check a lease's expiry; trying again");
+                        act.expiry_timer = Some(ctx.run_later(EXPIRY_RETRY, |act, ctx| act.check_expiry(ctx)));
+                    }
+                }),
+        );
     }
 
-    /// Records the end of the current lease, then clears it and broadcasts; blocks the mailbox meanwhile.
-    fn end_lease(&mut self, reason: UnlockReason, actor: Author, note: Option<String>, ctx: &mut Context<Self>) {
-        let (pool, log, id) = (self.pool.clone(), self.log.clone(), self.id);
-        let (retry_actor, retry_note) = (actor.clone(), note.clone());
-        let event = ServerMessage::TicketUnlocked {
-            ticket_id: id,
-            reason,
-            by: None,
-            message: None,
-            position: 0,
-        };
-        let record = LockRecord {
-            actor,
-            kind: TicketEventKind::for_unlock(reason),
-            reason: note,
-        };
-        let fut = async move { commit_lock_event(&pool, &log, id, record, event).await };
-        ctx.wait(fut.into_actor(self).map(move |res, act, ctx| match res {
-            Ok(pending) => {
-                act.clear(ctx);
-                pending.publish();
+    /// Makes what this process remembers match the live lease read from its row. It remembers leases taken
+    /// through this instance or over REST (it renews and expires them, and ends them when their session
+    /// goes); a session lease of another instance is only shown on the board.
+    fn adopt(&mut self, live: Option<Lease>, ctx: &mut Context<Self>) {
+        match live {
+            Some(lease) if lease.via != Via::Elsewhere => self.install(lease, ctx),
+            other => {
+                self.clear(ctx);
+                self.board.set(self.id, other.map(|l| l.info()));
             }
-            Err(WriteError::InDoubt(doubt)) => {
-                act.resolve(
-                    doubt,
-                    ctx,
-                    Box::new(move |act, committed, ctx| {
-                        if committed {
-                            act.clear(ctx);
-                        } else {
-                            act.retry_end(reason, retry_actor, retry_note, ctx);
-                        }
-                    }),
-                );
-            }
-            Err(WriteError::Failed(err)) => {
-                tracing::warn!(ticket = %act.id, ?reason, error = %err, "could not record the end of a lock; retrying");
-                act.retry_end(reason, retry_actor, retry_note, ctx);
-            }
-        }));
-    }
-
-    /// Tries [`TicketActor::end_lease`] again after [`EXPIRY_RETRY`]. The lease stays until its end is on
-    /// record: nobody else can take it meanwhile.
-    fn retry_end(&mut self, reason: UnlockReason, actor: Author, note: Option<String>, ctx: &mut Context<Self>) {
-        if let Some(handle) = self.expiry_timer.take() {
-            ctx.cancel_future(handle);
         }
-        self.expiry_timer = Some(ctx.run_later(EXPIRY_RETRY, move |act, ctx| {
-            act.expiry_timer = None;
-            if act.lock.lease().is_some() {
-                act.end_lease(reason, actor, note, ctx);
+    }
+
+    /// Reads the live lease again and [`adopt`](Self::adopt)s it; blocks the mailbox meanwhile.
+    fn refresh(&mut self, ctx: &mut Context<Self>) {
+        let (pool, id, me) = (self.pool.clone(), self.id, self.instance);
+        let fut = async move {
+            let client = pool.get().await?;
+            leases::live(&client, id, me, false).await
+        };
+        ctx.wait(
+            fut.into_actor(self)
+                .map(|res: Result<Option<Lease>, AppError>, act, ctx| match res {
+                    Ok(live) => act.adopt(live, ctx),
+                    Err(err) => tracing::warn!(ticket = %act.id, error = %err, "could not read the lease back"),
+                }),
+        );
+    }
+
+    /// Ends the lease with fencing token `token` as `reason` if it is still the one on record (a lease
+    /// ended elsewhere is only forgotten here), then clears it and broadcasts; blocks the mailbox meanwhile.
+    /// If the database cannot be reached the lease is forgotten here all the same: it runs out by the
+    /// database clock and one instance's sweep records that.
+    fn end_lease(&mut self, reason: UnlockReason, token: i64, actor: Author, ctx: &mut Context<Self>) {
+        let (pool, log, id) = (self.pool.clone(), self.log.clone(), self.id);
+        let fut = async move {
+            let mut client = pool.get().await?;
+            let tx = client.transaction().await?;
+            leases::lock_ticket(&tx, id).await?;
+            if !leases::end(&tx, id, token).await? {
+                return Ok(None);
+            }
+            let event = ServerMessage::TicketUnlocked {
+                ticket_id: id,
+                reason,
+                by: None,
+                message: None,
+                position: 0,
+            };
+            let kind = TicketEventKind::for_unlock(reason);
+            commit_lock_event(tx, &log, id, &actor, kind, None, event, None)
+                .await
+                .map(Some)
+        };
+        ctx.wait(fut.into_actor(self).map(move |res, act, ctx| {
+            match act.settle(res, ctx, |act, _, ctx| act.refresh(ctx)) {
+                Ok(Some(pending)) => {
+                    act.clear(ctx);
+                    pending.publish();
+                }
+                Ok(None) => act.clear(ctx),
+                Err(AppError::OutcomeUnknown) => {}
+                Err(err) => {
+                    tracing::warn!(ticket = %act.id, ?reason, error = %err, "could not record the end of a lock; it runs out by the database clock");
+                    act.clear(ctx);
+                }
             }
         }));
     }
@@ -449,76 +456,103 @@ fn refusal(refusal: LeaseRefusal) -> AppError {
 impl Handler<Lock> for TicketActor {
     type Result = Atomic<LockInfo>;
 
-    fn handle(&mut self, msg: Lock, ctx: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, msg: Lock, _: &mut Self::Context) -> Self::Result {
         self.touch();
-        let plan = self
-            .lock
-            .plan_lock(&msg.agent, msg.via, Utc::now(), self.terms.for_via(msg.via));
-        match plan {
-            Err(refused) => AtomicResponse::new(Box::pin(fut::ready(Err(refusal(refused))))),
-            // Renewals are not broadcast: only the lease's end is news to others (docs/protocol.md).
-            Ok(LockPlan::Renew(lease)) => {
-                let info = lease.info();
-                self.install(lease, ctx);
-                AtomicResponse::new(Box::pin(fut::ready(Ok(info))))
+        let (pool, log, id, me) = (self.pool.clone(), self.log.clone(), self.id, self.instance);
+        let term = self.terms.for_via(msg.via);
+        let fut = async move { take_lock(&pool, &log, id, me, &msg, term).await };
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, ctx| {
+            // Taken after all or not: the row says, once the database is back.
+            let res = act.settle(res, ctx, |act, _, ctx| act.refresh(ctx));
+            act.stop_if_missing(&res, ctx);
+            let (lease, pending) = res?;
+            let info = lease.info();
+            act.install(lease, ctx);
+            if let Some(pending) = pending {
+                pending.publish();
             }
-            Ok(LockPlan::Take(lease)) => {
-                let (pool, log, id) = (self.pool.clone(), self.log.clone(), self.id);
-                let info = lease.info();
-                let event = ServerMessage::TicketLocked {
-                    ticket_id: id,
-                    holder: info.holder.clone(),
-                    expires_at: info.expires_at,
-                    since: info.since,
-                    position: 0,
-                };
-                let record = LockRecord {
-                    actor: Author::from(msg.agent.clone()),
-                    kind: TicketEventKind::LockTaken,
-                    reason: None,
-                };
-                let fut = async move { commit_lock_event(&pool, &log, id, record, event).await };
-                AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
-                    let granted = lease.clone();
-                    // Taken after all: held (unrenewed by the requester, it expires) and broadcast.
-                    let res = act.settle(res, ctx, move |act, committed, ctx| {
-                        if committed {
-                            act.install(granted, ctx);
-                        }
-                    });
-                    act.stop_if_missing(&res, ctx);
-                    let pending = res?;
-                    act.install(lease, ctx);
-                    pending.publish();
-                    Ok(info)
-                })))
-            }
+            Ok(info)
+        })))
+    }
+}
+
+/// Takes or renews the lock in one transaction: a lease that ran out is ended first (recorded and
+/// logged), then the rules decide against the live row (locked), and a take is one `INSERT` that does
+/// nothing if anyone holds it. Answers the lease as stored and, for a take, its `TicketLocked`.
+async fn take_lock(
+    pool: &Pool,
+    log: &EventLog,
+    id: TicketId,
+    me: Option<InstanceId>,
+    msg: &Lock,
+    term: chrono::Duration,
+) -> Result<(Lease, Option<Pending>), WriteError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    let now = leases::lock_ticket(&tx, id).await?;
+    leases::expire_due(&tx, Some(id)).await?;
+    let held = LockState::of(leases::live(&tx, id, me, true).await?);
+    match held.plan_lock(&msg.agent, msg.via, now, term).map_err(refusal)? {
+        // Renewals are not broadcast: only the lease's end is news to others (docs/protocol.md).
+        LockPlan::Renew(lease) => {
+            let expires_at = leases::renew(&tx, id, lease.token, term)
+                .await?
+                .ok_or_else(|| AppError::Conflict("the lock ended just now; take it again".into()))?;
+            crate::db::commit(tx).await.map_err(in_transaction)?;
+            Ok((Lease { expires_at, ..lease }, None))
+        }
+        LockPlan::Take(lease) => {
+            let Some(stored) = leases::take(&tx, id, &lease, me).await? else {
+                return Err(AppError::Conflict("the lock changed hands just now; try again".into()).into());
+            };
+            let info = stored.info();
+            let event = ServerMessage::TicketLocked {
+                ticket_id: id,
+                holder: info.holder.clone(),
+                expires_at: info.expires_at,
+                since: info.since,
+                position: 0,
+            };
+            let actor = Author::from(msg.agent.clone());
+            let pending = commit_lock_event(tx, log, id, &actor, TicketEventKind::LockTaken, None, event, me).await?;
+            Ok((stored, Some(pending)))
         }
     }
 }
 
-/// Records the end of the lease (`event`, a `TicketUnlocked`) as `kind`; once committed, clears it and
-/// broadcasts. A write in doubt is resolved first (and clears the lease if it committed).
-fn end_by_request(
-    act: &mut TicketActor,
-    actor: Author,
+/// Ends the live lease in one transaction, if `allowed` (the rules, against the live row, locked) says
+/// so: records `kind` and logs `event`. Answers the event to publish.
+#[allow(clippy::too_many_arguments)]
+async fn end_requested(
+    pool: &Pool,
+    log: &EventLog,
+    id: TicketId,
+    me: Option<InstanceId>,
+    allowed: impl FnOnce(&LockState) -> Result<i64, AppError>,
+    actor: &Author,
     kind: TicketEventKind,
-    reason: Option<String>,
+    reason: Option<&str>,
     event: ServerMessage,
-) -> Atomic<()> {
-    let (pool, log, id) = (act.pool.clone(), act.log.clone(), act.id);
-    let record = LockRecord { actor, kind, reason };
-    let fut = async move { commit_lock_event(&pool, &log, id, record, event).await };
-    AtomicResponse::new(Box::pin(fut.into_actor(act).map(move |res, act, ctx| {
-        let pending = act.settle(res, ctx, |act, committed, ctx| {
-            if committed {
-                act.clear(ctx);
-            }
-        })?;
-        act.clear(ctx);
-        pending.publish();
-        Ok(())
-    })))
+) -> Result<Pending, WriteError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    leases::lock_ticket(&tx, id).await?;
+    let held = LockState::of(leases::live(&tx, id, me, true).await?);
+    let token = allowed(&held)?;
+    leases::end(&tx, id, token).await?;
+    commit_lock_event(tx, log, id, actor, kind, reason, event, None).await
+}
+
+/// Answers an [`end_requested`]: clears the lease and broadcasts; one in doubt reads the row back first.
+fn ended(
+    act: &mut TicketActor,
+    res: Result<Pending, WriteError>,
+    ctx: &mut Context<TicketActor>,
+) -> Result<(), AppError> {
+    let pending = act.settle(res, ctx, |act, _, ctx| act.refresh(ctx))?;
+    act.clear(ctx);
+    pending.publish();
+    Ok(())
 }
 
 impl Handler<Release> for TicketActor {
@@ -526,23 +560,32 @@ impl Handler<Release> for TicketActor {
 
     fn handle(&mut self, msg: Release, _: &mut Self::Context) -> Self::Result {
         self.touch();
-        if let Err(refused) = self.lock.plan_release(&msg.agent, msg.via) {
-            return AtomicResponse::new(Box::pin(fut::ready(Err(refusal(refused)))));
-        }
-        let event = ServerMessage::TicketUnlocked {
-            ticket_id: self.id,
-            reason: UnlockReason::Released,
-            by: None,
-            message: None,
-            position: 0,
+        let (pool, log, id, me) = (self.pool.clone(), self.log.clone(), self.id, self.instance);
+        let fut = async move {
+            let event = ServerMessage::TicketUnlocked {
+                ticket_id: id,
+                reason: UnlockReason::Released,
+                by: None,
+                message: None,
+                position: 0,
+            };
+            let (agent, via) = (msg.agent.clone(), msg.via);
+            let allowed = move |held: &LockState| held.plan_release(&agent, via).map(|l| l.token).map_err(refusal);
+            let actor = Author::from(msg.agent);
+            end_requested(
+                &pool,
+                &log,
+                id,
+                me,
+                allowed,
+                &actor,
+                TicketEventKind::LockReleased,
+                None,
+                event,
+            )
+            .await
         };
-        end_by_request(
-            self,
-            Author::from(msg.agent),
-            TicketEventKind::LockReleased,
-            None,
-            event,
-        )
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, ctx| ended(act, res, ctx))))
     }
 }
 
@@ -551,23 +594,39 @@ impl Handler<Break> for TicketActor {
 
     fn handle(&mut self, msg: Break, _: &mut Self::Context) -> Self::Result {
         self.touch();
-        match (self.lock.lease(), msg.expected_holder) {
-            (None, _) => return AtomicResponse::new(Box::pin(fut::ready(Err(refusal(LeaseRefusal::NotLocked))))),
-            (Some(lease), Some(expected)) if lease.holder.id != expected => {
-                let holder = lease.holder.clone();
-                return AtomicResponse::new(Box::pin(fut::ready(Err(AppError::Locked { holder }))));
-            }
-            _ => {}
-        }
-        let event = ServerMessage::TicketUnlocked {
-            ticket_id: self.id,
-            reason: UnlockReason::Broken,
-            by: Some(msg.admin.clone()),
-            message: Some(msg.reason.clone()),
-            position: 0,
+        let (pool, log, id, me) = (self.pool.clone(), self.log.clone(), self.id, self.instance);
+        let fut = async move {
+            let event = ServerMessage::TicketUnlocked {
+                ticket_id: id,
+                reason: UnlockReason::Broken,
+                by: Some(msg.admin.clone()),
+                message: Some(msg.reason.clone()),
+                position: 0,
+            };
+            let expected = msg.expected_holder;
+            let allowed = move |held: &LockState| match (held.lease(), expected) {
+                (None, _) => Err(refusal(LeaseRefusal::NotLocked)),
+                (Some(lease), Some(expected)) if lease.holder.id != expected => Err(AppError::Locked {
+                    holder: lease.holder.clone(),
+                }),
+                (Some(lease), _) => Ok(lease.token),
+            };
+            let actor = Author::from(msg.admin);
+            let reason = Some(msg.reason.as_str());
+            end_requested(
+                &pool,
+                &log,
+                id,
+                me,
+                allowed,
+                &actor,
+                TicketEventKind::LockBroken,
+                reason,
+                event,
+            )
+            .await
         };
-        let actor = Author::from(msg.admin);
-        end_by_request(self, actor, TicketEventKind::LockBroken, Some(msg.reason), event)
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, ctx| ended(act, res, ctx))))
     }
 }
 
@@ -575,27 +634,51 @@ impl Handler<SessionGone> for TicketActor {
     type Result = ();
 
     fn handle(&mut self, msg: SessionGone, ctx: &mut Self::Context) {
-        let Some(lease) = self.lock.held_by_session(msg.session) else {
+        let Some(lease) = self.lock.held_by_session(msg.session).cloned() else {
             return;
         };
         let actor = Author::from(lease.holder.clone());
-        self.end_lease(UnlockReason::Disconnected, actor, None, ctx);
+        self.end_lease(UnlockReason::Disconnected, lease.token, actor, ctx);
     }
 }
 
 impl Handler<Renew> for TicketActor {
-    type Result = bool;
+    type Result = AtomicResponse<TicketActor, bool>;
 
-    fn handle(&mut self, msg: Renew, _: &mut Self::Context) -> bool {
-        if self
-            .lock
-            .renew_session(msg.session, Utc::now(), self.terms.session)
-            .is_none()
-        {
-            return false;
-        }
-        self.board.set(self.id, self.lock.info());
-        true
+    /// One statement: extends the row if it is still this session's lease. A lease ended meanwhile
+    /// (expired while this process was paused, taken over) is forgotten and answered `false`.
+    fn handle(&mut self, msg: Renew, _: &mut Self::Context) -> Self::Result {
+        let Some(lease) = self.lock.held_by_session(msg.session).cloned() else {
+            return AtomicResponse::new(Box::pin(fut::ready(false)));
+        };
+        let (pool, id, term) = (self.pool.clone(), self.id, self.terms.session);
+        let fut = async move {
+            let client = pool.get().await?;
+            leases::renew(&client, id, lease.token, term).await
+        };
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
+            let same = |act: &TicketActor| act.lock.lease().is_some_and(|l| l.token == lease.token);
+            match res {
+                Ok(Some(expires_at)) => {
+                    if same(act) {
+                        act.install(Lease { expires_at, ..lease }, ctx);
+                    }
+                    true
+                }
+                Ok(None) => {
+                    if same(act) {
+                        tracing::info!(ticket = %act.id, "a session's lease ended behind its back; forgotten");
+                        act.clear(ctx);
+                    }
+                    false
+                }
+                Err(err) => {
+                    // Cannot tell: the lease runs out by the database clock if it is not renewed.
+                    tracing::warn!(ticket = %act.id, error = %err, "could not renew a lease");
+                    true
+                }
+            }
+        })))
     }
 }
 
@@ -604,13 +687,16 @@ impl Handler<Update> for TicketActor {
 
     fn handle(&mut self, msg: Update, _: &mut Self::Context) -> Self::Result {
         self.touch();
-        if let Err(refused) = self.lock.check_write(&msg.agent.as_ref(), msg.via) {
-            return AtomicResponse::new(Box::pin(fut::ready(Err(refusal(refused)))));
-        }
-        let (pool, log, id, lock) = (self.pool.clone(), self.log.clone(), self.id, self.lock.info());
+        let (pool, log, id, me) = (self.pool.clone(), self.log.clone(), self.id, self.instance);
         let fut = async move {
             let mut client = pool.get().await?;
             let tx = client.transaction().await?;
+            // The fence: the live lease on record, its row locked until COMMIT, decides, not what any
+            // process remembers; a holder whose lease lapsed or changed hands is refused.
+            leases::lock_ticket(&tx, id).await?;
+            let held = LockState::of(leases::live(&tx, id, me, true).await?);
+            held.check_write(&msg.agent.as_ref(), msg.via).map_err(refusal)?;
+            let lock = held.info();
             let result = update_fields(&tx, &log, id, &msg, lock.clone()).await;
             let (updated, queued, logged) = match result {
                 Ok(done) => done,
@@ -621,6 +707,7 @@ impl Handler<Update> for TicketActor {
                 }
                 Err(err) => return Err(err.into()),
             };
+            let updated = q::with_lock(updated, lock);
             let Some((slot, position, event)) = logged else {
                 // Nothing was written, so nothing can be in doubt either.
                 return match crate::db::commit(tx).await {
@@ -642,7 +729,7 @@ impl Handler<Update> for TicketActor {
             if let Some(pending) = pending {
                 pending.publish();
             }
-            Ok(q::with_lock(updated, act.lock.info()))
+            Ok(updated)
         })))
     }
 }
@@ -829,5 +916,37 @@ impl Handler<Resolve> for TicketActor {
     fn handle(&mut self, Resolve(doubt): Resolve, ctx: &mut Self::Context) {
         self.touch();
         self.resolve(doubt, ctx, Box::new(|_, _, _| {}));
+    }
+}
+
+/// Records a lock transition and logs its broadcast `event` in `tx` (one statement), then commits: the
+/// event, ready to publish, or the failure (in doubt if the COMMIT was cut off).
+#[allow(clippy::too_many_arguments)]
+async fn commit_lock_event(
+    tx: deadpool_postgres::Transaction<'_>,
+    log: &EventLog,
+    id: TicketId,
+    actor: &Author,
+    kind: TicketEventKind,
+    reason: Option<&str>,
+    event: ServerMessage,
+    instance: Option<InstanceId>,
+) -> Result<Pending, WriteError> {
+    let slot = log.reserve();
+    let position = q::record_lock_event(&tx, id, actor, kind, reason, &event, instance).await?;
+    slot.numbered(position);
+    match crate::db::commit(tx).await {
+        Ok(()) => Ok(Pending { slot, position, event }),
+        Err(AppError::OutcomeUnknown) => Err(WriteError::InDoubt(InDoubt { slot, position })),
+        Err(err) => Err(WriteError::Failed(err)),
+    }
+}
+
+/// A renewal whose COMMIT was cut off: answered `unavailable`, as the lease is renewed (or not) either way
+/// and the next heartbeat tries again.
+fn in_transaction(err: AppError) -> AppError {
+    match err {
+        AppError::OutcomeUnknown => AppError::Unavailable,
+        err => err,
     }
 }

@@ -112,6 +112,48 @@ pub async fn read(db: &impl GenericClient, after: u64, upto: u64, limit: usize) 
     Ok(Chunk { pruned_through, events })
 }
 
+/// At most `limit` events above `after`, in order, and the snapshot they were read in (one statement):
+/// one read for a reader that is not the writer ([`crate::domain::gaps::GapTracker`]).
+pub async fn read_after(
+    db: &impl GenericClient,
+    after: u64,
+    limit: usize,
+) -> Result<(Vec<Logged>, SnapshotFacts), AppError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let row = db
+        .query_one(
+            &db.prepare_cached(
+                "SELECT pg_current_snapshot()::text,
+                        coalesce(array_agg(e.position ORDER BY e.position), '{}'),
+                        coalesce(array_agg(e.payload::text ORDER BY e.position), '{}')
+                 FROM (SELECT position, payload FROM event_log WHERE position > $1 ORDER BY position LIMIT $2) e",
+            )
+            .await?,
+            &[&stored(after), &limit],
+        )
+        .await?;
+    let facts = SnapshotFacts::parse(row.get(0)).map_err(AppError::internal)?;
+    let positions: Vec<i64> = row.get(1);
+    let payloads: Vec<String> = row.get(2);
+    let events = positions
+        .into_iter()
+        .zip(&payloads)
+        .map(|(position, payload)| logged(position, payload))
+        .collect::<Result<_, _>>()?;
+    Ok((events, facts))
+}
+
+/// A fresh transaction id (this statement's own, committed at once): every transaction that had an id
+/// before it has a smaller one.
+pub async fn fresh_xid(db: &impl GenericClient) -> Result<u64, AppError> {
+    let row = db
+        .query_one(&db.prepare_cached("SELECT pg_current_xact_id()::text").await?, &[])
+        .await?;
+    row.get::<_, &str>(0)
+        .parse()
+        .map_err(|e| AppError::internal(format!("a transaction id that is not a number: {e}")))
+}
+
 /// The snapshot this statement runs in.
 pub async fn facts(db: &impl GenericClient) -> Result<SnapshotFacts, AppError> {
     let row = db

@@ -2,9 +2,13 @@
 
 pub mod admin;
 pub mod agents;
+pub mod attachments;
+pub mod cluster;
 pub mod embedded;
 pub mod event_log;
 pub mod idempotency;
+pub mod inbox;
+pub mod leases;
 pub mod outbox;
 pub mod reporters;
 pub mod throttle;
@@ -14,7 +18,7 @@ pub mod tls;
 use std::future::Future;
 use std::ops::Deref;
 use std::pin::Pin;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use deadpool_postgres::{Connect, Manager, ManagerConfig, RecyclingMethod, Runtime, Timeouts};
@@ -52,9 +56,26 @@ pub const DB_TCP_USER_TIMEOUT: Duration = Duration::from_secs(30);
 const MIGRATION_LOCK_KEY: i64 = 0x004c_6f6b_6574; // "Loket" in ASCII
 
 /// The connection pool: deadpool's, recording how long each caller waits for a connection
-/// (`loket_db_pool_wait_seconds`). Everything else is deadpool's, through `Deref`. Cheap to clone.
+/// (`loket_db_pool_wait_seconds`), and able to open a connection of its own for `LISTEN`. Everything else
+/// is deadpool's, through `Deref`. Cheap to clone.
 #[derive(Clone)]
-pub struct Pool(deadpool_postgres::Pool);
+pub struct Pool(deadpool_postgres::Pool, Arc<ListenConnect>);
+
+/// How [`Pool::listen`] connects: the pool's settings and TLS.
+struct ListenConnect {
+    config: tokio_postgres::Config,
+    tls: Option<MakeRustlsConnect>,
+}
+
+/// The `application_name` of `LISTEN` connections (so operators, and tests, can tell them apart).
+pub const LISTEN_APPLICATION_NAME: &str = "loket-listen";
+
+/// A connection of its own that `LISTEN`s on one channel. Each notification arrives as one `()` on
+/// [`Listener::woken`]; when the connection ends, `woken` ends (answers `None`).
+pub struct Listener {
+    _client: tokio_postgres::Client,
+    pub woken: tokio::sync::mpsc::UnboundedReceiver<()>,
+}
 
 impl Pool {
     /// A connection, waiting for one at most the pool's timeout.
@@ -64,6 +85,60 @@ impl Pool {
         metrics::histogram!(crate::metrics::DB_POOL_WAIT_SECONDS).record(asked.elapsed());
         client
     }
+
+    /// Opens a connection outside the pool (same settings) and `LISTEN`s on `channel` (a fixed identifier).
+    pub async fn listen(&self, channel: &'static str) -> Result<Listener, AppError> {
+        let connect = self.1.clone();
+        let opened = db_io_runtime().spawn(async move {
+            let (woke, woken) = tokio::sync::mpsc::unbounded_channel();
+            let mut config = connect.config.clone();
+            config.application_name(LISTEN_APPLICATION_NAME);
+            let client = match connect.tls.clone() {
+                Some(tls) => open_listening(config, tls, woke).await?,
+                None => open_listening(config, NoTls, woke).await?,
+            };
+            client.batch_execute(&format!("LISTEN {channel}")).await?;
+            Ok::<_, tokio_postgres::Error>(Listener { _client: client, woken })
+        });
+        match opened.await {
+            Ok(listener) => Ok(listener?),
+            Err(err) => Err(AppError::internal(format!("opening a LISTEN connection failed: {err}"))),
+        }
+    }
+}
+
+/// Connects with `tls` and drives the connection on the current runtime, sending `()` on `woke` for every
+/// notification; `woke` is dropped when the connection ends.
+async fn open_listening<T>(
+    pg_config: tokio_postgres::Config,
+    tls: T,
+    woke: tokio::sync::mpsc::UnboundedSender<()>,
+) -> Result<tokio_postgres::Client, tokio_postgres::Error>
+where
+    T: MakeTlsConnect<tokio_postgres::Socket> + Send,
+    T::Stream: Send + 'static,
+    T::TlsConnect: Send,
+    <T::TlsConnect as TlsConnect<tokio_postgres::Socket>>::Future: Send,
+{
+    let (client, mut connection) = pg_config.connect(tls).await?;
+    tokio::spawn(async move {
+        loop {
+            match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => {
+                    if woke.send(()).is_err() {
+                        return;
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(err)) => {
+                    tracing::warn!(error = %err, "the LISTEN connection failed");
+                    return;
+                }
+                None => return,
+            }
+        }
+    });
+    Ok(client)
 }
 
 impl Deref for Pool {
@@ -162,6 +237,10 @@ pub fn pool(conninfo: &str, size: usize) -> Result<Pool, DbSetupError> {
         Transport::Plain => None,
         Transport::Tls => Some(MakeRustlsConnect::new(tls::client_config(&tls)?)),
     };
+    let listen = Arc::new(ListenConnect {
+        config: config.clone(),
+        tls: tls.clone(),
+    });
     let manager = Manager::from_connect(
         config,
         OwnRuntimeConnect { tls },
@@ -178,7 +257,7 @@ pub fn pool(conninfo: &str, size: usize) -> Result<Pool, DbSetupError> {
             recycle: Some(POOL_TIMEOUT),
         })
         .build()
-        .map(Pool)
+        .map(|pool| Pool(pool, listen))
         .map_err(DbSetupError::from)
 }
 

@@ -6,7 +6,12 @@ use deadpool_postgres::GenericClient;
 use loket_protocol::TicketId;
 use loket_protocol::ticket::Notice;
 
+use crate::cluster::{InstanceId, LeaseName, Term};
 use crate::error::AppError;
+
+/// What agents read on a notification whose delivery was cut short (the process sending it died): Telegram
+/// may have shown it, so it is not sent again.
+pub const INTERRUPTED: &str = "delivery interrupted; Telegram may have shown it, so it is not sent again";
 
 /// The oldest pending notification of one chat, with what is needed to word it.
 #[derive(Debug, Clone)]
@@ -40,12 +45,25 @@ pub async fn backlog(db: &impl GenericClient) -> Result<(i64, f64), AppError> {
     Ok((row.get(0), row.get(1)))
 }
 
-/// Marks rows left claimed by a process that died mid-send as failed with `note`. Returns how many.
-pub async fn recover_interrupted(db: &impl GenericClient, note: &str) -> Result<u64, AppError> {
+/// Marks rows left claimed by instance `dead` (it died mid-send) as failed with `note`. Returns how many.
+pub async fn interrupt_claims_of(db: &impl GenericClient, dead: InstanceId, note: &str) -> Result<u64, AppError> {
     Ok(db
         .execute(
-            "UPDATE notifications SET status = 'failed', sending_since = NULL, last_error = $1
-             WHERE status = 'pending' AND sending_since IS NOT NULL",
+            "UPDATE notifications SET status = 'failed', sending_since = NULL, last_error = $2
+             WHERE status = 'pending' AND sending_since IS NOT NULL AND claimed_by = $1",
+            &[&dead.0, &note],
+        )
+        .await?)
+}
+
+/// Marks rows claimed by no known instance (claimed before instances were recorded, by a process that
+/// died then) as failed with `note`. Returns how many.
+pub async fn interrupt_unowned_claims(db: &impl GenericClient, note: &str) -> Result<u64, AppError> {
+    Ok(db
+        .execute(
+            "UPDATE notifications n SET status = 'failed', sending_since = NULL, last_error = $1
+             WHERE n.status = 'pending' AND n.sending_since IS NOT NULL
+               AND (n.claimed_by IS NULL OR NOT EXISTS (SELECT 1 FROM instances i WHERE i.id = n.claimed_by))",
             &[&note],
         )
         .await?)
@@ -88,15 +106,31 @@ pub(crate) fn head_from_row(r: &tokio_postgres::Row) -> Head {
     }
 }
 
-/// Claims notification `id` for one attempt and keeps `text` as what it says (unless it has a text
-/// already). Answers the attempt's number, or `None` if someone else claimed or finished it.
-pub async fn claim(db: &impl GenericClient, id: i64, text: &str) -> Result<Option<i32>, AppError> {
-    let row = db
-        .query_opt(
-            "UPDATE notifications SET sending_since = now(), attempts = attempts + 1, body = COALESCE(body, $2)
-             WHERE id = $1 AND status = 'pending' AND sending_since IS NULL RETURNING attempts",
-            &[&id, &text],
+/// Who may claim a notification: this instance, while it holds the deliverer's lease with this term.
+#[derive(Debug, Clone, Copy)]
+pub struct Claimant {
+    pub instance: InstanceId,
+    pub lease: LeaseName,
+    pub term: Term,
+}
+
+/// Claims notification `id` for one attempt by `by` and keeps `text` as what it says (unless it has a text
+/// already). Fenced: only while `by` still holds its lease with the same token (database clock), so an
+/// instance that lost the lease (paused past it, say) cannot claim. Answers the attempt's number, or
+/// `None` if someone else claimed or finished it, or the lease is no longer `by`'s.
+pub async fn claim(db: &impl GenericClient, id: i64, text: &str, by: Claimant) -> Result<Option<i32>, AppError> {
+    let statement = db
+        .prepare_cached(
+            "UPDATE notifications SET sending_since = now(), claimed_by = $3, attempts = attempts + 1,
+                 body = COALESCE(body, $2)
+             WHERE id = $1 AND status = 'pending' AND sending_since IS NULL
+               AND EXISTS (SELECT 1 FROM cluster_leases
+                           WHERE name = $4 AND holder = $3 AND token = $5 AND expires_at > now())
+             RETURNING attempts",
         )
+        .await?;
+    let row = db
+        .query_opt(&statement, &[&id, &text, &by.instance.0, &by.lease.0, &by.term.token])
         .await?;
     Ok(row.map(|r| r.get(0)))
 }
@@ -105,9 +139,9 @@ pub async fn claim(db: &impl GenericClient, id: i64, text: &str) -> Result<Optio
 pub async fn part_sent(db: &impl GenericClient, id: i64, last: bool) -> Result<(), AppError> {
     let sql = if last {
         "UPDATE notifications SET status = 'delivered', delivered_at = now(), sending_since = NULL,
-         parts_sent = parts_sent + 1, last_error = NULL WHERE id = $1"
+         claimed_by = NULL, parts_sent = parts_sent + 1, last_error = NULL WHERE id = $1"
     } else {
-        "UPDATE notifications SET sending_since = NULL, parts_sent = parts_sent + 1 WHERE id = $1"
+        "UPDATE notifications SET sending_since = NULL, claimed_by = NULL, parts_sent = parts_sent + 1 WHERE id = $1"
     };
     db.execute(sql, &[&id]).await?;
     Ok(())
@@ -122,7 +156,7 @@ pub async fn retry_later(
 ) -> Result<(), AppError> {
     let millis = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
     db.execute(
-        "UPDATE notifications SET sending_since = NULL, last_error = $2,
+        "UPDATE notifications SET sending_since = NULL, claimed_by = NULL, last_error = $2,
          next_attempt_at = now() + $3::bigint * interval '1 millisecond' WHERE id = $1",
         &[&id, &error, &millis],
     )
@@ -133,7 +167,8 @@ pub async fn retry_later(
 /// The notification will not be delivered.
 pub async fn failed(db: &impl GenericClient, id: i64, error: &str) -> Result<(), AppError> {
     db.execute(
-        "UPDATE notifications SET status = 'failed', sending_since = NULL, last_error = $2 WHERE id = $1",
+        "UPDATE notifications SET status = 'failed', sending_since = NULL, claimed_by = NULL, last_error = $2
+         WHERE id = $1",
         &[&id, &error],
     )
     .await?;

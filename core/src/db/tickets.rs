@@ -10,6 +10,7 @@ use loket_protocol::{AgentId, AttachmentId, CategoryId, CommentId, ReporterId, T
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
+use crate::cluster::InstanceId;
 use crate::domain::plan::{Named, Plan};
 use crate::error::AppError;
 
@@ -176,6 +177,8 @@ async fn record_event(
 /// Records a lock transition of ticket `id` and appends its broadcast `event` to the event log, in one
 /// statement, inside the caller's transaction; answers the event's position. `not_found` if there is no
 /// such ticket. The ticket's actor already serialises everything about it.
+/// A `lock_taken` names the instance whose process holds the lock (`instance`), so that if it dies one
+/// survivor records the lock as ended (`crate::cluster`).
 pub async fn record_lock_event(
     db: &impl GenericClient,
     ticket: TicketId,
@@ -183,14 +186,16 @@ pub async fn record_lock_event(
     kind: TicketEventKind,
     reason: Option<&str>,
     event: &loket_protocol::ws::ServerMessage,
+    instance: Option<InstanceId>,
 ) -> Result<u64, AppError> {
     let (agent, reporter) = actor_columns(actor);
+    let instance = instance.filter(|_| kind == TicketEventKind::LockTaken).map(|i| i.0);
     let payload = serde_json::to_string(event).map_err(AppError::internal)?;
     let statement = db
         .prepare_cached(
             "WITH recorded AS (
-                 INSERT INTO ticket_events (ticket_id, actor_agent_id, actor_reporter_id, kind, reason)
-                 SELECT id, $2, $3, $4, $5 FROM tickets WHERE id = $1
+                 INSERT INTO ticket_events (ticket_id, actor_agent_id, actor_reporter_id, kind, reason, instance_id)
+                 SELECT id, $2, $3, $4, $5, $8 FROM tickets WHERE id = $1
                  RETURNING ticket_id)
              INSERT INTO event_log (position, xid, ticket_id, kind, payload)
              SELECT p.position, p.xid, p.ticket_id, $6, $7::text::jsonb || jsonb_build_object('position', p.position)
@@ -210,6 +215,7 @@ pub async fn record_lock_event(
                 &reason,
                 &event.type_name(),
                 &payload,
+                &instance,
             ],
         )
         .await?;
@@ -605,15 +611,14 @@ pub async fn attachment(db: &impl GenericClient, id: AttachmentId) -> Result<Opt
     Ok(row.as_ref().map(attachment_from_row))
 }
 
-/// A stored file to record on a ticket.
+/// A file to record on a ticket, with its bytes (stored in the database with it).
 #[derive(Debug, Clone)]
 pub struct AttachmentDraft {
     pub comment_id: Option<CommentId>,
     pub file_name: String,
     pub content_type: String,
-    pub size_bytes: i64,
-    /// Relative to the data directory.
-    pub storage_path: String,
+    /// The file itself; cheap to clone.
+    pub content: std::sync::Arc<[u8]>,
     pub telegram_file_id: Option<String>,
 }
 
@@ -665,12 +670,12 @@ pub async fn insert_attachment(
             created: false,
         });
     }
+    let size_bytes = i64::try_from(draft.content.len()).unwrap_or(i64::MAX);
     let row = db
         .query_one(
             &db.prepare_cached(&format!(
-                "INSERT INTO attachments
-                     (ticket_id, comment_id, file_name, content_type, size_bytes, storage_path, telegram_file_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {ATTACHMENT_COLUMNS}"
+                "INSERT INTO attachments (ticket_id, comment_id, file_name, content_type, size_bytes, telegram_file_id)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING {ATTACHMENT_COLUMNS}"
             ))
             .await?,
             &[
@@ -678,12 +683,12 @@ pub async fn insert_attachment(
                 &draft.comment_id.map(|c| c.0),
                 &draft.file_name,
                 &draft.content_type,
-                &draft.size_bytes,
-                &draft.storage_path,
+                &size_bytes,
                 &draft.telegram_file_id,
             ],
         )
         .await?;
+    crate::db::attachments::write(db, AttachmentId(row.get("id")), &draft.content).await?;
     record_event(
         db,
         ticket,
@@ -699,21 +704,6 @@ pub async fn insert_attachment(
         attachment: attachment_from_row(&row),
         created: true,
     })
-}
-
-/// Where an attachment's bytes are (relative to the data directory), its name and type.
-pub async fn attachment_file(
-    db: &impl GenericClient,
-    id: AttachmentId,
-) -> Result<Option<(String, String, String)>, AppError> {
-    let row = db
-        .query_opt(
-            &db.prepare_cached("SELECT storage_path, file_name, content_type FROM attachments WHERE id = $1")
-                .await?,
-            &[&id.0],
-        )
-        .await?;
-    Ok(row.map(|r| (r.get(0), r.get(1), r.get(2))))
 }
 
 pub async fn events(db: &impl GenericClient, ticket: TicketId) -> Result<Vec<TicketEvent>, AppError> {
@@ -783,49 +773,6 @@ pub async fn notifications(db: &impl GenericClient, ticket: TicketId) -> Result<
             delivered_at: row.get("delivered_at"),
         })
         .collect())
-}
-
-/// Locks live in memory: any lock still open on record when the server starts ended with the previous
-/// process. Records each as expired, and logs its `TicketUnlocked` (`expired`), so the audit trail never
-/// shows a lock that never ended and a client resuming from before the restart hears that it ended.
-pub async fn close_orphaned_locks(db: &mut deadpool_postgres::Client) -> Result<u64, AppError> {
-    let tx = db.transaction().await?;
-    let orphaned: Vec<i64> = tx
-        .query(
-            &tx.prepare_cached(
-                "SELECT ticket_id
-             FROM (SELECT DISTINCT ON (ticket_id) ticket_id, kind FROM ticket_events
-                   WHERE kind LIKE 'lock\\_%' ORDER BY ticket_id, id DESC) AS last
-             WHERE kind = 'lock_taken' ORDER BY ticket_id",
-            )
-            .await?,
-            &[],
-        )
-        .await?
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
-    for &id in &orphaned {
-        let ticket = TicketId(id);
-        let event = loket_protocol::ws::ServerMessage::TicketUnlocked {
-            ticket_id: ticket,
-            reason: loket_protocol::ticket::UnlockReason::Expired,
-            by: None,
-            message: None,
-            position: 0,
-        };
-        record_lock_event(
-            &tx,
-            ticket,
-            &Author::System,
-            TicketEventKind::LockExpired,
-            Some("the server restarted"),
-            &event,
-        )
-        .await?;
-    }
-    crate::db::commit(tx).await?;
-    Ok(orphaned.len() as u64)
 }
 
 /// Attaches the current lock to a ticket view.

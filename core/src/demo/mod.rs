@@ -294,7 +294,7 @@ async fn fill(pool: &Pool, options: &DemoOptions, word: &impl Fn(&Head) -> Strin
 
     let bus = EventBus::default().start();
     let log = crate::event_log::EventLog::open(pool.clone(), bus.clone(), Default::default()).await?;
-    let desk = Desk::new(pool.clone(), bus, log, Arbiter::current(), LeaseTerms::default());
+    let desk = Desk::new(pool.clone(), bus, log, Arbiter::current(), LeaseTerms::default(), None);
     let cast = Cast {
         agents: agents.iter().map(|a| a.agent.clone()).collect(),
         categories,

@@ -4,6 +4,10 @@
 //! a single scripted change or a short REST lock) the agent through REST. The lease is authoritative until the ticket actor commits
 //! its end; an expiry is an event the actor processes, so every decision here is made against the
 //! lease as it stands.
+//!
+//! With several instances the lease is a row in PostgreSQL (`db::leases`): the actor builds its
+//! [`LockState`] from the live row, read in the transaction that acts on it, and decides with the rules
+//! here; the row's fencing token ([`Lease::token`]) names the lease in every later statement.
 
 use chrono::Duration;
 use loket_protocol::Timestamp;
@@ -31,7 +35,7 @@ impl LeaseTerms {
     /// The term of a lease taken `via` this channel.
     pub fn for_via(&self, via: Via) -> Duration {
         match via {
-            Via::Session(_) => self.session,
+            Via::Session(_) | Via::Elsewhere => self.session,
             Via::Rest => self.rest,
         }
     }
@@ -51,6 +55,9 @@ pub enum Via {
     /// The agent through the REST API: a lease ends on expiry unless taken again; it writes while nobody
     /// else holds the lock.
     Rest,
+    /// A WebSocket session on another instance (only ever a lease's holder, never a request's channel
+    /// here: its session keys mean nothing in this process).
+    Elsewhere,
 }
 
 /// A granted lock.
@@ -61,6 +68,8 @@ pub struct Lease {
     pub via: Via,
     pub since: Timestamp,
     pub expires_at: Timestamp,
+    /// The fencing token the database gave it (0 for one planned, not yet taken).
+    pub token: i64,
 }
 
 impl Lease {
@@ -74,7 +83,7 @@ impl Lease {
     }
 
     fn owned_by(&self, agent: &AgentRef, via: Via) -> bool {
-        self.holder.id == agent.id && self.via == via
+        self.holder.id == agent.id && self.via == via && via != Via::Elsewhere
     }
 }
 
@@ -105,6 +114,11 @@ pub struct LockState {
 }
 
 impl LockState {
+    /// The state with `lease` (as read from its row) or none.
+    pub fn of(lease: Option<Lease>) -> LockState {
+        LockState { lease }
+    }
+
     pub fn lease(&self) -> Option<&Lease> {
         self.lease.as_ref()
     }
@@ -127,6 +141,7 @@ impl LockState {
                 via,
                 since: now,
                 expires_at: now + term,
+                token: 0,
             })),
             Some(lease) if lease.owned_by(agent, via) => Ok(LockPlan::Renew(Lease {
                 expires_at: (now + term).max(lease.expires_at),
@@ -140,7 +155,9 @@ impl LockState {
     pub fn check_write(&self, agent: &AgentRef, via: Via) -> Result<(), LeaseRefusal> {
         match (via, &self.lease) {
             (Via::Session(_), Some(lease)) if lease.owned_by(agent, via) => Ok(()),
-            (Via::Session(_), lease) => Err(LeaseRefusal::NotHolder(lease.as_ref().map(|l| l.holder.clone()))),
+            (Via::Session(_) | Via::Elsewhere, lease) => {
+                Err(LeaseRefusal::NotHolder(lease.as_ref().map(|l| l.holder.clone())))
+            }
             (Via::Rest, None) => Ok(()),
             (Via::Rest, Some(lease)) if lease.holder.id == agent.id => Ok(()),
             (Via::Rest, Some(lease)) => Err(LeaseRefusal::HeldBy(lease.holder.clone())),
@@ -308,5 +325,32 @@ mod tests {
         state.clear();
         assert!(state.lease().is_none());
         assert!(state.expired(t(1000)).is_none());
+    }
+
+    #[test]
+    fn a_session_on_another_instance_holds_but_is_never_matched_here() {
+        let (ana, ben) = (agent(1), agent(2));
+        let mut elsewhere = locked_by(&ana, S1).lease().cloned().unwrap();
+        elsewhere.via = Via::Elsewhere;
+        let state = LockState::of(Some(elsewhere));
+        // Not even the same agent's session here: the lease is its session's on the other instance.
+        assert_eq!(
+            state.plan_lock(&ana, S1, t(1), Duration::seconds(TERM)),
+            Err(LeaseRefusal::HeldBy(ana.clone()))
+        );
+        assert_eq!(
+            state.check_write(&ben, S2),
+            Err(LeaseRefusal::NotHolder(Some(ana.clone())))
+        );
+        assert_eq!(
+            state.check_write(&ana, S1),
+            Err(LeaseRefusal::NotHolder(Some(ana.clone())))
+        );
+        assert_eq!(state.plan_release(&ben, S2), Err(LeaseRefusal::HeldBy(ana.clone())));
+        // Over REST the agent still may write and release their own lock, wherever it was taken.
+        assert_eq!(state.check_write(&ana, Via::Rest), Ok(()));
+        assert!(state.plan_release(&ana, Via::Rest).is_ok());
+        assert_eq!(state.check_write(&ben, Via::Rest), Err(LeaseRefusal::HeldBy(ana)));
+        assert!(state.held_by_session(SessionKey(1)).is_none());
     }
 }

@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod origin;
 pub mod security;
+pub mod telegram;
 pub mod tickets;
 pub mod web;
 

@@ -290,29 +290,73 @@ pub(crate) async fn attachment(
     _agent: CurrentAgent,
     id: aw::Path<i64>,
 ) -> Result<HttpResponse, WebError> {
-    let client = state.desk.pool.get().await?;
-    let (path, name, content_type) = db::tickets::attachment_file(&client, AttachmentId(*id))
-        .await?
-        .ok_or(AppError::NotFound("attachment"))?;
+    let id = AttachmentId(*id);
+    let stored = {
+        let client = state.desk.pool.get().await?;
+        db::attachments::stored(&client, id)
+            .await?
+            .ok_or(AppError::NotFound("attachment"))?
+    };
+    let mime: mime::Mime = stored.content_type.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
+    let disposition = actix_web::http::header::ContentDisposition {
+        disposition: actix_web::http::header::DispositionType::Attachment,
+        parameters: vec![actix_web::http::header::DispositionParam::Filename(
+            stored.file_name.clone(),
+        )],
+    };
+    if let Some(path) = &stored.legacy_path {
+        return legacy_file(&state, &req, id, path, mime, disposition).await;
+    }
+    // One chunk in memory at a time, each read on a connection of its own: a slow download holds no
+    // database connection while the client catches up.
+    let pool = state.desk.pool.clone();
+    let chunks = stored.chunks;
+    let body = futures_util::stream::try_unfold(0, move |seq| {
+        let pool = pool.clone();
+        async move {
+            if seq >= chunks {
+                return Ok(None);
+            }
+            let client = pool.get().await.map_err(AppError::from)?;
+            let bytes = db::attachments::chunk(&client, id, seq)
+                .await?
+                .ok_or_else(|| AppError::internal(format!("attachment {id} is missing chunk {seq}")))?;
+            Ok::<_, AppError>(Some((actix_web::web::Bytes::from(bytes), seq + 1)))
+        }
+    });
+    let body = futures_util::TryStreamExt::map_err(body, WebError);
+    Ok(HttpResponse::Ok()
+        .content_type(mime)
+        .insert_header(disposition)
+        .no_chunking(u64::try_from(stored.size_bytes).unwrap_or(0))
+        .streaming(body))
+}
+
+/// An attachment stored before its bytes moved into the database, served from this instance's data
+/// directory if it has the file (the instance that has it moves it into the database when it starts).
+async fn legacy_file(
+    state: &State,
+    req: &HttpRequest,
+    id: AttachmentId,
+    path: &str,
+    mime: mime::Mime,
+    disposition: actix_web::http::header::ContentDisposition,
+) -> Result<HttpResponse, WebError> {
     let root = state.data_dir.canonicalize().map_err(AppError::internal)?;
     let full = root
-        .join(&path)
+        .join(path)
         .canonicalize()
         .map_err(|_| AppError::NotFound("attachment file"))?;
     if !full.starts_with(&root) {
-        return Err(AppError::internal(format!("attachment {} points outside the data directory", *id)).into());
+        return Err(AppError::internal(format!("attachment {id} points outside the data directory")).into());
     }
     let file = actix_files::NamedFile::open_async(&full)
         .await
         .map_err(|_| AppError::NotFound("attachment file"))?;
-    let mime = content_type.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
     Ok(file
         .set_content_type(mime)
-        .set_content_disposition(actix_web::http::header::ContentDisposition {
-            disposition: actix_web::http::header::DispositionType::Attachment,
-            parameters: vec![actix_web::http::header::DispositionParam::Filename(name)],
-        })
-        .into_response(&req))
+        .set_content_disposition(disposition)
+        .into_response(req))
 }
 
 /// `GET /ws`: upgrades a signed-in agent's request to a WebSocket session.

@@ -1,0 +1,244 @@
+//! Edit locks as rows (`ticket_leases`): the one truth about who holds a ticket's lock, shared by every
+//! instance on the database. Taking is one atomic statement; every change that needs the lock reads the
+//! live lease with its row locked in the change's own transaction (the fence); ends are conditional
+//! deletes by fencing token, so only one instance ever records and broadcasts a lease's end.
+//!
+//! Expiry is by the database clock: a row whose `expires_at` has passed holds nothing, whatever its
+//! holder's process remembers.
+
+use chrono::Duration;
+use deadpool_postgres::GenericClient;
+use loket_protocol::ticket::{AgentRef, LockInfo, UnlockReason};
+use loket_protocol::{AgentId, TicketId, Timestamp};
+use tokio_postgres::Row;
+
+use crate::cluster::InstanceId;
+use crate::domain::lease::{Lease, SessionKey, Via};
+use crate::error::AppError;
+
+/// The reason recorded in the history when a lease ends because its instance died.
+pub const INSTANCE_DIED: &str = "the instance holding the session stopped";
+
+const COLUMNS: &str = "holder_agent, holder_name, via, session_key, instance_id, token, since, expires_at";
+
+/// Locks ticket `id`'s row against other lock changes until the transaction ends (`not_found` if there
+/// is none). Every transaction that acts on a lease takes this first, so they run one at a time per ticket
+/// across instances; `NO KEY UPDATE` still lets history rows about the ticket be inserted meanwhile.
+/// Answers the database clock (the transaction's start), in the same round trip. It also gives the
+/// transaction its id first, so that any event position it takes later is covered by the gap rule
+/// (`domain::gaps`: a transaction has its id before it takes a position).
+pub async fn lock_ticket(db: &impl GenericClient, id: TicketId) -> Result<Timestamp, AppError> {
+    db.query_opt(
+        &db.prepare_cached("SELECT now(), pg_current_xact_id() FROM tickets WHERE id = $1 FOR NO KEY UPDATE")
+            .await?,
+        &[&id.0],
+    )
+    .await?
+    .map(|row| row.get(0))
+    .ok_or(AppError::NotFound("ticket"))
+}
+
+/// The channel a stored lease is held through, as instance `me` sees it: a session of another instance
+/// is [`Via::Elsewhere`] (its session keys mean nothing here).
+fn via_of(row: &Row, me: Option<InstanceId>) -> Via {
+    let via: &str = row.get("via");
+    let session: Option<i64> = row.get("session_key");
+    let instance: Option<i64> = row.get("instance_id");
+    match (via, session) {
+        ("session", Some(key)) if instance == me.map(|i| i.0) => Via::Session(SessionKey(key as u64)),
+        ("session", _) => Via::Elsewhere,
+        _ => Via::Rest,
+    }
+}
+
+fn lease_of(row: &Row, me: Option<InstanceId>) -> Lease {
+    Lease {
+        holder: AgentRef {
+            id: AgentId(row.get("holder_agent")),
+            name: row.get("holder_name"),
+        },
+        via: via_of(row, me),
+        since: row.get("since"),
+        expires_at: row.get("expires_at"),
+        token: row.get("token"),
+    }
+}
+
+/// The live lease on `ticket`, as instance `me` sees it. With `lock`, its row (if any) stays locked until
+/// the transaction ends, so it cannot end or change hands before this transaction commits.
+pub async fn live(
+    db: &impl GenericClient,
+    ticket: TicketId,
+    me: Option<InstanceId>,
+    lock: bool,
+) -> Result<Option<Lease>, AppError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM ticket_leases WHERE ticket_id = $1 AND expires_at > now(){}",
+        if lock { " FOR UPDATE" } else { "" }
+    );
+    let row = db.query_opt(&db.prepare_cached(&sql).await?, &[&ticket.0]).await?;
+    Ok(row.map(|r| lease_of(&r, me)))
+}
+
+/// Takes the lock on `ticket` for `lease` (held through instance `me`) if nobody holds it: one statement,
+/// which waits for a concurrent take to commit and then does nothing. Expired rows must have been ended
+/// first ([`expire_due`]). Answers the lease as stored (with its fencing token), or `None` if taken.
+pub async fn take(
+    db: &impl GenericClient,
+    ticket: TicketId,
+    lease: &Lease,
+    me: Option<InstanceId>,
+) -> Result<Option<Lease>, AppError> {
+    let (via, session) = match lease.via {
+        Via::Session(key) => ("session", Some(key.0 as i64)),
+        Via::Rest => ("rest", None),
+        Via::Elsewhere => return Err(AppError::internal("a lease is taken through this instance")),
+    };
+    let row = db
+        .query_opt(
+            &db.prepare_cached(&format!(
+                "INSERT INTO ticket_leases (ticket_id, holder_agent, holder_name, via, session_key, instance_id, since, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (ticket_id) DO NOTHING
+                 RETURNING {COLUMNS}"
+            ))
+            .await?,
+            &[
+                &ticket.0,
+                &lease.holder.id.0,
+                &lease.holder.name,
+                &via,
+                &session,
+                &me.map(|i| i.0),
+                &lease.since,
+                &lease.expires_at,
+            ],
+        )
+        .await?;
+    Ok(row.map(|r| lease_of(&r, me)))
+}
+
+/// Extends the lease with fencing token `token` to at least `term` from now, if it is still live: one
+/// statement. Answers the new expiry, or `None` if the lease has ended (expired, ended elsewhere).
+pub async fn renew(
+    db: &impl GenericClient,
+    ticket: TicketId,
+    token: i64,
+    term: Duration,
+) -> Result<Option<Timestamp>, AppError> {
+    let millis = term.num_milliseconds();
+    let row = db
+        .query_opt(
+            &db.prepare_cached(
+                "UPDATE ticket_leases
+                 SET expires_at = greatest(expires_at, now() + $3::bigint * interval '1 millisecond')
+                 WHERE ticket_id = $1 AND token = $2 AND expires_at > now()
+                 RETURNING expires_at",
+            )
+            .await?,
+            &[&ticket.0, &token, &millis],
+        )
+        .await?;
+    Ok(row.map(|r| r.get(0)))
+}
+
+/// Ends the lease with fencing token `token` (live or not): whether it was still on record. Only the
+/// transaction that deletes it records and broadcasts its end.
+pub async fn end(db: &impl GenericClient, ticket: TicketId, token: i64) -> Result<bool, AppError> {
+    Ok(db
+        .execute(
+            &db.prepare_cached("DELETE FROM ticket_leases WHERE ticket_id = $1 AND token = $2")
+                .await?,
+            &[&ticket.0, &token],
+        )
+        .await?
+        == 1)
+}
+
+/// One statement that deletes the leases `condition` selects (over `ticket_leases`, parameters from `$3`
+/// on), records each end in the ticket's history as `$1` (reason `$2`, actor: the holder for
+/// `disconnected`, nobody otherwise) and appends its `TicketUnlocked` to the event log. Answers each
+/// ended ticket with its event's position.
+async fn end_where(
+    db: &impl GenericClient,
+    reason: UnlockReason,
+    note: Option<&str>,
+    condition: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Vec<(TicketId, u64)>, AppError> {
+    let kind = loket_protocol::ticket::TicketEventKind::for_unlock(reason);
+    let sql = format!(
+        "WITH ended AS (
+             DELETE FROM ticket_leases WHERE {condition} RETURNING ticket_id, holder_agent),
+         recorded AS (
+             INSERT INTO ticket_events (ticket_id, actor_agent_id, kind, reason)
+             SELECT ticket_id, CASE WHEN $1 = 'lock_disconnected' THEN holder_agent END, $1, $2 FROM ended),
+         numbered AS (
+             SELECT pg_current_xact_id() AS xid, ticket_id FROM ended),
+         logged AS (
+             INSERT INTO event_log (position, xid, ticket_id, kind, payload)
+             SELECT p.position, p.xid, p.ticket_id, 'TicketUnlocked',
+                    jsonb_build_object('type', 'TicketUnlocked', 'ticket_id', p.ticket_id,
+                                       'reason', $4::text, 'position', p.position)
+             FROM (SELECT nextval('event_log_position_seq') AS position, xid, ticket_id FROM numbered) p
+             RETURNING ticket_id, position)
+         SELECT ticket_id, position FROM logged ORDER BY position"
+    );
+    let mut all: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = Vec::with_capacity(params.len() + 3);
+    let kind = kind.as_str();
+    let reason_text = reason.as_str();
+    all.push(&kind);
+    all.push(&note);
+    all.extend_from_slice(params);
+    all.push(&reason_text);
+    // `$4` is the reason: the condition's own parameters are `$3` only.
+    let rows = db.query(&db.prepare_cached(&sql).await?, &all).await?;
+    rows.iter()
+        .map(|r| Ok((TicketId(r.get(0)), crate::db::event_log::position_of(r.get(1))?)))
+        .collect()
+}
+
+/// Ends every lease that has run out by the database clock (only on `ticket`, if given) as `expired`,
+/// recorded and broadcast through the event log. Only one instance can delete a row, so each expiry is
+/// recorded and broadcast once cluster-wide. Answers the tickets and their events' positions.
+pub async fn expire_due(db: &impl GenericClient, ticket: Option<TicketId>) -> Result<Vec<(TicketId, u64)>, AppError> {
+    let ticket = ticket.map(|t| t.0);
+    end_where(
+        db,
+        UnlockReason::Expired,
+        None,
+        "expires_at <= now() AND ($3::bigint IS NULL OR ticket_id = $3)",
+        &[&ticket],
+    )
+    .await
+}
+
+/// Ends every session lease taken through instance `dead` as `disconnected` (its sessions are gone),
+/// recorded and broadcast through the event log. REST leases stay: they belong to no process.
+pub async fn end_sessions_of(db: &impl GenericClient, dead: InstanceId) -> Result<Vec<(TicketId, u64)>, AppError> {
+    end_where(
+        db,
+        UnlockReason::Disconnected,
+        Some(INSTANCE_DIED),
+        "via = 'session' AND instance_id = $3::bigint",
+        &[&dead.0],
+    )
+    .await
+}
+
+/// Every live lease, for a new process's lock board.
+pub async fn all_live(db: &impl GenericClient) -> Result<Vec<(TicketId, LockInfo)>, AppError> {
+    let rows = db
+        .query(
+            &db.prepare_cached(&format!(
+                "SELECT ticket_id, {COLUMNS} FROM ticket_leases WHERE expires_at > now()"
+            ))
+            .await?,
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (TicketId(r.get("ticket_id")), lease_of(r, None).info()))
+        .collect())
+}
