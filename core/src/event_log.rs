@@ -256,7 +256,9 @@ impl Reader {
     /// Answers whether the batch was full (read again at once).
     async fn read(&mut self, inner: &Inner, seen: &impl Fn(&ServerMessage)) -> Result<bool, AppError> {
         let client = inner.pool.get().await?;
-        let (events, facts) = q::read_after(&client, self.follow.released(), FOLLOW_BATCH).await?;
+        // Events already held are not read again: only what is missing below them, and what is new.
+        let missing: Vec<u64> = self.follow.missing().take(FOLLOW_BATCH).collect();
+        let (events, facts) = q::read_after(&client, self.follow.read_from(), &missing, FOLLOW_BATCH).await?;
         let full = events.len() == FOLLOW_BATCH;
         let before = self.follow.released();
         let out = self

@@ -112,24 +112,29 @@ pub async fn read(db: &impl GenericClient, after: u64, upto: u64, limit: usize) 
     Ok(Chunk { pruned_through, events })
 }
 
-/// At most `limit` events above `after`, in order, and the snapshot they were read in (one statement):
-/// one read for a reader that is not the writer ([`crate::domain::gaps::GapTracker`]).
+/// At most `limit` events above `after` and those at `missing` positions, in order, and the snapshot they
+/// were read in (one statement): one read for a reader that is not the writer
+/// ([`crate::domain::follow::Follow`]).
 pub async fn read_after(
     db: &impl GenericClient,
     after: u64,
+    missing: &[u64],
     limit: usize,
 ) -> Result<(Vec<Logged>, SnapshotFacts), AppError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let missing: Vec<i64> = missing.iter().map(|p| stored(*p)).collect();
     let row = db
         .query_one(
             &db.prepare_cached(
                 "SELECT pg_current_snapshot()::text,
                         coalesce(array_agg(e.position ORDER BY e.position), '{}'),
                         coalesce(array_agg(e.payload::text ORDER BY e.position), '{}')
-                 FROM (SELECT position, payload FROM event_log WHERE position > $1 ORDER BY position LIMIT $2) e",
+                 FROM (SELECT position, payload FROM event_log
+                       WHERE position > $1 OR position = ANY($3::bigint[])
+                       ORDER BY position LIMIT $2) e",
             )
             .await?,
-            &[&stored(after), &limit],
+            &[&stored(after), &limit, &missing],
         )
         .await?;
     let facts = SnapshotFacts::parse(row.get(0)).map_err(AppError::internal)?;

@@ -88,7 +88,14 @@ impl<T> Follow<T> {
         }
     }
 
-    fn missing(&self) -> impl Iterator<Item = u64> + '_ {
+    /// What the next read must cover: every position above this, and the missing ones below it
+    /// ([`Follow::missing`]); events already held need not be read again.
+    pub fn read_from(&self) -> u64 {
+        self.held.keys().next_back().copied().unwrap_or(self.released)
+    }
+
+    /// Positions missing below a held one, lowest first.
+    pub fn missing(&self) -> impl Iterator<Item = u64> + '_ {
         let highest = self.held.keys().next_back().copied().unwrap_or(self.released);
         (self.released + 1..highest).filter(|p| !self.held.contains_key(p))
     }
@@ -133,6 +140,17 @@ mod tests {
         assert_eq!(follow.observe([(2, "b")], 60), [(2, "b")]);
         assert_eq!(follow.released(), 2);
         assert!(!follow.waiting());
+    }
+
+    #[test]
+    fn a_read_covers_what_is_missing_and_what_is_new_only() {
+        let mut follow = Follow::new(0);
+        follow.observe([(1, "a"), (3, "c"), (4, "d"), (6, "f")], 10);
+        assert_eq!(follow.read_from(), 6);
+        assert_eq!(follow.missing().collect::<Vec<_>>(), [2, 5]);
+        // The next read brings only 2 and something new: the held ones follow it out.
+        assert_eq!(follow.observe([(2, "b"), (7, "g")], 10), [(2, "b"), (3, "c"), (4, "d")]);
+        assert_eq!(follow.missing().collect::<Vec<_>>(), [5]);
     }
 
     #[test]
