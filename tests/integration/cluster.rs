@@ -68,6 +68,24 @@ async fn delivered(tg: &FakeTelegram, chat: i64, texts: &[&str], patience: Durat
     asked.elapsed()
 }
 
+/// Waits until `count` notifications of `ticket` are recorded as delivered (just after Telegram answered,
+/// and with them which bot message is about the ticket, so a reply to it finds the ticket).
+async fn recorded_delivered(agent: &AgentClient, ticket: TicketId, count: usize) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let detail = agent.get(&format!("/api/tickets/{}", ticket.0)).await.body;
+        let list = detail["notifications"].as_array().cloned().unwrap_or_default();
+        if list.iter().filter(|n| n["status"] == "delivered").count() >= count {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "notifications never recorded: {list:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Each of `texts` reached `chat` exactly once, in this order.
 fn once_in_order(tg: &FakeTelegram, chat: i64, texts: &[&str]) {
     let sent: Vec<String> = tg.sent_to(chat).into_iter().map(|m| m.text).collect();
@@ -248,6 +266,7 @@ async fn with_the_bot_on_three_instances_one_polls_and_every_notification_arrive
     let texts: Vec<&str> = before.iter().map(String::as_str).collect();
     delivered(&tg, budi.id, &texts, CLUSTER_PATIENCE).await;
     once_in_order(&tg, budi.id, &texts);
+    recorded_delivered(&agents[0], ticket, before.len()).await;
 
     // The reporter answers one of them: one comment, whoever handled it. `/help` after it is a fence:
     // one sender's updates are handled in order.
