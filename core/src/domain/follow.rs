@@ -251,10 +251,10 @@ mod tests {
             let mut committed: BTreeSet<u64> = BTreeSet::new();
             let mut handed: Vec<u64> = Vec::new();
             let read = |follow: &mut Follow<()>,
-                            running: &[(u64, u64)],
-                            committed: &BTreeSet<u64>,
-                            xid: &mut u64,
-                            completed: u64| {
+                        running: &[(u64, u64)],
+                        committed: &BTreeSet<u64>,
+                        xid: &mut u64,
+                        completed: u64| {
                 let xmax = completed + 1;
                 let xmin = running
                     .iter()
