@@ -44,18 +44,19 @@ collab = files("collab-")
 if collab:
     print("| run | load (1 min) | Loket p50 / p99 ms | fan-out baseline at Loket's rate p50 / p99 ms | p99 ratio | errors + missed |")
     print("|---|---|---|---|---|---|")
-    ratios = []
+    ratios = {}
     for path in collab:
         d = json.load(open(path))
         loket = next(r for r in d["runs"] if r["target"] == "loket")
         base = next(r for r in d["runs"] if r["target"] == "fan-out baseline")
         r = every(loket)["p99_ms"] / base["latency"][-1]["p99_ms"]
-        ratios.append(r)
+        ratios.setdefault(os.path.basename(path)[:-5].rsplit("-", 1)[0], []).append(r)
         print("| %s | %.1f | %.1f / %.1f | %.1f / %.1f | %.2f | %d |" % (
             os.path.basename(path)[:-5], d["machine"]["load_average_1m"], every(loket)["p50_ms"], every(loket)["p99_ms"],
             base["latency"][-1]["p50_ms"], base["latency"][-1]["p99_ms"], r, missing(loket)))
     print()
-    print("p99 ratio to the fan-out baseline, median (spread): " + spread(ratios))
+    for name, found in sorted(ratios.items()):
+        print(name + ": p99 ratio to the fan-out baseline, median (spread): " + spread(found))
     print()
 
 resume = files("resume-")
@@ -98,6 +99,11 @@ if idle:
             run["connect"]["seconds"], x.get("server_rss_before_mib", 0), x.get("server_rss_connected_mib", 0),
             x.get("server_kib_per_connection", 0), every(run)["max_ms"] if len(run["latency"]) > 1 else run["latency"][0]["max_ms"]))
     print()
-    totals = [sum(c for c, _ in v) for v in per.values()]
-    kibs = [k for v in per.values() for _, k in v]
-    print("sessions over all instances per run: " + spread(totals, "%.0f") + "; KiB per connection per instance: " + spread(kibs, "%.1f"))
+    shapes = {}
+    for key, v in per.items():
+        shapes.setdefault(key.rsplit("-", 1)[0], []).append(v)
+    for shape, runs in sorted(shapes.items()):
+        totals = [sum(c for c, _ in v) for v in runs]
+        kibs = [k for v in runs for _, k in v]
+        print("%s, %d runs: sessions over all instances %s; KiB per connection per instance %s" % (
+            shape, len(runs), spread(totals, "%.0f"), spread(kibs, "%.1f")))
