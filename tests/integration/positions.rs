@@ -108,8 +108,11 @@ async fn positions_strictly_increase_match_across_sessions_and_rest_changes_carr
     assert_eq!(commented.status, StatusCode::CREATED);
     let unlock = ben.delete(&format!("{path}/lock"), None).await;
     assert_eq!(unlock.status, StatusCode::NO_CONTENT, "{unlock:?}");
-    // A late joiner is welcomed with the newest position so far, and sees only what comes after.
+    // A late joiner is welcomed with the newest position this instance has delivered (its log reader
+    // hands events on just after they commit: once `a` has the last one, so has the watermark), and sees
+    // only what comes after.
     let before_late = logged(&server).await.last().unwrap().0;
+    let mut seen_a = broadcasts_until(&mut a, |m| position(m) == before_late).await;
     let mut late = ana.ws().await;
     assert_eq!(late.welcome_position, before_late);
     ben.post(
@@ -118,7 +121,7 @@ async fn positions_strictly_increase_match_across_sessions_and_rest_changes_carr
     )
     .await;
 
-    let seen_a = broadcasts_until(&mut a, is_comment("the end")).await;
+    seen_a.extend(broadcasts_until(&mut a, is_comment("the end")).await);
     let seen_b = broadcasts_until(&mut b, is_comment("the end")).await;
     let seen_late = broadcasts_until(&mut late, is_comment("the end")).await;
     assert_increasing("a", &seen_a);
