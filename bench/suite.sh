@@ -21,3 +21,8 @@ run storm-n1000-max      storm  -n 1000 -k 10 --rate 0 --duration "$DURATION" --
 run idle-n1000           idle   -n 1000  --hold 20
 run idle-n5000           idle   -n 5000  --hold 20
 run idle-n10000          idle   -n 10000 --hold 20
+# Several instances on one PostgreSQL (issue 10) and reconnect cost (issue 9):
+run cross-n1000-r33      --instances 3 cross -n 1000 -k 20 -m 100 --rate 33 --duration "$DURATION"
+run resume-t1000         resume -t 1000 --missed 100 --rounds 3
+# Idle capacity across three instances: one load generator per instance (bench/cluster-idle.sh).
+OUT="$OUT" SESSIONS="${CLUSTER_IDLE_SESSIONS:-19000}" "$ROOT/bench/cluster-idle.sh" || true

@@ -31,11 +31,17 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct TargetArgs {
     /// Attach to a running Loket at this URL (e.g. http://127.0.0.1:8080) instead of starting one.
-    #[arg(long, global = true)]
-    pub url: Option<String>,
-    /// Pid of the attached server, for its CPU and memory.
-    #[arg(long, global = true)]
-    pub pid: Option<u32>,
+    /// Several instances on one database: repeat it or give a comma-separated list (`--urls a,b,c`);
+    /// sessions are spread over them round-robin (session i on instance i mod count).
+    #[arg(long = "url", alias = "urls", value_delimiter = ',', global = true)]
+    pub urls: Vec<String>,
+    /// Pid of the attached server, for its CPU and memory (with several URLs: one per URL, same order).
+    #[arg(long = "pid", alias = "pids", value_delimiter = ',', global = true)]
+    pub pids: Vec<u32>,
+    /// Without --url: how many `loket` processes to start on one PostgreSQL (the first one's embedded
+    /// cluster; the others get its socket as DATABASE_URL and data directories of their own).
+    #[arg(long, default_value_t = 1, global = true)]
+    pub instances: usize,
     /// Admin of the attached server (creates the bench agents).
     #[arg(long, env = "LOKET_BENCH_ADMIN_EMAIL", global = true)]
     pub admin_email: Option<String>,
@@ -118,6 +124,37 @@ pub enum Scenario {
         /// The bot token (`<id>:<secret>`) the fake accepts; given to a started server as TELEGRAM_BOT_TOKEN.
         #[arg(long, default_value = loket_fake_telegram::TOKEN)]
         bot_token: String,
+    },
+    /// Cross-instance delivery: N sessions spread over the instances (at least two; started with
+    /// `--instances 3` or given as several URLs), K agents on the first instance lock → update → unlock;
+    /// latency until every session on the *other* instances had each event. Then the same load with all
+    /// N sessions on the first instance, in the same run, and the ratio of the two p99s.
+    Cross {
+        #[arg(long, short = 'n', default_value_t = 1000)]
+        sessions: usize,
+        #[arg(long, short = 'k', default_value_t = 20)]
+        active: usize,
+        #[arg(long, short = 'm', default_value_t = 100)]
+        tickets: usize,
+        /// Cycles per second over all active agents; 0: as fast as possible.
+        #[arg(long, default_value_t = 33.0)]
+        rate: f64,
+        #[arg(long, default_value_t = 15.0)]
+        duration: f64,
+    },
+    /// Reconnect cost: a session disconnects, misses `--missed` events, reconnects and resumes; bytes
+    /// read from the socket until the Resume's Ack, against one full `GetTickets` answer at the same
+    /// ticket count (what a client reloaded before positions).
+    Resume {
+        /// Tickets on file (created first through the WebSocket).
+        #[arg(long, short = 't', default_value_t = 1000)]
+        tickets: usize,
+        /// Events the disconnected session misses.
+        #[arg(long, default_value_t = 100)]
+        missed: usize,
+        /// Disconnect/resume rounds in this run.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
     },
     /// The fan-out baseline alone.
     Fanout {

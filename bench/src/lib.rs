@@ -41,26 +41,71 @@ pub fn raise_fd_limit() -> u64 {
     rlimit::increase_nofile_limit(u64::MAX).unwrap_or(0)
 }
 
-/// The Loket under test and how sessions reach it.
+/// The Loket under test (one or several instances on one database) and how sessions reach it.
 pub struct Loket {
+    /// The first instance: agents are created through it, writers of `cross` use it, its CPU and memory
+    /// are the `server` figures.
     pub target: Target,
-    /// One per signed-in agent; sessions take them round-robin, so active agents are distinct accounts.
+    /// Further instances on the same database.
+    pub others: Vec<Target>,
+    /// Session `i` uses `endpoints[i % len]`: instance `i % instances`, account `i % accounts`, so
+    /// sessions are spread over the instances round-robin and active agents are distinct accounts.
     pub endpoints: Vec<Endpoint>,
 }
 
 impl Loket {
     pub async fn open(options: &Options, accounts: usize) -> Result<Loket, String> {
-        let target = Target::open(options).await?;
+        let mut all = Target::open_all(options).await?.into_iter();
+        let target = all.next().ok_or("no instance to drive")?;
+        let others: Vec<Target> = all.collect();
+        // Sign-ins are in PostgreSQL: a token from the first instance works on every one.
         let accounts = target.accounts(accounts.max(1)).await?;
-        let endpoints = accounts
-            .into_iter()
-            .map(|a| Endpoint {
-                addr: target.addr,
-                token: Some(a.token),
+        let addrs: Vec<_> = std::iter::once(target.addr)
+            .chain(others.iter().map(|t| t.addr))
+            .collect();
+        let endpoints = (0..lcm(addrs.len(), accounts.len()))
+            .map(|j| Endpoint {
+                addr: addrs[j % addrs.len()],
+                instance: j % addrs.len(),
+                token: Some(accounts[j % accounts.len()].token.clone()),
             })
             .collect();
-        Ok(Loket { target, endpoints })
+        Ok(Loket {
+            target,
+            others,
+            endpoints,
+        })
     }
+
+    /// How many instances sessions are spread over.
+    pub fn instances(&self) -> usize {
+        1 + self.others.len()
+    }
+
+    /// The endpoints of the first instance only (every account).
+    pub fn first_only(&self) -> Vec<Endpoint> {
+        self.endpoints.iter().filter(|e| e.instance == 0).cloned().collect()
+    }
+}
+
+impl Drop for Loket {
+    fn drop(&mut self) {
+        // The first instance's PostgreSQL serves the others: they stop first.
+        for other in self.others.iter_mut().rev() {
+            other.stop();
+        }
+        self.target.stop();
+    }
+}
+
+fn lcm(a: usize, b: usize) -> usize {
+    let gcd = |mut a: usize, mut b: usize| {
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        a
+    };
+    a / gcd(a, b).max(1) * b
 }
 
 fn fanout_exe(cli: &Cli) -> Result<std::path::PathBuf, String> {
@@ -72,7 +117,7 @@ fn fanout_exe(cli: &Cli) -> Result<std::path::PathBuf, String> {
 
 fn options(cli: &Cli) -> Result<Options, String> {
     let t = &cli.target;
-    let (admin_email, admin_password) = match (&t.url, &t.admin_email, &t.admin_password) {
+    let (admin_email, admin_password) = match (t.urls.first(), &t.admin_email, &t.admin_password) {
         (None, _, _) => (target::SPAWN_ADMIN_EMAIL.to_owned(), target::BENCH_PASSWORD.to_owned()),
         (Some(_), Some(email), Some(password)) => (email.clone(), password.clone()),
         (Some(_), _, _) => {
@@ -80,8 +125,9 @@ fn options(cli: &Cli) -> Result<Options, String> {
         }
     };
     Ok(Options {
-        url: t.url.clone(),
-        pid: t.pid,
+        urls: t.urls.clone(),
+        pids: t.pids.clone(),
+        instances: t.instances,
         admin_email,
         admin_password,
         database_url: t.database_url.clone(),
@@ -156,6 +202,38 @@ pub async fn run(cli: &Cli) -> Result<Bundle, String> {
                 duration_s: *duration,
             };
             runs.push(scenario::reporter::run(&loket, &fake, &params, cc).await?);
+        }
+        Scenario::Cross {
+            sessions,
+            active,
+            tickets,
+            rate,
+            duration,
+        } => {
+            let loket = Loket::open(&options(cli)?, cli.accounts.max(*active)).await?;
+            let params = scenario::cross::CrossParams {
+                sessions: *sessions,
+                active: *active,
+                tickets: *tickets,
+                rate: *rate,
+                duration_s: *duration,
+            };
+            let (reports, found) = scenario::cross::run(&loket, &params, cc).await?;
+            runs.extend(reports);
+            ratios = found;
+        }
+        Scenario::Resume {
+            tickets,
+            missed,
+            rounds,
+        } => {
+            let loket = Loket::open(&options(cli)?, cli.accounts.max(2)).await?;
+            let params = scenario::resume::ResumeParams {
+                tickets: *tickets,
+                missed: *missed,
+                rounds: *rounds,
+            };
+            runs.push(scenario::resume::run(&loket, &params, cc).await?);
         }
         Scenario::Collab {
             sessions,

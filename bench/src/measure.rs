@@ -112,6 +112,12 @@ struct Pending {
 
 /// Joins `ops` with the receipts of `sessions` sessions.
 pub fn join(ops: &[SentOp], receipts: &[Vec<Receipt>], sessions: usize) -> Joined {
+    join_among(ops, receipts, &vec![true; sessions])
+}
+
+/// Joins `ops` with the receipts of the sessions whose `counted` is true (an operation is complete once
+/// every counted session but its sender had it).
+pub fn join_among(ops: &[SentOp], receipts: &[Vec<Receipt>], counted: &[bool]) -> Joined {
     let mut pending: HashMap<EventKey, Pending> = ops
         .iter()
         .map(|op| {
@@ -140,9 +146,10 @@ pub fn join(ops: &[SentOp], receipts: &[Vec<Receipt>], sessions: usize) -> Joine
             p.last = Some(p.last.map_or(*at, |last| last.max(*at)));
         }
     }
-    let expected = sessions.saturating_sub(1) as u32;
+    let among = counted.iter().filter(|c| **c).count() as u32;
     let mut by_kind: HashMap<Kind, Tally> = HashMap::new();
     for (key, p) in pending {
+        let expected = among.saturating_sub(u32::from(counted.get(p.sender).copied().unwrap_or(false)));
         let tally = by_kind.entry(key.kind).or_insert_with(Tally::new);
         tally.ops += 1;
         tally.missing += u64::from(expected.saturating_sub(p.received));
@@ -263,6 +270,31 @@ mod tests {
         assert_eq!((s.ops, s.complete, s.missing_deliveries), (1, 1, 0));
         assert!((s.max_ms - 5.0).abs() < 0.1, "{s:?}");
         assert_eq!(joined.deliveries, 2);
+    }
+
+    #[test]
+    fn only_counted_sessions_are_waited_for() {
+        let t0 = Instant::now();
+        let key = EventKey::new(7, Kind::Updated, 3);
+        let ops = [SentOp {
+            key,
+            sent: t0,
+            sender: 0,
+        }];
+        // Session 1 (not counted, say on the writer's instance) is slow; 2 and 3 count.
+        let receipts = vec![
+            vec![],
+            vec![],
+            vec![(key, t0 + Duration::from_millis(4))],
+            vec![(key, t0 + Duration::from_millis(6))],
+        ];
+        let joined = join_among(&ops, &receipts, &[false, false, true, true]);
+        let s = &joined.per_kind[0];
+        assert_eq!((s.ops, s.complete, s.missing_deliveries), (1, 1, 0));
+        assert!((s.max_ms - 6.0).abs() < 0.1, "{s:?}");
+        // One counted session short: missing.
+        let joined = join_among(&ops, &receipts[..3], &[false, false, true, true]);
+        assert_eq!(joined.per_kind[0].missing_deliveries, 1);
     }
 
     #[test]

@@ -120,6 +120,8 @@ impl Waiters {
 /// A connected session.
 pub struct Session {
     pub index: usize,
+    /// The instance it is connected to ([`Endpoint::instance`]).
+    pub instance: usize,
     sink: tokio::sync::Mutex<SplitSink<Ws, Message>>,
     waiters: Arc<Waiters>,
     collected: Mutex<Option<oneshot::Receiver<Collected>>>,
@@ -129,6 +131,8 @@ pub struct Session {
 #[derive(Debug, Clone)]
 pub struct Endpoint {
     pub addr: SocketAddr,
+    /// Which instance of the Loket under test this is (0: the first); 0 for the fan-out baseline.
+    pub instance: usize,
     /// Bearer token; `None` for the fan-out baseline.
     pub token: Option<String>,
 }
@@ -174,6 +178,7 @@ impl Session {
         tokio::spawn(reader.run(stream));
         Ok(Arc::new(Session {
             index,
+            instance: endpoint.instance,
             sink: tokio::sync::Mutex::new(sink),
             waiters,
             collected: Mutex::new(Some(done_rx)),

@@ -1,5 +1,7 @@
 //! The Loket under test: a `loket` binary this tool starts on a private data directory, or one already
-//! running that it attaches to by URL (and pid, for CPU and memory figures). Also signs agents in.
+//! running that it attaches to by URL (and pid, for CPU and memory figures). Several instances on one
+//! PostgreSQL: several URLs, or several started processes (the first on its embedded cluster, the
+//! others on that cluster's socket, each with a data directory of its own). Also signs agents in.
 
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::path::PathBuf;
@@ -30,10 +32,12 @@ const EMBEDDED_PG_DB: &str = "loket";
 /// How to reach the server.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Attach to this running server instead of starting one.
-    pub url: Option<String>,
-    /// Pid of the attached server, for CPU and memory.
-    pub pid: Option<u32>,
+    /// Attach to these running instances (one database) instead of starting any.
+    pub urls: Vec<String>,
+    /// Pids of the attached instances (same order), for CPU and memory.
+    pub pids: Vec<u32>,
+    /// Without `urls`: how many instances to start on one PostgreSQL.
+    pub instances: usize,
     pub admin_email: String,
     pub admin_password: String,
     /// PostgreSQL of the attached server, for the commit baseline.
@@ -71,14 +75,27 @@ pub struct Account {
 }
 
 impl Target {
-    pub async fn open(options: &Options) -> Result<Target, String> {
-        match &options.url {
-            Some(url) => Self::attach(options, url),
-            None => Self::spawn(options).await,
+    /// Every instance `options` names: attached by URL, or started (the first one's embedded PostgreSQL
+    /// serves all of them). At least one.
+    pub async fn open_all(options: &Options) -> Result<Vec<Target>, String> {
+        if !options.urls.is_empty() {
+            return options
+                .urls
+                .iter()
+                .enumerate()
+                .map(|(i, url)| Self::attach(options, url, options.pids.get(i).copied()))
+                .collect();
         }
+        let first = Self::spawn(options, 0, None).await?;
+        let url = first.database_url.clone();
+        let mut all = vec![first];
+        for i in 1..options.instances.max(1) {
+            all.push(Self::spawn(options, i, url.as_deref()).await?);
+        }
+        Ok(all)
     }
 
-    fn attach(options: &Options, url: &str) -> Result<Target, String> {
+    fn attach(options: &Options, url: &str, pid: Option<u32>) -> Result<Target, String> {
         let base = url.trim_end_matches('/').to_owned();
         let host = base
             .strip_prefix("http://")
@@ -92,7 +109,7 @@ impl Target {
         Ok(Target {
             base,
             addr,
-            server_pid: options.pid,
+            server_pid: pid,
             database_url: options.database_url.clone(),
             pg_data: None,
             admin_email: options.admin_email.clone(),
@@ -103,7 +120,8 @@ impl Target {
         })
     }
 
-    async fn spawn(options: &Options) -> Result<Target, String> {
+    /// Starts instance `index`: on its own embedded PostgreSQL (`database_url` `None`), or on the given one.
+    async fn spawn(options: &Options, index: usize, database_url: Option<&str>) -> Result<Target, String> {
         let bin = match &options.loket_bin {
             Some(bin) => bin.clone(),
             None => std::env::current_exe()
@@ -116,9 +134,10 @@ impl Target {
                 bin.display()
             ));
         }
+        let suffix = if index == 0 { String::new() } else { format!("-{index}") };
         let data_dir = match &options.data_dir {
-            Some(dir) => dir.clone(),
-            None => std::env::temp_dir().join(format!("loket-bench-{}", std::process::id())),
+            Some(dir) => PathBuf::from(format!("{}{suffix}", dir.display())),
+            None => std::env::temp_dir().join(format!("loket-bench-{}{suffix}", std::process::id())),
         };
         std::fs::create_dir_all(&data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
         let addr = free_port()?;
@@ -137,6 +156,7 @@ impl Target {
             .env_remove("TELEGRAM_BOT_TOKEN")
             .env_remove("TELEGRAM_API_URL")
             .envs(options.env.iter().map(|(k, v)| (k, v)))
+            .envs(database_url.map(|url| ("DATABASE_URL", url)))
             .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(|e| e.to_string())?)
             .stderr(log);
@@ -152,11 +172,16 @@ impl Target {
             base: format!("http://{addr}"),
             addr,
             server_pid: Some(child.id()),
-            database_url: Some(format!(
-                "host={} port={EMBEDDED_PG_PORT} user={EMBEDDED_PG_USER} dbname={EMBEDDED_PG_DB}",
-                socket.display()
+            database_url: Some(database_url.map_or_else(
+                || {
+                    format!(
+                        "host={} port={EMBEDDED_PG_PORT} user={EMBEDDED_PG_USER} dbname={EMBEDDED_PG_DB}",
+                        socket.display()
+                    )
+                },
+                str::to_owned,
             )),
-            pg_data: Some(pg_root.join(EMBEDDED_PG_DATA)),
+            pg_data: database_url.is_none().then(|| pg_root.join(EMBEDDED_PG_DATA)),
             admin_email: SPAWN_ADMIN_EMAIL.to_owned(),
             admin_password: BENCH_PASSWORD.to_owned(),
             child: Some(child),

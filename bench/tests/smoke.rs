@@ -26,8 +26,13 @@ async fn server() -> TestServer {
 
 /// Runs `loadgen <args>` against `server` (attached by URL and this process's pid).
 async fn loadgen(server: &TestServer, args: &[&str]) -> Vec<Report> {
+    loadgen_on(server, &server.url(), args).await.runs
+}
+
+/// Runs `loadgen <args>` against the instances at `urls` (comma-separated) on `server`'s database.
+async fn loadgen_on(server: &TestServer, urls: &str, args: &[&str]) -> loket_bench::report::Bundle {
     let pid = std::process::id().to_string();
-    let url = server.url();
+    let url = urls.to_owned();
     let database_url = server
         .config
         .database_url
@@ -54,7 +59,7 @@ async fn loadgen(server: &TestServer, args: &[&str]) -> Vec<Report> {
     let cli = Cli::parse_from(argv);
     let bundle = loket_bench::run(&cli).await.expect("the run completes");
     println!("{}", bundle.table());
-    bundle.runs
+    bundle
 }
 
 /// No errors, something measured, and every operation's event reached every other session.
@@ -160,5 +165,60 @@ async fn reporter_path_delivers_every_notification() {
     // Every acknowledged status change reached its reporter's chat, each exactly once.
     assert_eq!(report.deliveries, report.latency[1].ops);
     assert!(report.deliveries > 0);
+    server.stop().await;
+}
+
+#[actix_rt::test]
+async fn cross_instance_delivery_reaches_every_session_on_the_other_instance() {
+    let server = server().await;
+    // A second instance in this process, on the same database, with a data directory of its own.
+    let mut config = server.config.clone();
+    config.data_dir = server.data_dir().with_extension("second");
+    let second = TestServer::start_on(config, "127.0.0.1:0".parse().unwrap()).await;
+    let urls = format!("{},{}", server.url(), second.url());
+    let bundle = loadgen_on(
+        &server,
+        &urls,
+        &[
+            "cross",
+            "-n",
+            "6",
+            "-k",
+            "2",
+            "-m",
+            "2",
+            "--rate",
+            "20",
+            "--duration",
+            "1",
+        ],
+    )
+    .await;
+    let targets: Vec<&str> = bundle.runs.iter().map(|r| r.target.as_str()).collect();
+    assert_eq!(targets, ["spread", "one instance"]);
+    for run in &bundle.runs {
+        assert_complete(run);
+    }
+    assert_eq!(bundle.ratios.len(), 2, "{:?}", bundle.ratios);
+    second.stop().await;
+    server.stop().await;
+}
+
+#[actix_rt::test]
+async fn a_resumed_session_gets_exactly_what_it_missed() {
+    let server = server().await;
+    let runs = loadgen(&server, &["resume", "-t", "4", "--missed", "10", "--rounds", "2"]).await;
+    let report = &runs[0];
+    assert_eq!(report.errors.count, 0, "{:?}", report.errors.samples);
+    let rounds = report.extra["rounds"].as_array().expect("rounds");
+    assert_eq!(rounds.len(), 2);
+    for round in rounds {
+        assert_eq!(round["replayed"], 10, "{round}");
+        assert!(
+            round["resume_wire_bytes"].as_u64() > round["resume_payload_bytes"].as_u64(),
+            "{round}"
+        );
+        assert!(round["reload_tickets"].as_u64() >= Some(4), "{round}");
+    }
     server.stop().await;
 }

@@ -17,7 +17,8 @@
 //! delivered twice, and every instance delivers the same events at the same positions. Its watermark is
 //! the reader's. A dropped `LISTEN` connection is opened again and the reader catches up from its last
 //! position; it also reads every [`FOLLOW_POLL`] without being woken. A missing position is passed only by
-//! the stricter rule of [`crate::domain::follow`] (a transaction-id fence taken after the read that missed it).
+//! the rule of [`crate::domain::follow`] (a transaction-id fence taken after the read that missed it); the
+//! same rule settles the tail at start ([`EventLog::open`]) and a write in doubt ([`EventLog::settle`]).
 //!
 //! Per process: the reorder buffer, the reader's place and the watermark. In PostgreSQL: the log itself
 //! (`event_log`) and how far it was pruned (`event_log_horizon`).
@@ -35,7 +36,6 @@ use crate::actors::bus::{EventBus, Publish};
 use crate::db::Pool;
 use crate::db::event_log::{self as q, Chunk, Logged, Pruned, Retention};
 use crate::domain::follow::Follow;
-use crate::domain::gaps::GapTracker;
 use crate::domain::reorder::{ReorderBuffer, SlotId};
 use crate::error::AppError;
 
@@ -164,13 +164,14 @@ impl EventLog {
     }
 
     /// Finds out whether the write in doubt whose event took `position` committed: the event, if it is
-    /// in the log. Waits first (at most [`STARTUP_WAIT`]) until every transaction in progress now has
-    /// ended, so a write whose backend outlived its connection has finished.
+    /// in the log. Waits first (at most [`STARTUP_WAIT`]) until every transaction that had an id by now
+    /// has ended (a fence, [`crate::domain::follow`]), so a write whose backend outlived its connection has
+    /// finished.
     pub async fn settle(&self, position: u64) -> Result<Option<Logged>, AppError> {
         let client = self.0.pool.get().await?;
-        let then = q::facts(&client).await?;
+        let fence = q::fresh_xid(&client).await?;
         let deadline = Instant::now() + STARTUP_WAIT;
-        while !q::facts(&client).await?.all_ended_since(&then) && Instant::now() < deadline {
+        while q::facts(&client).await?.xmin < fence && Instant::now() < deadline {
             tokio::time::sleep(STARTUP_POLL).await;
         }
         q::at(&client, position).await
@@ -364,9 +365,11 @@ impl std::fmt::Debug for Slot {
 }
 
 /// The newest position on record, once every gap among the newest [`STARTUP_WINDOW`] positions is
-/// settled: this process is a reader that is not the writer of what is on record, so it follows the gap
-/// rule ([`GapTracker`]) until nothing missing below the newest position can still commit, or
-/// [`STARTUP_WAIT`] has passed.
+/// settled: this process is a reader that is not the writer of what is on record, so it follows the rule
+/// of [`Follow`] (a missing position is passed once every transaction below a fence taken after the read
+/// that missed it has ended) until nothing missing below the newest position can still commit, or
+/// [`STARTUP_WAIT`] has passed. Only the missing positions are read again: what commits above the newest
+/// one meanwhile is the following reader's.
 async fn settled_tail(pool: &Pool) -> Result<u64, AppError> {
     let client = pool.get().await?;
     let (newest, facts) = q::newest_positions(&client, STARTUP_WINDOW).await?;
@@ -374,20 +377,24 @@ async fn settled_tail(pool: &Pool) -> Result<u64, AppError> {
         return q::horizon(&client).await;
     };
     let highest = newest.last().copied().unwrap_or(first);
-    let mut tracker = GapTracker::new(first - 1);
-    tracker.observe(newest, &facts);
+    let mut follow = Follow::new(first - 1);
+    follow.observe(newest.into_iter().map(|p| (p, ())), facts.xmin);
     let deadline = Instant::now() + STARTUP_WAIT;
-    while tracker.released() < highest {
+    while follow.released() < highest {
+        if follow.unfenced() {
+            follow.fence(q::fresh_xid(&client).await?);
+        }
         if Instant::now() >= deadline {
             tracing::warn!(
-                waiting_for = ?tracker.waiting_for().collect::<Vec<_>>(),
+                waiting_for = ?follow.missing().collect::<Vec<_>>(),
                 "positions in the event log are still in flight after the start-up wait; starting after them"
             );
             return Ok(highest);
         }
         tokio::time::sleep(STARTUP_POLL).await;
-        let (more, facts) = q::positions_after(&client, tracker.released(), STARTUP_WINDOW).await?;
-        tracker.observe(more, &facts);
+        let missing: Vec<u64> = follow.missing().collect();
+        let (found, facts) = q::positions_among(&client, &missing).await?;
+        follow.observe(found.into_iter().map(|p| (p, ())), facts.xmin);
     }
-    Ok(tracker.released())
+    Ok(follow.released())
 }

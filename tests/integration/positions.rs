@@ -1,6 +1,6 @@
 //! Event positions and `Resume`: every broadcast carries its place in the event log, the same on every
 //! session and strictly increasing; a client that reconnects and resumes gets exactly what it missed,
-//! under many concurrent writers; history past retention answers `resync_required`; the gap rule of a
+//! under many concurrent writers; history past retention answers `resync_required`; the follow rule of a
 //! reader outside the writer against real PostgreSQL transactions.
 
 use std::cell::RefCell;
@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use loket_core::db::event_log as log_q;
-use loket_core::domain::gaps::GapTracker;
+use loket_core::domain::follow::Follow;
 use loket_protocol::api::Role;
 use loket_protocol::ticket::UnlockReason;
 use loket_protocol::ws::ServerMessage;
@@ -108,8 +108,11 @@ async fn positions_strictly_increase_match_across_sessions_and_rest_changes_carr
     assert_eq!(commented.status, StatusCode::CREATED);
     let unlock = ben.delete(&format!("{path}/lock"), None).await;
     assert_eq!(unlock.status, StatusCode::NO_CONTENT, "{unlock:?}");
-    // A late joiner is welcomed with the newest position so far, and sees only what comes after.
+    // A late joiner is welcomed with the newest position this instance has delivered (its log reader
+    // hands events on just after they commit: once `a` has the last one, so has the watermark), and sees
+    // only what comes after.
     let before_late = logged(&server).await.last().unwrap().0;
+    let mut seen_a = broadcasts_until(&mut a, |m| position(m) == before_late).await;
     let mut late = ana.ws().await;
     assert_eq!(late.welcome_position, before_late);
     ben.post(
@@ -118,7 +121,7 @@ async fn positions_strictly_increase_match_across_sessions_and_rest_changes_carr
     )
     .await;
 
-    let seen_a = broadcasts_until(&mut a, is_comment("the end")).await;
+    seen_a.extend(broadcasts_until(&mut a, is_comment("the end")).await);
     let seen_b = broadcasts_until(&mut b, is_comment("the end")).await;
     let seen_late = broadcasts_until(&mut late, is_comment("the end")).await;
     assert_increasing("a", &seen_a);
@@ -577,10 +580,23 @@ async fn a_reader_outside_the_writer_waits_for_a_late_commit_and_skips_a_rollbac
         position: 0,
     };
     let start = log_q::horizon(&reader).await.unwrap();
-    let mut tracker = GapTracker::new(start);
-    let read = async |tracker: &mut GapTracker| {
-        let (positions, facts) = log_q::positions_after(&reader, tracker.released(), 100).await.unwrap();
-        tracker.observe(positions, &facts)
+    let mut follow: Follow<()> = Follow::new(start);
+    // One read as a following instance makes it: what is missing and what is new, then a fence for
+    // newly missing positions.
+    let read = async |follow: &mut Follow<()>| {
+        let missing: Vec<u64> = follow.missing().collect();
+        let (events, facts) = log_q::read_after(&reader, follow.read_from(), &missing, 100)
+            .await
+            .unwrap();
+        let out: Vec<u64> = follow
+            .observe(events.into_iter().map(|e| (e.position, ())), facts.xmin)
+            .into_iter()
+            .map(|(p, ())| p)
+            .collect();
+        if follow.unfenced() {
+            follow.fence(log_q::fresh_xid(&reader).await.unwrap());
+        }
+        out
     };
 
     // A takes the lower position, B the higher; B commits first.
@@ -590,10 +606,10 @@ async fn a_reader_outside_the_writer_waits_for_a_late_commit_and_skips_a_rollbac
     let high = log_q::append(&b, TicketId(1), &event(2)).await.unwrap();
     assert!(low < high);
     b.commit().await.unwrap();
-    assert!(read(&mut tracker).await.is_empty(), "{low} may still commit");
-    assert!(read(&mut tracker).await.is_empty(), "still in progress");
+    assert!(read(&mut follow).await.is_empty(), "{low} may still commit");
+    assert!(read(&mut follow).await.is_empty(), "still in progress");
     a.commit().await.unwrap();
-    assert_eq!(read(&mut tracker).await, [low, high]);
+    assert_eq!(read(&mut follow).await, [low, high]);
 
     // Again, but the lower one rolls back: once it has ended, its position is skipped for good.
     let a = first.transaction().await.unwrap();
@@ -601,19 +617,39 @@ async fn a_reader_outside_the_writer_waits_for_a_late_commit_and_skips_a_rollbac
     let b = second.transaction().await.unwrap();
     let high = log_q::append(&b, TicketId(1), &event(4)).await.unwrap();
     b.commit().await.unwrap();
-    assert!(read(&mut tracker).await.is_empty());
+    assert!(read(&mut follow).await.is_empty());
     a.rollback().await.unwrap();
     // Once every transaction that was in progress when the gap was seen has ended (other tests' too:
     // the snapshot is the whole cluster's), the next read lets it go.
     let deadline = std::time::Instant::now() + loket_tests::PATIENCE;
     let mut handed = Vec::new();
-    while tracker.released() < high {
+    while follow.released() < high {
         assert!(
             std::time::Instant::now() < deadline,
             "the rolled-back {low} still held back {high}"
         );
-        handed.extend(read(&mut tracker).await);
+        handed.extend(read(&mut follow).await);
     }
     assert_eq!(handed, [high]);
     assert!(low < high);
+
+    // Transaction ids and positions in different orders: B has its id first, A takes the lower position
+    // with a newer id, B commits. Unless another transaction newer than A ended meanwhile, A is listed in
+    // no snapshot's in-progress list (its id is at or above `xmax`, one past the newest completed), which
+    // is what let the in-progress rule pass `low` early; the fence holds it.
+    let b = second.transaction().await.unwrap();
+    b.query_one("SELECT pg_current_xact_id()", &[]).await.unwrap();
+    let a = first.transaction().await.unwrap();
+    let low = log_q::append(&a, TicketId(1), &event(5)).await.unwrap();
+    let high = log_q::append(&b, TicketId(1), &event(6)).await.unwrap();
+    assert!(low < high);
+    b.commit().await.unwrap();
+    assert!(read(&mut follow).await.is_empty(), "{low} may still commit");
+    assert!(read(&mut follow).await.is_empty(), "still in progress");
+    a.commit().await.unwrap();
+    let mut handed = Vec::new();
+    while follow.released() < high {
+        handed.extend(read(&mut follow).await);
+    }
+    assert_eq!(handed, [low, high]);
 }

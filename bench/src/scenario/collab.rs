@@ -71,7 +71,7 @@ pub async fn run(loket: &Loket, params: &CollabParams, connect_concurrency: usiz
 }
 
 /// One active agent: lock → update → unlock on random tickets until `deadline`.
-async fn agent(
+pub(crate) async fn agent(
     session: Arc<Session>,
     index: usize,
     tickets: Arc<Vec<i64>>,

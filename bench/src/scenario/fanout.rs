@@ -132,6 +132,7 @@ pub async fn run(exe: &Path, params: &FanoutParams, connect_concurrency: usize) 
     let server = start_server(exe)?;
     let endpoint = Endpoint {
         addr: server.addr,
+        instance: 0,
         token: None,
     };
     let crowd = super::connect_all(params.sessions, connect_concurrency, &[endpoint]).await;

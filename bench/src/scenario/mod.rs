@@ -2,10 +2,12 @@
 //! fence and turning what the sessions recorded into a [`Report`].
 
 pub mod collab;
+pub mod cross;
 pub mod fanout;
 pub mod idle;
 pub mod pgcommit;
 pub mod reporter;
+pub mod resume;
 pub mod storm;
 pub mod views;
 
@@ -145,10 +147,24 @@ pub struct RunInfo {
 pub async fn conclude(
     info: RunInfo,
     crowd: &Crowd,
+    driven: Driven,
+    started: Instant,
+    drive_seconds: f64,
+    meters: Meters,
+) -> (Report, UsageSet) {
+    conclude_among(info, crowd, driven, started, drive_seconds, meters, |_| true).await
+}
+
+/// [`conclude`], with latency until every session that `counted` (by the session) had each event;
+/// the others are still waited for at the fence.
+pub async fn conclude_among(
+    info: RunInfo,
+    crowd: &Crowd,
     mut driven: Driven,
     started: Instant,
     drive_seconds: f64,
     meters: Meters,
+    counted: impl Fn(&Session) -> bool,
 ) -> (Report, UsageSet) {
     let collected = futures_util::future::join_all(crowd.sessions.iter().map(|s| s.collect(FENCE_PATIENCE))).await;
     let total_seconds = started.elapsed().as_secs_f64();
@@ -164,9 +180,14 @@ pub async fn conclude(
         }
         frames += c.frames;
         bytes += c.bytes;
-        receipts.push(c.receipts);
+        receipts.push(if counted(&crowd.sessions[i]) {
+            c.receipts
+        } else {
+            Vec::new()
+        });
     }
-    let Joined { per_kind, deliveries } = measure::join(&driven.sent, &receipts, crowd.sessions.len());
+    let among: Vec<bool> = crowd.sessions.iter().map(|s| counted(s)).collect();
+    let Joined { per_kind, deliveries } = measure::join_among(&driven.sent, &receipts, &among);
     let mut errors = crowd.errors.clone();
     errors.merge(driven.errors);
     let report = Report {

@@ -5,12 +5,12 @@ use deadpool_postgres::GenericClient;
 use loket_protocol::ws::ServerMessage;
 use loket_protocol::{TicketId, Timestamp};
 
-use crate::domain::gaps::SnapshotFacts;
+use crate::domain::follow::SnapshotFacts;
 use crate::error::AppError;
 
 /// The `SELECT` that takes a position for one new row: the writing transaction's id is taken first (it
 /// has one already when it wrote before; `pg_current_xact_id()` assigns one otherwise), then `nextval`,
-/// so a reader outside the writer can rely on "xid before position" (`domain::gaps`). The subqueries
+/// so a reader outside the writer can rely on "xid before position" (`domain::follow`). The subqueries
 /// hold volatile functions, so PostgreSQL evaluates them once, inside out.
 pub(crate) const TAKE_POSITION: &str = "SELECT nextval('event_log_position_seq') AS position, x.xid
      FROM (SELECT pg_current_xact_id() AS xid) x";
@@ -201,30 +201,29 @@ pub async fn horizon(db: &impl GenericClient) -> Result<u64, AppError> {
     position_of(row.get(0))
 }
 
-/// Positions above `after` (at most `limit`) and the snapshot they were read in: one read for a
-/// [`crate::domain::gaps::GapTracker`].
-pub async fn positions_after(
+/// Which of `positions` are on record, lowest first, and the snapshot they were read in (one statement):
+/// a reader waiting for missing positions ([`crate::domain::follow::Follow`]) looks again.
+pub async fn positions_among(
     db: &impl GenericClient,
-    after: u64,
-    limit: usize,
+    positions: &[u64],
 ) -> Result<(Vec<u64>, SnapshotFacts), AppError> {
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let wanted: Vec<i64> = positions.iter().map(|p| stored(*p)).collect();
     let row = db
         .query_one(
             &db.prepare_cached(
-                "SELECT coalesce(array(SELECT position FROM event_log WHERE position > $1 ORDER BY position LIMIT $2), '{}'),
+                "SELECT coalesce(array(SELECT position FROM event_log WHERE position = ANY($1::bigint[]) ORDER BY position), '{}'),
                         pg_current_snapshot()::text",
             )
             .await?,
-            &[&stored(after), &limit],
+            &[&wanted],
         )
         .await?;
-    let positions = row
+    let found = row
         .get::<_, Vec<i64>>(0)
         .into_iter()
         .map(position_of)
         .collect::<Result<_, _>>()?;
-    Ok((positions, SnapshotFacts::parse(row.get(1)).map_err(AppError::internal)?))
+    Ok((found, SnapshotFacts::parse(row.get(1)).map_err(AppError::internal)?))
 }
 
 /// How much history to keep: at least the last `hours` and at least the newest `min_events`, whichever

@@ -26,7 +26,7 @@ const COLUMNS: &str = "holder_agent, holder_name, via, session_key, instance_id,
 /// across instances; `NO KEY UPDATE` still lets history rows about the ticket be inserted meanwhile.
 /// Answers the database clock (the transaction's start), in the same round trip. It also gives the
 /// transaction its id first, so that any event position it takes later is covered by the gap rule
-/// (`domain::gaps`: a transaction has its id before it takes a position).
+/// (`domain::follow`: a transaction has its id before it takes a position).
 pub async fn lock_ticket(db: &impl GenericClient, id: TicketId) -> Result<Timestamp, AppError> {
     db.query_opt(
         &db.prepare_cached("SELECT now(), pg_current_xact_id() FROM tickets WHERE id = $1 FOR NO KEY UPDATE")

@@ -292,6 +292,10 @@ async fn fill(pool: &Pool, options: &DemoOptions, word: &impl Fn(&Head) -> Strin
     let reporters = register_reporters(&client, &desk_plan, options.seed, &registration.code).await?;
     drop(client);
 
+    // Every change writes its event to the log in its own transaction, as the server's do. The demo does
+    // not follow the log (`Desk::join_cluster`): it has no sessions to deliver to and its ticket actors
+    // keep its lock board themselves; a server running beside it delivers the events live, as it does
+    // another instance's. Opening the log still settles its tail by the follow rule.
     let bus = EventBus::default().start();
     let log = crate::event_log::EventLog::open(pool.clone(), bus.clone(), Default::default()).await?;
     let desk = Desk::new(pool.clone(), bus, log, Arbiter::current(), LeaseTerms::default(), None);
