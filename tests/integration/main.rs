@@ -30,6 +30,7 @@ mod positions;
 mod realtime;
 mod refusals;
 mod robustness;
+mod workflow;
 
 use loket_protocol::TicketId;
 use loket_protocol::ticket::UnlockReason;

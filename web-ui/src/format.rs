@@ -170,6 +170,7 @@ pub fn describe_event(event: &TicketEvent, lookup: &Lookup<'_>) -> String {
         TicketEventKind::LockReleased => "released the lock".to_string(),
         TicketEventKind::LockDisconnected => "lost the lock (connection closed)".to_string(),
         TicketEventKind::LockExpired => "lock expired".to_string(),
+        TicketEventKind::LockIdle => "lock lapsed (no edits)".to_string(),
         TicketEventKind::LockBroken => format!("broke the lock{reason}"),
         TicketEventKind::AttachmentAdded => match event.new_value.as_deref() {
             Some(name) if !name.is_empty() => format!("attached {name}"),

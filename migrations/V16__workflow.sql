@@ -1,0 +1,10 @@
+-- Workflow, first slice (issue 11): idle leases, public display names, canned replies.
+
+-- Idle leases: a lock whose holder makes no edits lapses at `idle_at` (by the database clock), even while
+-- the holder's heartbeat keeps `expires_at` ahead. Activity (taking the lock, the holder renewing it
+-- explicitly, an update or a comment by the holder) pushes it; heartbeat renewals do not
+-- (core/src/db/leases.rs). Leases on record when this runs get the default idle time from now.
+ALTER TABLE ticket_leases ADD COLUMN idle_at timestamptz NOT NULL DEFAULT now() + interval '10 minutes';
+ALTER TABLE ticket_leases ALTER COLUMN idle_at DROP DEFAULT;
+COMMENT ON COLUMN ticket_leases.idle_at IS 'the lease lapses (reason idle) at this time unless its holder edits';
+CREATE INDEX ticket_leases_idle_at_idx ON ticket_leases (idle_at);

@@ -1,0 +1,210 @@
+//! Workflow (issue 11, first slice): idle leases, public display names, canned replies.
+
+use std::time::Duration;
+
+use loket_protocol::api::Role;
+use loket_protocol::ticket::UnlockReason;
+use loket_protocol::ws::ServerMessage;
+use loket_protocol::{ErrorCode, TicketId, Timestamp};
+use loket_tests::TestServer;
+use loket_tests::browser::{self, Browser};
+use loket_tests::server::PASSWORD;
+use serde_json::json;
+
+use crate::{assert_quiet, create_ticket, event_kinds, unlocked};
+
+/// The lease row's expiry, idle deadline and whether the database clock has passed `after`.
+async fn lease_row(server: &TestServer, id: TicketId, after: Timestamp) -> Option<(Timestamp, Timestamp, bool)> {
+    server
+        .pool
+        .get()
+        .await
+        .unwrap()
+        .query_opt(
+            "SELECT expires_at, idle_at, now() > $2 FROM ticket_leases WHERE ticket_id = $1",
+            &[&id.0, &after],
+        )
+        .await
+        .unwrap()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+}
+
+fn idle_at(ack: &ServerMessage) -> Timestamp {
+    match ack {
+        ServerMessage::Ack { idle_at: Some(at), .. } => *at,
+        other => panic!("a lock Ack without idle_at: {other:?}"),
+    }
+}
+
+#[actix_rt::test]
+async fn an_idle_lock_lapses_once_despite_heartbeats_and_the_late_update_changes_nothing() {
+    // Longer than one heartbeat (5 s), so the test sees a heartbeat renew the expiry, not the idle deadline.
+    let server = TestServer::start_with(|config| config.lock_idle_secs = 7).await;
+    let (ana, ben) = (
+        server.agent("Ana", Role::Agent).await,
+        server.agent("Ben", Role::Agent).await,
+    );
+    let (mut a, mut b) = (ana.ws().await, ben.ws().await);
+    let id = create_ticket(&mut b, "Left open in a tab").await;
+    let deadline = idle_at(&a.call(json!({"type": "LockTicket", "ticket_id": id.0})).await);
+    let (first_expiry, stored_idle, _) = lease_row(&server, id, deadline).await.expect("a lease row");
+    assert_eq!(stored_idle, deadline, "the Ack tells the deadline on record");
+
+    // Ana's tab stays open and answers every ping, but she types nothing. A heartbeat moves the expiry
+    // and leaves the idle deadline where it was. (Reading her socket answers the server's pings.)
+    let heartbeat_renewed = async {
+        loop {
+            let (expiry, idle, _) = lease_row(&server, id, deadline).await.expect("still held");
+            if expiry > first_expiry {
+                return idle;
+            }
+            let _ = a.next_message(Duration::from_millis(200)).await;
+        }
+    };
+    assert_eq!(heartbeat_renewed.await, deadline, "a heartbeat is no activity");
+
+    // Ben sees the lock end once, as idle, while Ana is still connected.
+    assert_eq!(unlocked(&mut b, id).await, UnlockReason::Idle);
+    assert_eq!(event_kinds(&ben, id).await, ["created", "lock_taken", "lock_idle"]);
+    let events = ben.get(&format!("/api/tickets/{}/events", id.0)).await;
+    assert_eq!(events.body[2]["actor"]["kind"], "system");
+    assert!(lease_row(&server, id, deadline).await.is_none());
+
+    // Her late save is refused and changes nothing.
+    let (code, _) = a
+        .refused(json!({"type": "UpdateTicket", "ticket_id": id.0, "version": 1, "changes": {"title": "Too late"}}))
+        .await;
+    assert_eq!(code, ErrorCode::NotLockHolder);
+    let detail = ben.get(&format!("/api/tickets/{}", id.0)).await;
+    assert_eq!(detail.body["ticket"]["title"], "Left open in a tab");
+    assert_eq!(detail.body["ticket"]["version"], 1);
+    assert!(detail.body["ticket"]["lock"].is_null());
+    // Only once: nothing more is broadcast about it, and she may take the lock again and save.
+    assert_quiet(&mut b, id).await;
+    assert_eq!(
+        event_kinds(&ben, id).await,
+        ["created", "lock_taken", "lock_idle", "commented"]
+    );
+    a.call(json!({"type": "LockTicket", "ticket_id": id.0})).await;
+    let saved = a
+        .call(json!({"type": "UpdateTicket", "ticket_id": id.0, "version": 1, "changes": {"title": "Saved after all"}}))
+        .await;
+    assert!(
+        matches!(saved, ServerMessage::Ack { version: Some(2), .. }),
+        "{saved:?}"
+    );
+}
+
+#[actix_rt::test]
+async fn activity_by_the_holder_postpones_the_idle_lapse() {
+    let server = TestServer::start_with(|config| config.lock_idle_secs = 3).await;
+    let (ana, ben) = (
+        server.agent("Ana", Role::Agent).await,
+        server.agent("Ben", Role::Agent).await,
+    );
+    let (mut a, mut b) = (ana.ws().await, ben.ws().await);
+    let id = create_ticket(&mut b, "Being worked on").await;
+    let first = idle_at(&a.call(json!({"type": "LockTicket", "ticket_id": id.0})).await);
+
+    // Her own LockTicket again (the web client's "Keep editing", or its throttled renewal while typing).
+    tokio::time::sleep(Duration::from_millis(300)).await; // pacing, so the deadline can move
+    let renewed = idle_at(&a.call(json!({"type": "LockTicket", "ticket_id": id.0})).await);
+    assert!(renewed > first, "{renewed} after {first}");
+
+    // An update: its broadcast carries the moved deadline.
+    let mut version = 1;
+    let mut last = renewed;
+    let mut pushes = 0;
+    // Keep active (paced, not synchronised: each step awaits its own answer) until the database clock
+    // is past the first deadline; the lock must still be held then.
+    loop {
+        let (_, idle, past_first) = lease_row(&server, id, first).await.expect("activity keeps the lock");
+        assert!(idle >= last);
+        last = idle;
+        if past_first && pushes >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        if pushes % 2 == 0 {
+            a.call(json!({"type": "UpdateTicket", "ticket_id": id.0, "version": version,
+                          "changes": {"title": format!("Being worked on ({version})")}}))
+                .await;
+            version += 1;
+            let moved = b
+                .recv_until("TicketUpdated", |m| match m {
+                    ServerMessage::TicketUpdated { ticket, .. } if ticket.version == version => {
+                        ticket.lock.as_ref().and_then(|l| l.idle_at)
+                    }
+                    _ => None,
+                })
+                .await;
+            assert!(moved > last, "an update is activity");
+        } else {
+            a.call(json!({"type": "AddComment", "ticket_id": id.0, "body": "still on it", "internal": true}))
+                .await;
+            let (_, idle, _) = lease_row(&server, id, first).await.expect("held");
+            assert!(idle > last, "a comment by the holder is activity");
+        }
+        pushes += 1;
+    }
+    // A comment by someone else is not her activity.
+    let (_, before, _) = lease_row(&server, id, first).await.expect("held");
+    b.call(json!({"type": "AddComment", "ticket_id": id.0, "body": "any news?", "internal": true}))
+        .await;
+    let (_, after, _) = lease_row(&server, id, first).await.expect("held");
+    assert_eq!(before, after);
+    // Then she stops, and it lapses.
+    assert_eq!(unlocked(&mut b, id).await, UnlockReason::Idle);
+    let kinds = event_kinds(&ben, id).await;
+    assert_eq!(kinds.iter().filter(|k| *k == "lock_idle").count(), 1, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| *k == "lock_taken").count(), 1, "{kinds:?}");
+}
+
+const LOCK_PANEL: &str = "[data-testid=lock-panel]";
+
+#[actix_rt::test]
+async fn the_browser_warns_before_an_idle_lapse_and_keeps_the_draft_after_it() {
+    if !browser::available() {
+        return;
+    }
+    let dist = browser::web_dir();
+    // Shorter than the warning's minute: the warning shows as soon as the lock is taken.
+    let server = TestServer::start_with(|config| {
+        config.web_dir = Some(dist);
+        config.lock_idle_secs = 6;
+    })
+    .await;
+    let ayu = server.agent("Ayu", Role::Agent).await;
+    let mut watcher = ayu.ws().await;
+    let id = create_ticket(&mut watcher, "Pothole on Jl. Sudirman").await;
+    let a = Browser::launch(&server.url(), "ayu-idle").await;
+    a.goto("/").await;
+    a.sign_in("ayu@example.org", PASSWORD).await;
+    a.goto(&format!("/tickets/{}", id.0)).await;
+    a.wait_attr(LOCK_PANEL, "data-lock", "free").await;
+    a.click_button("Edit").await;
+    a.wait_attr(LOCK_PANEL, "data-lock", "mine").await;
+    a.fill("#field-title", "Pothole on Jl. Sudirman, near the school").await;
+    a.wait_text("[data-testid=idle-warning]", "your lock lapses").await;
+    a.screenshot("idle-warning").await;
+    // Ayu does nothing more: the server ends the lock as idle, the page says so and keeps her draft.
+    assert_eq!(unlocked(&mut watcher, id).await, UnlockReason::Idle);
+    a.wait_attr(LOCK_PANEL, "data-lock", "lapsed").await;
+    assert_eq!(
+        a.prop("#field-title", "value").await.as_deref(),
+        Some("Pothole on Jl. Sudirman, near the school")
+    );
+    a.screenshot("idle-lapsed").await;
+    // She takes it again and saves the kept draft.
+    a.click("[data-testid=retake]").await;
+    a.wait_attr(LOCK_PANEL, "data-lock", "mine").await;
+    a.click("[data-testid=save]").await;
+    let saved = watcher
+        .recv_until("TicketUpdated", |m| match m {
+            ServerMessage::TicketUpdated { ticket, .. } if ticket.id == id => Some(ticket.title.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(saved, "Pothole on Jl. Sudirman, near the school");
+    a.close().await;
+}
