@@ -8,3 +8,10 @@ ALTER TABLE ticket_leases ADD COLUMN idle_at timestamptz NOT NULL DEFAULT now() 
 ALTER TABLE ticket_leases ALTER COLUMN idle_at DROP DEFAULT;
 COMMENT ON COLUMN ticket_leases.idle_at IS 'the lease lapses (reason idle) at this time unless its holder edits';
 CREATE INDEX ticket_leases_idle_at_idx ON ticket_leases (idle_at);
+
+-- Public display names: what reporters see when an agent replies (bot notifications). Optional; without
+-- one, reporters see the desk's neutral name, never the account's name or email. Set by the agent on the
+-- account page (PUT /api/auth/public-name), audited in admin_audit as public_name_changed.
+ALTER TABLE agents ADD COLUMN public_name text
+    CHECK (public_name IS NULL OR (length(public_name) BETWEEN 1 AND 60 AND public_name = btrim(public_name)));
+COMMENT ON COLUMN agents.public_name IS 'the name reporters see; NULL: the desk''s neutral name';

@@ -438,8 +438,14 @@ impl NotificationStatus {
 pub enum Notice {
     /// The ticket moved to `status`.
     StatusChanged { status: Status },
-    /// An agent answered publicly.
-    AgentReply { agent: String, body: String },
+    /// An agent answered publicly. `agent` is the name reporters see: the agent's public name, or none
+    /// (the bot then names the desk, in the reporter's language). Rows queued before public names carry
+    /// the agent's name then.
+    AgentReply {
+        #[serde(default)]
+        agent: Option<String>,
+        body: String,
+    },
 }
 
 /// A message queued for a reporter, as agents see it on the ticket.

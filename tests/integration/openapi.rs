@@ -14,6 +14,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/auth/logout"),
     ("get", "/api/auth/me"),
     ("post", "/api/auth/password"),
+    ("get", "/api/auth/public-name"),
+    ("put", "/api/auth/public-name"),
     ("get", "/api/agents"),
     ("post", "/api/agents"),
     ("get", "/api/agents/directory"),

@@ -208,3 +208,98 @@ async fn the_browser_warns_before_an_idle_lapse_and_keeps_the_draft_after_it() {
     assert_eq!(saved, "Pothole on Jl. Sudirman, near the school");
     a.close().await;
 }
+
+#[actix_rt::test]
+async fn reporters_see_the_agents_public_name_or_the_desk_never_the_account() {
+    use crate::bot::{register, report, rig};
+    use loket_tests::TgUser;
+    use reqwest::StatusCode;
+
+    let rig = rig().await;
+    let (tg, sari) = (&rig.tg, rig.server.agent("Sari Wulandari", Role::Agent).await);
+    assert_eq!(
+        sari.get("/api/auth/public-name").await.body,
+        json!({"public_name": null})
+    );
+
+    // Bad names are refused with a clear error and change nothing.
+    for bad in [
+        json!({"public_name": "   "}),
+        json!({"public_name": "x".repeat(61)}),
+        json!({"public_name": "Sari\nWulandari"}),
+        json!({"public_name": "sari@example.org"}),
+        json!({"name": "Petugas Sari"}),
+    ] {
+        let refused = sari.put("/api/auth/public-name", bad.clone()).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{bad}: {:?}", refused.body);
+        assert!(refused.body["code"].is_string(), "{:?}", refused.body);
+    }
+    assert_eq!(sari.get("/api/auth/public-name").await.body["public_name"], json!(null));
+    let set = sari
+        .put("/api/auth/public-name", json!({"public_name": "  Petugas Sari "}))
+        .await;
+    assert_eq!(
+        (set.status, set.body.clone()),
+        (StatusCode::OK, json!({"public_name": "Petugas Sari"}))
+    );
+    // The same again records nothing; the change is in the audit trail with before and after.
+    sari.put("/api/auth/public-name", json!({"public_name": "Petugas Sari"}))
+        .await;
+    let audit = rig.admin.get("/api/audit").await;
+    let entries: Vec<_> = audit
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "public_name_changed")
+        .collect();
+    assert_eq!(entries.len(), 1, "{:?}", audit.body);
+    assert_eq!(entries[0]["details"]["to"], "Petugas Sari");
+    assert_eq!(entries[0]["actor"]["name"], "Sari Wulandari", "{:?}", entries[0]);
+
+    // An English reporter hears from "Petugas Sari"; an Indonesian one, answered by an agent without a
+    // public name (the admin), from the desk.
+    let (ana, budi) = (TgUser::new(1601, "Ana", "en"), TgUser::new(1602, "Budi", "en"));
+    register(&rig, &ana).await;
+    register(&rig, &budi).await;
+    let (first, _) = report(tg, &ana, "Broken street light").await;
+    let (second, _) = report(tg, &budi, "Lampu jalan mati").await;
+    // Budi prefers Indonesian.
+    tg.send_text(&budi, "/lang");
+    let choice = tg.expect(budi.id, "language").await;
+    tg.press(&budi, &choice, &choice.button("Bahasa Indonesia"));
+    tg.expect(budi.id, "berbahasa Indonesia").await;
+    let mut ws = sari.ws().await;
+    ws.call(json!({"type": "AddComment", "ticket_id": first.0, "body": "A crew is on its way", "internal": false}))
+        .await;
+    let mut admin_ws = rig.admin.ws().await;
+    admin_ws
+        .call(json!({"type": "AddComment", "ticket_id": second.0, "body": "Petugas sedang menuju lokasi", "internal": false}))
+        .await;
+    let to_ana = tg.next_message(ana.id).await;
+    assert!(
+        to_ana.text.starts_with("Petugas Sari replied to your report"),
+        "{}",
+        to_ana.text
+    );
+    assert!(
+        !to_ana.text.contains("Wulandari") && !to_ana.text.contains('@'),
+        "{}",
+        to_ana.text
+    );
+    let to_budi = tg.next_message(budi.id).await;
+    assert!(
+        to_budi.text.starts_with("Petugas layanan Loket membalas laporan Anda"),
+        "{}",
+        to_budi.text
+    );
+    assert!(!to_budi.text.contains("Ada"), "{}", to_budi.text);
+
+    // Cleared, the desk's name is used for her too.
+    let cleared = sari.put("/api/auth/public-name", json!({"public_name": null})).await;
+    assert_eq!(cleared.body, json!({"public_name": null}));
+    ws.call(json!({"type": "AddComment", "ticket_id": first.0, "body": "Fixed", "internal": false}))
+        .await;
+    let again = tg.next_message(ana.id).await;
+    assert!(again.text.starts_with("The Loket help desk replied"), "{}", again.text);
+}

@@ -5,7 +5,7 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use loket_protocol::api::{
     Agent, AgentAccount, AuditEntry, Category, CategoryChange, IDEMPOTENCY_KEY_HEADER, InviteCode, LoginRequest,
     LoginResponse, NewAgent, NewCategory, NewInviteCode, NewTicket, PasswordChange, PasswordReset, PasswordResetDone,
-    Role, RoleChange, SessionInfo, TicketDetail,
+    PublicName, Role, RoleChange, SessionInfo, TicketDetail,
 };
 use loket_protocol::ticket::{AgentRef, Ticket, TicketEvent};
 use loket_protocol::{AgentId, ApiError, CategoryId, ErrorCode, SessionId, TicketId};
@@ -100,6 +100,16 @@ pub async fn me() -> ApiResult<Agent> {
 /// Changes the signed-in agent's own password; their other sign-ins end.
 pub async fn change_password(change: PasswordChange) -> ApiResult<()> {
     empty(with_json(Request::post("/api/auth/password"), &change)).await
+}
+
+/// The name reporters see when the signed-in agent replies.
+pub async fn public_name() -> ApiResult<PublicName> {
+    json(get("/api/auth/public-name")).await
+}
+
+/// Sets (or with `None` clears) the name reporters see when the signed-in agent replies.
+pub async fn set_public_name(name: PublicName) -> ApiResult<PublicName> {
+    json(with_json(Request::put("/api/auth/public-name"), &name)).await
 }
 
 pub async fn agents() -> ApiResult<Vec<AgentAccount>> {

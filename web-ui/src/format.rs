@@ -219,6 +219,10 @@ pub fn describe_audit(entry: &AuditEntry) -> String {
         ),
         AdminAction::CategoryRetired => format!("retired the category {name}"),
         AdminAction::CategoryRestored => format!("brought back the category {name}"),
+        AdminAction::PublicNameChanged => match (&d.from, &d.to) {
+            (_, Some(to)) => format!("set their public name to {to}"),
+            (_, None) => "cleared their public name".to_string(),
+        },
     }
 }
 

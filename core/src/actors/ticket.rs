@@ -811,8 +811,14 @@ impl Handler<AddComment> for TicketActor {
                 }
             }
             let comment = q::insert_comment(&tx, id, &msg.author, &msg.body, msg.internal).await?;
+            // Reporters see an agent's public name, if they set one (never the account's name).
+            let public_name = match &msg.author {
+                Author::Agent { id: agent, .. } if !msg.internal => crate::db::agents::public_name(&tx, *agent).await?,
+                _ => None,
+            };
             let change = Change::Commented {
                 author: &msg.author,
+                public_name: public_name.as_deref(),
                 body: &msg.body,
                 internal: msg.internal,
             };

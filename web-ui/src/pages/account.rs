@@ -1,10 +1,11 @@
-//! The signed-in agent's own account: who they are, and changing their password.
+//! The signed-in agent's own account: who they are, the public name reporters see, and changing their
+//! password.
 
 use crate::api;
 use crate::format::role_label;
 use crate::hooks::{NoticeKind, use_notify, use_session};
 use loket_protocol::ErrorCode;
-use loket_protocol::api::PasswordChange;
+use loket_protocol::api::{PUBLIC_NAME_MAX_CHARS, PasswordChange, PublicName, validate_public_name};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -107,6 +108,7 @@ pub fn AccountPage() -> Html {
                     </dl>
                     <p class="muted">{ "Ask an admin to change your name, email or role." }</p>
                 </div>
+                <PublicNameForm />
                 <form class="card form" onsubmit={on_submit} aria-labelledby="password-h" data-testid="password-form">
                     <h2 id="password-h">{ "Change my password" }</h2>
                     // The email lets password managers file the new password under the right account.
@@ -138,6 +140,120 @@ pub fn AccountPage() -> Html {
                 </form>
             </div>
         </section>
+    }
+}
+
+/// The public name reporters see when this agent replies: optional, checked as the server checks it.
+#[function_component]
+fn PublicNameForm() -> Html {
+    let notify = use_notify();
+    let value = use_state(String::new);
+    let stored = use_state(|| None::<Option<String>>);
+    let error = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+    {
+        let (value, stored, error) = (value.clone(), stored.clone(), error.clone());
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                match api::public_name().await {
+                    Ok(name) => {
+                        value.set(name.public_name.clone().unwrap_or_default());
+                        stored.set(Some(name.public_name));
+                    }
+                    Err(e) => error.set(Some(e.message)),
+                }
+            });
+        });
+    }
+    let save = |clear: bool| {
+        let (value, stored, error, busy, notify) = (
+            value.clone(),
+            stored.clone(),
+            error.clone(),
+            busy.clone(),
+            notify.clone(),
+        );
+        move || {
+            let wanted = if clear || value.trim().is_empty() {
+                None
+            } else {
+                match validate_public_name(&value) {
+                    Ok(name) => Some(name),
+                    Err(problem) => {
+                        error.set(Some(problem));
+                        return;
+                    }
+                }
+            };
+            busy.set(true);
+            error.set(None);
+            let (value, stored, error, busy, notify) = (
+                value.clone(),
+                stored.clone(),
+                error.clone(),
+                busy.clone(),
+                notify.clone(),
+            );
+            spawn_local(async move {
+                let result = api::set_public_name(PublicName { public_name: wanted }).await;
+                busy.set(false);
+                match result {
+                    Ok(name) => {
+                        value.set(name.public_name.clone().unwrap_or_default());
+                        let text = match &name.public_name {
+                            Some(n) => format!("Reporters now see your replies as {n}."),
+                            None => "Reporters now see your replies as from the help desk.".to_string(),
+                        };
+                        stored.set(Some(name.public_name));
+                        notify.emit((NoticeKind::Success, text));
+                    }
+                    Err(e) => error.set(Some(e.message)),
+                }
+            });
+        }
+    };
+    let on_submit = {
+        let save = save(false);
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            save();
+        })
+    };
+    let on_clear = {
+        let save = save(true);
+        Callback::from(move |_: MouseEvent| save())
+    };
+    let on_input = {
+        let value = value.clone();
+        Callback::from(move |e: InputEvent| value.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let shown = match &*stored {
+        Some(Some(name)) => format!("Reporters see your replies as {name}."),
+        Some(None) => "You have no public name: reporters see your replies as from the help desk, never your \
+                       account name or email."
+            .to_string(),
+        None => "Loading…".to_string(),
+    };
+    html! {
+        <form class="card form" onsubmit={on_submit} aria-labelledby="public-name-h" data-testid="public-name-form">
+            <h2 id="public-name-h">{ "Public name" }</h2>
+            <p class="muted" data-testid="public-name-shown">{ shown }</p>
+            <div class="field">
+                <label for="public-name">{ "Name shown to reporters (optional)" }</label>
+                <input id="public-name" type="text" maxlength={PUBLIC_NAME_MAX_CHARS.to_string()}
+                    value={(*value).clone()} oninput={on_input} placeholder="For example: Petugas Ayu" />
+                <p class="hint">{ format!("Up to {PUBLIC_NAME_MAX_CHARS} characters; not an email address.") }</p>
+            </div>
+            if let Some(message) = &*error {
+                <p class="form-error" role="alert" data-testid="public-name-error">{ message }</p>
+            }
+            <div class="modal-actions">
+                <button type="submit" class="btn btn-primary" disabled={*busy}>{ "Save public name" }</button>
+                <button type="button" class="btn" onclick={on_clear} disabled={*busy || matches!(*stored, Some(None))}>
+                    { "Remove" }
+                </button>
+            </div>
+        </form>
     }
 }
 

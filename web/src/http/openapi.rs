@@ -55,6 +55,8 @@ const ASSET_MAX_AGE: &str = "public, max-age=3600";
         auth::logout,
         auth::me,
         auth::change_password,
+        auth::public_name,
+        auth::set_public_name,
         agents::list,
         agents::create,
         agents::directory,
