@@ -34,8 +34,8 @@ pub fn status_changed(lang: Lang, key: &str, title: &str, status: Status) -> Str
 /// Who replied, as the reporter is told when the agent set no public name: the desk, never an account.
 pub fn desk_name(lang: Lang) -> &'static str {
     match lang {
-        Lang::En => "The Loket help desk",
-        Lang::Id => "Petugas layanan Loket",
+        Lang::En => loket_protocol::canned::DESK_NAME_EN,
+        Lang::Id => loket_protocol::canned::DESK_NAME_ID,
     }
 }
 

@@ -303,3 +303,281 @@ async fn reporters_see_the_agents_public_name_or_the_desk_never_the_account() {
     let again = tg.next_message(ana.id).await;
     assert!(again.text.starts_with("The Loket help desk replied"), "{}", again.text);
 }
+
+#[actix_rt::test]
+async fn canned_replies_are_managed_by_least_privilege_searched_and_rendered_for_the_ticket() {
+    use crate::bot::{register, report, rig};
+    use loket_tests::TgUser;
+    use reqwest::StatusCode;
+
+    let rig = rig().await;
+    let (tg, admin) = (&rig.tg, &rig.admin);
+    let (sari, budi) = (
+        rig.server.agent("Sari", Role::Agent).await,
+        rig.server.agent("Budi", Role::Agent).await,
+    );
+    sari.put("/api/auth/public-name", json!({"public_name": "Petugas Sari"}))
+        .await;
+    let shared = json!({"scope": "shared", "title": "Crew on its way", "shortcut": "crew",
+        "text_en": "Dear {{reporter.name}}, a crew is on its way to fix {{ticket.key}} ({{ticket.title}}). {{agent.name}}",
+        "text_id": "Yth. {{reporter.name}}, petugas sedang menuju lokasi untuk {{ticket.key}} ({{ticket.title}}). {{agent.name}}"});
+
+    // Agents may not add shared ones; admins may. Bad values and taken shortcuts are refused.
+    assert_eq!(
+        sari.post("/api/canned-replies", shared.clone()).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let created = admin.post("/api/canned-replies", shared.clone()).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let crew = created.body["id"].as_i64().unwrap();
+    assert_eq!(created.body["scope"], "shared");
+    assert_eq!(
+        admin.post("/api/canned-replies", shared.clone()).await.status,
+        StatusCode::CONFLICT
+    );
+    for bad in [
+        json!({"scope": "personal", "title": "", "shortcut": "x", "text_en": "a", "text_id": "b"}),
+        json!({"scope": "personal", "title": "T", "shortcut": "Not OK", "text_en": "a", "text_id": "b"}),
+        json!({"scope": "personal", "title": "T", "shortcut": "ok", "text_en": " ", "text_id": "b"}),
+        json!({"scope": "personal", "title": "T", "shortcut": "ok", "text_en": "a"}),
+    ] {
+        let refused = sari.post("/api/canned-replies", bad.clone()).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{bad}: {:?}", refused.body);
+    }
+    // A personal one is its owner's alone: others neither see nor change it, not even an admin.
+    let mine = sari
+        .post(
+            "/api/canned-replies",
+            json!({"scope": "personal", "title": "My sign-off", "shortcut": "bye",
+            "text_en": "Regards, {{agent.name}} {{ticket.kee}}", "text_id": "Salam, {{agent.name}} {{ticket.kee}}"}),
+        )
+        .await;
+    assert_eq!(mine.status, StatusCode::CREATED, "{:?}", mine.body);
+    let bye = mine.body["id"].as_i64().unwrap();
+    // The same shortcut is free for someone else's personal reply.
+    let budis = budi
+        .post(
+            "/api/canned-replies",
+            json!({"scope": "personal", "title": "Bye", "shortcut": "bye",
+            "text_en": "Bye", "text_id": "Dah"}),
+        )
+        .await;
+    assert_eq!(budis.status, StatusCode::CREATED);
+    for other in [&budi, admin] {
+        assert_eq!(
+            other.get(&format!("/api/canned-replies/{bye}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let patched = other
+            .patch(&format!("/api/canned-replies/{bye}"), json!({"title": "Mine now"}))
+            .await;
+        assert_eq!(patched.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            other.delete(&format!("/api/canned-replies/{bye}"), None).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+    // Agents use shared ones but do not change them.
+    let patched = sari
+        .patch(&format!("/api/canned-replies/{crew}"), json!({"title": "Mine"}))
+        .await;
+    assert_eq!(patched.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        sari.delete(&format!("/api/canned-replies/{crew}"), None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let unchanged = sari.get(&format!("/api/canned-replies/{crew}")).await;
+    assert_eq!(unchanged.body["title"], "Crew on its way");
+    let renamed = sari
+        .patch(&format!("/api/canned-replies/{bye}"), json!({"title": "  Sign-off "}))
+        .await;
+    assert_eq!(
+        (renamed.status, renamed.body["title"].clone()),
+        (StatusCode::OK, json!("Sign-off"))
+    );
+
+    // Search: by title, shortcut or text, case-insensitively; each agent sees the shared ones and their own.
+    let titles = |reply: &loket_tests::client::Reply| -> Vec<String> {
+        reply
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["title"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        titles(&sari.get("/api/canned-replies").await),
+        ["Sign-off", "Crew on its way"]
+    );
+    assert_eq!(
+        titles(&sari.get("/api/canned-replies?q=CREW").await),
+        ["Crew on its way"]
+    );
+    assert_eq!(
+        titles(&sari.get("/api/canned-replies?q=menuju").await),
+        ["Crew on its way"]
+    );
+    assert_eq!(
+        titles(&sari.get("/api/canned-replies?q=100%25").await),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        titles(&budi.get("/api/canned-replies").await),
+        ["Bye", "Crew on its way"]
+    );
+
+    // Rendering: in the reporter's language, with the agent's public name.
+    let (ana, dewi) = (TgUser::new(1701, "Ana", "en"), TgUser::new(1702, "Dewi", "en"));
+    register(&rig, &ana).await;
+    register(&rig, &dewi).await;
+    let (for_ana, _) = report(tg, &ana, "Broken street light").await;
+    let (for_dewi, _) = report(tg, &dewi, "Lampu jalan mati").await;
+    tg.send_text(&dewi, "/lang");
+    let choice = tg.expect(dewi.id, "language").await;
+    tg.press(&dewi, &choice, &choice.button("Bahasa Indonesia"));
+    tg.expect(dewi.id, "berbahasa Indonesia").await;
+    let render = |id: i64, ticket: TicketId| format!("/api/canned-replies/{id}/render?ticket_id={}", ticket.0);
+    let en = sari.get(&render(crew, for_ana)).await;
+    assert_eq!(en.status, StatusCode::OK, "{:?}", en.body);
+    assert_eq!(
+        en.body,
+        json!({"language": "en", "unknown": [], "missing": [], "text": format!(
+            "Dear Ana, a crew is on its way to fix {} (Broken street light). Petugas Sari", for_ana.key())})
+    );
+    let id = sari.get(&render(crew, for_dewi)).await;
+    assert_eq!(id.body["language"], "id");
+    assert_eq!(
+        id.body["text"],
+        format!(
+            "Yth. Dewi, petugas sedang menuju lokasi untuk {} (Lampu jalan mati). Petugas Sari",
+            for_dewi.key()
+        )
+    );
+    // Budi has no public name: the desk's. A ticket without a reporter leaves {{reporter.name}} visible.
+    let by_budi = budi.get(&render(crew, for_dewi)).await;
+    assert!(
+        by_budi.body["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("Petugas layanan Loket"),
+        "{:?}",
+        by_budi.body
+    );
+    let mut ws = budi.ws().await;
+    let walk_in = create_ticket(&mut ws, "Walk-in complaint").await;
+    let bare = budi.get(&render(crew, walk_in)).await;
+    assert_eq!(bare.body["missing"], json!(["reporter.name"]));
+    assert!(
+        bare.body["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Dear {{reporter.name}}, a crew")
+    );
+    // Unknown placeholders stay and are reported.
+    let typo = sari.get(&render(bye, for_ana)).await;
+    assert_eq!(typo.body["text"], "Regards, Petugas Sari {{ticket.kee}}");
+    assert_eq!(typo.body["unknown"], json!(["ticket.kee"]));
+    // Someone else's personal reply cannot be rendered either; nor for a ticket that does not exist.
+    assert_eq!(budi.get(&render(bye, for_ana)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        sari.get(&render(crew, TicketId(9999))).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Deleting: the owner their own, admins the shared ones.
+    assert_eq!(
+        sari.delete(&format!("/api/canned-replies/{bye}"), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        admin.delete(&format!("/api/canned-replies/{crew}"), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(titles(&sari.get("/api/canned-replies").await), Vec::<String>::new());
+}
+
+#[actix_rt::test]
+async fn typing_two_colons_in_the_composer_inserts_a_rendered_canned_reply() {
+    if !browser::available() {
+        return;
+    }
+    let dist = browser::web_dir();
+    let server = TestServer::start_with(|config| config.web_dir = Some(dist)).await;
+    let admin = server.agent("Ayu", Role::Admin).await;
+    admin
+        .put("/api/auth/public-name", json!({"public_name": "Petugas Ayu"}))
+        .await;
+    for (title, shortcut, text) in [
+        (
+            "Received",
+            "received",
+            "We received {{ticket.key}} and are on it. {{agent.name}}",
+        ),
+        ("Closing", "closing", "Closing {{ticket.key}}, thank you."),
+    ] {
+        let created = admin
+            .post(
+                "/api/canned-replies",
+                json!({"scope": "shared", "title": title, "shortcut": shortcut,
+                "text_en": text, "text_id": text}),
+            )
+            .await;
+        assert_eq!(created.status, reqwest::StatusCode::CREATED, "{:?}", created.body);
+    }
+    let mut ws = admin.ws().await;
+    let id = create_ticket(&mut ws, "Flooded underpass").await;
+    let a = Browser::launch(&server.url(), "ayu-canned").await;
+    a.goto("/").await;
+    a.sign_in("ayu@example.org", PASSWORD).await;
+    a.goto(&format!("/tickets/{}", id.0)).await;
+    a.fill("#composer-body", "Hello! ::").await;
+    a.wait_for("[data-testid=canned-picker]").await;
+    a.fill("#canned-search", "receiv").await;
+    a.wait_until("only the matching reply", || async {
+        a.client()
+            .find_all(fantoccini::Locator::Css("[data-testid=canned-item]"))
+            .await
+            .map(|items| items.len() == 1)
+            .unwrap_or(false)
+    })
+    .await;
+    a.click("[data-testid=canned-item][data-shortcut=received]").await;
+    let expected = format!("Hello! We received {} and are on it. Petugas Ayu", id.key());
+    a.wait_until("the rendered reply in the composer", || async {
+        a.prop("#composer-body", "value").await.as_deref() == Some(expected.as_str())
+    })
+    .await;
+    // The cursor is after the inserted text (in UTF-16 units, as the browser counts; all ASCII here).
+    let end = expected.encode_utf16().count() as u64;
+    a.wait_until("the cursor after the insert", || async {
+        a.client()
+            .execute(
+                "return document.getElementById('composer-body').selectionStart;",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_u64())
+            == Some(end)
+    })
+    .await;
+    assert!(
+        a.client()
+            .find(fantoccini::Locator::Css("[data-testid=canned-picker]"))
+            .await
+            .is_err(),
+        "the picker closes"
+    );
+    a.screenshot("canned-inserted").await;
+    // It is sent like any reply.
+    a.click_button("Send reply").await;
+    let sent = ws
+        .recv_until("CommentAdded", |m| match m {
+            ServerMessage::CommentAdded { comment, .. } => Some(comment.body.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(sent, expected);
+    a.close().await;
+}

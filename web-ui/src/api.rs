@@ -102,6 +102,24 @@ pub async fn change_password(change: PasswordChange) -> ApiResult<()> {
     empty(with_json(Request::post("/api/auth/password"), &change)).await
 }
 
+/// The canned replies the signed-in agent may use, those matching `search` if it is not empty.
+pub async fn canned_replies(search: &str) -> ApiResult<Vec<loket_protocol::canned::CannedReply>> {
+    let url = if search.trim().is_empty() {
+        "/api/canned-replies".to_string()
+    } else {
+        format!("/api/canned-replies?q={}", encode(search.trim()))
+    };
+    json(get(&url)).await
+}
+
+/// Canned reply `id` rendered for `ticket` (its reporter's language, placeholders filled in).
+pub async fn render_canned_reply(
+    id: loket_protocol::CannedReplyId,
+    ticket: TicketId,
+) -> ApiResult<loket_protocol::canned::RenderedReply> {
+    json(get(&format!("/api/canned-replies/{id}/render?ticket_id={}", ticket.0))).await
+}
+
 /// The name reporters see when the signed-in agent replies.
 pub async fn public_name() -> ApiResult<PublicName> {
     json(get("/api/auth/public-name")).await

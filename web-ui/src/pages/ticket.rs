@@ -430,7 +430,7 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                         <h2 id="conversation-h">{ "Conversation" }
                             <span class="count">{ page.comments.len() }</span></h2>
                         <Thread comments={page.comments.clone()} attachments={page.attachments.clone()} now={now_tick} />
-                        <Composer {on_send} connected={live.connected()} has_reporter={ticket.reporter.is_some()} />
+                        <Composer ticket_id={id} {on_send} connected={live.connected()} has_reporter={ticket.reporter.is_some()} />
                     </section>
                 </div>
                 <aside class="ticket-side">
