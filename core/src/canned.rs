@@ -26,6 +26,9 @@ impl Desk {
     /// The canned replies `agent` may use (shared and their own), optionally only those matching `search`.
     pub async fn canned_replies(&self, agent: &Agent, search: Option<&str>) -> Result<Vec<CannedReply>, AppError> {
         let search = search.map(str::trim).filter(|s| !s.is_empty());
+        if search.is_some_and(|s| s.contains('\0') || s.chars().count() > 200) {
+            return Err(AppError::invalid("search for at most 200 characters, without NUL"));
+        }
         let client = self.pool.get().await?;
         db::canned::list(&client, agent.id, search).await
     }

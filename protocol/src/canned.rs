@@ -164,8 +164,8 @@ pub fn may_manage(agent: AgentId, role: Role, scope: CannedScope, owner: Option<
 pub fn validate(title: Option<&str>, shortcut: Option<&str>, texts: &[Option<&str>]) -> Result<(), String> {
     if let Some(title) = title {
         let n = title.trim().chars().count();
-        if n == 0 || n > TITLE_MAX_CHARS {
-            return Err(format!("a title has 1 to {TITLE_MAX_CHARS} characters"));
+        if n == 0 || n > TITLE_MAX_CHARS || title.chars().any(char::is_control) {
+            return Err(format!("a title is one line of 1 to {TITLE_MAX_CHARS} characters"));
         }
     }
     if let Some(shortcut) = shortcut {
@@ -181,7 +181,8 @@ pub fn validate(title: Option<&str>, shortcut: Option<&str>, texts: &[Option<&st
     }
     for text in texts.iter().flatten() {
         let n = text.trim().chars().count();
-        if n == 0 || n > TEXT_MAX_CHARS {
+        // PostgreSQL cannot store NUL (U+0000) in text.
+        if n == 0 || n > TEXT_MAX_CHARS || text.contains('\0') {
             return Err(format!(
                 "each text (English and Indonesian) has 1 to {TEXT_MAX_CHARS} characters"
             ));
@@ -369,5 +370,7 @@ mod tests {
         assert!(validate(None, Some(""), &[]).is_err());
         assert!(validate(None, None, &[Some("")]).is_err());
         assert!(validate(None, None, &[Some(&"x".repeat(TEXT_MAX_CHARS + 1))]).is_err());
+        assert!(validate(None, None, &[Some("a\0b")]).is_err());
+        assert!(validate(Some("Two\nlines"), None, &[]).is_err());
     }
 }
