@@ -508,28 +508,34 @@ async fn typing_two_colons_in_the_composer_inserts_a_rendered_canned_reply() {
     admin
         .put("/api/auth/public-name", json!({"public_name": "Petugas Ayu"}))
         .await;
-    for (title, shortcut, text) in [
-        (
-            "Received",
-            "received",
-            "We received {{ticket.key}} and are on it. {{agent.name}}",
-        ),
-        ("Closing", "closing", "Closing {{ticket.key}}, thank you."),
-    ] {
-        let created = admin
-            .post(
-                "/api/canned-replies",
-                json!({"scope": "shared", "title": title, "shortcut": shortcut,
-                "text_en": text, "text_id": text}),
-            )
-            .await;
-        assert_eq!(created.status, reqwest::StatusCode::CREATED, "{:?}", created.body);
-    }
+    let closing = admin
+        .post(
+            "/api/canned-replies",
+            json!({"scope": "shared", "title": "Closing", "shortcut": "closing",
+            "text_en": "Closing {{ticket.key}}, thank you.", "text_id": "Menutup {{ticket.key}}, terima kasih."}),
+        )
+        .await;
+    assert_eq!(closing.status, reqwest::StatusCode::CREATED, "{:?}", closing.body);
     let mut ws = admin.ws().await;
     let id = create_ticket(&mut ws, "Flooded underpass").await;
     let a = Browser::launch(&server.url(), "ayu-canned").await;
     a.goto("/").await;
     a.sign_in("ayu@example.org", PASSWORD).await;
+    // Ayu (an admin) adds a shared one on her account page; a bad shortcut is refused first.
+    a.goto("/account").await;
+    a.wait_text("[data-testid=canned-form]", "Closing").await;
+    a.fill("#canned-title", "Received").await;
+    a.fill("#canned-shortcut", "Received!").await;
+    a.fill("#canned-en", "We received {{ticket.key}} and are on it. {{agent.name}}")
+        .await;
+    a.fill("#canned-id", "Laporan {{ticket.key}} sudah kami terima. {{agent.name}}")
+        .await;
+    a.click("[data-testid=canned-form] input[type=checkbox]").await;
+    a.click_button("Add canned reply").await;
+    a.wait_text("[data-testid=canned-form] .form-error", "shortcut").await;
+    a.fill("#canned-shortcut", "received").await;
+    a.click_button("Add canned reply").await;
+    a.wait_text("[data-testid=canned-form]", "::received · shared").await;
     a.goto(&format!("/tickets/{}", id.0)).await;
     a.fill("#composer-body", "Hello! ::").await;
     a.wait_for("[data-testid=canned-picker]").await;

@@ -112,6 +112,18 @@ pub async fn canned_replies(search: &str) -> ApiResult<Vec<loket_protocol::canne
     json(get(&url)).await
 }
 
+/// Adds a canned reply (a personal one; admins may add shared ones).
+pub async fn create_canned_reply(
+    new: loket_protocol::canned::NewCannedReply,
+) -> ApiResult<loket_protocol::canned::CannedReply> {
+    json(with_json(Request::post("/api/canned-replies"), &new)).await
+}
+
+/// Deletes a canned reply this agent manages.
+pub async fn delete_canned_reply(id: loket_protocol::CannedReplyId) -> ApiResult<()> {
+    empty(Request::delete(&format!("/api/canned-replies/{id}")).build()).await
+}
+
 /// Canned reply `id` rendered for `ticket` (its reporter's language, placeholders filled in).
 pub async fn render_canned_reply(
     id: loket_protocol::CannedReplyId,

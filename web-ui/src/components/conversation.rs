@@ -3,16 +3,15 @@
 //!
 //! Canned replies: typing `::` in the composer (or its "Canned reply" button) opens a searchable picker;
 //! the chosen reply is rendered by the server for this ticket (the reporter's language, placeholders
-//! filled in) and inserted where `::` was typed (replacing it) or at the cursor, the cursor after it.
+//! filled in) and inserted where `::` was typed (replacing it) or at the cursor, the cursor after it. The
+//! page does the searching and rendering (`ComposerProps::on_search`, `on_render`).
 
-use crate::api;
 use crate::components::badges::Avatar;
 use crate::components::icons::{Icon, icon};
 use crate::format::{ago, author_name, datetime, file_size};
-use loket_protocol::canned::CannedReply;
+use loket_protocol::canned::{CannedReply, RenderedReply};
 use loket_protocol::ticket::{Attachment, Author, Comment};
-use loket_protocol::{TicketId, Timestamp};
-use wasm_bindgen_futures::spawn_local;
+use loket_protocol::{CannedReplyId, Timestamp};
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -99,9 +98,11 @@ pub struct Outgoing {
 
 #[derive(Properties, PartialEq)]
 pub struct ComposerProps {
-    /// The ticket replied to (canned replies are rendered for it).
-    pub ticket_id: TicketId,
     pub on_send: Callback<Outgoing>,
+    /// Canned replies matching the text, answered through the callback.
+    pub on_search: Callback<(String, Callback<Vec<CannedReply>>)>,
+    /// A canned reply rendered for this ticket (or why not), answered through the callback.
+    pub on_render: Callback<(CannedReplyId, Callback<Result<RenderedReply, String>>)>,
     pub connected: bool,
     /// True when the ticket has a reporter who would receive public replies.
     pub has_reporter: bool,
@@ -211,51 +212,50 @@ pub fn Composer(props: &ComposerProps) -> Html {
         })
     };
     let on_pick = {
-        let (picking, body, cursor, error, note, ticket) = (
+        let (picking, body, cursor, error, note, on_render) = (
             picking.clone(),
             body.clone(),
             cursor.clone(),
             error.clone(),
             placeholder_note.clone(),
-            props.ticket_id,
+            props.on_render.clone(),
         );
         Callback::from(move |reply: CannedReply| {
             let Some((from, to)) = *picking else { return };
             picking.set(None);
             let (body, cursor, error, note) = (body.clone(), cursor.clone(), error.clone(), note.clone());
-            spawn_local(async move {
-                match api::render_canned_reply(reply.id, ticket).await {
-                    Ok(rendered) => {
-                        let current = (*body).clone();
-                        // The text may have changed meanwhile; insert where it still fits.
-                        let (from, to) =
-                            if to <= current.len() && current.is_char_boundary(from) && current.is_char_boundary(to) {
-                                (from, to)
-                            } else {
-                                (current.len(), current.len())
-                            };
-                        let text = format!("{}{}{}", &current[..from], rendered.text, &current[to..]);
-                        cursor.set(Some(from + rendered.text.len()));
-                        body.set(text);
-                        let mut left: Vec<String> = rendered
-                            .unknown
+            let answer = Callback::from(move |rendered: Result<RenderedReply, String>| match rendered {
+                Ok(rendered) => {
+                    let current = (*body).clone();
+                    // The text may have changed meanwhile; insert where it still fits.
+                    let (from, to) =
+                        if to <= current.len() && current.is_char_boundary(from) && current.is_char_boundary(to) {
+                            (from, to)
+                        } else {
+                            (current.len(), current.len())
+                        };
+                    let text = format!("{}{}{}", &current[..from], rendered.text, &current[to..]);
+                    cursor.set(Some(from + rendered.text.len()));
+                    body.set(text);
+                    let mut left: Vec<String> = rendered
+                        .unknown
+                        .iter()
+                        .map(|u| format!("{{{{{u}}}}} (unknown)"))
+                        .collect();
+                    left.extend(
+                        rendered
+                            .missing
                             .iter()
-                            .map(|u| format!("{{{{{u}}}}} (unknown)"))
-                            .collect();
-                        left.extend(
-                            rendered
-                                .missing
-                                .iter()
-                                .map(|m| format!("{{{{{m}}}}} (no value for this ticket)")),
-                        );
-                        note.set(
-                            (!left.is_empty())
-                                .then(|| format!("Left as written: {}. Edit before sending.", left.join(", "))),
-                        );
-                    }
-                    Err(e) => error.set(Some(format!("Could not insert the canned reply: {}", e.message))),
+                            .map(|m| format!("{{{{{m}}}}} (no value for this ticket)")),
+                    );
+                    note.set(
+                        (!left.is_empty())
+                            .then(|| format!("Left as written: {}. Edit before sending.", left.join(", "))),
+                    );
                 }
+                Err(message) => error.set(Some(format!("Could not insert the canned reply: {message}"))),
             });
+            on_render.emit((reply.id, answer));
         })
     };
     let pick = |value: bool| {
@@ -296,7 +296,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
                 ref={textarea.clone()}
                 placeholder={if *internal { "Write a note for your colleagues… (:: inserts a canned reply)" } else { "Write a reply… (:: inserts a canned reply)" }} />
             if picking.is_some() {
-                <CannedPicker on_pick={on_pick} on_close={close_picker} />
+                <CannedPicker on_pick={on_pick} on_close={close_picker} on_search={props.on_search.clone()} />
             }
             if let Some(note) = &*placeholder_note {
                 <p class="lock-note warn" data-testid="canned-note">{ note }</p>
@@ -339,6 +339,7 @@ fn utf16_index(text: &str, at: usize) -> u32 {
 struct CannedPickerProps {
     on_pick: Callback<CannedReply>,
     on_close: Callback<()>,
+    on_search: Callback<(String, Callback<Vec<CannedReply>>)>,
 }
 
 /// A search box over the canned replies the agent may use; Enter picks the first, Escape closes.
@@ -356,13 +357,10 @@ fn CannedPicker(props: &CannedPickerProps) -> Html {
         });
     }
     {
-        let found = found.clone();
+        let (found, on_search) = (found.clone(), props.on_search.clone());
         use_effect_with((*search).clone(), move |q| {
-            let q = q.clone();
-            spawn_local(async move {
-                // A failed search shows nothing found; typing again retries.
-                found.set(Some(api::canned_replies(&q).await.unwrap_or_default()));
-            });
+            // Answers may arrive out of order; each shows until the next one.
+            on_search.emit((q.clone(), Callback::from(move |replies| found.set(Some(replies)))));
         });
     }
     let on_input = {

@@ -1,11 +1,12 @@
-//! The signed-in agent's own account: who they are, the public name reporters see, and changing their
-//! password.
+//! The signed-in agent's own account: who they are, the public name reporters see, their canned replies
+//! (admins: the shared ones too), and changing their password.
 
 use crate::api;
 use crate::format::role_label;
 use crate::hooks::{NoticeKind, use_notify, use_session};
 use loket_protocol::ErrorCode;
 use loket_protocol::api::{PUBLIC_NAME_MAX_CHARS, PasswordChange, PublicName, validate_public_name};
+use loket_protocol::canned::{self, CannedReply, CannedScope, NewCannedReply};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -109,6 +110,7 @@ pub fn AccountPage() -> Html {
                     <p class="muted">{ "Ask an admin to change your name, email or role." }</p>
                 </div>
                 <PublicNameForm />
+                <CannedReplies is_admin={session.is_admin()} />
                 <form class="card form" onsubmit={on_submit} aria-labelledby="password-h" data-testid="password-form">
                     <h2 id="password-h">{ "Change my password" }</h2>
                     // The email lets password managers file the new password under the right account.
@@ -253,6 +255,169 @@ fn PublicNameForm() -> Html {
                     { "Remove" }
                 </button>
             </div>
+        </form>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CannedRepliesProps {
+    is_admin: bool,
+}
+
+/// The canned replies this agent manages (their personal ones; for admins the shared ones too): a list
+/// with Delete, and a form to add one. Changing one is over REST for now (`PATCH /api/canned-replies/{id}`).
+#[function_component]
+fn CannedReplies(props: &CannedRepliesProps) -> Html {
+    let notify = use_notify();
+    let list = use_state(Vec::<CannedReply>::new);
+    let revision = use_state(|| 0u32);
+    let (title, shortcut, text_en, text_id) = (
+        use_state(String::new),
+        use_state(String::new),
+        use_state(String::new),
+        use_state(String::new),
+    );
+    let shared = use_state(|| false);
+    let error = use_state(|| None::<String>);
+    {
+        let list = list.clone();
+        use_effect_with(*revision, move |_| {
+            spawn_local(async move {
+                if let Ok(all) = api::canned_replies("").await {
+                    list.set(all);
+                }
+            });
+        });
+    }
+    let on_submit = {
+        let (title, shortcut, text_en, text_id, shared, error, revision, notify) = (
+            title.clone(),
+            shortcut.clone(),
+            text_en.clone(),
+            text_id.clone(),
+            shared.clone(),
+            error.clone(),
+            revision.clone(),
+            notify.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let new = NewCannedReply {
+                scope: if *shared {
+                    CannedScope::Shared
+                } else {
+                    CannedScope::Personal
+                },
+                title: (*title).clone(),
+                shortcut: (*shortcut).clone(),
+                text_en: (*text_en).clone(),
+                text_id: (*text_id).clone(),
+            };
+            if let Err(problem) = canned::validate(
+                Some(&new.title),
+                Some(&new.shortcut),
+                &[Some(&new.text_en), Some(&new.text_id)],
+            ) {
+                error.set(Some(problem));
+                return;
+            }
+            error.set(None);
+            let (title, shortcut, text_en, text_id, error, revision, notify) = (
+                title.clone(),
+                shortcut.clone(),
+                text_en.clone(),
+                text_id.clone(),
+                error.clone(),
+                revision.clone(),
+                notify.clone(),
+            );
+            spawn_local(async move {
+                match api::create_canned_reply(new).await {
+                    Ok(reply) => {
+                        for field in [&title, &shortcut, &text_en, &text_id] {
+                            field.set(String::new());
+                        }
+                        revision.set(*revision + 1);
+                        notify.emit((NoticeKind::Success, format!("Added ::{}.", reply.shortcut)));
+                    }
+                    Err(e) => error.set(Some(e.message)),
+                }
+            });
+        })
+    };
+    let text = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| state.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let area = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| {
+            state.set(e.target_unchecked_into::<web_sys::HtmlTextAreaElement>().value())
+        })
+    };
+    let on_shared = {
+        let shared = shared.clone();
+        Callback::from(move |e: Event| shared.set(e.target_unchecked_into::<HtmlInputElement>().checked()))
+    };
+    let manageable = list
+        .iter()
+        .filter(|r| r.scope == CannedScope::Personal || props.is_admin);
+    let rows = manageable.map(|reply| {
+        let (id, revision, notify) = (reply.id, revision.clone(), notify.clone());
+        let delete = Callback::from(move |_: MouseEvent| {
+            let (revision, notify) = (revision.clone(), notify.clone());
+            spawn_local(async move {
+                match api::delete_canned_reply(id).await {
+                    Ok(()) => revision.set(*revision + 1),
+                    Err(e) => notify.emit((NoticeKind::Error, e.message)),
+                }
+            });
+        });
+        let scope = if reply.scope == CannedScope::Shared {
+            "shared"
+        } else {
+            "personal"
+        };
+        html! {
+            <li key={reply.id.0} data-testid="canned-row">
+                <strong>{ &reply.title }</strong>
+                <span class="muted small">{ format!(" ::{} · {scope}", reply.shortcut) }</span>
+                <button type="button" class="btn btn-ghost" onclick={delete}>{ "Delete" }</button>
+            </li>
+        }
+    });
+    html! {
+        <form class="card form" onsubmit={on_submit} aria-labelledby="canned-h" data-testid="canned-form">
+            <h2 id="canned-h">{ "Canned replies" }</h2>
+            <p class="muted">{ "Type :: in a reply to insert one. Placeholders: {{ticket.key}}, {{ticket.title}}, \
+                                {{reporter.name}}, {{agent.name}} (your public name)." }</p>
+            <ul class="canned-list">{ for rows }</ul>
+            <div class="field">
+                <label for="canned-title">{ "Title" }</label>
+                <input id="canned-title" type="text" value={(*title).clone()} oninput={text(&title)} />
+            </div>
+            <div class="field">
+                <label for="canned-shortcut">{ "Shortcut" }</label>
+                <input id="canned-shortcut" type="text" value={(*shortcut).clone()} oninput={text(&shortcut)}
+                    placeholder="received" />
+                <p class="hint">{ "Lowercase letters, digits, - and _." }</p>
+            </div>
+            <div class="field">
+                <label for="canned-en">{ "Text in English" }</label>
+                <textarea id="canned-en" rows="3" value={(*text_en).clone()} oninput={area(&text_en)} />
+            </div>
+            <div class="field">
+                <label for="canned-id">{ "Text in Indonesian" }</label>
+                <textarea id="canned-id" rows="3" value={(*text_id).clone()} oninput={area(&text_id)} />
+            </div>
+            if props.is_admin {
+                <label><input type="checkbox" checked={*shared} onchange={on_shared} />
+                    { " Shared with every agent" }</label>
+            }
+            if let Some(message) = &*error {
+                <p class="form-error" role="alert">{ message }</p>
+            }
+            <button type="submit" class="btn btn-primary">{ "Add canned reply" }</button>
         </form>
     }
 }

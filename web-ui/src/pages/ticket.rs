@@ -278,6 +278,25 @@ pub fn TicketPage(props: &TicketProps) -> Html {
             });
         })
     };
+    // Canned replies for the composer: searched, and rendered for this ticket by the server.
+    let on_search = Callback::from(
+        |(q, answer): (String, Callback<Vec<loket_protocol::canned::CannedReply>>)| {
+            spawn_local(async move {
+                // A failed search shows nothing found; typing again retries.
+                answer.emit(api::canned_replies(&q).await.unwrap_or_default());
+            });
+        },
+    );
+    let on_render = Callback::from(
+        move |(reply, answer): (
+            loket_protocol::CannedReplyId,
+            Callback<Result<loket_protocol::canned::RenderedReply, String>>,
+        )| {
+            spawn_local(async move {
+                answer.emit(api::render_canned_reply(reply, id).await.map_err(|e| e.message));
+            });
+        },
+    );
     let dispatch = {
         let dispatcher = page.dispatcher();
         Callback::from(move |action| dispatcher.dispatch(action))
@@ -430,7 +449,7 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                         <h2 id="conversation-h">{ "Conversation" }
                             <span class="count">{ page.comments.len() }</span></h2>
                         <Thread comments={page.comments.clone()} attachments={page.attachments.clone()} now={now_tick} />
-                        <Composer ticket_id={id} {on_send} connected={live.connected()} has_reporter={ticket.reporter.is_some()} />
+                        <Composer {on_send} {on_search} {on_render} connected={live.connected()} has_reporter={ticket.reporter.is_some()} />
                     </section>
                 </div>
                 <aside class="ticket-side">
