@@ -735,17 +735,28 @@ impl Handler<Update> for TicketActor {
             let tx = client.transaction().await?;
             // The fence: the live lease on record, its row locked until COMMIT, decides, not what any
             // process remembers; a holder whose lease lapsed, went idle or changed hands is refused.
-            leases::lock_ticket(&tx, id).await?;
+            let now = leases::lock_ticket(&tx, id).await?;
             let held = LockState::of(leases::live(&tx, id, me, true).await?);
             held.check_write(&msg.agent.as_ref(), msg.via).map_err(refusal)?;
             let mut lock = held.info();
             // An update by the holder is activity: it moves the idle deadline (rolled back with a refusal).
-            if let Some((_, idle_at)) = leases::touch(&tx, id, msg.agent.id, idle).await?
-                && let Some(lock) = lock.as_mut()
-            {
-                lock.idle_at = Some(idle_at);
+            // `touch` sets it to at least `now() + idle`, and `now()` is the transaction's start, which
+            // `lock_ticket` answered: so the new deadline is known here, and the statement goes to
+            // PostgreSQL together with the update's own (no round trip of its own).
+            let holds = held.lease().is_some_and(|l| l.holder.id == msg.agent.id);
+            if let (true, Some(lock), Some(lease)) = (holds, lock.as_mut(), held.lease()) {
+                lock.idle_at = Some(lease.idle_at.max(now + idle));
             }
-            let result = update_fields(&tx, &log, id, &msg, lock.clone()).await;
+            let touched = async {
+                match holds {
+                    true => leases::touch(&tx, id, msg.agent.id, idle).await,
+                    false => Ok(None),
+                }
+            };
+            let (touched, result) = tokio::join!(touched, update_fields(&tx, &log, id, &msg, lock.clone()));
+            // A failed `touch` aborted the transaction (a COMMIT would then roll back without an error):
+            // answer its failure, whatever the update's statements answered.
+            touched?;
             let (updated, queued, logged) = match result {
                 Ok(done) => done,
                 Err(AppError::VersionConflict { current }) => {
@@ -793,10 +804,19 @@ impl Handler<AddComment> for TicketActor {
             let mut client = pool.get().await?;
             let tx = client.transaction().await?;
             q::lock_row(&tx, id).await?;
-            // A comment by the lock's holder is activity: it moves the lease's idle deadline.
-            let touched = match &msg.author {
-                Author::Agent { id: agent, .. } => leases::touch(&tx, id, *agent, idle).await?,
-                _ => None,
+            // A comment by the lock's holder is activity: it moves the lease's idle deadline. Reporters see
+            // an agent's public name, if they set one (never the account's name). Both in one round trip.
+            let (touched, public_name) = match &msg.author {
+                Author::Agent { id: agent, .. } => {
+                    let public = async {
+                        match msg.internal {
+                            false => crate::db::agents::public_name(&tx, *agent).await,
+                            true => Ok(None),
+                        }
+                    };
+                    tokio::try_join!(leases::touch(&tx, id, *agent, idle), public)?
+                }
+                _ => (None, None),
             };
             if let Some(key) = &msg.key {
                 match idempotency::earlier(&tx, key).await? {
@@ -811,11 +831,6 @@ impl Handler<AddComment> for TicketActor {
                 }
             }
             let comment = q::insert_comment(&tx, id, &msg.author, &msg.body, msg.internal).await?;
-            // Reporters see an agent's public name, if they set one (never the account's name).
-            let public_name = match &msg.author {
-                Author::Agent { id: agent, .. } if !msg.internal => crate::db::agents::public_name(&tx, *agent).await?,
-                _ => None,
-            };
             let change = Change::Commented {
                 author: &msg.author,
                 public_name: public_name.as_deref(),
