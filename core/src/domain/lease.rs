@@ -430,6 +430,19 @@ mod tests {
     }
 
     #[test]
+    fn activity_moves_only_the_lease_it_names_and_never_back() {
+        let ana = agent(1);
+        let mut state = locked_by(&ana, S1);
+        let token = state.lease().unwrap().token;
+        state.active(token + 1, t(900));
+        assert_eq!(state.lease().unwrap().idle_at, t(IDLE), "another lease's activity");
+        state.active(token, t(900));
+        assert_eq!(state.lease().unwrap().idle_at, t(900));
+        state.active(token, t(700));
+        assert_eq!(state.lease().unwrap().idle_at, t(900), "an older answer arriving late");
+    }
+
+    #[test]
     fn a_lease_that_ran_out_first_ended_as_expired() {
         let ana = agent(1);
         let state = locked_by(&ana, S1);
