@@ -136,7 +136,7 @@ pub fn text_of(head: &Head) -> String {
     let key = head.ticket_id.key();
     match &head.notice {
         Some(Notice::StatusChanged { status }) => texts::status_changed(lang, &key, &head.ticket_title, *status),
-        Some(Notice::AgentReply { agent, body }) => texts::agent_reply(lang, &key, agent, body),
+        Some(Notice::AgentReply { agent, body }) => texts::agent_reply(lang, &key, agent.as_deref(), body),
         // A row with neither text nor data cannot come from Loket; say something rather than nothing.
         None => texts::status_changed(lang, &key, &head.ticket_title, loket_protocol::ticket::Status::Open),
     }

@@ -31,8 +31,18 @@ pub fn status_changed(lang: Lang, key: &str, title: &str, status: Status) -> Str
     }
 }
 
-/// An agent's public reply, quoted for the reporter.
-pub fn agent_reply(lang: Lang, key: &str, agent: &str, body: &str) -> String {
+/// Who replied, as the reporter is told when the agent set no public name: the desk, never an account.
+pub fn desk_name(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => loket_protocol::canned::DESK_NAME_EN,
+        Lang::Id => loket_protocol::canned::DESK_NAME_ID,
+    }
+}
+
+/// An agent's public reply, quoted for the reporter, under the agent's public name (`agent`) or the
+/// desk's.
+pub fn agent_reply(lang: Lang, key: &str, agent: Option<&str>, body: &str) -> String {
+    let agent = agent.unwrap_or(desk_name(lang));
     match lang {
         Lang::En => format!("{agent} replied to your report {key}:\n\n{body}\n\nReply to this message to answer."),
         Lang::Id => format!("{agent} membalas laporan Anda {key}:\n\n{body}\n\nBalas pesan ini untuk menjawab."),
@@ -503,7 +513,9 @@ mod tests {
     fn notices_name_the_ticket() {
         assert!(status_changed(Lang::En, "TKT-0042", "Broken lamp", Status::Resolved).contains("TKT-0042"));
         assert!(status_changed(Lang::Id, "TKT-0042", "Lampu", Status::Open).contains("sedang ditangani"));
-        assert!(agent_reply(Lang::En, "TKT-0001", "Ana", "Fixed.").contains("Fixed."));
+        assert!(agent_reply(Lang::En, "TKT-0001", Some("Ana"), "Fixed.").contains("Fixed."));
+        assert!(agent_reply(Lang::Id, "TKT-0001", None, "Sudah.").starts_with("Petugas layanan Loket membalas"));
+        assert!(agent_reply(Lang::En, "TKT-0001", None, "Done.").starts_with("The Loket help desk replied"));
     }
 
     #[test]

@@ -16,7 +16,7 @@
 
 use loket_protocol::api::{
     AdminAction, Agent, AgentAccount, AuditDetails, AuditEntry, AuditQuery, AuditTarget, Category, CategoryChange,
-    NewAgent, PasswordChange, PasswordResetDone, Role, SessionInfo, SessionQuery,
+    NewAgent, PasswordChange, PasswordResetDone, PublicName, Role, SessionInfo, SessionQuery, validate_public_name,
 };
 use loket_protocol::{AgentId, CategoryId, SessionId};
 
@@ -287,6 +287,50 @@ impl Desk {
             why: SessionControl::Revoked,
         });
         Ok(ended)
+    }
+
+    /// The name `agent` shows reporters, if any.
+    pub async fn public_name(&self, agent: &Agent) -> Result<PublicName, AppError> {
+        let client = self.pool.get().await?;
+        Ok(PublicName {
+            public_name: db::agents::public_name(&client, agent.id).await?,
+        })
+    }
+
+    /// `agent` sets (or with `None` clears) the name reporters see when they reply, checked by
+    /// [`validate_public_name`]. Audited with the names before and after; setting the same name again
+    /// changes and records nothing. Answers the name as stored.
+    pub async fn set_public_name(&self, agent: &Agent, wanted: PublicName) -> Result<PublicName, AppError> {
+        let name = wanted
+            .public_name
+            .as_deref()
+            .map(validate_public_name)
+            .transpose()
+            .map_err(AppError::invalid)?;
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let before = db::agents::set_public_name(&tx, agent.id, name.as_deref()).await?;
+        if before == name {
+            // Nothing changed: nothing to record.
+            return Ok(PublicName { public_name: name });
+        }
+        let details = AuditDetails {
+            name: Some(agent.name.clone()),
+            from: before,
+            to: name.clone(),
+            ..Default::default()
+        };
+        db::admin::record(
+            &tx,
+            agent.id,
+            AdminAction::PublicNameChanged,
+            AuditTarget::Agent(agent.id),
+            &details,
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(agent = %agent.id, "agent changed their public name");
+        Ok(PublicName { public_name: name })
     }
 
     /// Unexpired sign-ins (optionally one agent's), marking the one with digest `current`.

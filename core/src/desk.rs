@@ -111,6 +111,9 @@ impl Desk {
                     holder: holder.clone(),
                     expires_at: *expires_at,
                     since: *since,
+                    // The board carries no idle deadlines: the holder learns theirs from the lock's
+                    // Ack and from the answers to their updates.
+                    idle_at: None,
                 }),
             ),
             ServerMessage::TicketUnlocked { ticket_id, .. } => board.set(*ticket_id, None),

@@ -14,6 +14,7 @@ pub mod actors;
 pub mod auth;
 pub mod backup;
 pub mod bootstrap;
+pub mod canned;
 pub mod cluster;
 pub mod data_dir;
 pub mod db;

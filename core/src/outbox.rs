@@ -19,25 +19,29 @@ pub use loket_protocol::ticket::Notice;
 pub enum Change<'a> {
     /// The ticket's fields changed; its status went from `old` to `new` (equal when it did not move).
     Updated { old: Status, new: Status },
-    /// A comment was added.
+    /// A comment was added. With an agent author, `public_name` is the name they show reporters (if
+    /// they set one).
     Commented {
         author: &'a Author,
+        public_name: Option<&'a str>,
         body: &'a str,
         internal: bool,
     },
 }
 
-/// What, if anything, the reporter is told about `change`: status moves and agents' public replies.
+/// What, if anything, the reporter is told about `change`: status moves and agents' public replies, the
+/// latter under the agent's public name or none (the bot then names the desk), never their account name.
 pub fn notice_for(change: Change<'_>) -> Option<Notice> {
     match change {
         Change::Updated { old, new } if old != new => Some(Notice::StatusChanged { status: new }),
         Change::Updated { .. } => None,
         Change::Commented {
-            author: Author::Agent { name, .. },
+            author: Author::Agent { .. },
+            public_name,
             body,
             internal: false,
         } => Some(Notice::AgentReply {
-            agent: name.clone(),
+            agent: public_name.map(str::to_string),
             body: body.to_string(),
         }),
         Change::Commented { .. } => None,
@@ -126,18 +130,34 @@ mod tests {
         let author = agent();
         let public = Change::Commented {
             author: &author,
+            public_name: Some("Petugas Ana"),
             body: "On our way",
             internal: false,
         };
         assert_eq!(
             notice_for(public),
             Some(Notice::AgentReply {
-                agent: "Ana".into(),
+                agent: Some("Petugas Ana".into()),
+                body: "On our way".into()
+            })
+        );
+        // Without a public name the reporter is not told the account's name.
+        let unnamed = Change::Commented {
+            author: &author,
+            public_name: None,
+            body: "On our way",
+            internal: false,
+        };
+        assert_eq!(
+            notice_for(unnamed),
+            Some(Notice::AgentReply {
+                agent: None,
                 body: "On our way".into()
             })
         );
         let internal = Change::Commented {
             author: &author,
+            public_name: None,
             body: "note",
             internal: true,
         };
@@ -148,6 +168,7 @@ mod tests {
         };
         let own = Change::Commented {
             author: &reporter,
+            public_name: None,
             body: "thanks",
             internal: false,
         };

@@ -188,10 +188,12 @@ pub enum AdminAction {
     CategoryRenamed,
     CategoryRetired,
     CategoryRestored,
+    /// An agent set or cleared the public name reporters see.
+    PublicNameChanged,
 }
 
 impl AdminAction {
-    pub const ALL: [AdminAction; 11] = [
+    pub const ALL: [AdminAction; 12] = [
         AdminAction::AgentCreated,
         AdminAction::AgentDisabled,
         AdminAction::AgentEnabled,
@@ -203,6 +205,7 @@ impl AdminAction {
         AdminAction::CategoryRenamed,
         AdminAction::CategoryRetired,
         AdminAction::CategoryRestored,
+        AdminAction::PublicNameChanged,
     ];
 
     /// The snake_case name, on the wire and in the database.
@@ -219,6 +222,7 @@ impl AdminAction {
             AdminAction::CategoryRenamed => "category_renamed",
             AdminAction::CategoryRetired => "category_retired",
             AdminAction::CategoryRestored => "category_restored",
+            AdminAction::PublicNameChanged => "public_name_changed",
         }
     }
 
@@ -593,5 +597,61 @@ mod tests {
             serde_json::json!({}),
             "empty details carry nothing"
         );
+    }
+}
+
+/// The most characters a public name may have.
+pub const PUBLIC_NAME_MAX_CHARS: usize = 60;
+
+/// Body and answer of `GET`/`PUT /api/auth/public-name`: the name reporters see when this agent replies
+/// (on Telegram). `null` means none: reporters then see the desk's neutral name, never the account's
+/// name or email.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PublicName {
+    #[serde(default)]
+    pub public_name: Option<String>,
+}
+
+/// Checks a public name as typed: trimmed, 1 to [`PUBLIC_NAME_MAX_CHARS`] characters, no line breaks or
+/// other control characters, and not an email address (reporters must never see one). Answers the name to
+/// store or what is wrong with it. Shared by the server and the web client's form.
+pub fn validate_public_name(raw: &str) -> Result<String, String> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err("a public name cannot be empty; send null to have none".into());
+    }
+    if name.chars().count() > PUBLIC_NAME_MAX_CHARS {
+        return Err(format!("a public name has at most {PUBLIC_NAME_MAX_CHARS} characters"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("a public name is one line, without control characters".into());
+    }
+    if name.contains('@') {
+        return Err("a public name must not be an email address".into());
+    }
+    Ok(name.to_string())
+}
+
+#[cfg(test)]
+mod public_name_tests {
+    use super::*;
+
+    #[test]
+    fn public_names_are_trimmed_and_bounded() {
+        assert_eq!(validate_public_name("  Petugas Ayu "), Ok("Petugas Ayu".to_string()));
+        assert!(validate_public_name("   ").is_err());
+        assert!(validate_public_name(&"a".repeat(PUBLIC_NAME_MAX_CHARS)).is_ok());
+        assert!(validate_public_name(&"é".repeat(PUBLIC_NAME_MAX_CHARS + 1)).is_err());
+        assert!(validate_public_name("Ayu\nLestari").is_err());
+        assert!(validate_public_name("ayu@example.org").is_err());
+    }
+
+    #[test]
+    fn the_body_reads_null_and_refuses_unknown_fields() {
+        let none: PublicName = serde_json::from_str(r#"{"public_name": null}"#).unwrap();
+        assert_eq!(none.public_name, None);
+        assert!(serde_json::from_str::<PublicName>(r#"{"name": "x"}"#).is_err());
     }
 }

@@ -36,6 +36,10 @@ id_type!(
     CategoryId
 );
 id_type!(
+    /// A canned reply (text module) agents insert into replies.
+    CannedReplyId
+);
+id_type!(
     /// A comment on a ticket.
     CommentId
 );

@@ -5,6 +5,7 @@
 //! ones are never renamed or removed. The crate depends on serde and chrono only, so it builds for wasm.
 
 pub mod api;
+pub mod canned;
 pub mod error;
 pub mod ids;
 pub mod lifecycle;
@@ -13,7 +14,7 @@ pub mod view;
 pub mod ws;
 
 pub use error::{ApiError, ErrorCode};
-pub use ids::{AgentId, AttachmentId, AuditId, CategoryId, CommentId, ReporterId, SessionId, TicketId};
+pub use ids::{AgentId, AttachmentId, AuditId, CannedReplyId, CategoryId, CommentId, ReporterId, SessionId, TicketId};
 
 /// Timestamps on the wire: RFC 3339 in UTC.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

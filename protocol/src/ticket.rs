@@ -104,6 +104,12 @@ pub struct LockInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub since: Option<Timestamp>,
+    /// When the lock lapses if its holder makes no edits before then (reason `idle`): taking the lock,
+    /// the holder's `LockTicket` again, an update or a comment by the holder push it; heartbeats do not.
+    /// Absent from servers before idle leases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub idle_at: Option<Timestamp>,
 }
 
 /// A ticket as every client sees it.
@@ -281,6 +287,8 @@ pub enum UnlockReason {
     Expired,
     /// An admin broke it.
     Broken,
+    /// Its holder made no edits for the idle time (`LOKET_LOCK_IDLE_SECS`), though still connected.
+    Idle,
 }
 
 impl UnlockReason {
@@ -290,6 +298,7 @@ impl UnlockReason {
             UnlockReason::Disconnected => "disconnected",
             UnlockReason::Expired => "expired",
             UnlockReason::Broken => "broken",
+            UnlockReason::Idle => "idle",
         }
     }
 }
@@ -309,10 +318,12 @@ pub enum TicketEventKind {
     LockExpired,
     LockBroken,
     AttachmentAdded,
+    /// The lock lapsed: its holder made no edits for the idle time.
+    LockIdle,
 }
 
 impl TicketEventKind {
-    pub const ALL: [TicketEventKind; 9] = [
+    pub const ALL: [TicketEventKind; 10] = [
         TicketEventKind::Created,
         TicketEventKind::Changed,
         TicketEventKind::Commented,
@@ -322,6 +333,7 @@ impl TicketEventKind {
         TicketEventKind::LockExpired,
         TicketEventKind::LockBroken,
         TicketEventKind::AttachmentAdded,
+        TicketEventKind::LockIdle,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -335,6 +347,7 @@ impl TicketEventKind {
             TicketEventKind::LockExpired => "lock_expired",
             TicketEventKind::LockBroken => "lock_broken",
             TicketEventKind::AttachmentAdded => "attachment_added",
+            TicketEventKind::LockIdle => "lock_idle",
         }
     }
 
@@ -349,6 +362,7 @@ impl TicketEventKind {
             UnlockReason::Disconnected => TicketEventKind::LockDisconnected,
             UnlockReason::Expired => TicketEventKind::LockExpired,
             UnlockReason::Broken => TicketEventKind::LockBroken,
+            UnlockReason::Idle => TicketEventKind::LockIdle,
         }
     }
 }
@@ -424,8 +438,14 @@ impl NotificationStatus {
 pub enum Notice {
     /// The ticket moved to `status`.
     StatusChanged { status: Status },
-    /// An agent answered publicly.
-    AgentReply { agent: String, body: String },
+    /// An agent answered publicly. `agent` is the name reporters see: the agent's public name, or none
+    /// (the bot then names the desk, in the reporter's language). Rows queued before public names carry
+    /// the agent's name then.
+    AgentReply {
+        #[serde(default)]
+        agent: Option<String>,
+        body: String,
+    },
 }
 
 /// A message queued for a reporter, as agents see it on the ticket.

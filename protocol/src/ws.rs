@@ -59,7 +59,8 @@ pub enum ClientMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         idempotency_key: Option<String>,
     },
-    /// Take or renew the edit lock. Broadcast `TicketLocked`.
+    /// Take or renew the edit lock. Broadcast `TicketLocked` (a renewal is not broadcast). Taking it or
+    /// the holder renewing it counts as activity: it pushes the lock's idle deadline (the Ack's `idle_at`).
     LockTicket { ticket_id: TicketId },
     /// Change fields of a ticket whose lock this session holds. Broadcast `TicketUpdated`.
     UpdateTicket {
@@ -115,6 +116,9 @@ pub enum ServerMessage {
         expires_at: Option<Timestamp>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         comment_id: Option<crate::ids::CommentId>,
+        /// After `LockTicket`: when the lock lapses unless its holder edits (reason `idle`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        idle_at: Option<Timestamp>,
         /// After `Resume`: the newest position sent on this connection.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         position: Option<u64>,
@@ -346,6 +350,7 @@ mod tests {
             version: None,
             expires_at: None,
             comment_id: None,
+            idle_at: None,
             position: None,
         };
         assert_eq!(

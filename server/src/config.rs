@@ -150,6 +150,10 @@ pub struct Config {
     /// Seconds a WebSocket session's lock lasts without a heartbeat renewing it.
     #[arg(long, env = "LOKET_LOCK_LEASE_SECS", default_value_t = 30, global = true)]
     pub lock_lease_secs: u32,
+    /// Seconds a lock lasts without activity by its holder (taking it, asking for it again, an update, a
+    /// comment), however long their tab stays open; then it lapses with reason `idle`.
+    #[arg(long, env = "LOKET_LOCK_IDLE_SECS", default_value_t = 600, global = true)]
+    pub lock_idle_secs: u32,
     /// Seconds a lock taken through REST lasts; POST the lock again to extend it.
     #[arg(long, env = "LOKET_REST_LOCK_SECS", default_value_t = 120, global = true)]
     pub rest_lock_secs: u32,
@@ -273,6 +277,9 @@ impl Config {
                 "LOKET_LOCK_LEASE_SECS must be at least {min_lease}"
             )));
         }
+        if self.lock_idle_secs == 0 {
+            return Err(ConfigError("LOKET_LOCK_IDLE_SECS must be at least 1".into()));
+        }
         if self.rest_lock_secs == 0 {
             return Err(ConfigError("LOKET_REST_LOCK_SECS must be at least 1".into()));
         }
@@ -366,6 +373,7 @@ impl Config {
         loket_core::domain::lease::LeaseTerms {
             session: chrono::Duration::seconds(self.lock_lease_secs.into()),
             rest: chrono::Duration::seconds(self.rest_lock_secs.into()),
+            idle: chrono::Duration::seconds(self.lock_idle_secs.into()),
         }
     }
 
@@ -422,6 +430,7 @@ impl Config {
             docs_dir: None,
             workers: Some(1),
             lock_lease_secs: 30,
+            lock_idle_secs: 600,
             rest_lock_secs: 120,
             cookie_secure: false,
             public_url: None,

@@ -598,7 +598,8 @@ async fn internal_notes_never_reach_the_reporter() {
     // Delivery is in order per chat, so had the note been queued it would have come first.
     let reply = tg.next_message(ana.id).await;
     assert!(reply.text.contains("Animal control is informed"), "{}", reply.text);
-    assert!(reply.text.contains("Ada replied"), "{}", reply.text);
+    // Ada set no public name: the reporter hears from the desk, never her account name.
+    assert!(reply.text.contains("The Loket help desk replied"), "{}", reply.text);
     let list = notifications_until(&rig.admin, id, |l| l.iter().all(|n| n["status"] == "delivered")).await;
     assert_eq!(list.len(), 1, "{list:?}");
     assert!(tg.sent_to(ana.id).iter().all(|m| !m.text.contains("confused")));

@@ -31,6 +31,7 @@ mod realtime;
 mod refusals;
 mod robustness;
 mod views;
+mod workflow;
 
 use loket_protocol::TicketId;
 use loket_protocol::ticket::UnlockReason;

@@ -5,7 +5,7 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use loket_protocol::api::{
     Agent, AgentAccount, AuditEntry, Category, CategoryChange, IDEMPOTENCY_KEY_HEADER, InviteCode, LoginRequest,
     LoginResponse, NewAgent, NewCategory, NewInviteCode, NewTicket, PasswordChange, PasswordReset, PasswordResetDone,
-    Role, RoleChange, SessionInfo, TicketDetail,
+    PublicName, Role, RoleChange, SessionInfo, TicketDetail,
 };
 use loket_protocol::ticket::{AgentRef, Ticket, TicketEvent};
 use loket_protocol::{AgentId, ApiError, CategoryId, ErrorCode, SessionId, TicketId};
@@ -100,6 +100,46 @@ pub async fn me() -> ApiResult<Agent> {
 /// Changes the signed-in agent's own password; their other sign-ins end.
 pub async fn change_password(change: PasswordChange) -> ApiResult<()> {
     empty(with_json(Request::post("/api/auth/password"), &change)).await
+}
+
+/// The canned replies the signed-in agent may use, those matching `search` if it is not empty.
+pub async fn canned_replies(search: &str) -> ApiResult<Vec<loket_protocol::canned::CannedReply>> {
+    let url = if search.trim().is_empty() {
+        "/api/canned-replies".to_string()
+    } else {
+        format!("/api/canned-replies?q={}", encode(search.trim()))
+    };
+    json(get(&url)).await
+}
+
+/// Adds a canned reply (a personal one; admins may add shared ones).
+pub async fn create_canned_reply(
+    new: loket_protocol::canned::NewCannedReply,
+) -> ApiResult<loket_protocol::canned::CannedReply> {
+    json(with_json(Request::post("/api/canned-replies"), &new)).await
+}
+
+/// Deletes a canned reply this agent manages.
+pub async fn delete_canned_reply(id: loket_protocol::CannedReplyId) -> ApiResult<()> {
+    empty(Request::delete(&format!("/api/canned-replies/{id}")).build()).await
+}
+
+/// Canned reply `id` rendered for `ticket` (its reporter's language, placeholders filled in).
+pub async fn render_canned_reply(
+    id: loket_protocol::CannedReplyId,
+    ticket: TicketId,
+) -> ApiResult<loket_protocol::canned::RenderedReply> {
+    json(get(&format!("/api/canned-replies/{id}/render?ticket_id={}", ticket.0))).await
+}
+
+/// The name reporters see when the signed-in agent replies.
+pub async fn public_name() -> ApiResult<PublicName> {
+    json(get("/api/auth/public-name")).await
+}
+
+/// Sets (or with `None` clears) the name reporters see when the signed-in agent replies.
+pub async fn set_public_name(name: PublicName) -> ApiResult<PublicName> {
+    json(with_json(Request::put("/api/auth/public-name"), &name)).await
 }
 
 pub async fn agents() -> ApiResult<Vec<AgentAccount>> {

@@ -170,6 +170,7 @@ pub fn describe_event(event: &TicketEvent, lookup: &Lookup<'_>) -> String {
         TicketEventKind::LockReleased => "released the lock".to_string(),
         TicketEventKind::LockDisconnected => "lost the lock (connection closed)".to_string(),
         TicketEventKind::LockExpired => "lock expired".to_string(),
+        TicketEventKind::LockIdle => "lock lapsed (no edits)".to_string(),
         TicketEventKind::LockBroken => format!("broke the lock{reason}"),
         TicketEventKind::AttachmentAdded => match event.new_value.as_deref() {
             Some(name) if !name.is_empty() => format!("attached {name}"),
@@ -218,6 +219,10 @@ pub fn describe_audit(entry: &AuditEntry) -> String {
         ),
         AdminAction::CategoryRetired => format!("retired the category {name}"),
         AdminAction::CategoryRestored => format!("brought back the category {name}"),
+        AdminAction::PublicNameChanged => match (&d.from, &d.to) {
+            (_, Some(to)) => format!("set their public name to {to}"),
+            (_, None) => "cleared their public name".to_string(),
+        },
     }
 }
 

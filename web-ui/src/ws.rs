@@ -125,6 +125,8 @@ pub struct Ack {
     pub version: Option<i64>,
     pub expires_at: Option<Timestamp>,
     pub comment_id: Option<CommentId>,
+    /// After `LockTicket`: when the lock lapses unless the holder edits.
+    pub idle_at: Option<Timestamp>,
 }
 
 type Pending = oneshot::Sender<Result<Ack, ApiError>>;
@@ -466,6 +468,7 @@ impl Inner {
                 version,
                 expires_at,
                 comment_id,
+                idle_at,
                 ..
             } => {
                 let ack = Ack {
@@ -473,6 +476,7 @@ impl Inner {
                     version: *version,
                     expires_at: *expires_at,
                     comment_id: *comment_id,
+                    idle_at: *idle_at,
                 };
                 self.answer(request_id, Ok(ack));
             }

@@ -25,12 +25,12 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use chrono::Utc;
 use deadpool_postgres::GenericClient;
-use loket_protocol::TicketId;
 use loket_protocol::api::Agent;
 use loket_protocol::ticket::{
     AgentRef, Attachment, Author, Comment, LockInfo, Ticket, TicketChanges, TicketEventKind, UnlockReason,
 };
 use loket_protocol::ws::ServerMessage;
+use loket_protocol::{TicketId, Timestamp};
 
 use crate::actors::registry::{LockBoard, Registry, TicketDeps};
 use crate::cluster::InstanceId;
@@ -298,6 +298,20 @@ impl TicketActor {
         }));
     }
 
+    /// After an update committed with `lock` (its idle deadline moved if the writer holds it): the lease
+    /// remembered here follows, so its timer fires at the new deadline.
+    fn note_activity(&mut self, lock: Option<&LockInfo>, ctx: &mut Context<Self>) {
+        let (Some(lock), Some(held)) = (lock, self.lock.lease()) else {
+            return;
+        };
+        if let (Some(idle_at), true) = (lock.idle_at, held.holder.id == lock.holder.id) {
+            let token = held.token;
+            self.lock.active(token, idle_at);
+            self.board.set(self.id, self.lock.info());
+            self.arm_expiry(ctx);
+        }
+    }
+
     fn install(&mut self, lease: Lease, ctx: &mut Context<Self>) {
         self.board.set(self.id, Some(lease.info()));
         self.lock.install(lease);
@@ -318,7 +332,8 @@ impl TicketActor {
             ctx.cancel_future(handle);
         }
         let Some(lease) = self.lock.lease() else { return };
-        let delay = (lease.expires_at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+        // Whichever comes first: the expiry (heartbeats move it) or the idle deadline (activity does).
+        let delay = (lease.ends_at() - Utc::now()).to_std().unwrap_or(Duration::ZERO);
         self.expiry_timer = Some(ctx.run_later(delay, |act, ctx| act.check_expiry(ctx)));
     }
 
@@ -442,6 +457,10 @@ impl Actor for TicketActor {
     }
 }
 
+/// A comment as written: the comment, whether a notice was queued, its event, and the lease it moved
+/// (token, new idle deadline) if its author holds the lock.
+type Commented = (Comment, bool, Option<Pending>, Option<(i64, Timestamp)>);
+
 /// A database write that happens inside this actor's turn; answered after commit.
 type Atomic<T> = AtomicResponse<TicketActor, Result<T, AppError>>;
 
@@ -459,8 +478,8 @@ impl Handler<Lock> for TicketActor {
     fn handle(&mut self, msg: Lock, _: &mut Self::Context) -> Self::Result {
         self.touch();
         let (pool, log, id, me) = (self.pool.clone(), self.log.clone(), self.id, self.instance);
-        let term = self.terms.for_via(msg.via);
-        let fut = async move { take_lock(&pool, &log, id, me, &msg, term).await };
+        let (term, idle) = (self.terms.for_via(msg.via), self.terms.idle);
+        let fut = async move { take_lock(&pool, &log, id, me, &msg, term, idle).await };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, ctx| {
             // Taken after all or not: the row says, once the database is back.
             let res = act.settle(res, ctx, |act, _, ctx| act.refresh(ctx));
@@ -478,7 +497,8 @@ impl Handler<Lock> for TicketActor {
 
 /// Takes or renews the lock in one transaction: a lease that ran out is ended first (recorded and
 /// logged), then the rules decide against the live row (locked), and a take is one `INSERT` that does
-/// nothing if anyone holds it. Answers the lease as stored and, for a take, its `TicketLocked`.
+/// nothing if anyone holds it. Taking and renewing are activity: both push the idle deadline by `idle`.
+/// Answers the lease as stored and, for a take, its `TicketLocked`.
 async fn take_lock(
     pool: &Pool,
     log: &EventLog,
@@ -486,20 +506,28 @@ async fn take_lock(
     me: Option<InstanceId>,
     msg: &Lock,
     term: chrono::Duration,
+    idle: chrono::Duration,
 ) -> Result<(Lease, Option<Pending>), WriteError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
     let now = leases::lock_ticket(&tx, id).await?;
     leases::expire_due(&tx, Some(id)).await?;
     let held = LockState::of(leases::live(&tx, id, me, true).await?);
-    match held.plan_lock(&msg.agent, msg.via, now, term).map_err(refusal)? {
+    match held.plan_lock(&msg.agent, msg.via, now, term, idle).map_err(refusal)? {
         // Renewals are not broadcast: only the lease's end is news to others (docs/protocol.md).
         LockPlan::Renew(lease) => {
-            let expires_at = leases::renew(&tx, id, lease.token, term)
+            let (expires_at, idle_at) = leases::renew(&tx, id, lease.token, term, Some(idle))
                 .await?
                 .ok_or_else(|| AppError::Conflict("the lock ended just now; take it again".into()))?;
             crate::db::commit(tx).await.map_err(in_transaction)?;
-            Ok((Lease { expires_at, ..lease }, None))
+            Ok((
+                Lease {
+                    expires_at,
+                    idle_at,
+                    ..lease
+                },
+                None,
+            ))
         }
         LockPlan::Take(lease) => {
             let Some(stored) = leases::take(&tx, id, &lease, me).await? else {
@@ -654,14 +682,22 @@ impl Handler<Renew> for TicketActor {
         let (pool, id, term) = (self.pool.clone(), self.id, self.terms.session);
         let fut = async move {
             let client = pool.get().await?;
-            leases::renew(&client, id, lease.token, term).await
+            // A heartbeat is no activity: the idle deadline stays.
+            leases::renew(&client, id, lease.token, term, None).await
         };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
             let same = |act: &TicketActor| act.lock.lease().is_some_and(|l| l.token == lease.token);
             match res {
-                Ok(Some(expires_at)) => {
+                Ok(Some((expires_at, idle_at))) => {
                     if same(act) {
-                        act.install(Lease { expires_at, ..lease }, ctx);
+                        act.install(
+                            Lease {
+                                expires_at,
+                                idle_at,
+                                ..lease
+                            },
+                            ctx,
+                        );
                     }
                     true
                 }
@@ -687,17 +723,40 @@ impl Handler<Update> for TicketActor {
 
     fn handle(&mut self, msg: Update, _: &mut Self::Context) -> Self::Result {
         self.touch();
-        let (pool, log, id, me) = (self.pool.clone(), self.log.clone(), self.id, self.instance);
+        let (pool, log, id, me, idle) = (
+            self.pool.clone(),
+            self.log.clone(),
+            self.id,
+            self.instance,
+            self.terms.idle,
+        );
         let fut = async move {
             let mut client = pool.get().await?;
             let tx = client.transaction().await?;
             // The fence: the live lease on record, its row locked until COMMIT, decides, not what any
-            // process remembers; a holder whose lease lapsed or changed hands is refused.
-            leases::lock_ticket(&tx, id).await?;
+            // process remembers; a holder whose lease lapsed, went idle or changed hands is refused.
+            let now = leases::lock_ticket(&tx, id).await?;
             let held = LockState::of(leases::live(&tx, id, me, true).await?);
             held.check_write(&msg.agent.as_ref(), msg.via).map_err(refusal)?;
-            let lock = held.info();
-            let result = update_fields(&tx, &log, id, &msg, lock.clone()).await;
+            let mut lock = held.info();
+            // An update by the holder is activity: it moves the idle deadline (rolled back with a refusal).
+            // `touch` sets it to at least `now() + idle`, and `now()` is the transaction's start, which
+            // `lock_ticket` answered: so the new deadline is known here, and the statement goes to
+            // PostgreSQL together with the update's own (no round trip of its own).
+            let holds = held.lease().is_some_and(|l| l.holder.id == msg.agent.id);
+            if let (true, Some(lock), Some(lease)) = (holds, lock.as_mut(), held.lease()) {
+                lock.idle_at = Some(lease.idle_at.max(now + idle));
+            }
+            let touched = async {
+                match holds {
+                    true => leases::touch(&tx, id, msg.agent.id, idle).await,
+                    false => Ok(None),
+                }
+            };
+            let (touched, result) = tokio::join!(touched, update_fields(&tx, &log, id, &msg, lock.clone()));
+            // A failed `touch` aborted the transaction (a COMMIT would then roll back without an error):
+            // answer its failure, whatever the update's statements answered.
+            touched?;
             let (updated, queued, logged) = match result {
                 Ok(done) => done,
                 Err(AppError::VersionConflict { current }) => {
@@ -723,6 +782,7 @@ impl Handler<Update> for TicketActor {
         };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
             let (updated, queued, pending) = act.settle(res, ctx, |_, _, _| {})?;
+            act.note_activity(updated.lock.as_ref(), ctx);
             if queued {
                 act.outbox.pending();
             }
@@ -739,18 +799,32 @@ impl Handler<AddComment> for TicketActor {
 
     fn handle(&mut self, msg: AddComment, _: &mut Self::Context) -> Self::Result {
         self.touch();
-        let (pool, log, id) = (self.pool.clone(), self.log.clone(), self.id);
+        let (pool, log, id, idle) = (self.pool.clone(), self.log.clone(), self.id, self.terms.idle);
         let fut = async move {
             let mut client = pool.get().await?;
             let tx = client.transaction().await?;
             q::lock_row(&tx, id).await?;
+            // A comment by the lock's holder is activity: it moves the lease's idle deadline. Reporters see
+            // an agent's public name, if they set one (never the account's name). Both in one round trip.
+            let (touched, public_name) = match &msg.author {
+                Author::Agent { id: agent, .. } => {
+                    let public = async {
+                        match msg.internal {
+                            false => crate::db::agents::public_name(&tx, *agent).await,
+                            true => Ok(None),
+                        }
+                    };
+                    tokio::try_join!(leases::touch(&tx, id, *agent, idle), public)?
+                }
+                _ => (None, None),
+            };
             if let Some(key) = &msg.key {
                 match idempotency::earlier(&tx, key).await? {
                     Some(Earlier::Comment { ticket, comment }) if ticket == id => {
                         let comment = q::comment(&tx, comment)
                             .await?
                             .ok_or_else(|| AppError::internal("a remembered comment vanished"))?;
-                        return Ok((comment, false, None));
+                        return Ok((comment, false, None, touched));
                     }
                     Some(_) => return Err(idempotency::reused().into()),
                     None => {}
@@ -759,6 +833,7 @@ impl Handler<AddComment> for TicketActor {
             let comment = q::insert_comment(&tx, id, &msg.author, &msg.body, msg.internal).await?;
             let change = Change::Commented {
                 author: &msg.author,
+                public_name: public_name.as_deref(),
                 body: &msg.body,
                 internal: msg.internal,
             };
@@ -782,13 +857,17 @@ impl Handler<AddComment> for TicketActor {
                 position: 0,
             };
             let pending = commit_with_event(tx, &log, id, event).await?;
-            Ok((comment, queued, Some(pending)))
+            Ok((comment, queued, Some(pending), touched))
         };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(
-            |res: Result<(Comment, bool, Option<Pending>), WriteError>, act, ctx| {
+            |res: Result<Commented, WriteError>, act, ctx| {
                 let res = act.settle(res, ctx, |_, _, _| {});
                 act.stop_if_missing(&res, ctx);
-                let (comment, queued, pending) = res?;
+                let (comment, queued, pending, touched) = res?;
+                if let Some((token, idle_at)) = touched {
+                    act.lock.active(token, idle_at);
+                    act.arm_expiry(ctx);
+                }
                 if queued {
                     act.outbox.pending();
                 }

@@ -155,6 +155,38 @@ pub async fn set_password_hash(db: &impl GenericClient, id: AgentId, hash: &str)
     Ok(())
 }
 
+/// The name agent `id` shows reporters, if they set one (none for an unknown agent too).
+pub async fn public_name(db: &impl GenericClient, id: AgentId) -> Result<Option<String>, AppError> {
+    let row = db
+        .query_opt(
+            &db.prepare_cached("SELECT public_name FROM agents WHERE id = $1")
+                .await?,
+            &[&id.0],
+        )
+        .await?;
+    Ok(row.and_then(|r| r.get(0)))
+}
+
+/// Sets (or with `None` clears) agent `id`'s public name, its row locked: answers the name before, or
+/// `NotFound` for an unknown agent.
+pub async fn set_public_name(
+    db: &impl GenericClient,
+    id: AgentId,
+    name: Option<&str>,
+) -> Result<Option<String>, AppError> {
+    let row = db
+        .query_opt(
+            &db.prepare_cached(
+                "UPDATE agents a SET public_name = $2 FROM (SELECT id, public_name FROM agents WHERE id = $1 FOR UPDATE) old
+                 WHERE a.id = old.id RETURNING old.public_name",
+            )
+            .await?,
+            &[&id.0, &name],
+        )
+        .await?;
+    row.map(|r| r.get(0)).ok_or(AppError::NotFound("agent"))
+}
+
 /// The agent's stored password hash.
 pub async fn password_hash(db: &impl GenericClient, id: AgentId) -> Result<Option<String>, AppError> {
     let row = db

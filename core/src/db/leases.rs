@@ -3,8 +3,9 @@
 //! live lease with its row locked in the change's own transaction (the fence); ends are conditional
 //! deletes by fencing token, so only one instance ever records and broadcasts a lease's end.
 //!
-//! Expiry is by the database clock: a row whose `expires_at` has passed holds nothing, whatever its
-//! holder's process remembers.
+//! Expiry is by the database clock: a row whose `expires_at` or `idle_at` has passed holds nothing,
+//! whatever its holder's process remembers. Heartbeats move only `expires_at`; activity by the holder
+//! (taking, asking again, an update, a comment) moves `idle_at` too ([`touch`]).
 
 use chrono::Duration;
 use deadpool_postgres::GenericClient;
@@ -18,8 +19,12 @@ use crate::error::AppError;
 
 /// The reason recorded in the history when a lease ends because its instance died.
 pub const INSTANCE_DIED: &str = "the instance holding the session stopped";
+/// The reason recorded in the history when a lease lapses for want of activity.
+pub const WENT_IDLE: &str = "no edits by the holder within the idle time";
 
-const COLUMNS: &str = "holder_agent, holder_name, via, session_key, instance_id, token, since, expires_at";
+const COLUMNS: &str = "holder_agent, holder_name, via, session_key, instance_id, token, since, expires_at, idle_at";
+/// A row that still holds its lock: neither run out nor gone idle, by the database clock.
+const HOLDS: &str = "expires_at > now() AND idle_at > now()";
 
 /// Locks ticket `id`'s row against other lock changes until the transaction ends (`not_found` if there
 /// is none). Every transaction that acts on a lease takes this first, so they run one at a time per ticket
@@ -60,6 +65,7 @@ fn lease_of(row: &Row, me: Option<InstanceId>) -> Lease {
         via: via_of(row, me),
         since: row.get("since"),
         expires_at: row.get("expires_at"),
+        idle_at: row.get("idle_at"),
         token: row.get("token"),
     }
 }
@@ -73,7 +79,7 @@ pub async fn live(
     lock: bool,
 ) -> Result<Option<Lease>, AppError> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM ticket_leases WHERE ticket_id = $1 AND expires_at > now(){}",
+        "SELECT {COLUMNS} FROM ticket_leases WHERE ticket_id = $1 AND {HOLDS}{}",
         if lock { " FOR UPDATE" } else { "" }
     );
     let row = db.query_opt(&db.prepare_cached(&sql).await?, &[&ticket.0]).await?;
@@ -97,8 +103,8 @@ pub async fn take(
     let row = db
         .query_opt(
             &db.prepare_cached(&format!(
-                "INSERT INTO ticket_leases (ticket_id, holder_agent, holder_name, via, session_key, instance_id, since, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                "INSERT INTO ticket_leases (ticket_id, holder_agent, holder_name, via, session_key, instance_id, since, expires_at, idle_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                  ON CONFLICT (ticket_id) DO NOTHING
                  RETURNING {COLUMNS}"
             ))
@@ -112,34 +118,66 @@ pub async fn take(
                 &me.map(|i| i.0),
                 &lease.since,
                 &lease.expires_at,
+                &lease.idle_at,
             ],
         )
         .await?;
     Ok(row.map(|r| lease_of(&r, me)))
 }
 
-/// Extends the lease with fencing token `token` to at least `term` from now, if it is still live: one
-/// statement. Answers the new expiry, or `None` if the lease has ended (expired, ended elsewhere).
+/// Extends the lease with fencing token `token` to at least `term` from now, if it still holds: one
+/// statement. With `idle` (activity: the holder asked for the lock again), its idle deadline moves to at
+/// least `idle` from now as well; a heartbeat passes `None`. Answers the new expiry and idle deadline, or
+/// `None` if the lease has ended (expired, gone idle, ended elsewhere).
 pub async fn renew(
     db: &impl GenericClient,
     ticket: TicketId,
     token: i64,
     term: Duration,
-) -> Result<Option<Timestamp>, AppError> {
+    idle: Option<Duration>,
+) -> Result<Option<(Timestamp, Timestamp)>, AppError> {
     let millis = term.num_milliseconds();
+    let idle_millis = idle.map(|d| d.num_milliseconds());
     let row = db
         .query_opt(
-            &db.prepare_cached(
+            &db.prepare_cached(&format!(
                 "UPDATE ticket_leases
-                 SET expires_at = greatest(expires_at, now() + $3::bigint * interval '1 millisecond')
-                 WHERE ticket_id = $1 AND token = $2 AND expires_at > now()
-                 RETURNING expires_at",
-            )
+                 SET expires_at = greatest(expires_at, now() + $3::bigint * interval '1 millisecond'),
+                     idle_at = CASE WHEN $4::bigint IS NULL THEN idle_at
+                                    ELSE greatest(idle_at, now() + $4::bigint * interval '1 millisecond') END
+                 WHERE ticket_id = $1 AND token = $2 AND {HOLDS}
+                 RETURNING expires_at, idle_at"
+            ))
             .await?,
-            &[&ticket.0, &token, &millis],
+            &[&ticket.0, &token, &millis, &idle_millis],
         )
         .await?;
-    Ok(row.map(|r| r.get(0)))
+    Ok(row.map(|r| (r.get(0), r.get(1))))
+}
+
+/// Activity by `agent` on `ticket` (an update, a comment): if they hold its lock (through any channel),
+/// its idle deadline moves to at least `idle` from now. One statement; run it in the activity's own
+/// transaction, so a refused change moves nothing. Answers the lease's token and new idle deadline, or
+/// `None` when `agent` holds no lock on it.
+pub async fn touch(
+    db: &impl GenericClient,
+    ticket: TicketId,
+    agent: AgentId,
+    idle: Duration,
+) -> Result<Option<(i64, Timestamp)>, AppError> {
+    let row = db
+        .query_opt(
+            &db.prepare_cached(&format!(
+                "UPDATE ticket_leases
+                 SET idle_at = greatest(idle_at, now() + $3::bigint * interval '1 millisecond')
+                 WHERE ticket_id = $1 AND holder_agent = $2 AND {HOLDS}
+                 RETURNING token, idle_at"
+            ))
+            .await?,
+            &[&ticket.0, &agent.0, &idle.num_milliseconds()],
+        )
+        .await?;
+    Ok(row.map(|r| (r.get(0), r.get(1))))
 }
 
 /// Ends the lease with fencing token `token` (live or not): whether it was still on record. Only the
@@ -198,19 +236,31 @@ async fn end_where(
         .collect()
 }
 
-/// Ends every lease that has run out by the database clock (only on `ticket`, if given) as `expired`,
-/// recorded and broadcast through the event log. Only one instance can delete a row, so each expiry is
+/// Ends every lease that has run out or gone idle by the database clock (only on `ticket`, if given):
+/// one whose idle deadline came first as `idle`, the others as `expired`, recorded and broadcast through
+/// the event log (the rule of `Lease::end_reason`). Only one instance can delete a row, so each end is
 /// recorded and broadcast once cluster-wide. Answers the tickets and their events' positions.
 pub async fn expire_due(db: &impl GenericClient, ticket: Option<TicketId>) -> Result<Vec<(TicketId, u64)>, AppError> {
     let ticket = ticket.map(|t| t.0);
-    end_where(
+    let mut ended = end_where(
         db,
-        UnlockReason::Expired,
-        None,
-        "expires_at <= now() AND ($3::bigint IS NULL OR ticket_id = $3)",
+        UnlockReason::Idle,
+        Some(WENT_IDLE),
+        "idle_at <= now() AND idle_at <= expires_at AND ($3::bigint IS NULL OR ticket_id = $3)",
         &[&ticket],
     )
-    .await
+    .await?;
+    ended.extend(
+        end_where(
+            db,
+            UnlockReason::Expired,
+            None,
+            "expires_at <= now() AND ($3::bigint IS NULL OR ticket_id = $3)",
+            &[&ticket],
+        )
+        .await?,
+    );
+    Ok(ended)
 }
 
 /// Ends every session lease taken through instance `dead` as `disconnected` (its sessions are gone),
@@ -230,10 +280,8 @@ pub async fn end_sessions_of(db: &impl GenericClient, dead: InstanceId) -> Resul
 pub async fn all_live(db: &impl GenericClient) -> Result<Vec<(TicketId, LockInfo)>, AppError> {
     let rows = db
         .query(
-            &db.prepare_cached(&format!(
-                "SELECT ticket_id, {COLUMNS} FROM ticket_leases WHERE expires_at > now()"
-            ))
-            .await?,
+            &db.prepare_cached(&format!("SELECT ticket_id, {COLUMNS} FROM ticket_leases WHERE {HOLDS}"))
+                .await?,
             &[],
         )
         .await?;

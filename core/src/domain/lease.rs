@@ -8,6 +8,11 @@
 //! With several instances the lease is a row in PostgreSQL (`db::leases`): the actor builds its
 //! [`LockState`] from the live row, read in the transaction that acts on it, and decides with the rules
 //! here; the row's fencing token ([`Lease::token`]) names the lease in every later statement.
+//!
+//! Besides its expiry (renewed by the holder's heartbeat), every lease has an idle deadline
+//! ([`Lease::idle_at`]): an editor who leaves a tab open without editing loses the lock when it passes
+//! (reason `idle`), so an abandoned tab cannot block colleagues for hours. Only activity pushes it (taking
+//! the lock, the holder asking for it again, an update or a comment by the holder); heartbeats do not.
 
 use chrono::Duration;
 use loket_protocol::Timestamp;
@@ -20,6 +25,8 @@ pub struct LeaseTerms {
     pub session: Duration,
     /// REST locks: renewed only by taking the lock again.
     pub rest: Duration,
+    /// Any lock: how long it lasts without activity by its holder, whatever the heartbeat does.
+    pub idle: Duration,
 }
 
 impl Default for LeaseTerms {
@@ -27,6 +34,7 @@ impl Default for LeaseTerms {
         LeaseTerms {
             session: Duration::seconds(30),
             rest: Duration::seconds(120),
+            idle: Duration::seconds(600),
         }
     }
 }
@@ -68,6 +76,8 @@ pub struct Lease {
     pub via: Via,
     pub since: Timestamp,
     pub expires_at: Timestamp,
+    /// The lease lapses at this time unless its holder is active before (by the database clock).
+    pub idle_at: Timestamp,
     /// The fencing token the database gave it (0 for one planned, not yet taken).
     pub token: i64,
 }
@@ -79,6 +89,21 @@ impl Lease {
             holder: self.holder.clone(),
             expires_at: self.expires_at,
             since: Some(self.since),
+            idle_at: Some(self.idle_at),
+        }
+    }
+
+    /// When the lease ends unless something happens first: its expiry or its idle deadline.
+    pub fn ends_at(&self) -> Timestamp {
+        self.expires_at.min(self.idle_at)
+    }
+
+    /// Why a lease that has ended at `now` ended: idle if its idle deadline came first.
+    pub fn end_reason(&self) -> loket_protocol::ticket::UnlockReason {
+        if self.idle_at <= self.expires_at {
+            loket_protocol::ticket::UnlockReason::Idle
+        } else {
+            loket_protocol::ticket::UnlockReason::Expired
         }
     }
 
@@ -127,13 +152,15 @@ impl LockState {
         self.lease.as_ref().map(Lease::info)
     }
 
-    /// Decides a request by `agent` `via` a channel to take or renew the lock for `term`.
+    /// Decides a request by `agent` `via` a channel to take or renew the lock for `term`; either is
+    /// activity, so the lease is idle only after `idle` more.
     pub fn plan_lock(
         &self,
         agent: &AgentRef,
         via: Via,
         now: Timestamp,
         term: Duration,
+        idle: Duration,
     ) -> Result<LockPlan, LeaseRefusal> {
         match &self.lease {
             None => Ok(LockPlan::Take(Lease {
@@ -141,10 +168,12 @@ impl LockState {
                 via,
                 since: now,
                 expires_at: now + term,
+                idle_at: now + idle,
                 token: 0,
             })),
             Some(lease) if lease.owned_by(agent, via) => Ok(LockPlan::Renew(Lease {
                 expires_at: (now + term).max(lease.expires_at),
+                idle_at: (now + idle).max(lease.idle_at),
                 ..lease.clone()
             })),
             Some(lease) => Err(LeaseRefusal::HeldBy(lease.holder.clone())),
@@ -179,16 +208,24 @@ impl LockState {
         self.lease.as_ref().filter(|l| l.via == Via::Session(session))
     }
 
-    /// Extends the lease if `session` holds it; returns the new expiry.
+    /// Extends the lease if `session` holds it (a heartbeat: its idle deadline stays); returns the new
+    /// expiry.
     pub fn renew_session(&mut self, session: SessionKey, now: Timestamp, term: Duration) -> Option<Timestamp> {
         let lease = self.lease.as_mut().filter(|l| l.via == Via::Session(session))?;
         lease.expires_at = lease.expires_at.max(now + term);
         Some(lease.expires_at)
     }
 
-    /// The lease if it has run out at `now`.
+    /// The lease if it has run out or gone idle at `now`.
     pub fn expired(&self, now: Timestamp) -> Option<&Lease> {
-        self.lease.as_ref().filter(|l| l.expires_at <= now)
+        self.lease.as_ref().filter(|l| l.ends_at() <= now)
+    }
+
+    /// Moves the idle deadline of the lease with `token` (if it is the one held) after activity committed.
+    pub fn active(&mut self, token: i64, idle_at: Timestamp) {
+        if let Some(lease) = self.lease.as_mut().filter(|l| l.token == token) {
+            lease.idle_at = lease.idle_at.max(idle_at);
+        }
     }
 
     /// Installs a lease after its `lock_taken` entry committed (or after a renewal).
@@ -220,12 +257,17 @@ mod tests {
     }
 
     const TERM: i64 = 30;
+    const IDLE: i64 = 600;
+
+    fn idle() -> Duration {
+        Duration::seconds(IDLE)
+    }
     const S1: Via = Via::Session(SessionKey(1));
     const S2: Via = Via::Session(SessionKey(2));
 
     fn locked_by(a: &AgentRef, via: Via) -> LockState {
         let mut state = LockState::default();
-        match state.plan_lock(a, via, t(0), Duration::seconds(TERM)).unwrap() {
+        match state.plan_lock(a, via, t(0), Duration::seconds(TERM), idle()).unwrap() {
             LockPlan::Take(lease) => state.install(lease),
             other => panic!("expected a new lease, got {other:?}"),
         }
@@ -237,7 +279,10 @@ mod tests {
         let ana = agent(1);
         let mut state = locked_by(&ana, S1);
         assert_eq!(state.lease().unwrap().expires_at, t(TERM));
-        match state.plan_lock(&ana, S1, t(10), Duration::seconds(TERM)).unwrap() {
+        match state
+            .plan_lock(&ana, S1, t(10), Duration::seconds(TERM), idle())
+            .unwrap()
+        {
             LockPlan::Renew(lease) => {
                 assert_eq!(lease.expires_at, t(10 + TERM));
                 assert_eq!(lease.since, t(0));
@@ -257,12 +302,12 @@ mod tests {
         let (ana, ben) = (agent(1), agent(2));
         let state = locked_by(&ana, S1);
         assert_eq!(
-            state.plan_lock(&ben, S2, t(1), Duration::seconds(TERM)),
+            state.plan_lock(&ben, S2, t(1), Duration::seconds(TERM), idle()),
             Err(LeaseRefusal::HeldBy(ana.clone()))
         );
         // The same agent in another tab is another session: refused too, so two drafts never race.
         assert_eq!(
-            state.plan_lock(&ana, S2, t(1), Duration::seconds(TERM)),
+            state.plan_lock(&ana, S2, t(1), Duration::seconds(TERM), idle()),
             Err(LeaseRefusal::HeldBy(ana.clone()))
         );
     }
@@ -335,7 +380,7 @@ mod tests {
         let state = LockState::of(Some(elsewhere));
         // Not even the same agent's session here: the lease is its session's on the other instance.
         assert_eq!(
-            state.plan_lock(&ana, S1, t(1), Duration::seconds(TERM)),
+            state.plan_lock(&ana, S1, t(1), Duration::seconds(TERM), idle()),
             Err(LeaseRefusal::HeldBy(ana.clone()))
         );
         assert_eq!(
@@ -352,5 +397,57 @@ mod tests {
         assert!(state.plan_release(&ana, Via::Rest).is_ok());
         assert_eq!(state.check_write(&ben, Via::Rest), Err(LeaseRefusal::HeldBy(ana)));
         assert!(state.held_by_session(SessionKey(1)).is_none());
+    }
+
+    #[test]
+    fn heartbeats_do_not_keep_an_idle_lease_but_activity_does() {
+        let ana = agent(1);
+        let mut state = locked_by(&ana, S1);
+        assert_eq!(state.lease().unwrap().idle_at, t(IDLE));
+        // The heartbeat keeps the expiry ahead all along; the idle deadline stays where it was.
+        for at in (0..IDLE).step_by(10) {
+            state.renew_session(SessionKey(1), t(at), Duration::seconds(TERM));
+        }
+        assert!(state.expired(t(IDLE - 1)).is_none());
+        let lapsed = state.expired(t(IDLE)).expect("idle at its deadline");
+        assert_eq!(lapsed.end_reason(), loket_protocol::ticket::UnlockReason::Idle);
+        // The holder asking again before then is activity: it moves the idle deadline, not `since`.
+        let mut state = locked_by(&ana, S1);
+        match state
+            .plan_lock(&ana, S1, t(500), Duration::seconds(TERM), idle())
+            .unwrap()
+        {
+            LockPlan::Renew(lease) => {
+                assert_eq!((lease.idle_at, lease.since), (t(500 + IDLE), t(0)));
+                state.install(lease);
+            }
+            other => panic!("expected renewal, got {other:?}"),
+        }
+        assert!(
+            state.expired(t(520)).is_none(),
+            "neither expired nor idle before its new expiry"
+        );
+    }
+
+    #[test]
+    fn activity_moves_only_the_lease_it_names_and_never_back() {
+        let ana = agent(1);
+        let mut state = locked_by(&ana, S1);
+        let token = state.lease().unwrap().token;
+        state.active(token + 1, t(900));
+        assert_eq!(state.lease().unwrap().idle_at, t(IDLE), "another lease's activity");
+        state.active(token, t(900));
+        assert_eq!(state.lease().unwrap().idle_at, t(900));
+        state.active(token, t(700));
+        assert_eq!(state.lease().unwrap().idle_at, t(900), "an older answer arriving late");
+    }
+
+    #[test]
+    fn a_lease_that_ran_out_first_ended_as_expired() {
+        let ana = agent(1);
+        let state = locked_by(&ana, S1);
+        let lease = state.expired(t(TERM)).expect("expired without heartbeats");
+        assert_eq!(lease.end_reason(), loket_protocol::ticket::UnlockReason::Expired);
+        assert_eq!(lease.ends_at(), t(TERM));
     }
 }

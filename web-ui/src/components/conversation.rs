@@ -1,12 +1,18 @@
 //! The conversation: public replies (they reach the reporter) and internal notes (agents only) look
 //! clearly different. The composer's text belongs to the agent: incoming comments never touch it.
+//!
+//! Canned replies: typing `::` in the composer (or its "Canned reply" button) opens a searchable picker;
+//! the chosen reply is rendered by the server for this ticket (the reporter's language, placeholders
+//! filled in) and inserted where `::` was typed (replacing it) or at the cursor, the cursor after it. The
+//! page does the searching and rendering (`ComposerProps::on_search`, `on_render`).
 
 use crate::components::badges::Avatar;
 use crate::components::icons::{Icon, icon};
 use crate::format::{ago, author_name, datetime, file_size};
-use loket_protocol::Timestamp;
+use loket_protocol::canned::{CannedReply, RenderedReply};
 use loket_protocol::ticket::{Attachment, Author, Comment};
-use web_sys::HtmlTextAreaElement;
+use loket_protocol::{CannedReplyId, Timestamp};
+use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -93,6 +99,10 @@ pub struct Outgoing {
 #[derive(Properties, PartialEq)]
 pub struct ComposerProps {
     pub on_send: Callback<Outgoing>,
+    /// Canned replies matching the text, answered through the callback.
+    pub on_search: Callback<(String, Callback<Vec<CannedReply>>)>,
+    /// A canned reply rendered for this ticket (or why not), answered through the callback.
+    pub on_render: Callback<(CannedReplyId, Callback<Result<RenderedReply, String>>)>,
     pub connected: bool,
     /// True when the ticket has a reporter who would receive public replies.
     pub has_reporter: bool,
@@ -104,6 +114,23 @@ pub fn Composer(props: &ComposerProps) -> Html {
     let internal = use_state(|| false);
     let sending = use_state(|| false);
     let error = use_state(|| None::<String>);
+    let textarea = use_node_ref();
+    // Where the picker's choice goes: the byte range it replaces (`::`, or the empty range at the cursor).
+    let picking = use_state(|| None::<(usize, usize)>);
+    // The cursor to set once the inserted text is on the page (bytes into the body).
+    let cursor = use_state(|| None::<usize>);
+    let placeholder_note = use_state(|| None::<String>);
+    {
+        let (textarea, cursor_handle) = (textarea.clone(), cursor.clone());
+        use_effect_with((*cursor, (*body).clone()), move |(at, text)| {
+            if let (Some(at), Some(area)) = (at, textarea.cast::<HtmlTextAreaElement>()) {
+                let unit = utf16_index(text, *at);
+                let _ = area.focus();
+                let _ = area.set_selection_range(unit, unit);
+                cursor_handle.set(None);
+            }
+        });
+    }
 
     let submit = {
         let (body, internal, sending, error, on_send) = (
@@ -148,8 +175,88 @@ pub fn Composer(props: &ComposerProps) -> Html {
         })
     };
     let on_input = {
-        let body = body.clone();
-        Callback::from(move |e: InputEvent| body.set(e.target_unchecked_into::<HtmlTextAreaElement>().value()))
+        let (body, picking) = (body.clone(), picking.clone());
+        Callback::from(move |e: InputEvent| {
+            let area = e.target_unchecked_into::<HtmlTextAreaElement>();
+            let value = area.value();
+            let at = area
+                .selection_start()
+                .ok()
+                .flatten()
+                .map(|unit| byte_index(&value, unit))
+                .unwrap_or(value.len());
+            if value[..at].ends_with("::") {
+                picking.set(Some((at - 2, at)));
+            }
+            body.set(value);
+        })
+    };
+    let open_picker = {
+        let (picking, body, textarea) = (picking.clone(), body.clone(), textarea.clone());
+        Callback::from(move |_: MouseEvent| {
+            let at = textarea
+                .cast::<HtmlTextAreaElement>()
+                .and_then(|area| area.selection_start().ok().flatten())
+                .map(|unit| byte_index(&body, unit))
+                .unwrap_or(body.len());
+            picking.set(Some((at, at)));
+        })
+    };
+    let close_picker = {
+        let (picking, textarea) = (picking.clone(), textarea.clone());
+        Callback::from(move |()| {
+            picking.set(None);
+            if let Some(area) = textarea.cast::<HtmlTextAreaElement>() {
+                let _ = area.focus();
+            }
+        })
+    };
+    let on_pick = {
+        let (picking, body, cursor, error, note, on_render) = (
+            picking.clone(),
+            body.clone(),
+            cursor.clone(),
+            error.clone(),
+            placeholder_note.clone(),
+            props.on_render.clone(),
+        );
+        Callback::from(move |reply: CannedReply| {
+            let Some((from, to)) = *picking else { return };
+            picking.set(None);
+            let (body, cursor, error, note) = (body.clone(), cursor.clone(), error.clone(), note.clone());
+            let answer = Callback::from(move |rendered: Result<RenderedReply, String>| match rendered {
+                Ok(rendered) => {
+                    let current = (*body).clone();
+                    // The text may have changed meanwhile; insert where it still fits.
+                    let (from, to) =
+                        if to <= current.len() && current.is_char_boundary(from) && current.is_char_boundary(to) {
+                            (from, to)
+                        } else {
+                            (current.len(), current.len())
+                        };
+                    let text = format!("{}{}{}", &current[..from], rendered.text, &current[to..]);
+                    cursor.set(Some(from + rendered.text.len()));
+                    body.set(text);
+                    let mut left: Vec<String> = rendered
+                        .unknown
+                        .iter()
+                        .map(|u| format!("{{{{{u}}}}} (unknown)"))
+                        .collect();
+                    left.extend(
+                        rendered
+                            .missing
+                            .iter()
+                            .map(|m| format!("{{{{{m}}}}} (no value for this ticket)")),
+                    );
+                    note.set(
+                        (!left.is_empty())
+                            .then(|| format!("Left as written: {}. Edit before sending.", left.join(", "))),
+                    );
+                }
+                Err(message) => error.set(Some(format!("Could not insert the canned reply: {message}"))),
+            });
+            on_render.emit((reply.id, answer));
+        })
     };
     let pick = |value: bool| {
         let internal = internal.clone();
@@ -186,17 +293,145 @@ pub fn Composer(props: &ComposerProps) -> Html {
             </fieldset>
             <label for="composer-body" class="sr-only">{ label }</label>
             <textarea id="composer-body" rows="4" value={(*body).clone()} oninput={on_input} onkeydown={on_key}
-                placeholder={if *internal { "Write a note for your colleagues…" } else { "Write a reply…" }} />
+                ref={textarea.clone()}
+                placeholder={if *internal { "Write a note for your colleagues… (:: inserts a canned reply)" } else { "Write a reply… (:: inserts a canned reply)" }} />
+            if picking.is_some() {
+                <CannedPicker on_pick={on_pick} on_close={close_picker} on_search={props.on_search.clone()} />
+            }
+            if let Some(note) = &*placeholder_note {
+                <p class="lock-note warn" data-testid="canned-note">{ note }</p>
+            }
             if let Some(message) = &*error {
                 <p class="form-error" role="alert">{ message }</p>
             }
             <div class="composer-foot">
                 <span class="muted small">{ hint }{ " Ctrl+Enter sends." }</span>
+                <button type="button" class="btn btn-ghost" onclick={open_picker} data-testid="canned-open">
+                    { "Canned reply" }
+                </button>
                 <button type="submit" class={classes!("btn", if *internal { "btn-note" } else { "btn-primary" })}
                     disabled={body.trim().is_empty() || *sending || !props.connected} aria-busy={sending.to_string()}>
                     { button }
                 </button>
             </div>
         </form>
+    }
+}
+
+/// The byte index in `text` of UTF-16 code unit `unit` (what the browser's selection counts).
+fn byte_index(text: &str, unit: u32) -> usize {
+    let mut units = 0u32;
+    for (at, c) in text.char_indices() {
+        if units >= unit {
+            return at;
+        }
+        units += c.len_utf16() as u32;
+    }
+    text.len()
+}
+
+/// The UTF-16 code unit index in `text` of byte `at`.
+fn utf16_index(text: &str, at: usize) -> u32 {
+    text[..at.min(text.len())].chars().map(|c| c.len_utf16() as u32).sum()
+}
+
+#[derive(Properties, PartialEq)]
+struct CannedPickerProps {
+    on_pick: Callback<CannedReply>,
+    on_close: Callback<()>,
+    on_search: Callback<(String, Callback<Vec<CannedReply>>)>,
+}
+
+/// A search box over the canned replies the agent may use; Enter picks the first, Escape closes.
+#[function_component]
+fn CannedPicker(props: &CannedPickerProps) -> Html {
+    let search = use_state(String::new);
+    let found = use_state(|| None::<Vec<CannedReply>>);
+    let input = use_node_ref();
+    {
+        let input = input.clone();
+        use_effect_with((), move |_| {
+            if let Some(field) = input.cast::<HtmlInputElement>() {
+                let _ = field.focus();
+            }
+        });
+    }
+    {
+        let (found, on_search) = (found.clone(), props.on_search.clone());
+        use_effect_with((*search).clone(), move |q| {
+            // Answers may arrive out of order; each shows until the next one.
+            on_search.emit((q.clone(), Callback::from(move |replies| found.set(Some(replies)))));
+        });
+    }
+    let on_input = {
+        let search = search.clone();
+        Callback::from(move |e: InputEvent| search.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let on_key = {
+        let (found, on_pick, on_close) = (found.clone(), props.on_pick.clone(), props.on_close.clone());
+        Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
+            "Escape" => {
+                e.prevent_default();
+                on_close.emit(());
+            }
+            "Enter" => {
+                e.prevent_default();
+                if let Some(first) = found.as_ref().and_then(|f| f.first()) {
+                    on_pick.emit(first.clone());
+                }
+            }
+            _ => {}
+        })
+    };
+    let items = found.as_ref().map(|replies| {
+        if replies.is_empty() {
+            return html! { <li class="muted">{ "No canned reply matches." }</li> };
+        }
+        replies
+            .iter()
+            .map(|reply| {
+                let (on_pick, chosen) = (props.on_pick.clone(), reply.clone());
+                let scope = match reply.scope {
+                    loket_protocol::canned::CannedScope::Shared => "shared",
+                    loket_protocol::canned::CannedScope::Personal => "mine",
+                };
+                html! {
+                    <li key={reply.id.0}>
+                        <button type="button" class="btn btn-ghost canned-item" data-testid="canned-item"
+                            data-shortcut={reply.shortcut.clone()}
+                            onclick={Callback::from(move |_: MouseEvent| on_pick.emit(chosen.clone()))}>
+                            <strong>{ &reply.title }</strong>
+                            <span class="muted small">{ format!(" ::{} · {scope}", reply.shortcut) }</span>
+                        </button>
+                    </li>
+                }
+            })
+            .collect::<Html>()
+    });
+    let close = props.on_close.reform(|_: MouseEvent| ());
+    html! {
+        <div class="canned-picker card" role="dialog" aria-label="Insert a canned reply" data-testid="canned-picker">
+            <label for="canned-search" class="sr-only">{ "Search canned replies" }</label>
+            <input id="canned-search" type="search" ref={input} value={(*search).clone()} oninput={on_input}
+                onkeydown={on_key} placeholder="Search canned replies by title or text…" />
+            <ul class="canned-list">{ items.unwrap_or_else(|| html! { <li class="muted">{ "Loading…" }</li> }) }</ul>
+            <button type="button" class="btn btn-ghost" onclick={close}>{ "Cancel" }</button>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selection_offsets_convert_between_utf16_and_bytes() {
+        let text = "Halo 👋 ::x";
+        // "Halo " is 5 units, the emoji 2 units (4 bytes), then " ::x".
+        assert_eq!(byte_index(text, 5), 5);
+        assert_eq!(byte_index(text, 7), 9);
+        assert_eq!(utf16_index(text, 9), 7);
+        assert_eq!(byte_index(text, 100), text.len());
+        assert!(text[..byte_index(text, 10)].ends_with("::"));
     }
 }

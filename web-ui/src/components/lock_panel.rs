@@ -1,9 +1,11 @@
-//! The ticket page's lock bar: who is editing, and the Edit / Save / Release / Break lock buttons.
+//! The ticket page's lock bar: who is editing, and the Edit / Save / Release / Break lock buttons; in the
+//! last minute before an idle lock lapses, a countdown with "Keep editing".
 
 use crate::components::badges::LockBadge;
 use crate::components::dialog::Dialog;
 use crate::components::icons::{Icon, icon};
 use crate::format::{ago, clock};
+use crate::hooks::use_now;
 use loket_protocol::Timestamp;
 use loket_protocol::ticket::AgentRef;
 use web_sys::HtmlTextAreaElement;
@@ -26,6 +28,8 @@ pub enum LockView {
     Mine,
     /// This page is taking it back after a reconnect.
     Retaking,
+    /// This page's lock lapsed: no edits for the server's idle time. The draft is kept.
+    Lapsed,
     /// This page lost it while editing.
     Lost {
         by: Option<AgentRef>,
@@ -42,6 +46,7 @@ impl LockView {
             LockView::Other { .. } => "other",
             LockView::Mine => "mine",
             LockView::Retaking => "retaking",
+            LockView::Lapsed => "lapsed",
             LockView::Lost { .. } => "lost",
         }
     }
@@ -60,6 +65,11 @@ pub struct LockPanelProps {
     pub conflict: bool,
     /// The ticket changed since the draft was started.
     pub stale: bool,
+    /// While this page holds the lock: when it lapses unless the agent edits.
+    #[prop_or_default]
+    pub idle_at: Option<Timestamp>,
+    /// "Keep editing" before an idle lapse, or "Take the lock again" after one.
+    pub on_keep: Callback<()>,
     pub on_edit: Callback<()>,
     pub on_save: Callback<()>,
     pub on_release: Callback<()>,
@@ -164,11 +174,25 @@ pub fn LockPanel(props: &LockPanelProps) -> Html {
                 </> },
             )
         }
-        LockView::Mine | LockView::Retaking | LockView::Lost { .. } => {
+        LockView::Mine | LockView::Retaking | LockView::Lapsed | LockView::Lost { .. } => {
             let text = match &props.view {
-                LockView::Mine => html! {
+                LockView::Mine => html! { <>
                     <p class="lock-text mine">{ icon(Icon::Lock) }
                         { "You are editing. Others see this ticket as locked by you." }</p>
+                    if let Some(idle_at) = props.idle_at {
+                        <IdleWarning {idle_at} on_keep={props.on_keep.clone()} />
+                    }
+                </> },
+                LockView::Lapsed => html! {
+                    <p class="lock-text warn" data-testid="lock-lapsed">{ icon(Icon::Clock) }
+                        { "Your lock lapsed because you made no edits for a while, so colleagues can edit this \
+                           ticket now. Your draft is kept in this window: take the lock again to go on (Save \
+                           does too; it shows you anything that changed meanwhile)." }
+                        <button type="button" class="btn btn-ghost" data-testid="retake"
+                            onclick={props.on_keep.reform(|_: MouseEvent| ())} disabled={!props.connected}>
+                            { "Take the lock again" }
+                        </button>
+                    </p>
                 },
                 LockView::Retaking => html! {
                     <p class="lock-text warn">{ icon(Icon::Clock) }
@@ -243,5 +267,38 @@ pub fn LockPanel(props: &LockPanelProps) -> Html {
                 </Dialog>
             }
         </section>
+    }
+}
+
+/// Seconds before an idle lapse at which the warning shows.
+const IDLE_WARNING_SECS: i64 = 60;
+
+#[derive(Properties, PartialEq)]
+struct IdleWarningProps {
+    idle_at: Timestamp,
+    on_keep: Callback<()>,
+}
+
+/// Nothing until the last minute before the lock lapses as idle; then a countdown and "Keep editing"
+/// (which renews the lock as activity). Ticks every second only while it is shown on the page.
+#[function_component]
+fn IdleWarning(props: &IdleWarningProps) -> Html {
+    let now = use_now(1_000);
+    let left = (props.idle_at - now).num_seconds();
+    if left > IDLE_WARNING_SECS {
+        return html! {};
+    }
+    let when = if left > 0 {
+        format!("in {left} s")
+    } else {
+        "now".to_string()
+    };
+    html! {
+        <p class="lock-note warn" role="alert" data-testid="idle-warning">
+            { format!("No edits for a while: your lock lapses {when}, and colleagues may then edit. \
+                       Your draft stays here either way. ") }
+            <button type="button" class="btn btn-ghost" data-testid="keep-editing"
+                onclick={props.on_keep.reform(|_: MouseEvent| ())}>{ "Keep editing" }</button>
+        </p>
     }
 }

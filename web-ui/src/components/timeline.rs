@@ -20,9 +20,10 @@ fn kind_class(kind: TicketEventKind) -> (&'static str, Icon) {
         TicketEventKind::Changed => ("ev-changed", Icon::Edit),
         TicketEventKind::Commented => ("ev-commented", Icon::Reply),
         TicketEventKind::LockTaken => ("ev-lock", Icon::Lock),
-        TicketEventKind::LockReleased | TicketEventKind::LockDisconnected | TicketEventKind::LockExpired => {
-            ("ev-unlock", Icon::Unlock)
-        }
+        TicketEventKind::LockReleased
+        | TicketEventKind::LockDisconnected
+        | TicketEventKind::LockExpired
+        | TicketEventKind::LockIdle => ("ev-unlock", Icon::Unlock),
         TicketEventKind::LockBroken => ("ev-broken", Icon::Alert),
         TicketEventKind::AttachmentAdded => ("ev-file", Icon::Paperclip),
     }

@@ -1,10 +1,12 @@
-//! The signed-in agent's own account: who they are, and changing their password.
+//! The signed-in agent's own account: who they are, the public name reporters see, their canned replies
+//! (admins: the shared ones too), and changing their password.
 
 use crate::api;
 use crate::format::role_label;
 use crate::hooks::{NoticeKind, use_notify, use_session};
 use loket_protocol::ErrorCode;
-use loket_protocol::api::PasswordChange;
+use loket_protocol::api::{PUBLIC_NAME_MAX_CHARS, PasswordChange, PublicName, validate_public_name};
+use loket_protocol::canned::{self, CannedReply, CannedScope, NewCannedReply};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -107,6 +109,8 @@ pub fn AccountPage() -> Html {
                     </dl>
                     <p class="muted">{ "Ask an admin to change your name, email or role." }</p>
                 </div>
+                <PublicNameForm />
+                <CannedReplies is_admin={session.is_admin()} />
                 <form class="card form" onsubmit={on_submit} aria-labelledby="password-h" data-testid="password-form">
                     <h2 id="password-h">{ "Change my password" }</h2>
                     // The email lets password managers file the new password under the right account.
@@ -138,6 +142,283 @@ pub fn AccountPage() -> Html {
                 </form>
             </div>
         </section>
+    }
+}
+
+/// The public name reporters see when this agent replies: optional, checked as the server checks it.
+#[function_component]
+fn PublicNameForm() -> Html {
+    let notify = use_notify();
+    let value = use_state(String::new);
+    let stored = use_state(|| None::<Option<String>>);
+    let error = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+    {
+        let (value, stored, error) = (value.clone(), stored.clone(), error.clone());
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                match api::public_name().await {
+                    Ok(name) => {
+                        value.set(name.public_name.clone().unwrap_or_default());
+                        stored.set(Some(name.public_name));
+                    }
+                    Err(e) => error.set(Some(e.message)),
+                }
+            });
+        });
+    }
+    let save = |clear: bool| {
+        let (value, stored, error, busy, notify) = (
+            value.clone(),
+            stored.clone(),
+            error.clone(),
+            busy.clone(),
+            notify.clone(),
+        );
+        move || {
+            let wanted = if clear || value.trim().is_empty() {
+                None
+            } else {
+                match validate_public_name(&value) {
+                    Ok(name) => Some(name),
+                    Err(problem) => {
+                        error.set(Some(problem));
+                        return;
+                    }
+                }
+            };
+            busy.set(true);
+            error.set(None);
+            let (value, stored, error, busy, notify) = (
+                value.clone(),
+                stored.clone(),
+                error.clone(),
+                busy.clone(),
+                notify.clone(),
+            );
+            spawn_local(async move {
+                let result = api::set_public_name(PublicName { public_name: wanted }).await;
+                busy.set(false);
+                match result {
+                    Ok(name) => {
+                        value.set(name.public_name.clone().unwrap_or_default());
+                        let text = match &name.public_name {
+                            Some(n) => format!("Reporters now see your replies as {n}."),
+                            None => "Reporters now see your replies as from the help desk.".to_string(),
+                        };
+                        stored.set(Some(name.public_name));
+                        notify.emit((NoticeKind::Success, text));
+                    }
+                    Err(e) => error.set(Some(e.message)),
+                }
+            });
+        }
+    };
+    let on_submit = {
+        let save = save(false);
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            save();
+        })
+    };
+    let on_clear = {
+        let save = save(true);
+        Callback::from(move |_: MouseEvent| save())
+    };
+    let on_input = {
+        let value = value.clone();
+        Callback::from(move |e: InputEvent| value.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let shown = match &*stored {
+        Some(Some(name)) => format!("Reporters see your replies as {name}."),
+        Some(None) => "You have no public name: reporters see your replies as from the help desk, never your \
+                       account name or email."
+            .to_string(),
+        None => "Loading…".to_string(),
+    };
+    html! {
+        <form class="card form" onsubmit={on_submit} aria-labelledby="public-name-h" data-testid="public-name-form">
+            <h2 id="public-name-h">{ "Public name" }</h2>
+            <p class="muted" data-testid="public-name-shown">{ shown }</p>
+            <div class="field">
+                <label for="public-name">{ "Name shown to reporters (optional)" }</label>
+                <input id="public-name" type="text" maxlength={PUBLIC_NAME_MAX_CHARS.to_string()}
+                    value={(*value).clone()} oninput={on_input} placeholder="For example: Petugas Ayu" />
+                <p class="hint">{ format!("Up to {PUBLIC_NAME_MAX_CHARS} characters; not an email address.") }</p>
+            </div>
+            if let Some(message) = &*error {
+                <p class="form-error" role="alert" data-testid="public-name-error">{ message }</p>
+            }
+            <div class="modal-actions">
+                <button type="submit" class="btn btn-primary" disabled={*busy}>{ "Save public name" }</button>
+                <button type="button" class="btn" onclick={on_clear} disabled={*busy || matches!(*stored, Some(None))}>
+                    { "Remove" }
+                </button>
+            </div>
+        </form>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CannedRepliesProps {
+    is_admin: bool,
+}
+
+/// The canned replies this agent manages (their personal ones; for admins the shared ones too): a list
+/// with Delete, and a form to add one. Changing one is over REST for now (`PATCH /api/canned-replies/{id}`).
+#[function_component]
+fn CannedReplies(props: &CannedRepliesProps) -> Html {
+    let notify = use_notify();
+    let list = use_state(Vec::<CannedReply>::new);
+    let revision = use_state(|| 0u32);
+    let (title, shortcut, text_en, text_id) = (
+        use_state(String::new),
+        use_state(String::new),
+        use_state(String::new),
+        use_state(String::new),
+    );
+    let shared = use_state(|| false);
+    let error = use_state(|| None::<String>);
+    {
+        let list = list.clone();
+        use_effect_with(*revision, move |_| {
+            spawn_local(async move {
+                if let Ok(all) = api::canned_replies("").await {
+                    list.set(all);
+                }
+            });
+        });
+    }
+    let on_submit = {
+        let (title, shortcut, text_en, text_id, shared, error, revision, notify) = (
+            title.clone(),
+            shortcut.clone(),
+            text_en.clone(),
+            text_id.clone(),
+            shared.clone(),
+            error.clone(),
+            revision.clone(),
+            notify.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let new = NewCannedReply {
+                scope: if *shared {
+                    CannedScope::Shared
+                } else {
+                    CannedScope::Personal
+                },
+                title: (*title).clone(),
+                shortcut: (*shortcut).clone(),
+                text_en: (*text_en).clone(),
+                text_id: (*text_id).clone(),
+            };
+            if let Err(problem) = canned::validate(
+                Some(&new.title),
+                Some(&new.shortcut),
+                &[Some(&new.text_en), Some(&new.text_id)],
+            ) {
+                error.set(Some(problem));
+                return;
+            }
+            error.set(None);
+            let (title, shortcut, text_en, text_id, error, revision, notify) = (
+                title.clone(),
+                shortcut.clone(),
+                text_en.clone(),
+                text_id.clone(),
+                error.clone(),
+                revision.clone(),
+                notify.clone(),
+            );
+            spawn_local(async move {
+                match api::create_canned_reply(new).await {
+                    Ok(reply) => {
+                        for field in [&title, &shortcut, &text_en, &text_id] {
+                            field.set(String::new());
+                        }
+                        revision.set(*revision + 1);
+                        notify.emit((NoticeKind::Success, format!("Added ::{}.", reply.shortcut)));
+                    }
+                    Err(e) => error.set(Some(e.message)),
+                }
+            });
+        })
+    };
+    let text = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| state.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let area = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| {
+            state.set(e.target_unchecked_into::<web_sys::HtmlTextAreaElement>().value())
+        })
+    };
+    let on_shared = {
+        let shared = shared.clone();
+        Callback::from(move |e: Event| shared.set(e.target_unchecked_into::<HtmlInputElement>().checked()))
+    };
+    let manageable = list
+        .iter()
+        .filter(|r| r.scope == CannedScope::Personal || props.is_admin);
+    let rows = manageable.map(|reply| {
+        let (id, revision, notify) = (reply.id, revision.clone(), notify.clone());
+        let delete = Callback::from(move |_: MouseEvent| {
+            let (revision, notify) = (revision.clone(), notify.clone());
+            spawn_local(async move {
+                match api::delete_canned_reply(id).await {
+                    Ok(()) => revision.set(*revision + 1),
+                    Err(e) => notify.emit((NoticeKind::Error, e.message)),
+                }
+            });
+        });
+        let scope = if reply.scope == CannedScope::Shared {
+            "shared"
+        } else {
+            "personal"
+        };
+        html! {
+            <li key={reply.id.0} data-testid="canned-row">
+                <strong>{ &reply.title }</strong>
+                <span class="muted small">{ format!(" ::{} · {scope}", reply.shortcut) }</span>
+                <button type="button" class="btn btn-ghost" onclick={delete}>{ "Delete" }</button>
+            </li>
+        }
+    });
+    html! {
+        <form class="card form" onsubmit={on_submit} aria-labelledby="canned-h" data-testid="canned-form">
+            <h2 id="canned-h">{ "Canned replies" }</h2>
+            <p class="muted">{ "Type :: in a reply to insert one. Placeholders: {{ticket.key}}, {{ticket.title}}, \
+                                {{reporter.name}}, {{agent.name}} (your public name)." }</p>
+            <ul class="canned-list">{ for rows }</ul>
+            <div class="field">
+                <label for="canned-title">{ "Title" }</label>
+                <input id="canned-title" type="text" value={(*title).clone()} oninput={text(&title)} />
+            </div>
+            <div class="field">
+                <label for="canned-shortcut">{ "Shortcut" }</label>
+                <input id="canned-shortcut" type="text" value={(*shortcut).clone()} oninput={text(&shortcut)}
+                    placeholder="received" />
+                <p class="hint">{ "Lowercase letters, digits, - and _." }</p>
+            </div>
+            <div class="field">
+                <label for="canned-en">{ "Text in English" }</label>
+                <textarea id="canned-en" rows="3" value={(*text_en).clone()} oninput={area(&text_en)} />
+            </div>
+            <div class="field">
+                <label for="canned-id">{ "Text in Indonesian" }</label>
+                <textarea id="canned-id" rows="3" value={(*text_id).clone()} oninput={area(&text_id)} />
+            </div>
+            if props.is_admin {
+                <label><input type="checkbox" checked={*shared} onchange={on_shared} />
+                    { " Shared with every agent" }</label>
+            }
+            if let Some(message) = &*error {
+                <p class="form-error" role="alert">{ message }</p>
+            }
+            <button type="submit" class="btn btn-primary">{ "Add canned reply" }</button>
+        </form>
     }
 }
 

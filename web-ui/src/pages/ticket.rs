@@ -1,6 +1,9 @@
 //! One ticket: its fields, the lock (Edit / Save / Release / Break lock), the conversation, attachments
 //! and history, all kept live. The edit lock is a lease held by this page's WebSocket: the page renews
-//! it while open, gives it back when the agent leaves, and takes it back after a reconnect.
+//! it while open, gives it back when the agent leaves, and takes it back after a reconnect. The server
+//! lets a lock lapse when its holder makes no edits for a while (reason `idle`): typing in the draft
+//! renews it (at most every [`ACTIVITY_RENEW_MS`]), the lock bar warns in the last minute with "Keep
+//! editing", and after a lapse the draft stays here until the agent takes the lock again or leaves.
 
 use crate::api;
 use crate::app::Route;
@@ -16,7 +19,6 @@ use crate::format::{ago, datetime, now};
 use crate::hooks::{NoticeKind, use_directory, use_live, use_notify, use_now, use_server_messages, use_session};
 use crate::idempotency::{Attempt, failure_message, new_key, with_retries};
 use crate::state::ticket::{Flash, LockState, Mode, TicketAction, TicketPage as PageState};
-use gloo_timers::callback::Interval;
 use gloo_timers::future::TimeoutFuture;
 use loket_protocol::TicketId;
 use loket_protocol::ticket::NotificationStatus;
@@ -25,8 +27,9 @@ use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-/// How often the page renews a lock it holds, on top of the server's own heartbeat.
-const LOCK_RENEW_MS: u32 = 20_000;
+/// Typing in the draft renews the lock (activity: it moves the idle deadline) at most this often. The
+/// server's heartbeat keeps the lease itself alive; only activity keeps it from lapsing as idle.
+const ACTIVITY_RENEW_MS: f64 = 15_000.0;
 
 #[derive(Properties, PartialEq)]
 pub struct TicketProps {
@@ -99,31 +102,28 @@ pub fn TicketPage(props: &TicketProps) -> Html {
         });
     }
 
-    // Renew a held lock periodically.
+    // Renew the lock as activity: on "Keep editing", and while the agent types (throttled).
     let holding = matches!(&page.mode, Mode::Editing(e) if e.lock == LockState::Held);
-    {
-        let (conn, dispatcher) = (live.conn.clone(), page.dispatcher());
-        use_effect_with(holding, move |holding| {
-            let interval = holding.then(|| {
-                Interval::new(LOCK_RENEW_MS, move || {
-                    let (conn, dispatcher) = (conn.clone(), dispatcher.clone());
-                    spawn_local(async move {
-                        match conn.request(ClientMessage::LockTicket { ticket_id: id }).await {
-                            Ok(_) => {}
-                            // Not known now; the next renewal (or the server's own heartbeat) tells.
-                            Err(error)
-                                if matches!(
-                                    error.code,
-                                    loket_protocol::ErrorCode::Unavailable | loket_protocol::ErrorCode::OutcomeUnknown
-                                ) => {}
-                            Err(error) => dispatcher.dispatch(TicketAction::LockRefused(error)),
-                        }
-                    });
-                })
+    let last_activity = use_mut_ref(|| 0.0_f64);
+    let renew_now = {
+        let (conn, dispatcher, last_activity) = (live.conn.clone(), page.dispatcher(), last_activity.clone());
+        Callback::from(move |()| {
+            *last_activity.borrow_mut() = js_sys::Date::now();
+            let (conn, dispatcher) = (conn.clone(), dispatcher.clone());
+            spawn_local(async move {
+                match conn.request(ClientMessage::LockTicket { ticket_id: id }).await {
+                    Ok(ack) => dispatcher.dispatch(TicketAction::LockGranted { idle_at: ack.idle_at }),
+                    // Not known now; the next renewal (or the server's own heartbeat) tells.
+                    Err(error)
+                        if matches!(
+                            error.code,
+                            loket_protocol::ErrorCode::Unavailable | loket_protocol::ErrorCode::OutcomeUnknown
+                        ) => {}
+                    Err(error) => dispatcher.dispatch(TicketAction::LockRefused(error)),
+                }
             });
-            move || drop(interval)
-        });
-    }
+        })
+    };
 
     // Take the lock back after a reconnect or a lapsed lease.
     let retaking = match &page.mode {
@@ -142,7 +142,7 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                         TimeoutFuture::new((attempts * 1_000).min(5_000)).await;
                     }
                     match conn.request(ClientMessage::LockTicket { ticket_id: id }).await {
-                        Ok(_) => dispatcher.dispatch(TicketAction::LockGranted),
+                        Ok(ack) => dispatcher.dispatch(TicketAction::LockGranted { idle_at: ack.idle_at }),
                         Err(error) => dispatcher.dispatch(TicketAction::LockRefused(error)),
                     }
                 });
@@ -155,7 +155,7 @@ pub fn TicketPage(props: &TicketProps) -> Html {
         let should_release = use_mut_ref(|| false);
         *should_release.borrow_mut() = match &page.mode {
             Mode::Locking => true,
-            Mode::Editing(e) => !matches!(e.lock, LockState::Lost { .. }),
+            Mode::Editing(e) => !matches!(e.lock, LockState::Lost { .. } | LockState::Lapsed),
             Mode::Viewing => false,
         };
         let conn = live.conn.clone();
@@ -180,7 +180,7 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                     answer = conn.request(ClientMessage::LockTicket { ticket_id: id }).await;
                 }
                 match answer {
-                    Ok(_) => dispatcher.dispatch(TicketAction::LockGranted),
+                    Ok(ack) => dispatcher.dispatch(TicketAction::LockGranted { idle_at: ack.idle_at }),
                     Err(error) => dispatcher.dispatch(TicketAction::LockRefused(error)),
                 }
             });
@@ -203,7 +203,7 @@ pub fn TicketPage(props: &TicketProps) -> Html {
             spawn_local(async move {
                 if must_lock {
                     match conn.request(ClientMessage::LockTicket { ticket_id: id }).await {
-                        Ok(_) => dispatcher.dispatch(TicketAction::LockGranted),
+                        Ok(ack) => dispatcher.dispatch(TicketAction::LockGranted { idle_at: ack.idle_at }),
                         Err(error) => {
                             dispatcher.dispatch(TicketAction::SaveFailed(error));
                             return;
@@ -229,7 +229,8 @@ pub fn TicketPage(props: &TicketProps) -> Html {
     let on_release = {
         let (conn, dispatcher, page) = (live.conn.clone(), page.dispatcher(), page.clone());
         Callback::from(move |_| {
-            let holds = matches!(&page.mode, Mode::Editing(e) if !matches!(e.lock, LockState::Lost { .. }));
+            let holds =
+                matches!(&page.mode, Mode::Editing(e) if !matches!(e.lock, LockState::Lost { .. } | LockState::Lapsed));
             if holds {
                 conn.send(ClientMessage::UnlockTicket { ticket_id: id });
             }
@@ -277,11 +278,39 @@ pub fn TicketPage(props: &TicketProps) -> Html {
             });
         })
     };
+    // Canned replies for the composer: searched, and rendered for this ticket by the server.
+    let on_search = Callback::from(
+        |(q, answer): (String, Callback<Vec<loket_protocol::canned::CannedReply>>)| {
+            spawn_local(async move {
+                // A failed search shows nothing found; typing again retries.
+                answer.emit(api::canned_replies(&q).await.unwrap_or_default());
+            });
+        },
+    );
+    let on_render = Callback::from(
+        move |(reply, answer): (
+            loket_protocol::CannedReplyId,
+            Callback<Result<loket_protocol::canned::RenderedReply, String>>,
+        )| {
+            spawn_local(async move {
+                answer.emit(api::render_canned_reply(reply, id).await.map_err(|e| e.message));
+            });
+        },
+    );
     let dispatch = {
         let dispatcher = page.dispatcher();
         Callback::from(move |action| dispatcher.dispatch(action))
     };
-    let on_draft = dispatch.reform(TicketAction::Edit);
+    let on_draft = {
+        let (dispatch, renew_now, last_activity) = (dispatch.clone(), renew_now.clone(), last_activity.clone());
+        Callback::from(move |edit| {
+            dispatch.emit(TicketAction::Edit(edit));
+            if holding && js_sys::Date::now() - *last_activity.borrow() >= ACTIVITY_RENEW_MS {
+                renew_now.emit(());
+            }
+        })
+    };
+    let on_keep = renew_now.clone();
     let dismiss_flash = dispatch.reform(|_: MouseEvent| TicketAction::DismissFlash);
 
     let Some(ticket) = page.ticket.clone() else {
@@ -308,6 +337,7 @@ pub fn TicketPage(props: &TicketProps) -> Html {
         (Mode::Editing(e), _) => match &e.lock {
             LockState::Held => LockView::Mine,
             LockState::Retaking { .. } => LockView::Retaking,
+            LockState::Lapsed => LockView::Lapsed,
             LockState::Lost { by, message } => LockView::Lost {
                 by: by.clone(),
                 message: message.clone(),
@@ -402,7 +432,7 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                 </p>
             </header>
             { flash }
-            <LockPanel {view} now={now_tick} connected={live.connected()} is_admin={session.is_admin()}
+            <LockPanel {view} now={now_tick} idle_at={editing.as_ref().and_then(|e| e.idle_at)} {on_keep} connected={live.connected()} is_admin={session.is_admin()}
                 dirty={editing.as_ref().is_some_and(|e| e.dirty())}
                 saving={editing.as_ref().is_some_and(|e| e.saving.is_some())}
                 conflict={editing.as_ref().is_some_and(|e| e.conflict.is_some())}
@@ -419,7 +449,7 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                         <h2 id="conversation-h">{ "Conversation" }
                             <span class="count">{ page.comments.len() }</span></h2>
                         <Thread comments={page.comments.clone()} attachments={page.attachments.clone()} now={now_tick} />
-                        <Composer {on_send} connected={live.connected()} has_reporter={ticket.reporter.is_some()} />
+                        <Composer {on_send} {on_search} {on_render} connected={live.connected()} has_reporter={ticket.reporter.is_some()} />
                     </section>
                 </div>
                 <aside class="ticket-side">

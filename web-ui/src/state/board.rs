@@ -131,6 +131,7 @@ pub fn apply_to_ticket(ticket: &mut Ticket, msg: &ServerMessage, at: Timestamp) 
                 holder: holder.clone(),
                 expires_at: *expires_at,
                 since,
+                idle_at: None,
             };
             if ticket.lock.as_ref() == Some(&lock) {
                 return false;

@@ -4,7 +4,10 @@
 //! While editing, the agent's [`Draft`] is theirs alone: remote events change the ticket shown beside it,
 //! never the draft. A save names the version the draft was based on; a `version_conflict` keeps the
 //! draft and records the current ticket so the page can show what changed. If the lock is lost (broken
-//! by an admin, or taken by someone after a disconnect), the draft is kept too.
+//! by an admin, or taken by someone after a disconnect), the draft is kept too. So it is when the lock
+//! lapses because the agent made no edits for the server's idle time ([`LockState::Lapsed`]): the page
+//! warns in the last minute ([`Editing::idle_at`]) and does not take the lock back by itself; the agent
+//! takes it again (or saves, which does), and the save is version-checked like any other.
 
 use crate::state::board::apply_to_ticket;
 use loket_protocol::api::{Role, TicketDetail};
@@ -121,6 +124,8 @@ pub enum LockState {
     Held,
     /// We should hold it but lost it to a disconnect; the page is taking it back.
     Retaking { attempts: u32 },
+    /// It lapsed: no edits for the idle time. The draft stays; the agent takes the lock again (or saves).
+    Lapsed,
     /// Someone else took or broke it. The draft stays; saving tries to take the lock again.
     Lost {
         by: Option<AgentRef>,
@@ -148,6 +153,8 @@ pub struct Editing {
     pub conflict: Option<Conflict>,
     /// The last save's error, other than a conflict.
     pub error: Option<String>,
+    /// When the server lets the lock lapse unless the agent edits (from the lock's Ack and our updates).
+    pub idle_at: Option<Timestamp>,
 }
 
 impl Editing {
@@ -161,6 +168,7 @@ impl Editing {
             saving: None,
             conflict: None,
             error: None,
+            idle_at: None,
         }
     }
 
@@ -233,7 +241,10 @@ pub enum TicketAction {
     },
     /// The agent pressed Edit (a `LockTicket` is on its way).
     EditRequested,
-    LockGranted,
+    /// A `LockTicket` (take or renewal) was granted; the lock lapses at `idle_at` unless the agent edits.
+    LockGranted {
+        idle_at: Option<Timestamp>,
+    },
     LockRefused(ApiError),
     /// The connection came back: re-take a lock we held.
     Reconnected,
@@ -312,19 +323,24 @@ impl TicketPage {
                     self.flash = None;
                 }
             }
-            TicketAction::LockGranted => match &mut self.mode {
+            TicketAction::LockGranted { idle_at } => match &mut self.mode {
                 Mode::Locking => {
                     if let Some(ticket) = &self.ticket {
-                        self.mode = Mode::Editing(Box::new(Editing::start(ticket)));
+                        let mut editing = Editing::start(ticket);
+                        editing.idle_at = idle_at;
+                        self.mode = Mode::Editing(Box::new(editing));
                     }
                 }
-                Mode::Editing(editing) => editing.lock = LockState::Held,
+                Mode::Editing(editing) => {
+                    editing.lock = LockState::Held;
+                    editing.idle_at = idle_at.or(editing.idle_at);
+                }
                 Mode::Viewing => {}
             },
             TicketAction::LockRefused(error) => self.lock_refused(error),
             TicketAction::Reconnected => {
                 if let Mode::Editing(editing) = &mut self.mode
-                    && !matches!(editing.lock, LockState::Lost { .. })
+                    && !matches!(editing.lock, LockState::Lost { .. } | LockState::Lapsed)
                 {
                     editing.lock = LockState::Retaking { attempts: 0 };
                 }
@@ -438,9 +454,34 @@ impl TicketPage {
                     message: message.clone(),
                 };
             }
+            // We made no edits for the idle time: the draft stays, and the agent decides to take it again.
+            ServerMessage::TicketUnlocked {
+                reason: UnlockReason::Idle,
+                ..
+            } if editing.lock == LockState::Held => {
+                editing.lock = LockState::Lapsed;
+                editing.idle_at = None;
+            }
             // Our lease ended without anyone taking it (a disconnect, an expiry): take it back.
             ServerMessage::TicketUnlocked { .. } if editing.lock == LockState::Held => {
                 editing.lock = LockState::Retaking { attempts: 0 };
+            }
+            // Our own update moved the idle deadline; the broadcast carries it.
+            ServerMessage::TicketUpdated { ticket, .. }
+                if ticket
+                    .lock
+                    .as_ref()
+                    .is_some_and(|l| l.holder.id == self.me.id && l.idle_at.is_some())
+                    && editing.lock == LockState::Held =>
+            {
+                editing.idle_at = ticket.lock.as_ref().and_then(|l| l.idle_at);
+                if ticket.version == editing.base_version {
+                    let fresh = Draft::of(ticket);
+                    if editing.draft == editing.base {
+                        editing.draft = fresh.clone();
+                    }
+                    editing.base = fresh;
+                }
             }
             ServerMessage::TicketUpdated { ticket, .. } if ticket.version == editing.base_version => {
                 // The server's view of the version we are based on (e.g. our own save, normalised).
@@ -584,7 +625,7 @@ mod tests {
         let mut page = page();
         page.apply(TicketAction::EditRequested);
         assert_eq!(page.mode, Mode::Locking);
-        page.apply(TicketAction::LockGranted);
+        page.apply(TicketAction::LockGranted { idle_at: None });
         page
     }
 
@@ -846,6 +887,42 @@ mod tests {
     }
 
     #[test]
+    fn an_idle_lapse_keeps_the_draft_and_waits_for_the_agent() {
+        let mut page = page();
+        page.apply(TicketAction::EditRequested);
+        page.apply(TicketAction::LockGranted { idle_at: Some(at(600)) });
+        assert_eq!(page.editing().unwrap().idle_at, Some(at(600)));
+        page.apply(TicketAction::Edit(DraftEdit::Title("Half typed".into())));
+        // "Keep editing" (a renewal) moves the deadline.
+        page.apply(TicketAction::LockGranted { idle_at: Some(at(900)) });
+        assert_eq!(page.editing().unwrap().idle_at, Some(at(900)));
+        server(
+            &mut page,
+            ServerMessage::TicketUnlocked {
+                ticket_id: TicketId(1),
+                reason: UnlockReason::Idle,
+                by: None,
+                message: None,
+                position: 3,
+            },
+        );
+        let editing = page.editing().expect("still editing");
+        assert_eq!(editing.lock, LockState::Lapsed);
+        assert_eq!(editing.draft.title, "Half typed");
+        // Not taken back by itself, not even after a reconnect: the agent decides.
+        page.apply(TicketAction::Reconnected);
+        assert_eq!(page.editing().unwrap().lock, LockState::Lapsed);
+        page.apply(TicketAction::LockGranted {
+            idle_at: Some(at(1500)),
+        });
+        let editing = page.editing().unwrap();
+        assert_eq!(
+            (editing.lock.clone(), editing.draft.title.as_str()),
+            (LockState::Held, "Half typed")
+        );
+    }
+
+    #[test]
     fn after_a_reconnect_the_lock_is_retaken() {
         let mut page = editing_page();
         page.apply(TicketAction::Reconnected);
@@ -853,7 +930,7 @@ mod tests {
         // Our old connection still holds it for a moment: keep trying.
         page.apply(TicketAction::LockRefused(locked_error(agent(2, "Budi"))));
         assert_eq!(page.editing().unwrap().lock, LockState::Retaking { attempts: 1 });
-        page.apply(TicketAction::LockGranted);
+        page.apply(TicketAction::LockGranted { idle_at: None });
         assert_eq!(page.editing().unwrap().lock, LockState::Held);
         // A lapsed lease (disconnect) is also taken back.
         server(

@@ -9,7 +9,7 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web as aw};
 use chrono::Utc;
 use loket_protocol::ApiError;
-use loket_protocol::api::{Agent, LoginRequest, LoginResponse, PasswordChange, Role};
+use loket_protocol::api::{Agent, LoginRequest, LoginResponse, PasswordChange, PublicName, Role};
 
 use crate::error::WebError;
 use crate::http::State;
@@ -22,7 +22,9 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
     cfg.route("/auth/login", aw::post().to(login))
         .route("/auth/logout", aw::post().to(logout))
         .route("/auth/me", aw::get().to(me))
-        .route("/auth/password", aw::post().to(change_password));
+        .route("/auth/password", aw::post().to(change_password))
+        .route("/auth/public-name", aw::get().to(public_name))
+        .route("/auth/public-name", aw::put().to(set_public_name));
 }
 
 /// The bearer token of a request: `Authorization: Bearer`, else the session cookie.
@@ -282,4 +284,38 @@ pub(crate) async fn change_password(
     }
     result?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(
+    get, path = "/api/auth/public-name", tag = "auth", security(("session_cookie" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The name reporters see when this agent replies (`null`: the desk's name)", body = PublicName),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 503, description = "The database is unreachable", body = ApiError),
+    )
+)]
+/// The signed-in agent's public name: what reporters see when they reply.
+pub(crate) async fn public_name(state: State, CurrentAgent(agent): CurrentAgent) -> Result<HttpResponse, WebError> {
+    Ok(HttpResponse::Ok().json(state.desk.public_name(&agent).await?))
+}
+
+#[utoipa::path(
+    put, path = "/api/auth/public-name", tag = "auth", security(("session_cookie" = []), ("bearer" = [])),
+    request_body = PublicName,
+    responses(
+        (status = 200, description = "Set (or cleared with `null`); audited as `public_name_changed`", body = PublicName),
+        (status = 400, description = "Empty, longer than 60 characters, several lines or an email address", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 413, description = "The body is too large", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
+/// The signed-in agent sets the name reporters see when they reply (on Telegram), or clears it with
+/// `null`: reporters then see the desk's neutral name, never the account's name or email.
+pub(crate) async fn set_public_name(
+    state: State,
+    CurrentAgent(agent): CurrentAgent,
+    body: aw::Json<PublicName>,
+) -> Result<HttpResponse, WebError> {
+    Ok(HttpResponse::Ok().json(state.desk.set_public_name(&agent, body.into_inner()).await?))
 }

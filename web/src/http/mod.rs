@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod agents;
 pub mod auth;
+pub mod canned;
 pub mod health;
 pub mod metrics;
 pub mod openapi;
@@ -65,6 +66,7 @@ pub fn configure(cfg: &mut aw::ServiceConfig) {
                 .configure(auth::routes)
                 .configure(agents::routes)
                 .configure(admin::routes)
+                .configure(canned::routes)
                 .configure(tickets::routes)
                 .default_service(aw::to(|| async {
                     Err::<HttpResponse, _>(WebError(AppError::NotFound("API route")))

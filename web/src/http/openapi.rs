@@ -13,7 +13,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use crate::http::security::NOT_BUILT_CSP;
-use crate::http::{admin, agents, auth, health, metrics, tickets};
+use crate::http::{admin, agents, auth, canned, health, metrics, tickets};
 
 /// Where `/docs` finds Swagger UI's files, if anywhere.
 #[derive(Debug, Clone)]
@@ -55,6 +55,8 @@ const ASSET_MAX_AGE: &str = "public, max-age=3600";
         auth::logout,
         auth::me,
         auth::change_password,
+        auth::public_name,
+        auth::set_public_name,
         agents::list,
         agents::create,
         agents::directory,
@@ -71,6 +73,12 @@ const ASSET_MAX_AGE: &str = "public, max-age=3600";
         admin::list_sessions,
         admin::end_session,
         admin::audit,
+        canned::list,
+        canned::create,
+        canned::one,
+        canned::change,
+        canned::remove,
+        canned::render,
         tickets::list,
         tickets::create,
         tickets::detail,
@@ -88,6 +96,7 @@ const ASSET_MAX_AGE: &str = "public, max-age=3600";
         (name = "agents", description = "Agent accounts (admins manage them)"),
         (name = "admin", description = "Invite codes, categories, sign-in sessions and the audit trail"),
         (name = "tickets", description = "Tickets, their locks, comments and history"),
+        (name = "canned-replies", description = "Canned replies (text modules) for the reply composer"),
         (name = "attachments", description = "Files reporters and agents attached"),
         (name = "health", description = "Liveness, readiness and metrics"),
     )

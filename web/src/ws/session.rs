@@ -298,6 +298,7 @@ impl WsSession {
                                 AckFields {
                                     ticket_id: Some(ticket_id),
                                     expires_at: Some(lock.expires_at),
+                                    idle_at: lock.idle_at,
                                     ..Default::default()
                                 },
                             )
@@ -527,6 +528,7 @@ fn acked(request_id: Option<String>, fields: AckFields) -> Replies {
         version,
         expires_at,
         comment_id,
+        idle_at,
         position,
     } = fields;
     request_id
@@ -536,6 +538,7 @@ fn acked(request_id: Option<String>, fields: AckFields) -> Replies {
             version,
             expires_at,
             comment_id,
+            idle_at,
             position,
         })
         .into_iter()
@@ -549,6 +552,7 @@ struct AckFields {
     version: Option<i64>,
     expires_at: Option<loket_protocol::Timestamp>,
     comment_id: Option<loket_protocol::CommentId>,
+    idle_at: Option<loket_protocol::Timestamp>,
     position: Option<u64>,
 }
 
