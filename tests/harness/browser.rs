@@ -119,6 +119,11 @@ pub struct Browser {
 impl Browser {
     /// Starts a browser for the site at `base` (e.g. `http://127.0.0.1:41234`). `label` names screenshots.
     pub async fn launch(base: &str, label: &str) -> Browser {
+        Self::launch_with(base, label, &[]).await
+    }
+
+    /// [`Browser::launch`] with more Chromium flags (a benchmark's `--enable-precise-memory-info`, say).
+    pub async fn launch_with(base: &str, label: &str, extra_flags: &[&str]) -> Browser {
         let chromedriver = find_program("CHROMEDRIVER", &["chromedriver"]).expect("chromedriver on PATH");
         let chrome =
             find_program("CHROME_BIN", &["chromium", "chromium-browser", "google-chrome"]).expect("chromium on PATH");
@@ -147,6 +152,7 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let mut args: Vec<String> = CHROME_FLAGS.iter().map(|f| f.to_string()).collect();
+        args.extend(extra_flags.iter().map(|f| f.to_string()));
         args.push(format!("--user-data-dir={}", browser.profile.display()));
         let capabilities = json!({
             "browserName": "chrome",
