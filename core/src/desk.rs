@@ -443,14 +443,16 @@ impl Desk {
             q: validate::search(query.q.as_deref())?,
             ..query.clone()
         };
+        let position = self.watermark();
         let client = self.pool.get().await?;
-        let (mut tickets, total, page, per_page) = q::page(&client, &query).await?;
+        let (mut tickets, total, _, _) = q::page(&client, &query).await?;
         self.board.annotate(&mut tickets);
         Ok(TicketPage {
             tickets,
-            total,
-            page,
-            per_page,
+            total: u64::try_from(total).unwrap_or(0),
+            next_cursor: None,
+            position,
+            terms: Vec::new(),
         })
     }
 

@@ -1,10 +1,9 @@
 //! REST request and response bodies under `/api`.
 
 use crate::Timestamp;
-use crate::ids::{AgentId, AuditId, CategoryId, ReporterId, SessionId, TicketId};
-use crate::ticket::{
-    AgentRef, Attachment, Comment, Notification, Priority, Status, Ticket, TicketChanges, TicketEvent,
-};
+use crate::ids::{AgentId, AuditId, CategoryId, SessionId, TicketId};
+use crate::ticket::{AgentRef, Attachment, Comment, Notification, Priority, Ticket, TicketChanges, TicketEvent};
+use crate::view::TicketView;
 use serde::{Deserialize, Serialize};
 
 /// What an agent may do: admins also manage agents, invite codes and categories, and break locks.
@@ -375,18 +374,37 @@ pub struct NewTicket {
     pub category_id: Option<CategoryId>,
 }
 
-/// Query string of `GET /api/tickets`. All filters combine with AND.
+/// Query string of `GET /api/tickets`: the same view, `limit` and `cursor` as the WebSocket `GetTickets`
+/// (docs/protocol.md, "Views"), answered by the same code. Without parameters: "open work", newest first,
+/// 50 at a time.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TicketListQuery {
+    #[serde(flatten)]
+    pub view: TicketView,
+    /// Page size: default 50, at most 200 (larger is cut to 200); 0 is refused.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::view::lenient_u32"
+    )]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page of the same view.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// The former query string of `GET /api/tickets` (OFFSET pages); replaced by [`TicketListQuery`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct TicketQuery {
     #[serde(default)]
-    pub status: Option<Status>,
+    pub status: Option<crate::ticket::Status>,
     #[serde(default)]
     pub category_id: Option<CategoryId>,
     #[serde(default)]
     pub assignee_id: Option<AgentId>,
     #[serde(default)]
-    pub reporter_id: Option<ReporterId>,
+    pub reporter_id: Option<crate::ids::ReporterId>,
     /// Case-insensitive text search in title and body.
     #[serde(default)]
     pub q: Option<String>,
@@ -398,14 +416,60 @@ pub struct TicketQuery {
     pub per_page: Option<u32>,
 }
 
-/// One page of tickets, newest first.
+/// The query parameters of `GET /api/tickets` as the OpenAPI document describes them ([`TicketListQuery`]
+/// is what the server reads; this names the same parameters with their wire types).
+#[cfg(feature = "openapi")]
+#[derive(Debug, Clone, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TicketListParams {
+    /// A status group (`open_work`, the default; `done`; `any`) or statuses separated by commas
+    /// (`new,pending`).
+    pub status: Option<String>,
+    pub category_id: Option<i64>,
+    /// `me`, `nobody` or an agent id.
+    pub assignee: Option<String>,
+    pub reporter_id: Option<i64>,
+    /// Priorities separated by commas (`high,urgent`).
+    pub priority: Option<String>,
+    /// Filed at or after (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub created_after: Option<String>,
+    /// Filed before (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub created_before: Option<String>,
+    /// Last changed at or after (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub updated_after: Option<String>,
+    /// Last changed before (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub updated_before: Option<String>,
+    /// Search text: words in title, body and comments, a ticket key (`TKT-0003`, `tkt-3`, `3`) or a
+    /// reporter's name. At most 200 characters.
+    pub text: Option<String>,
+    /// `newest` (default without text), `oldest`, `updated`, `priority`, `relevance` (default with text).
+    pub sort: Option<crate::view::Sort>,
+    /// Page size: default 50, at most 200 (larger is cut to 200); 0 is refused.
+    #[param(minimum = 0)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page of the same view.
+    pub cursor: Option<String>,
+}
+
+/// One page of a view (`GET /api/tickets`), the same fields as the WebSocket `AllTickets`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TicketPage {
     pub tickets: Vec<Ticket>,
-    pub total: i64,
-    pub page: u32,
-    pub per_page: u32,
+    /// How many tickets the whole view holds.
+    pub total: u64,
+    /// Ask again with this `cursor` for the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+    /// The event log position the snapshot includes (events after it apply on top).
+    pub position: u64,
+    /// With search text: the words searched for, for highlighting; empty without.
+    #[serde(default)]
+    pub terms: Vec<String>,
 }
 
 /// `GET /api/tickets/{id}`: the ticket with everything attached to it.
@@ -470,6 +534,41 @@ pub struct Health {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ticket_list_query_reads_a_query_string() {
+        use crate::ids::ReporterId;
+        use crate::ticket::Status;
+        use crate::view::{AssigneeFilter, Sort, StatusFilter};
+        let q: TicketListQuery = serde_urlencoded::from_str(
+            "status=new,open&assignee=me&category_id=3&reporter_id=4&priority=high,urgent&limit=20\
+             &q=lampu&sort=oldest&created_after=2025-01-01T00:00:00Z&cursor=abc",
+        )
+        .unwrap();
+        assert_eq!(q.view.status, StatusFilter::List(vec![Status::New, Status::Open]));
+        assert_eq!(q.view.assignee, Some(AssigneeFilter::Me));
+        assert_eq!(q.view.category_id, Some(CategoryId(3)));
+        assert_eq!(q.view.reporter_id, Some(ReporterId(4)));
+        assert_eq!(q.view.priority, [Priority::High, Priority::Urgent]);
+        assert_eq!(q.view.text.as_deref(), Some("lampu"));
+        assert_eq!(q.view.sort, Some(Sort::Oldest));
+        assert!(q.view.created_after.is_some());
+        assert_eq!((q.limit, q.cursor.as_deref()), (Some(20), Some("abc")));
+        let empty: TicketListQuery = serde_urlencoded::from_str("").unwrap();
+        assert_eq!(empty, TicketListQuery::default());
+        let blank: TicketListQuery = serde_urlencoded::from_str("status=&category_id=&limit=").unwrap();
+        assert_eq!(blank, TicketListQuery::default());
+        for bad in [
+            "limit=-1",
+            "limit=x",
+            "status=asleep",
+            "category_id=x",
+            "sort=sideways",
+            "assignee=x",
+        ] {
+            assert!(serde_urlencoded::from_str::<TicketListQuery>(bad).is_err(), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -9,6 +9,7 @@ pub mod error;
 pub mod ids;
 pub mod lifecycle;
 pub mod ticket;
+pub mod view;
 pub mod ws;
 
 pub use error::{ApiError, ErrorCode};

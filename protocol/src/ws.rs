@@ -8,7 +8,13 @@ use crate::api::Agent;
 use crate::error::ErrorCode;
 use crate::ids::{CategoryId, TicketId};
 use crate::ticket::{AgentRef, Attachment, Comment, Priority, Ticket, TicketChanges, UnlockReason};
+use crate::view::TicketView;
 use serde::{Deserialize, Serialize};
+
+/// Tickets per `GetTickets` page when the request names no `limit`.
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+/// Most tickets one `GetTickets` page holds; a larger `limit` is cut to it.
+pub const MAX_PAGE_SIZE: u32 = 200;
 
 /// A message from a client, with its optional correlation id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,8 +29,22 @@ pub struct ClientFrame {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum ClientMessage {
-    /// Answered with `AllTickets` to the sender only.
-    GetTickets,
+    /// Answered with `AllTickets` to the sender only: one page of the view (its fields are flattened into
+    /// the message; `{"type":"GetTickets"}` alone is the default view, "open work" newest first), at most
+    /// `limit` tickets (default [`DEFAULT_PAGE_SIZE`]; larger than [`MAX_PAGE_SIZE`] is cut to it; 0 is
+    /// `invalid_request`), after `cursor` (the `next_cursor` of the previous page of the same view).
+    GetTickets {
+        #[serde(flatten)]
+        view: TicketView,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::view::lenient_u32"
+        )]
+        limit: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cursor: Option<String>,
+    },
     /// Broadcast `TicketCreated`; the Ack carries `ticket_id`.
     CreateTicket {
         title: String,
@@ -112,13 +132,23 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         holder: Option<AgentRef>,
     },
-    /// Answer to `GetTickets` (sender only): every ticket, newest first, with current locks.
+    /// Answer to `GetTickets` (sender only): one page of the view, in its order, with current locks.
     AllTickets {
         tickets: Vec<Ticket>,
+        /// How many tickets the whole view holds (every page).
+        #[serde(default)]
+        total: u64,
+        /// Ask again with this `cursor` for the next page; absent on the last page.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next_cursor: Option<String>,
         /// The snapshot includes every event up to this position: apply the events after it on top
         /// (one the snapshot already had changes nothing when applied again).
         #[serde(default)]
         position: u64,
+        /// With search text: the words searched for (lower-case, accent-folded), for
+        /// [`crate::view::highlight`]. Empty without text.
+        #[serde(default)]
+        terms: Vec<String>,
     },
     /// Broadcast.
     TicketCreated {
@@ -358,6 +388,65 @@ mod tests {
         }))
         .unwrap();
         assert!(matches!(welcome, ServerMessage::Welcome { position: 9, .. }));
+    }
+
+    #[test]
+    fn get_tickets_takes_a_view_and_stays_readable_bare() {
+        let bare: ClientFrame = serde_json::from_value(json!({"type": "GetTickets"})).unwrap();
+        assert_eq!(
+            bare.message,
+            ClientMessage::GetTickets {
+                view: TicketView::default(),
+                limit: None,
+                cursor: None
+            }
+        );
+        let full: ClientFrame = serde_json::from_value(json!({
+            "type": "GetTickets", "request_id": "v1", "status": ["new"], "assignee": "me",
+            "category_id": 3, "text": "lampu", "sort": "oldest", "limit": 20, "cursor": "abc"
+        }))
+        .unwrap();
+        assert_eq!(full.request_id.as_deref(), Some("v1"));
+        match &full.message {
+            ClientMessage::GetTickets { view, limit, cursor } => {
+                assert_eq!(
+                    view.status,
+                    crate::view::StatusFilter::List(vec![crate::ticket::Status::New])
+                );
+                assert_eq!(view.assignee, Some(crate::view::AssigneeFilter::Me));
+                assert_eq!(view.category_id, Some(CategoryId(3)));
+                assert_eq!(view.text.as_deref(), Some("lampu"));
+                assert_eq!(view.sort, Some(crate::view::Sort::Oldest));
+                assert_eq!((*limit, cursor.as_deref()), (Some(20), Some("abc")));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let again: ClientFrame = serde_json::from_value(serde_json::to_value(&full).unwrap()).unwrap();
+        assert_eq!(again, full);
+        assert_eq!(
+            serde_json::to_value(ClientMessage::GetTickets {
+                view: TicketView::default(),
+                limit: None,
+                cursor: None
+            })
+            .unwrap(),
+            json!({"type": "GetTickets"})
+        );
+        assert!(serde_json::from_value::<ClientFrame>(json!({"type": "GetTickets", "status": "asleep"})).is_err());
+        assert!(serde_json::from_value::<ClientFrame>(json!({"type": "GetTickets", "limit": -1})).is_err());
+        // An older server's answer (no total, cursor or terms) still reads.
+        let old: ServerMessage =
+            serde_json::from_value(json!({"type": "AllTickets", "tickets": [], "position": 4})).unwrap();
+        assert_eq!(
+            old,
+            ServerMessage::AllTickets {
+                tickets: vec![],
+                total: 0,
+                next_cursor: None,
+                position: 4,
+                terms: vec![]
+            }
+        );
     }
 
     #[test]

@@ -157,7 +157,7 @@ async fn positions_strictly_increase_match_across_sessions_and_rest_changes_carr
     let (before, answer) = a.call_collecting(json!({"type": "GetTickets"})).await;
     assert!(matches!(answer, ServerMessage::Ack { .. }), "{answer:?}");
     match before.iter().find(|m| matches!(m, ServerMessage::AllTickets { .. })) {
-        Some(ServerMessage::AllTickets { tickets, position }) => {
+        Some(ServerMessage::AllTickets { tickets, position, .. }) => {
             assert_eq!(tickets.len(), 2);
             assert_eq!(*position, rows.last().unwrap().0);
         }

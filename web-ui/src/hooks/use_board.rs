@@ -27,7 +27,12 @@ pub fn BoardProvider(props: &ProviderProps) -> Html {
     }
     use_effect_with((live.syncs, live.conn.clone()), |(syncs, conn)| {
         if *syncs > 0 {
-            conn.send(ClientMessage::GetTickets);
+            // The default view for now ("open work", newest first, the first page).
+            conn.send(ClientMessage::GetTickets {
+                view: Default::default(),
+                limit: None,
+                cursor: None,
+            });
         }
     });
     {

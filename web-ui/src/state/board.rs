@@ -41,7 +41,7 @@ impl Board {
             return;
         }
         match msg {
-            ServerMessage::AllTickets { tickets, position } => {
+            ServerMessage::AllTickets { tickets, position, .. } => {
                 let fresh: HashMap<TicketId, Ticket> = tickets.iter().map(|t| (t.id, t.clone())).collect();
                 for (id, ticket) in &fresh {
                     if self.tickets.get(id) != Some(ticket) {
@@ -166,6 +166,9 @@ mod tests {
         server(
             &mut board,
             ServerMessage::AllTickets {
+                total: 0,
+                next_cursor: None,
+                terms: Vec::new(),
                 tickets: vec![ticket(1), ticket(2)],
                 position: 0,
             },
@@ -183,6 +186,9 @@ mod tests {
         server(
             &mut board,
             ServerMessage::AllTickets {
+                total: 0,
+                next_cursor: None,
+                terms: Vec::new(),
                 tickets: vec![],
                 position: 0,
             },
@@ -218,6 +224,9 @@ mod tests {
         server(
             &mut board,
             ServerMessage::AllTickets {
+                total: 0,
+                next_cursor: None,
+                terms: Vec::new(),
                 tickets: vec![current],
                 position: 0,
             },
@@ -249,6 +258,9 @@ mod tests {
         server(
             &mut board,
             ServerMessage::AllTickets {
+                total: 0,
+                next_cursor: None,
+                terms: Vec::new(),
                 tickets: vec![ticket(1)],
                 position: 0,
             },
@@ -285,6 +297,9 @@ mod tests {
         server(
             &mut board,
             ServerMessage::AllTickets {
+                total: 0,
+                next_cursor: None,
+                terms: Vec::new(),
                 tickets: vec![],
                 position: 0,
             },
@@ -319,6 +334,9 @@ mod tests {
         server(
             &mut board,
             ServerMessage::AllTickets {
+                total: 0,
+                next_cursor: None,
+                terms: Vec::new(),
                 tickets: vec![current],
                 position: 10,
             },
@@ -352,6 +370,9 @@ mod tests {
         server(
             &mut board,
             ServerMessage::AllTickets {
+                total: 0,
+                next_cursor: None,
+                terms: Vec::new(),
                 tickets: vec![ticket(1), ticket(2)],
                 position: 0,
             },
@@ -361,6 +382,9 @@ mod tests {
         server(
             &mut board,
             ServerMessage::AllTickets {
+                total: 0,
+                next_cursor: None,
+                terms: Vec::new(),
                 tickets: vec![ticket(1), changed],
                 position: 0,
             },

@@ -231,7 +231,7 @@ impl WsSession {
         let me = self.agent.as_ref();
         match message {
             ClientMessage::Ping => Self::send(ctx, &ServerMessage::Pong { request_id }),
-            ClientMessage::GetTickets => {
+            ClientMessage::GetTickets { .. } => {
                 let desk = self.desk.clone();
                 // Taken before the query: the snapshot holds every event up to it.
                 let position = desk.watermark();
@@ -241,7 +241,14 @@ impl WsSession {
                     async move { desk.all_tickets().await },
                     move |_, tickets, rid| {
                         // The tickets first; then the Ack, if one was asked for.
-                        let mut replies = vec![ServerMessage::AllTickets { tickets, position }];
+                        let total = tickets.len() as u64;
+                        let mut replies = vec![ServerMessage::AllTickets {
+                            tickets,
+                            total,
+                            next_cursor: None,
+                            position,
+                            terms: Vec::new(),
+                        }];
                         replies.extend(acked(rid, AckFields::default()));
                         replies
                     },
