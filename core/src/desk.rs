@@ -7,10 +7,12 @@
 use std::future::Future;
 
 use actix::prelude::*;
-use loket_protocol::api::{Agent, NewTicket, Role, TicketDetail, TicketPage, TicketQuery};
+use loket_protocol::api::{Agent, NewTicket, Role, TicketDetail, TicketPage};
 use loket_protocol::ticket::{AgentRef, Attachment, Author, Comment, LockInfo, Ticket, TicketChanges};
+use loket_protocol::view::{TicketView, search_words};
 use loket_protocol::ws::ServerMessage;
-use loket_protocol::{ReporterId, TicketId};
+use loket_protocol::ws::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use loket_protocol::{AgentId, ReporterId, TicketId};
 
 use crate::actors::bus::EventBus;
 use crate::actors::registry::{LockBoard, Registry, TicketDeps};
@@ -21,13 +23,15 @@ use crate::cluster::InstanceId;
 use crate::db::attachments::MAX_ATTACHMENT_BYTES;
 use crate::db::idempotency::{self, Earlier, IdempotencyKey};
 use crate::db::tickets::{self as q, AttachmentDraft, TicketDraft};
-use crate::db::{self, Pool};
+use crate::db::{self, Pool, views};
+use crate::domain::cursor::After;
 use crate::domain::lease::{LeaseTerms, SessionKey, Via};
 use crate::domain::validate;
 use crate::error::AppError;
 use crate::event_log::EventLog;
 use crate::inbox::InboxSignal;
 use crate::outbox::OutboxSignal;
+use tokio_postgres::IsolationLevel;
 
 /// Longest attachment file name accepted, in characters.
 const MAX_FILE_NAME_CHARS: usize = 255;
@@ -430,29 +434,62 @@ impl Desk {
         self.registry.live()
     }
 
-    /// Every ticket with its current lock, newest first.
-    pub async fn all_tickets(&self) -> Result<Vec<Ticket>, AppError> {
-        let client = self.pool.get().await?;
-        let mut tickets = q::all(&client).await?;
-        self.board.annotate(&mut tickets);
-        Ok(tickets)
-    }
-
-    pub async fn page(&self, query: &TicketQuery) -> Result<TicketPage, AppError> {
-        let query = TicketQuery {
-            q: validate::search(query.q.as_deref())?,
-            ..query.clone()
+    /// One page of `view` as agent `me` sees it, with current locks: at most `limit` tickets (default
+    /// [`DEFAULT_PAGE_SIZE`], cut to [`MAX_PAGE_SIZE`]; 0 is `invalid_request`) after `cursor` (the
+    /// `next_cursor` of the previous page; one that is not is `invalid_request`), the view's total and
+    /// the position the snapshot includes: the watermark taken before the query, so applying the events
+    /// after it closes any gap.
+    pub async fn view(
+        &self,
+        me: AgentId,
+        view: &TicketView,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<TicketPage, AppError> {
+        let limit = match limit {
+            None => DEFAULT_PAGE_SIZE,
+            Some(0) => return Err(AppError::invalid("limit must be at least 1")),
+            Some(n) => n.min(MAX_PAGE_SIZE),
         };
+        let view = TicketView {
+            text: validate::search(view.text.as_deref())?,
+            ..view.clone()
+        };
+        if view
+            .search_text()
+            .is_some_and(|t| TicketId::parse_key(t).is_none() && search_words(t).is_empty())
+        {
+            // A reporter's name is words too: a text without any finds nothing and is a mistake.
+            return Err(AppError::invalid(
+                "the search text has no letters or digits to search for",
+            ));
+        }
+        let after = cursor
+            .map(|c| After::decode(c, view.effective_sort()))
+            .transpose()
+            .map_err(|bad| AppError::invalid(bad.0))?;
         let position = self.watermark();
-        let client = self.pool.get().await?;
-        let (mut tickets, total, _, _) = q::page(&client, &query).await?;
+        let mut client = self.pool.get().await?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        // Plans for this view's values, not a generic one: how selective a word or filter is decides
+        // between the GIN index and an ordered index scan.
+        tx.batch_execute("SET LOCAL plan_cache_mode = force_custom_plan")
+            .await?;
+        let page = views::page(&tx, &view, me, limit, after).await?;
+        tx.commit().await?;
+        let mut tickets = page.tickets;
         self.board.annotate(&mut tickets);
         Ok(TicketPage {
             tickets,
-            total: u64::try_from(total).unwrap_or(0),
-            next_cursor: None,
+            total: page.total,
+            next_cursor: page.next.map(|after| after.encode()),
             position,
-            terms: Vec::new(),
+            terms: view.search_words(),
         })
     }
 

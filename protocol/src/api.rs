@@ -393,29 +393,6 @@ pub struct TicketListQuery {
     pub cursor: Option<String>,
 }
 
-/// The former query string of `GET /api/tickets` (OFFSET pages); replaced by [`TicketListQuery`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
-pub struct TicketQuery {
-    #[serde(default)]
-    pub status: Option<crate::ticket::Status>,
-    #[serde(default)]
-    pub category_id: Option<CategoryId>,
-    #[serde(default)]
-    pub assignee_id: Option<AgentId>,
-    #[serde(default)]
-    pub reporter_id: Option<crate::ids::ReporterId>,
-    /// Case-insensitive text search in title and body.
-    #[serde(default)]
-    pub q: Option<String>,
-    /// 1-based page number.
-    #[serde(default)]
-    pub page: Option<u32>,
-    /// Page size, at most 200; default 50.
-    #[serde(default)]
-    pub per_page: Option<u32>,
-}
-
 /// The query parameters of `GET /api/tickets` as the OpenAPI document describes them ([`TicketListQuery`]
 /// is what the server reads; this names the same parameters with their wire types).
 #[cfg(feature = "openapi")]

@@ -224,20 +224,27 @@ async fn rest_and_websocket_changes_see_each_other() {
     assert_eq!(detail.body["comments"][0]["body"], "On my way");
     assert!(detail.body["ticket"]["lock"].is_null());
 
-    // Filters and search.
+    // Filters, search and pages (tests/integration/views.rs has the rest).
     ben.post("/api/tickets", json!({"title": "Graffiti 100% fresh"})).await;
-    // Matches `100%` only if `%` is taken literally.
     ben.post("/api/tickets", json!({"title": "Graffiti 1000 fresh"})).await;
     let open = ben.get("/api/tickets?status=open").await;
     assert_eq!(open.body["total"], 1);
-    let search = ben.get("/api/tickets?q=100%25").await;
-    assert_eq!(search.body["total"], 1);
-    assert_eq!(search.body["tickets"][0]["title"], "Graffiti 100% fresh");
-    let paged = ben.get("/api/tickets?per_page=1&page=3").await;
-    assert_eq!(
-        (paged.body["total"].as_i64(), paged.body["tickets"][0]["id"].as_i64()),
-        (Some(3), Some(id))
-    );
+    let search = ben.get("/api/tickets?q=graffiti%20100%25").await;
+    assert_eq!(search.body["total"], 2, "every word a prefix: 100 finds 1000 too");
+    assert_eq!(search.body["terms"], json!(["graffiti", "100"]));
+    let mut cursor = String::new();
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let paged = ben.get(&format!("/api/tickets?status=any&limit=1{cursor}")).await;
+        assert_eq!(paged.body["total"], 3);
+        seen.push(paged.body["tickets"][0]["id"].as_i64().unwrap());
+        cursor = paged.body["next_cursor"]
+            .as_str()
+            .map(|c| format!("&cursor={c}"))
+            .unwrap_or_default();
+    }
+    assert_eq!(seen.last(), Some(&id), "the first ticket comes last, newest first");
+    assert!(cursor.is_empty(), "the last page has no next cursor");
     assert_eq!(
         ben.get("/api/tickets?status=bogus").await.status,
         StatusCode::BAD_REQUEST

@@ -14,6 +14,7 @@ pub mod reporters;
 pub mod throttle;
 pub mod tickets;
 pub mod tls;
+pub mod views;
 
 use std::future::Future;
 use std::ops::Deref;

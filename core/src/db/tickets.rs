@@ -1,14 +1,12 @@
 //! Ticket rows and everything hanging off them: queries, and the writes each change commits in one transaction.
 
 use deadpool_postgres::GenericClient;
-use loket_protocol::api::TicketQuery;
 use loket_protocol::ticket::{
     AgentRef, Attachment, Author, CategoryRef, Comment, Field, LockInfo, Notification, NotificationStatus, Priority,
     ReporterRef, Status, Ticket, TicketChanges, TicketEvent, TicketEventKind,
 };
 use loket_protocol::{AgentId, AttachmentId, CategoryId, CommentId, ReporterId, TicketId, Timestamp};
 use tokio_postgres::Row;
-use tokio_postgres::types::ToSql;
 
 use crate::cluster::InstanceId;
 use crate::domain::plan::{Named, Plan};
@@ -24,11 +22,7 @@ const TICKET_SELECT: &str = "
     LEFT JOIN reporters r ON r.id = t.reporter_id
     LEFT JOIN agents a ON a.id = t.assignee_id";
 
-/// Largest page `GET /api/tickets` returns.
-pub const MAX_PAGE_SIZE: u32 = 200;
-const DEFAULT_PAGE_SIZE: u32 = 50;
-
-fn ticket_from_row(row: &Row) -> Ticket {
+pub(crate) fn ticket_from_row(row: &Row) -> Ticket {
     let id = TicketId(row.get("id"));
     Ticket {
         id,
@@ -66,78 +60,6 @@ pub async fn load(db: &impl GenericClient, id: TicketId) -> Result<Option<Ticket
         )
         .await?;
     Ok(row.as_ref().map(ticket_from_row))
-}
-
-/// Every ticket, newest first (the board's initial state).
-pub async fn all(db: &impl GenericClient) -> Result<Vec<Ticket>, AppError> {
-    let rows = db
-        .query(
-            &db.prepare_cached(&format!("{TICKET_SELECT} ORDER BY t.id DESC"))
-                .await?,
-            &[],
-        )
-        .await?;
-    Ok(rows.iter().map(ticket_from_row).collect())
-}
-
-/// Escapes `%`, `_` and `\` so a search term matches literally inside ILIKE.
-fn like_pattern(term: &str) -> String {
-    let mut out = String::with_capacity(term.len() + 2);
-    out.push('%');
-    for ch in term.chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(ch);
-    }
-    out.push('%');
-    out
-}
-
-/// A filtered page of tickets and the total number matching.
-pub async fn page(db: &impl GenericClient, query: &TicketQuery) -> Result<(Vec<Ticket>, i64, u32, u32), AppError> {
-    let per_page = query.per_page.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
-    let page = query.page.unwrap_or(1).max(1);
-    let offset = i64::from(page - 1) * i64::from(per_page);
-    let status = query.status.map(Status::as_str);
-    let pattern = query
-        .q
-        .as_deref()
-        .map(str::trim)
-        .filter(|q| !q.is_empty())
-        .map(like_pattern);
-    let params: [&(dyn ToSql + Sync); 7] = [
-        &status,
-        &query.category_id.map(|c| c.0),
-        &query.assignee_id.map(|a| a.0),
-        &query.reporter_id.map(|r| r.0),
-        &pattern,
-        &i64::from(per_page),
-        &offset,
-    ];
-    let filter = "WHERE ($1::text IS NULL OR t.status = $1)
-          AND ($2::bigint IS NULL OR t.category_id = $2)
-          AND ($3::bigint IS NULL OR t.assignee_id = $3)
-          AND ($4::bigint IS NULL OR t.reporter_id = $4)
-          AND ($5::text IS NULL OR t.title ILIKE $5 OR t.body ILIKE $5)";
-    let rows = db
-        .query(
-            &db.prepare_cached(&format!(
-                "{TICKET_SELECT} {filter} ORDER BY t.id DESC LIMIT $6 OFFSET $7"
-            ))
-            .await?,
-            &params,
-        )
-        .await?;
-    let total: i64 = db
-        .query_one(
-            &db.prepare_cached(&format!("SELECT count(*) FROM tickets t {filter}"))
-                .await?,
-            &params[..5],
-        )
-        .await?
-        .get(0);
-    Ok((rows.iter().map(ticket_from_row).collect(), total, page, per_page))
 }
 
 /// Who did something, as stored in the actor columns.
@@ -779,12 +701,4 @@ pub async fn notifications(db: &impl GenericClient, ticket: TicketId) -> Result<
 pub fn with_lock(mut ticket: Ticket, lock: Option<LockInfo>) -> Ticket {
     ticket.lock = lock;
     ticket
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn search_terms_match_literally() {
-        assert_eq!(super::like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
-    }
 }

@@ -3,8 +3,8 @@
 use actix_web::{HttpRequest, HttpResponse, web as aw};
 use actix_web_actors::ws;
 use loket_protocol::api::{
-    IDEMPOTENCY_KEY_HEADER, LockGrant, NewComment, NewTicket, PatchTicket, Role, TicketDetail, TicketPage, TicketQuery,
-    UnlockRequest,
+    IDEMPOTENCY_KEY_HEADER, LockGrant, NewComment, NewTicket, PatchTicket, Role, TicketDetail, TicketListParams,
+    TicketListQuery, TicketPage, UnlockRequest,
 };
 use loket_protocol::ticket::{Author, Comment, Ticket, TicketEvent};
 use loket_protocol::{ApiError, AttachmentId, MAX_FRAME_BYTES, TicketId};
@@ -30,23 +30,27 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
         .route("/attachments/{id}", aw::get().to(attachment));
 }
 
-/// One page of tickets, newest first; filters combine with AND.
+/// One page of a view: the same filters, sorts, search, `limit` and `cursor` as the WebSocket
+/// `GetTickets`, answered by the same code (docs/protocol.md, "Views"). Without parameters: open work,
+/// newest first, 50 at a time.
 #[utoipa::path(
     get, path = "/api/tickets", tag = "tickets", security(("session_cookie" = []), ("bearer" = [])),
-    params(TicketQuery),
+    params(TicketListParams),
     responses(
-        (status = 200, description = "A page of tickets", body = TicketPage),
-        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 200, description = "A page of the view", body = TicketPage),
+        (status = 400, description = "The request is malformed or a field has a bad value (a cursor that is not the `next_cursor` of this view, `limit=0`, search text without letters or digits)", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
         (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
     )
 )]
 pub(crate) async fn list(
     state: State,
-    _agent: CurrentAgent,
-    query: aw::Query<TicketQuery>,
+    agent: CurrentAgent,
+    query: aw::Query<TicketListQuery>,
 ) -> Result<HttpResponse, WebError> {
-    Ok(HttpResponse::Ok().json(state.desk.page(&query).await?))
+    let TicketListQuery { view, limit, cursor } = query.into_inner();
+    let page = state.desk.view(agent.0.id, &view, limit, cursor.as_deref()).await?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// The request's `Idempotency-Key`, if it has one.

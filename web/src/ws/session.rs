@@ -231,23 +231,21 @@ impl WsSession {
         let me = self.agent.as_ref();
         match message {
             ClientMessage::Ping => Self::send(ctx, &ServerMessage::Pong { request_id }),
-            ClientMessage::GetTickets { .. } => {
+            ClientMessage::GetTickets { view, limit, cursor } => {
                 let desk = self.desk.clone();
-                // Taken before the query: the snapshot holds every event up to it.
-                let position = desk.watermark();
+                let agent = me.id;
                 self.respond(
                     ctx,
                     request_id,
-                    async move { desk.all_tickets().await },
-                    move |_, tickets, rid| {
-                        // The tickets first; then the Ack, if one was asked for.
-                        let total = tickets.len() as u64;
+                    async move { desk.view(agent, &view, limit, cursor.as_deref()).await },
+                    move |_, page, rid| {
+                        // The page first; then the Ack, if one was asked for.
                         let mut replies = vec![ServerMessage::AllTickets {
-                            tickets,
-                            total,
-                            next_cursor: None,
-                            position,
-                            terms: Vec::new(),
+                            tickets: page.tickets,
+                            total: page.total,
+                            next_cursor: page.next_cursor,
+                            position: page.position,
+                            terms: page.terms,
                         }];
                         replies.extend(acked(rid, AckFields::default()));
                         replies

@@ -1,0 +1,373 @@
+//! Board views as SQL: a [`TicketView`] becomes one parameterised query for a page (keyset pagination
+//! after a cursor, never OFFSET) and one count with the same predicate, read in one snapshot.
+//!
+//! Search (`text`) is PostgreSQL full-text search over title, body and comments (the GIN index on
+//! `search || search_comments`, migrations/V15__views_search.sql), every word asked for as a prefix, ranked
+//! by `ts_rank`; plus the ticket the text names as a key in any spelling and the tickets of reporters
+//! with exactly that name. The same rules as plain code are `TicketView::matches` in the protocol crate.
+//!
+//! Status filters are written into the SQL as literals from [`Status::as_str`] (never client text): the
+//! planner can then use the partial "open work" indexes, which it cannot prove from a parameter.
+
+use deadpool_postgres::GenericClient;
+use loket_protocol::TicketId;
+use loket_protocol::ticket::{Status, Ticket};
+use loket_protocol::view::{AssigneeFilter, Sort, TicketView};
+use loket_protocol::{AgentId, Timestamp};
+use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
+
+use crate::db::tickets::ticket_from_row;
+use crate::domain::cursor::After;
+use crate::error::AppError;
+
+/// Score added for the ticket the search text names by its key: it comes first.
+const KEY_SCORE: f32 = 1000.0;
+/// Score added for tickets of a reporter with exactly the searched name: after the key, before words.
+const REPORTER_SCORE: f32 = 100.0;
+/// Most reporters an exact-name search considers.
+const MAX_REPORTERS: i64 = 50;
+
+/// One page of a view as read from PostgreSQL (locks are added by the caller).
+#[derive(Debug)]
+pub struct ViewPage {
+    pub tickets: Vec<Ticket>,
+    pub total: u64,
+    pub next: Option<After>,
+}
+
+/// A query under construction: SQL text and its parameters, numbered as they are added.
+#[derive(Default)]
+struct Sql {
+    text: String,
+    params: Vec<Box<dyn ToSql + Sync + Send>>,
+}
+
+impl Sql {
+    /// Adds a parameter and answers its placeholder (`$3`).
+    fn param(&mut self, value: impl ToSql + Sync + Send + 'static) -> String {
+        self.params.push(Box::new(value));
+        format!("${}", self.params.len())
+    }
+
+    fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect()
+    }
+}
+
+/// What a search text asks for, resolved before the query.
+struct Search {
+    /// `'lampu':* & 'jalan':*`, or none when the text has no words.
+    tsquery: Option<String>,
+    key: Option<TicketId>,
+    reporters: Vec<i64>,
+}
+
+/// The tsquery for `words` (already folded by `search_words`: letters and digits only), each a prefix.
+fn tsquery(words: &[String]) -> Option<String> {
+    (!words.is_empty()).then(|| words.iter().map(|w| format!("'{w}':*")).collect::<Vec<_>>().join(" & "))
+}
+
+/// The `WHERE` conditions of `view` for agent `me` (without the cursor), added to `sql`.
+fn conditions(sql: &mut Sql, view: &TicketView, me: AgentId, search: Option<&Search>) -> Vec<String> {
+    let mut out = Vec::new();
+    let statuses = view.status.statuses();
+    if statuses.len() < Status::ALL.len() {
+        let list: Vec<String> = statuses.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        out.push(format!("t.status IN ({})", list.join(", ")));
+    }
+    if let Some(category) = view.category_id {
+        out.push(format!("t.category_id = {}", sql.param(category.0)));
+    }
+    match view.assignee {
+        None => {}
+        Some(AssigneeFilter::Nobody) => out.push("t.assignee_id IS NULL".into()),
+        Some(filter @ (AssigneeFilter::Me | AssigneeFilter::Agent(_))) => {
+            let agent = filter.agent(me).map_or(0, |a| a.0);
+            out.push(format!("t.assignee_id = {}", sql.param(agent)));
+        }
+    }
+    if let Some(reporter) = view.reporter_id {
+        out.push(format!("t.reporter_id = {}", sql.param(reporter.0)));
+    }
+    if !view.priority.is_empty() {
+        let list: Vec<String> = view.priority.iter().map(|p| p.as_str().to_string()).collect();
+        out.push(format!("t.priority = ANY({}::text[])", sql.param(list)));
+    }
+    let times: [(&str, &str, Option<Timestamp>); 4] = [
+        ("created_at", ">=", view.created_after),
+        ("created_at", "<", view.created_before),
+        ("updated_at", ">=", view.updated_after),
+        ("updated_at", "<", view.updated_before),
+    ];
+    for (column, op, at) in times {
+        if let Some(at) = at {
+            out.push(format!("t.{column} {op} {}", sql.param(at)));
+        }
+    }
+    if let Some(search) = search {
+        let mut any = Vec::new();
+        if let Some(key) = search.key {
+            any.push(format!("t.id = {}", sql.param(key.0)));
+        }
+        if !search.reporters.is_empty() {
+            any.push(format!("t.reporter_id = ANY({})", sql.param(search.reporters.clone())));
+        }
+        if let Some(q) = &search.tsquery {
+            any.push(format!(
+                "(t.search || t.search_comments) @@ to_tsquery('simple', loket_fold({}))",
+                sql.param(q.clone())
+            ));
+        }
+        if any.is_empty() {
+            out.push("false".into());
+        } else {
+            out.push(format!("({})", any.join(" OR ")));
+        }
+    }
+    out
+}
+
+/// The relevance score of a ticket for `search` (the placeholders are added again: a query names each
+/// parameter where it is used).
+fn score(sql: &mut Sql, search: &Search) -> String {
+    let mut parts = vec!["0".to_string()];
+    if let Some(key) = search.key {
+        parts.push(format!(
+            "CASE WHEN t.id = {} THEN {KEY_SCORE} ELSE 0 END",
+            sql.param(key.0)
+        ));
+    }
+    if !search.reporters.is_empty() {
+        parts.push(format!(
+            "CASE WHEN t.reporter_id = ANY({}) THEN {REPORTER_SCORE} ELSE 0 END",
+            sql.param(search.reporters.clone())
+        ));
+    }
+    if let Some(q) = &search.tsquery {
+        parts.push(format!(
+            "ts_rank(t.search || t.search_comments, to_tsquery('simple', loket_fold({})))",
+            sql.param(q.clone())
+        ));
+    }
+    format!("({})::real", parts.join(" + "))
+}
+
+/// Reads the search text's key and reporters.
+async fn resolve(db: &impl GenericClient, text: &str, words: &[String]) -> Result<Search, AppError> {
+    let reporters = db
+        .query(
+            &db.prepare_cached("SELECT id FROM reporters WHERE loket_fold(name) = loket_fold($1) ORDER BY id LIMIT $2")
+                .await?,
+            &[&text, &MAX_REPORTERS],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get::<_, i64>(0))
+        .collect();
+    Ok(Search {
+        tsquery: tsquery(words),
+        key: TicketId::parse_key(text),
+        reporters,
+    })
+}
+
+/// One page of `view` for agent `me`: at most `limit` tickets after `after` in the view's order, the
+/// total matching, and the cursor of the next page if there is one. Run it inside one snapshot
+/// (a repeatable-read transaction) so that page and total agree.
+pub async fn page(
+    db: &impl GenericClient,
+    view: &TicketView,
+    me: AgentId,
+    limit: u32,
+    after: Option<After>,
+) -> Result<ViewPage, AppError> {
+    let sort = view.effective_sort();
+    let search = match view.search_text() {
+        Some(text) => Some(resolve(db, text, &view.search_words()).await?),
+        None => None,
+    };
+
+    // The count: every condition, no cursor.
+    let mut count = Sql::default();
+    let filters = conditions(&mut count, view, me, search.as_ref());
+    count.text = format!("SELECT count(*) FROM tickets t {}", where_clause(&filters));
+
+    // The page: the same conditions, after the cursor, in order; one more than asked to know whether a
+    // next page exists.
+    let mut rows = Sql::default();
+    let mut filters = conditions(&mut rows, view, me, search.as_ref());
+    let score = match (&search, sort) {
+        (Some(search), Sort::Relevance) => Some(score(&mut rows, search)),
+        _ => None,
+    };
+    let (keys, order) = match sort {
+        Sort::Newest => ("t.created_at, t.id", "created_at DESC, id DESC"),
+        Sort::Oldest => ("t.created_at, t.id", "created_at, id"),
+        Sort::Updated => ("t.updated_at, t.id", "updated_at DESC, id DESC"),
+        Sort::Priority => (
+            "t.priority_rank, t.created_at, t.id",
+            "priority_rank DESC, created_at DESC, id DESC",
+        ),
+        Sort::Relevance => ("", "score DESC, id DESC"),
+    };
+    let score_column = score.clone().unwrap_or_else(|| "0::real".into());
+    let inner_order = order
+        .split(", ")
+        .map(|part| format!("{}{part}", if part.starts_with("score") { "" } else { "t." }))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let page_filter = match after {
+        None => None,
+        Some(After::Newest { created_at, id }) => {
+            Some(format!("({keys}) < ({}, {})", rows.param(created_at), rows.param(id.0)))
+        }
+        Some(After::Oldest { created_at, id }) => {
+            Some(format!("({keys}) > ({}, {})", rows.param(created_at), rows.param(id.0)))
+        }
+        Some(After::Updated { updated_at, id }) => {
+            Some(format!("({keys}) < ({}, {})", rows.param(updated_at), rows.param(id.0)))
+        }
+        Some(After::Priority { rank, created_at, id }) => Some(format!(
+            "({keys}) < ({}, {}, {})",
+            rows.param(rank),
+            rows.param(created_at),
+            rows.param(id.0)
+        )),
+        Some(After::Relevance { .. }) => None,
+    };
+    filters.extend(page_filter);
+    let limit_param = rows.param(i64::from(limit) + 1);
+    let inner = match (score, after) {
+        (Some(score), after) => {
+            let after = match after {
+                Some(After::Relevance { score, id }) => {
+                    format!("WHERE (s.score, s.id) < ({}, {})", rows.param(score), rows.param(id.0))
+                }
+                _ => String::new(),
+            };
+            format!(
+                "SELECT * FROM (SELECT t.id, {score} AS score FROM tickets t {}) s {after}
+                 ORDER BY score DESC, id DESC LIMIT {limit_param}",
+                where_clause(&filters)
+            )
+        }
+        (None, _) => format!(
+            "SELECT t.id, {score_column} AS score FROM tickets t {} ORDER BY {inner_order} LIMIT {limit_param}",
+            where_clause(&filters)
+        ),
+    };
+    rows.text = format!(
+        "SELECT t.id, t.title, t.body, t.status, t.priority, t.priority_rank, t.version, t.created_at,
+                t.updated_at, p.score,
+                c.id AS category_id, c.name AS category_name,
+                r.id AS reporter_id, r.name AS reporter_name,
+                a.id AS assignee_id, a.name AS assignee_name
+         FROM ({inner}) p
+         JOIN tickets t ON t.id = p.id
+         LEFT JOIN categories c ON c.id = t.category_id
+         LEFT JOIN reporters r ON r.id = t.reporter_id
+         LEFT JOIN agents a ON a.id = t.assignee_id
+         ORDER BY {}",
+        order
+            .split(", ")
+            .map(|part| if part.starts_with("score") {
+                format!("p.{part}")
+            } else {
+                format!("t.{part}")
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+
+    let total: i64 = db
+        .query_one(&db.prepare_cached(&count.text).await?, &count.refs())
+        .await?
+        .get(0);
+    let mut found = db.query(&db.prepare_cached(&rows.text).await?, &rows.refs()).await?;
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let next = if found.len() > limit {
+        found.truncate(limit);
+        found.last().map(|row| cursor_of(sort, row))
+    } else {
+        None
+    };
+    Ok(ViewPage {
+        tickets: found.iter().map(ticket_from_row).collect(),
+        total: u64::try_from(total).unwrap_or(0),
+        next,
+    })
+}
+
+fn where_clause(conditions: &[String]) -> String {
+    if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    }
+}
+
+/// The cursor after `row` in `sort`.
+fn cursor_of(sort: Sort, row: &Row) -> After {
+    let id = TicketId(row.get("id"));
+    let created_at = row.get("created_at");
+    match sort {
+        Sort::Newest => After::Newest { created_at, id },
+        Sort::Oldest => After::Oldest { created_at, id },
+        Sort::Updated => After::Updated {
+            updated_at: row.get("updated_at"),
+            id,
+        },
+        Sort::Priority => After::Priority {
+            rank: row.get("priority_rank"),
+            created_at,
+            id,
+        },
+        Sort::Relevance => After::Relevance {
+            score: row.get("score"),
+            id,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use loket_protocol::view::StatusFilter;
+
+    #[test]
+    fn search_words_become_a_prefix_query() {
+        let words = loket_protocol::view::search_words("Lampu jalan, MATI");
+        assert_eq!(tsquery(&words).as_deref(), Some("'lampu':* & 'jalan':* & 'mati':*"));
+        assert_eq!(tsquery(&[]), None);
+    }
+
+    #[test]
+    fn conditions_name_statuses_as_literals_and_values_as_parameters() {
+        let mut sql = Sql::default();
+        let view = TicketView {
+            status: StatusFilter::Group(loket_protocol::view::StatusGroup::OpenWork),
+            assignee: Some(AssigneeFilter::Me),
+            text: Some("x'); DROP TABLE tickets; --".into()),
+            ..TicketView::default()
+        };
+        let search = Search {
+            tsquery: tsquery(&view.search_words()),
+            key: None,
+            reporters: vec![],
+        };
+        let conds = conditions(&mut sql, &view, AgentId(7), Some(&search));
+        assert_eq!(conds[0], "t.status IN ('new', 'open', 'pending')");
+        assert_eq!(conds[1], "t.assignee_id = $1");
+        assert!(conds[2].contains("loket_fold($2)"), "{}", conds[2]);
+        assert!(
+            !conds.join(" ").contains("DROP"),
+            "client text only travels as a parameter"
+        );
+        let any = TicketView {
+            status: StatusFilter::Group(loket_protocol::view::StatusGroup::Any),
+            ..TicketView::default()
+        };
+        assert!(conditions(&mut Sql::default(), &any, AgentId(1), None).is_empty());
+    }
+}
