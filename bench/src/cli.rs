@@ -139,6 +139,19 @@ pub enum Scenario {
         #[arg(long, default_value_t = 20.0)]
         duration: f64,
     },
+    /// Views and search at scale: bulk-inserts tickets into the server's database (kept with --data-dir for
+    /// later runs), then measures GetTickets: views, next pages by cursor and full-text searches.
+    Views {
+        /// Tickets on file (inserted if fewer are there).
+        #[arg(long, default_value_t = 1_000_000)]
+        tickets: i64,
+        /// Measured requests per query.
+        #[arg(long, default_value_t = 30)]
+        rounds: usize,
+        /// Only insert the data (into --data-dir), measure nothing.
+        #[arg(long)]
+        prepare_only: bool,
+    },
     /// Internal: serve the fan-out baseline and print its address.
     #[command(hide = true)]
     ServeFanout {

@@ -29,6 +29,7 @@ use crate::scenario::idle::IdleParams;
 use crate::scenario::pgcommit::PgParams;
 use crate::scenario::reporter::ReporterParams;
 use crate::scenario::storm::StormParams;
+use crate::scenario::views::ViewsParams;
 use crate::session::Endpoint;
 use crate::target::{Options, Target};
 
@@ -206,6 +207,32 @@ pub async fn run(cli: &Cli) -> Result<Bundle, String> {
                 runs.extend(extra);
             } else {
                 runs.push(report);
+            }
+        }
+        Scenario::Views {
+            tickets,
+            rounds,
+            prepare_only,
+        } => {
+            let loket = Loket::open(&options(cli)?, cli.accounts).await?;
+            let url = loket.target.database_url.clone().ok_or("give --database-url")?;
+            let params = ViewsParams {
+                tickets: *tickets,
+                rounds: *rounds,
+                prepare_only: *prepare_only,
+            };
+            scenario::views::prepare(&url, params.tickets).await?;
+            if !params.prepare_only {
+                runs.push(
+                    scenario::views::run(
+                        &loket.target.base,
+                        &loket.endpoints[0],
+                        loket.target.server_watch(),
+                        loket.target.postgres_watch(),
+                        &params,
+                    )
+                    .await?,
+                );
             }
         }
     }

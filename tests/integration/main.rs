@@ -31,6 +31,7 @@ mod positions;
 mod realtime;
 mod refusals;
 mod robustness;
+mod views;
 
 use loket_protocol::TicketId;
 use loket_protocol::ticket::UnlockReason;

@@ -7,6 +7,7 @@ pub mod idle;
 pub mod pgcommit;
 pub mod reporter;
 pub mod storm;
+pub mod views;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
