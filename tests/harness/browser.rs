@@ -111,6 +111,7 @@ pub fn available() -> bool {
 pub struct Browser {
     client: Option<Client>,
     driver: Child,
+    driver_port: u16,
     profile: PathBuf,
     base: String,
     label: String,
@@ -141,6 +142,7 @@ impl Browser {
         let mut browser = Browser {
             client: None,
             driver,
+            driver_port: port,
             profile,
             base: base.trim_end_matches('/').to_string(),
             label: label.into(),
@@ -172,6 +174,29 @@ impl Browser {
 
     pub fn client(&self) -> &Client {
         self.client.as_ref().expect("the browser is open")
+    }
+
+    /// Runs a Chrome DevTools Protocol command through chromedriver (`Page.addScriptToEvaluateOnNewDocument`,
+    /// say) and returns its result.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        let session = self
+            .client()
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .expect("a WebDriver session");
+        let answer = reqwest::Client::new()
+            .post(format!(
+                "http://127.0.0.1:{}/session/{session}/goog/cdp/execute",
+                self.driver_port
+            ))
+            .json(&json!({ "cmd": cmd, "params": params }))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("CDP {cmd}: {e}"));
+        let body: Value = answer.json().await.unwrap_or_else(|e| panic!("CDP {cmd}: {e}"));
+        body["value"].clone()
     }
 
     /// Opens a path of the site (a full page load).

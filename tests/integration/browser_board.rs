@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use loket_protocol::api::Role;
 use loket_tests::browser::{self, Browser};
 use loket_tests::server::PASSWORD;
-use loket_tests::{TestServer, pg};
+use loket_tests::{AgentClient, TestServer, pg};
 use serde_json::{Value, json};
 
 const COUNT: &str = "[data-testid=ticket-count]";
@@ -206,31 +206,49 @@ async fn the_board_pages_thousands_of_tickets_keeps_live_ones_on_top_and_searche
 /// The bench agent's address; created when the database does not have it.
 const BENCH_EMAIL: &str = "board-bench@example.org";
 
-/// A `loket` process (the release build) on a database, killed on drop.
+/// Where the benchmark's `loket` keeps its data.
+enum Store {
+    /// A PostgreSQL database (`DATABASE_URL`).
+    Database(String),
+    /// A data directory with its embedded PostgreSQL (`LOKET_DATA_DIR`), used in place.
+    DataDir(PathBuf),
+}
+
+/// A `loket` process (the release build), killed on drop.
 struct LoketProcess {
     child: Child,
     url: String,
-    data_dir: PathBuf,
+    scratch: Option<PathBuf>,
 }
 
 impl LoketProcess {
-    async fn start(program: &PathBuf, database_url: &str, web_dir: &PathBuf) -> LoketProcess {
+    async fn start(program: &PathBuf, store: &Store, web_dir: &PathBuf) -> LoketProcess {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let data_dir = pg::scratch_dir("bench-loket");
-        let child = Command::new(program)
+        let mut command = Command::new(program);
+        command
             .arg("serve")
             .env_clear()
-            .env("DATABASE_URL", database_url)
             .env("LOKET_BIND", format!("127.0.0.1:{port}"))
-            .env("LOKET_DATA_DIR", &data_dir)
             .env("LOKET_WEB_DIR", web_dir)
             .env("LOKET_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::inherit());
+        let scratch = match store {
+            Store::Database(url) => {
+                let dir = pg::scratch_dir("bench-loket");
+                command.env("DATABASE_URL", url).env("LOKET_DATA_DIR", &dir);
+                Some(dir)
+            }
+            Store::DataDir(dir) => {
+                command.env("LOKET_DATA_DIR", dir);
+                None
+            }
+        };
+        let child = command
             .spawn()
             .unwrap_or_else(|e| panic!("start {}: {e}", program.display()));
         let url = format!("http://127.0.0.1:{port}");
@@ -244,15 +262,25 @@ impl LoketProcess {
             assert!(Instant::now() < deadline, "loket did not get ready at {url}");
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        LoketProcess { child, url, data_dir }
+        LoketProcess { child, url, scratch }
     }
 }
 
 impl Drop for LoketProcess {
     fn drop(&mut self) {
+        // SIGTERM first, so an embedded PostgreSQL is stopped cleanly with it.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.data_dir);
+        if let Some(dir) = &self.scratch {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -266,6 +294,19 @@ fn summary(values: &[f64]) -> Value {
         (sorted[sorted.len() / 2 - 1] + sorted[sorted.len() / 2]) / 2.0
     };
     json!({"median": median, "min": sorted[0], "max": sorted[sorted.len() - 1], "runs": values})
+}
+
+/// The client's WebAssembly linear memory, in MB (it only grows).
+async fn wasm_mb(b: &Browser) -> f64 {
+    let bytes = b
+        .client()
+        .execute(
+            "return window.loketWasm ? window.loketWasm.memory.buffer.byteLength : null;",
+            vec![],
+        )
+        .await
+        .expect("read the wasm memory");
+    bytes.as_f64().expect("the wasm instance was seen") / 1_048_576.0
 }
 
 /// The JS heap in use after a full collection (Chromium runs with `--expose-gc`), in MB.
@@ -282,16 +323,22 @@ async fn heap_mb(b: &Browser) -> f64 {
 }
 
 /// One run: sign in, time until the first rows show, heap after loading and after ten more pages.
-async fn bench_run(url: &str, run: usize) -> Value {
+async fn bench_run(url: &str, email: &str, password: &str, run: usize) -> Value {
     let b = Browser::launch_with(
         url,
         &format!("board-bench-{run}"),
         &["--enable-precise-memory-info", "--js-flags=--expose-gc"],
     )
     .await;
+    // Keep the client's WebAssembly instance at hand, to read its linear memory (not in the JS heap).
+    b.cdp(
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({"source": "addEventListener('TrunkApplicationStarted', e => { window.loketWasm = e.detail.wasm; });"}),
+    )
+    .await;
     b.goto("/").await;
-    b.fill("#login-email", BENCH_EMAIL).await;
-    b.fill("#login-password", PASSWORD).await;
+    b.fill("#login-email", email).await;
+    b.fill("#login-password", password).await;
     // The clock starts at the click and stops when the first row is in the DOM, both read in the page.
     b.client()
         .execute(
@@ -330,6 +377,7 @@ async fn bench_run(url: &str, run: usize) -> Value {
         .and_then(|v| v.parse().ok())
         .expect("a total");
     let heap_loaded = heap_mb(&b).await;
+    let wasm_loaded = wasm_mb(&b).await;
     let last = std::cell::Cell::new(last_shown(&b).await);
     for _ in 0..10 {
         scroll_to_end(&b).await;
@@ -341,11 +389,13 @@ async fn bench_run(url: &str, run: usize) -> Value {
         .await;
     }
     let heap_scrolled = heap_mb(&b).await;
+    let wasm_scrolled = wasm_mb(&b).await;
     let rows = dom_rows(&b).await;
     b.close().await;
     let run = json!({
         "run": run, "first_rows_ms": first_rows_ms.get(), "heap_loaded_mb": heap_loaded,
-        "heap_after_10_pages_mb": heap_scrolled, "dom_rows_after_10_pages": rows,
+        "heap_after_10_pages_mb": heap_scrolled, "wasm_memory_loaded_mb": wasm_loaded,
+        "wasm_memory_after_10_pages_mb": wasm_scrolled, "dom_rows_after_10_pages": rows,
         "last_row_shown": last.get(), "view_total": total,
     });
     println!("{run}");
@@ -353,12 +403,16 @@ async fn bench_run(url: &str, run: usize) -> Value {
 }
 
 /// The board at scale in the browser: sign-in to first rows, and the JS heap after loading and after
-/// scrolling ten pages, against a release `loket` on a database of many tickets. Not a check: it prints
-/// numbers (docs/benchmarks.md, "Board at 1,000,000 tickets (browser)"). Settings:
-/// - `LOKET_BENCH_DATABASE_URL`: a database with the tickets (migrated or not; `loket serve` migrates).
-///   Without it, a fresh database gets `LOKET_BENCH_TICKETS` tickets (default 100,000) inserted by SQL.
-/// - `LOKET_BENCH_LOKET`: the server program (default `target/release/loket`).
-/// - `LOKET_BENCH_RUNS`: runs (default 3). The built client comes from `LOKET_WEB_DIR` or `dist/`.
+/// scrolling ten pages, against a release `loket` on many tickets. Not a check: it prints numbers
+/// (docs/benchmarks.md, "Board at 1,000,000 tickets (browser)"). Settings:
+/// - `LOKET_BENCH_DATA_DIR`: a Loket data directory with its embedded PostgreSQL (as `loadgen views
+///   --prepare-only` makes it), used in place; sign in as `LOKET_BENCH_EMAIL` / `LOKET_BENCH_PASSWORD`
+///   (default `bench-agent-0@example.org` / `loket-bench-password`, the accounts loadgen creates).
+/// - or `LOKET_BENCH_DATABASE_URL`: a database with the tickets (another instance may serve it too);
+///   without `LOKET_BENCH_EMAIL` and `LOKET_BENCH_PASSWORD` a bench agent is created in it.
+/// - neither: a fresh database gets `LOKET_BENCH_TICKETS` tickets (default 100,000) inserted by SQL.
+/// - `LOKET_BENCH_LOKET`: the server program (default `target/release/loket`); `LOKET_BENCH_RUNS`: runs
+///   (default 3). The built client comes from `LOKET_WEB_DIR` or `dist/` (use a `trunk build --release`).
 #[actix_rt::test]
 #[ignore = "a benchmark: run by hand (docs/benchmarks.md)"]
 async fn board_benchmark_in_the_browser() {
@@ -378,48 +432,77 @@ async fn board_benchmark_in_the_browser() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
-    let database_url = match std::env::var("LOKET_BENCH_DATABASE_URL") {
-        Ok(url) => url,
-        Err(_) => pg::fresh_database().await,
+    let (server, email, password) = match std::env::var_os("LOKET_BENCH_DATA_DIR") {
+        Some(dir) => {
+            let server = LoketProcess::start(&program, &Store::DataDir(dir.into()), &web_dir).await;
+            let email = std::env::var("LOKET_BENCH_EMAIL").unwrap_or_else(|_| "bench-agent-0@example.org".into());
+            let password = std::env::var("LOKET_BENCH_PASSWORD").unwrap_or_else(|_| "loket-bench-password".into());
+            (server, email, password)
+        }
+        None => {
+            let database_url = match std::env::var("LOKET_BENCH_DATABASE_URL") {
+                Ok(url) => url,
+                Err(_) => pg::fresh_database().await,
+            };
+            // Migrated by the server's start; then the bench agent, and tickets if there are none.
+            let server = LoketProcess::start(&program, &Store::Database(database_url.clone()), &web_dir).await;
+            let pool = loket_core::db::pool(&database_url, 2).expect("a pool");
+            let account = std::env::var("LOKET_BENCH_EMAIL")
+                .ok()
+                .zip(std::env::var("LOKET_BENCH_PASSWORD").ok());
+            if account.is_none() {
+                let created = loket_core::bootstrap::create_agent(
+                    &pool,
+                    BENCH_EMAIL,
+                    "Board Bench",
+                    Role::Agent,
+                    PASSWORD.into(),
+                )
+                .await;
+                if let Err(error) = created {
+                    eprintln!("bench agent not created (there already, presumably): {error}");
+                }
+            }
+            let db = pool.get().await.expect("a connection");
+            let tickets: i64 = db
+                .query_one("SELECT count(*) FROM tickets", &[])
+                .await
+                .expect("count tickets")
+                .get(0);
+            if tickets == 0 {
+                let wanted: i64 = std::env::var("LOKET_BENCH_TICKETS")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(100_000);
+                insert_tickets(&db, wanted).await;
+                db.execute("ANALYZE tickets", &[]).await.expect("analyze");
+            }
+            let (email, password) = account.unwrap_or_else(|| (BENCH_EMAIL.into(), PASSWORD.into()));
+            (server, email, password)
+        }
     };
-    // Migrated by the server's start; then the bench agent, and tickets if the database has none.
-    let server = LoketProcess::start(&program, &database_url, &web_dir).await;
-    let pool = loket_core::db::pool(&database_url, 2).expect("a pool");
-    let created =
-        loket_core::bootstrap::create_agent(&pool, BENCH_EMAIL, "Board Bench", Role::Agent, PASSWORD.into()).await;
-    if let Err(error) = created {
-        eprintln!("bench agent not created (there already, presumably): {error}");
-    }
-    let db = pool.get().await.expect("a connection");
-    let tickets: i64 = db
-        .query_one("SELECT count(*) FROM tickets", &[])
+    // Every ticket on file, as the server counts them.
+    let api = AgentClient::login(&server.url, &email, &password)
         .await
-        .expect("count tickets")
-        .get(0);
-    let tickets = if tickets == 0 {
-        let wanted: i64 = std::env::var("LOKET_BENCH_TICKETS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(100_000);
-        insert_tickets(&db, wanted).await;
-        db.execute("ANALYZE tickets", &[]).await.expect("analyze");
-        wanted
-    } else {
-        tickets
-    };
-    drop(db);
+        .expect("sign in over REST");
+    let all = api.get("/api/tickets?status=any&limit=1").await;
+    assert!(all.status.is_success(), "{all:?}");
+    let tickets = all.body["total"].as_u64().expect("a total");
     let machine_load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let mut results = Vec::new();
     for run in 1..=runs {
-        results.push(bench_run(&server.url, run).await);
+        results.push(bench_run(&server.url, &email, &password, run).await);
     }
     let pick = |key: &str| results.iter().map(|r| r[key].as_f64().unwrap()).collect::<Vec<_>>();
     let report = json!({
         "tickets_on_file": tickets,
         "machine_load_before": machine_load.trim(),
+        "machine_load_after": std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim(),
         "first_rows_ms": summary(&pick("first_rows_ms")),
         "heap_loaded_mb": summary(&pick("heap_loaded_mb")),
         "heap_after_10_pages_mb": summary(&pick("heap_after_10_pages_mb")),
+        "wasm_memory_loaded_mb": summary(&pick("wasm_memory_loaded_mb")),
+        "wasm_memory_after_10_pages_mb": summary(&pick("wasm_memory_after_10_pages_mb")),
         "dom_rows_after_10_pages": summary(&pick("dom_rows_after_10_pages")),
         "runs": results,
     });
@@ -427,4 +510,5 @@ async fn board_benchmark_in_the_browser() {
     std::fs::write(&path, serde_json::to_string_pretty(&report).unwrap()).expect("write the report");
     println!("{}", serde_json::to_string_pretty(&report).unwrap());
     println!("written to {}", path.display());
+    drop(server);
 }
