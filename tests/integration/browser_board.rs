@@ -76,6 +76,7 @@ async fn the_board_pages_thousands_of_tickets_keeps_live_ones_on_top_and_searche
     let dist = browser::web_dir();
     let server = TestServer::start_with(|config| config.web_dir = Some(dist)).await;
     let ayu_api = server.agent("Ayu", Role::Agent).await;
+    let admin_api = server.agent("Sari", Role::Admin).await;
     insert_tickets(&server.pool.get().await.unwrap(), 4_000).await;
 
     let b = Browser::launch(&server.url(), "board-pages").await;
@@ -151,6 +152,18 @@ async fn the_board_pages_thousands_of_tickets_keeps_live_ones_on_top_and_searche
     b.wait_attr("[data-testid=ticket-row]", "data-ticket-key", "TKT-4002")
         .await;
     assert_eq!(dom_rows(&b).await, 51);
+    // Closed elsewhere, it leaves the open-work view, live, and the total follows.
+    let closed = admin_api
+        .patch(
+            "/api/tickets/4002",
+            json!({"version": 1, "changes": {"status": "closed"}}),
+        )
+        .await;
+    assert!(closed.status.is_success(), "{closed:?}");
+    b.wait_text(COUNT, "1–50 of 3,001").await;
+    b.wait_attr("[data-testid=ticket-row]", "data-ticket-key", "TKT-4001")
+        .await;
+    assert!(b.text("tr[data-ticket-key='TKT-4002']").await.is_none());
 
     // Filters go to the server, which counts: open and urgent is every 20th from 10, plus the underpass.
     b.select("#filter-priority", "urgent").await;
@@ -175,7 +188,7 @@ async fn the_board_pages_thousands_of_tickets_keeps_live_ones_on_top_and_searche
     assert_eq!(b.prop("#filter-priority", "value").await.as_deref(), Some("urgent"));
     b.select("#filter-priority", "").await;
     b.select("#filter-status", "").await;
-    b.wait_text(COUNT, "1–50 of 3,002").await;
+    b.wait_text(COUNT, "1–50 of 3,001").await;
 
     // A search is answered by the server, its words marked in the titles.
     b.fill("#filter-q", "underpass").await;
