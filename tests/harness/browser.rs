@@ -111,6 +111,7 @@ pub fn available() -> bool {
 pub struct Browser {
     client: Option<Client>,
     driver: Child,
+    driver_port: u16,
     profile: PathBuf,
     base: String,
     label: String,
@@ -119,6 +120,11 @@ pub struct Browser {
 impl Browser {
     /// Starts a browser for the site at `base` (e.g. `http://127.0.0.1:41234`). `label` names screenshots.
     pub async fn launch(base: &str, label: &str) -> Browser {
+        Self::launch_with(base, label, &[]).await
+    }
+
+    /// [`Browser::launch`] with more Chromium flags (a benchmark's `--enable-precise-memory-info`, say).
+    pub async fn launch_with(base: &str, label: &str, extra_flags: &[&str]) -> Browser {
         let chromedriver = find_program("CHROMEDRIVER", &["chromedriver"]).expect("chromedriver on PATH");
         let chrome =
             find_program("CHROME_BIN", &["chromium", "chromium-browser", "google-chrome"]).expect("chromium on PATH");
@@ -136,6 +142,7 @@ impl Browser {
         let mut browser = Browser {
             client: None,
             driver,
+            driver_port: port,
             profile,
             base: base.trim_end_matches('/').to_string(),
             label: label.into(),
@@ -147,6 +154,7 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let mut args: Vec<String> = CHROME_FLAGS.iter().map(|f| f.to_string()).collect();
+        args.extend(extra_flags.iter().map(|f| f.to_string()));
         args.push(format!("--user-data-dir={}", browser.profile.display()));
         let capabilities = json!({
             "browserName": "chrome",
@@ -166,6 +174,29 @@ impl Browser {
 
     pub fn client(&self) -> &Client {
         self.client.as_ref().expect("the browser is open")
+    }
+
+    /// Runs a Chrome DevTools Protocol command through chromedriver (`Page.addScriptToEvaluateOnNewDocument`,
+    /// say) and returns its result.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        let session = self
+            .client()
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .expect("a WebDriver session");
+        let answer = reqwest::Client::new()
+            .post(format!(
+                "http://127.0.0.1:{}/session/{session}/goog/cdp/execute",
+                self.driver_port
+            ))
+            .json(&json!({ "cmd": cmd, "params": params }))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("CDP {cmd}: {e}"));
+        let body: Value = answer.json().await.unwrap_or_else(|e| panic!("CDP {cmd}: {e}"));
+        body["value"].clone()
     }
 
     /// Opens a path of the site (a full page load).

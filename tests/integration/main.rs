@@ -14,6 +14,7 @@ mod bot;
 mod bot_api;
 mod bot_input;
 mod browser;
+mod browser_board;
 mod cluster;
 mod cluster_leases;
 mod data_dir;

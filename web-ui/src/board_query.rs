@@ -1,24 +1,29 @@
-//! The board's filters and sort order as they live in the URL query (`/?status=open&assignee=me&q=printer`),
-//! and the plain functions that apply them. Unknown values in a hand-edited URL mean "no filter".
+//! The board's view as it lives in the URL query (`/?status=any&assignee=me&q=printer`), and how it
+//! becomes the [`TicketView`] the server answers. Unknown values in a hand-edited URL mean "no filter";
+//! no status means the default view, "Open work".
 
-use crate::format::priority_rank;
-use loket_protocol::ticket::{Status, Ticket};
+use loket_protocol::ticket::{Priority, Status};
+use loket_protocol::view::{AssigneeFilter, Sort, StatusFilter, StatusGroup, TicketView};
 use loket_protocol::{AgentId, CategoryId};
 use serde::{Deserialize, Serialize};
 
-/// The query string of the board route. Every field is optional; absent means "any".
+/// The query string of the board route. Every field is optional; absent means the default.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BoardQuery {
-    /// A status name, or `active` for new + open + pending.
+    /// A status group (`open_work`, the default; `done`; `any`) or a status name. `active` (older
+    /// links) is open work.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// A category id, or `none` for uncategorised tickets.
+    /// A category id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
-    /// An agent id, `me`, or `none` for unassigned tickets.
+    /// An agent id, `me`, or `nobody` (`none` in older links) for unassigned tickets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignee: Option<String>,
-    /// Free text searched in key, title, description and reporter.
+    /// A priority name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<String>,
+    /// Search text: words of title, description and comments, a ticket key or a reporter's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
     /// One of [`Sort`]'s names.
@@ -26,103 +31,82 @@ pub struct BoardQuery {
     pub sort: Option<String>,
 }
 
-/// How the board is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Sort {
-    #[default]
-    Newest,
-    Oldest,
-    Updated,
-    Priority,
-}
-
-impl Sort {
-    pub const ALL: [Sort; 4] = [Sort::Newest, Sort::Oldest, Sort::Updated, Sort::Priority];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Sort::Newest => "newest",
-            Sort::Oldest => "oldest",
-            Sort::Updated => "updated",
-            Sort::Priority => "priority",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Sort::Newest => "Newest first",
-            Sort::Oldest => "Oldest first",
-            Sort::Updated => "Recently updated",
-            Sort::Priority => "Priority",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Sort> {
-        Sort::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-}
-
-/// A filter on an optional reference (category or assignee).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RefFilter<T> {
-    Any,
-    Unset,
-    Is(T),
-}
-
 fn non_empty(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// How a sort order is offered.
+pub fn sort_label(sort: Sort) -> &'static str {
+    match sort {
+        Sort::Newest => "Newest first",
+        Sort::Oldest => "Oldest first",
+        Sort::Updated => "Recently updated",
+        Sort::Priority => "Priority",
+        Sort::Relevance => "Best match",
+    }
+}
+
 impl BoardQuery {
-    /// The statuses shown, or `None` for all.
-    pub fn statuses(&self) -> Option<Vec<Status>> {
-        match non_empty(&self.status)? {
-            "active" => Some(vec![Status::New, Status::Open, Status::Pending]),
-            name => Status::parse(name).map(|s| vec![s]),
+    /// Which statuses the view shows.
+    pub fn status_filter(&self) -> StatusFilter {
+        match non_empty(&self.status) {
+            None | Some("active") => StatusFilter::default(),
+            Some(name) => match (StatusGroup::parse(name), Status::parse(name)) {
+                (Some(group), _) => StatusFilter::Group(group),
+                (None, Some(status)) => StatusFilter::List(vec![status]),
+                (None, None) => StatusFilter::default(),
+            },
         }
     }
 
-    pub fn category_filter(&self) -> RefFilter<CategoryId> {
-        match non_empty(&self.category) {
-            Some("none") => RefFilter::Unset,
-            Some(id) => id
-                .parse()
-                .map(|n| RefFilter::Is(CategoryId(n)))
-                .unwrap_or(RefFilter::Any),
-            None => RefFilter::Any,
+    pub fn assignee_filter(&self) -> Option<AssigneeFilter> {
+        match non_empty(&self.assignee)? {
+            "me" => Some(AssigneeFilter::Me),
+            "nobody" | "none" => Some(AssigneeFilter::Nobody),
+            id => id.parse().ok().map(|n| AssigneeFilter::Agent(AgentId(n))),
         }
     }
 
-    pub fn assignee_filter(&self, me: AgentId) -> RefFilter<AgentId> {
-        match non_empty(&self.assignee) {
-            Some("none") => RefFilter::Unset,
-            Some("me") => RefFilter::Is(me),
-            Some(id) => id.parse().map(|n| RefFilter::Is(AgentId(n))).unwrap_or(RefFilter::Any),
-            None => RefFilter::Any,
+    /// The order asked for, if a known one.
+    pub fn sort_order(&self) -> Option<Sort> {
+        non_empty(&self.sort).and_then(Sort::parse)
+    }
+
+    /// The view the server is asked for.
+    pub fn view(&self) -> TicketView {
+        TicketView {
+            status: self.status_filter(),
+            category_id: non_empty(&self.category).and_then(|id| id.parse().ok()).map(CategoryId),
+            assignee: self.assignee_filter(),
+            priority: non_empty(&self.priority)
+                .and_then(Priority::parse)
+                .into_iter()
+                .collect(),
+            text: non_empty(&self.q).map(str::to_string),
+            sort: self.sort_order(),
+            ..TicketView::default()
         }
     }
 
-    pub fn sort_order(&self) -> Sort {
-        non_empty(&self.sort).and_then(Sort::parse).unwrap_or_default()
-    }
-
-    /// The search text, lower-cased, if any.
-    pub fn search(&self) -> Option<String> {
-        non_empty(&self.q).map(str::to_lowercase)
-    }
-
-    /// True when any filter narrows the board.
+    /// True when the view is narrower than the default one.
     pub fn is_filtered(&self) -> bool {
-        non_empty(&self.status).is_some()
-            || non_empty(&self.category).is_some()
-            || non_empty(&self.assignee).is_some()
-            || non_empty(&self.q).is_some()
+        let view = self.view();
+        view.status != StatusFilter::default()
+            || view.category_id.is_some()
+            || view.assignee.is_some()
+            || !view.priority.is_empty()
+            || view.search_text().is_some()
     }
 
-    /// A copy without empty fields, so the URL stays tidy.
+    /// A copy without empty or default fields, so the URL stays tidy.
     pub fn normalised(mut self) -> BoardQuery {
-        for field in [&mut self.status, &mut self.category, &mut self.assignee, &mut self.sort] {
+        for field in [
+            &mut self.status,
+            &mut self.category,
+            &mut self.assignee,
+            &mut self.priority,
+            &mut self.sort,
+        ] {
             if non_empty(field).is_none() {
                 *field = None;
             }
@@ -130,191 +114,107 @@ impl BoardQuery {
         if self.q.as_deref().is_some_and(|q| q.is_empty()) {
             self.q = None;
         }
-        if self.sort.as_deref() == Some(Sort::default().as_str()) {
+        if self.status.as_deref() == Some(StatusGroup::OpenWork.as_str()) {
+            self.status = None;
+        }
+        if self.sort.as_deref() == Some(Sort::default().as_str()) && non_empty(&self.q).is_none() {
             self.sort = None;
         }
         self
-    }
-
-    /// Does one ticket pass the filters?
-    pub fn matches(&self, ticket: &Ticket, me: AgentId) -> bool {
-        if let Some(statuses) = self.statuses()
-            && !statuses.contains(&ticket.status)
-        {
-            return false;
-        }
-        let category = ticket.category.as_ref().map(|c| c.id);
-        let category_ok = match self.category_filter() {
-            RefFilter::Any => true,
-            RefFilter::Unset => category.is_none(),
-            RefFilter::Is(id) => category == Some(id),
-        };
-        let assignee = ticket.assignee.as_ref().map(|a| a.id);
-        let assignee_ok = match self.assignee_filter(me) {
-            RefFilter::Any => true,
-            RefFilter::Unset => assignee.is_none(),
-            RefFilter::Is(id) => assignee == Some(id),
-        };
-        if !category_ok || !assignee_ok {
-            return false;
-        }
-        match self.search() {
-            None => true,
-            Some(needle) => {
-                let reporter = ticket.reporter.as_ref().map(|r| r.name.as_str()).unwrap_or("");
-                [ticket.key.as_str(), &ticket.title, &ticket.body, reporter]
-                    .iter()
-                    .any(|hay| hay.to_lowercase().contains(&needle))
-            }
-        }
-    }
-
-    /// The tickets to show, filtered and sorted.
-    pub fn apply<'a>(&self, tickets: impl IntoIterator<Item = &'a Ticket>, me: AgentId) -> Vec<&'a Ticket> {
-        let mut shown: Vec<&Ticket> = tickets.into_iter().filter(|t| self.matches(t, me)).collect();
-        match self.sort_order() {
-            Sort::Newest => shown.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id))),
-            Sort::Oldest => shown.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id))),
-            Sort::Updated => shown.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(b.id.cmp(&a.id))),
-            Sort::Priority => shown.sort_by(|a, b| {
-                priority_rank(a.priority)
-                    .cmp(&priority_rank(b.priority))
-                    .then(b.created_at.cmp(&a.created_at))
-                    .then(b.id.cmp(&a.id))
-            }),
-        }
-        shown
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::fixtures::{agent, at, ticket};
-    use loket_protocol::ReporterId;
-    use loket_protocol::ticket::{CategoryRef, Priority, ReporterRef};
 
-    fn sample() -> Vec<Ticket> {
-        let mut a = ticket(1);
-        a.body = "Paper stuck in tray 2".into();
-        a.title = "Printer jammed".into();
-        a.updated_at = at(300);
-        a.assignee = Some(agent(7, "Ayu"));
-        a.category = Some(CategoryRef {
-            id: CategoryId(3),
-            name: "Hardware".into(),
-        });
-        let mut b = ticket(2);
-        b.title = "Password reset".into();
-        b.status = Status::Closed;
-        b.body = "Locked out of email".into();
-        b.priority = Priority::Urgent;
-        b.created_at = at(60);
-        b.reporter = Some(ReporterRef {
-            id: ReporterId(1),
-            name: "Siti".into(),
-        });
-        let mut c = ticket(3);
-        c.title = "Wifi slow".into();
-        c.status = Status::Pending;
-        c.body = "Meeting room access point".into();
-        c.created_at = at(120);
-        c.updated_at = at(500);
-        vec![a, b, c]
-    }
-
-    fn ids(shown: Vec<&Ticket>) -> Vec<i64> {
-        shown.into_iter().map(|t| t.id.0).collect()
+    #[test]
+    fn no_query_is_open_work_newest_first() {
+        let view = BoardQuery::default().view();
+        assert_eq!(view, TicketView::default());
+        assert_eq!(view.status, StatusFilter::Group(StatusGroup::OpenWork));
+        assert_eq!(view.effective_sort(), Sort::Newest);
+        assert!(!BoardQuery::default().is_filtered());
     }
 
     #[test]
-    fn default_shows_everything_newest_first() {
-        let tickets = sample();
-        assert_eq!(ids(BoardQuery::default().apply(&tickets, AgentId(7))), vec![3, 2, 1]);
-    }
-
-    #[test]
-    fn filters_combine() {
-        let tickets = sample();
-        let me = AgentId(7);
-        let q = |status: &str, assignee: &str| BoardQuery {
-            status: Some(status.into()),
-            assignee: Some(assignee.into()),
-            ..Default::default()
-        };
-        assert_eq!(ids(q("active", "").apply(&tickets, me)), vec![3, 1]);
-        assert_eq!(ids(q("", "me").apply(&tickets, me)), vec![1]);
-        assert_eq!(ids(q("", "none").apply(&tickets, me)), vec![3, 2]);
-        assert_eq!(ids(q("closed", "none").apply(&tickets, me)), vec![2]);
-        let category = BoardQuery {
+    fn every_field_reaches_the_view() {
+        let q = BoardQuery {
+            status: Some("pending".into()),
             category: Some("3".into()),
-            ..Default::default()
+            assignee: Some("me".into()),
+            priority: Some("urgent".into()),
+            q: Some(" printer ".into()),
+            sort: Some("oldest".into()),
         };
-        assert_eq!(ids(category.apply(&tickets, me)), vec![1]);
-        let uncategorised = BoardQuery {
-            category: Some("none".into()),
-            ..Default::default()
-        };
-        assert_eq!(ids(uncategorised.apply(&tickets, me)), vec![3, 2]);
-    }
-
-    #[test]
-    fn search_looks_at_key_title_and_reporter() {
-        let tickets = sample();
-        let search = |q: &str| {
+        let view = q.view();
+        assert_eq!(view.status, StatusFilter::List(vec![Status::Pending]));
+        assert_eq!(view.category_id, Some(CategoryId(3)));
+        assert_eq!(view.assignee, Some(AssigneeFilter::Me));
+        assert_eq!(view.priority, vec![Priority::Urgent]);
+        assert_eq!(view.text.as_deref(), Some("printer"));
+        assert_eq!(view.sort, Some(Sort::Oldest));
+        assert!(q.is_filtered());
+        let groups = |s: &str| {
             BoardQuery {
-                q: Some(q.into()),
+                status: Some(s.into()),
                 ..Default::default()
             }
-            .apply(&tickets, AgentId(1))
+            .view()
+            .status
         };
-        assert_eq!(ids(search("PRINTER")), vec![1]);
-        assert_eq!(ids(search("tkt-0002")), vec![2]);
-        assert_eq!(ids(search("siti")), vec![2]);
-        assert_eq!(ids(search("   ")), vec![3, 2, 1]);
+        assert_eq!(groups("any"), StatusFilter::Group(StatusGroup::Any));
+        assert_eq!(groups("done"), StatusFilter::Group(StatusGroup::Done));
+        assert_eq!(groups("active"), StatusFilter::default());
+        let nobody = BoardQuery {
+            assignee: Some("none".into()),
+            ..Default::default()
+        };
+        assert_eq!(nobody.view().assignee, Some(AssigneeFilter::Nobody));
+        let agent = BoardQuery {
+            assignee: Some("7".into()),
+            ..Default::default()
+        };
+        assert_eq!(agent.view().assignee, Some(AssigneeFilter::Agent(AgentId(7))));
     }
 
     #[test]
-    fn sorts() {
-        let tickets = sample();
-        let sorted = |s: Sort| {
-            ids(BoardQuery {
-                sort: Some(s.as_str().into()),
-                ..Default::default()
-            }
-            .apply(&tickets, AgentId(1)))
-        };
-        assert_eq!(sorted(Sort::Oldest), vec![1, 2, 3]);
-        assert_eq!(sorted(Sort::Updated), vec![3, 1, 2]);
-        assert_eq!(sorted(Sort::Priority), vec![2, 3, 1]);
-    }
-
-    #[test]
-    fn bad_values_mean_no_filter_and_normalising_drops_empties() {
+    fn bad_values_mean_no_filter_and_normalising_drops_defaults() {
         let q = BoardQuery {
             status: Some("bogus".into()),
             category: Some("x".into()),
             assignee: Some("".into()),
+            priority: Some("hot".into()),
             sort: Some("newest".into()),
             q: Some(String::new()),
         };
-        assert_eq!(q.statuses(), None);
-        assert_eq!(q.category_filter(), RefFilter::Any);
+        assert_eq!(
+            q.view(),
+            TicketView {
+                sort: Some(Sort::Newest),
+                ..TicketView::default()
+            }
+        );
         let normal = q.normalised();
         assert_eq!(normal.assignee, None);
         assert_eq!(normal.sort, None);
         assert_eq!(normal.q, None);
+        let open = BoardQuery {
+            status: Some("open_work".into()),
+            ..Default::default()
+        };
+        assert_eq!(open.normalised().status, None);
     }
 
     #[test]
     fn round_trips_through_a_query_string() {
         let q = BoardQuery {
-            status: Some("open".into()),
+            status: Some("any".into()),
             q: Some("printer jam".into()),
             ..Default::default()
         };
         let text = serde_urlencoded::to_string(&q).unwrap();
-        assert_eq!(text, "status=open&q=printer+jam");
+        assert_eq!(text, "status=any&q=printer+jam");
         assert_eq!(serde_urlencoded::from_str::<BoardQuery>(&text).unwrap(), q);
         assert_eq!(
             serde_urlencoded::from_str::<BoardQuery>("").unwrap(),

@@ -48,16 +48,6 @@ pub fn role_label(role: Role) -> &'static str {
     }
 }
 
-/// Sort rank of a priority: urgent first.
-pub fn priority_rank(priority: Priority) -> u8 {
-    match priority {
-        Priority::Urgent => 0,
-        Priority::High => 1,
-        Priority::Normal => 2,
-        Priority::Low => 3,
-    }
-}
-
 /// A compact age for tables: `now`, `5m`, `3h`, `2d`, `6w`.
 pub fn age(now: Timestamp, then: Timestamp) -> String {
     let secs = (now - then).num_seconds().max(0);
@@ -263,9 +253,31 @@ pub fn client_name(user_agent: Option<&str>) -> String {
     }
 }
 
+/// A count with thousands separated by commas: `12,345`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(12_345), "12,345");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+    }
     use chrono::{Duration, TimeZone};
     use loket_protocol::api::{AuditDetails, AuditTarget};
     use loket_protocol::{AgentId, AuditId, TicketId};

@@ -78,7 +78,7 @@ pub async fn prepare(database_url: &str, tickets: i64) -> Result<i64, String> {
                         (SELECT array_agg(id ORDER BY id) FROM categories) AS categories,
                         (SELECT array_agg(id ORDER BY id) FROM reporters WHERE telegram_user_id > {REPORTER_ID_BASE}) AS reporters),
              g AS (SELECT n, random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5
-                   FROM generate_series({from}, {to} - 1) n)
+                   FROM generate_series({from}::bigint, {to}::bigint - 1) n)
              INSERT INTO tickets (title, body, status, priority, category_id, reporter_id, assignee_id, created_at, updated_at)
              SELECT
                  (ARRAY['Lampu jalan mati','Jalan rusak berlubang','Sampah menumpuk','Saluran air tersumbat','Pohon tumbang',

@@ -25,6 +25,9 @@ use crate::error::AppError;
 const KEY_SCORE: f32 = 1000.0;
 /// Score added for tickets of a reporter with exactly the searched name: after the key, before words.
 const REPORTER_SCORE: f32 = 100.0;
+/// Matches a relevance-sorted search ranks: the newest this many (plus exact key and reporter matches).
+/// Past them, sort by `newest` to page through every match; `total` counts them all.
+pub const RANK_WINDOW: i64 = 2000;
 /// Most reporters an exact-name search considers.
 const MAX_REPORTERS: i64 = 50;
 
@@ -238,21 +241,46 @@ pub async fn page(
     };
     filters.extend(page_filter);
     let limit_param = rows.param(i64::from(limit) + 1);
-    let inner = match (score, after) {
-        (Some(score), after) => {
+    let inner = match (score, &search, after) {
+        (Some(score), Some(search), after) => {
             let after = match after {
                 Some(After::Relevance { score, id }) => {
                     format!("WHERE (s.score, s.id) < ({}, {})", rows.param(score), rows.param(id.0))
                 }
                 _ => String::new(),
             };
+            // Ranked: the newest RANK_WINDOW matches, plus the named key's ticket and the reporters'
+            // tickets (exact matches are never left out), each scored; ranking every match of a common
+            // word would read and score tens of thousands of rows for the first page.
+            let window = rows.param(RANK_WINDOW);
+            let mut exact = conditions(&mut rows, view, me, None);
+            let mut either = Vec::new();
+            if let Some(key) = search.key {
+                either.push(format!("t.id = {}", rows.param(key.0)));
+            }
+            if !search.reporters.is_empty() {
+                either.push(format!("t.reporter_id = ANY({})", rows.param(search.reporters.clone())));
+            }
+            let exact = if either.is_empty() {
+                String::new()
+            } else {
+                exact.push(format!("({})", either.join(" OR ")));
+                format!(
+                    "UNION (SELECT t.id FROM tickets t {} ORDER BY t.created_at DESC, t.id DESC LIMIT {window})",
+                    where_clause(&exact)
+                )
+            };
             format!(
-                "SELECT * FROM (SELECT t.id, {score} AS score FROM tickets t {}) s {after}
+                "SELECT * FROM (
+                     SELECT t.id, {score} AS score
+                     FROM ((SELECT t.id FROM tickets t {} ORDER BY t.created_at DESC, t.id DESC LIMIT {window})
+                           {exact}) w
+                     JOIN tickets t ON t.id = w.id) s {after}
                  ORDER BY score DESC, id DESC LIMIT {limit_param}",
                 where_clause(&filters)
             )
         }
-        (None, _) => format!(
+        _ => format!(
             "SELECT t.id, {score_column} AS score FROM tickets t {} ORDER BY {inner_order} LIMIT {limit_param}",
             where_clause(&filters)
         ),

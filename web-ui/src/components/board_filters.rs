@@ -1,11 +1,12 @@
-//! The board's filter bar: search, status, category, assignee and sort. It edits a [`BoardQuery`];
-//! the page puts that in the URL.
+//! The board's filter bar: search, status, category, assignee, priority and sort. It edits a
+//! [`BoardQuery`]; the page puts that in the URL and asks the server for the view.
 
-use crate::board_query::{BoardQuery, Sort};
+use crate::board_query::{BoardQuery, sort_label};
 use crate::components::icons::{Icon, icon};
-use crate::format::status_label;
+use crate::format::{priority_label, status_label};
 use loket_protocol::api::Category;
-use loket_protocol::ticket::{AgentRef, Status};
+use loket_protocol::ticket::{AgentRef, Priority, Status};
+use loket_protocol::view::Sort;
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -70,10 +71,17 @@ pub fn BoardFilters(props: &FilterProps) -> Html {
         let id = a.id.to_string();
         html! { <option value={id.clone()} selected={selected(&q.assignee, &id)}>{ &a.name }</option> }
     });
-    let sort = q.sort_order();
-    let sort_options = Sort::ALL.into_iter().map(|s| {
-        html! { <option value={s.as_str()} selected={s == sort}>{ s.label() }</option> }
+    let priority_options = Priority::ALL.into_iter().rev().map(|p| {
+        html! { <option value={p.as_str()} selected={selected(&q.priority, p.as_str())}>{ priority_label(p) }</option> }
     });
+    let sort = q.view().effective_sort();
+    let searching = q.view().search_text().is_some();
+    let sort_options = Sort::ALL
+        .into_iter()
+        .filter(|s| searching || *s != Sort::Relevance)
+        .map(|s| {
+            html! { <option value={s.as_str()} selected={s == sort}>{ sort_label(s) }</option> }
+        });
     html! {
         <form class="filters" role="search" aria-label="Filter tickets" onsubmit={|e: SubmitEvent| e.prevent_default()}>
             <div class="field field-search">
@@ -87,8 +95,11 @@ pub fn BoardFilters(props: &FilterProps) -> Html {
             <div class="field">
                 <label for="filter-status">{ "Status" }</label>
                 <select id="filter-status" onchange={change(|q, v| q.status = v)}>
-                    <option value="" selected={q.status.is_none()}>{ "Any status" }</option>
-                    <option value="active" selected={selected(&q.status, "active")}>{ "Open work (new, open, pending)" }</option>
+                    <option value="" selected={q.status.is_none() || selected(&q.status, "active")}>
+                        { "Open work (new, open, pending)" }
+                    </option>
+                    <option value="done" selected={selected(&q.status, "done")}>{ "Done (resolved, closed)" }</option>
+                    <option value="any" selected={selected(&q.status, "any")}>{ "Any status" }</option>
                     { for status_options }
                 </select>
             </div>
@@ -96,7 +107,6 @@ pub fn BoardFilters(props: &FilterProps) -> Html {
                 <label for="filter-category">{ "Category" }</label>
                 <select id="filter-category" onchange={change(|q, v| q.category = v)}>
                     <option value="" selected={q.category.is_none()}>{ "Any category" }</option>
-                    <option value="none" selected={selected(&q.category, "none")}>{ "No category" }</option>
                     { for category_options }
                 </select>
             </div>
@@ -105,8 +115,15 @@ pub fn BoardFilters(props: &FilterProps) -> Html {
                 <select id="filter-assignee" onchange={change(|q, v| q.assignee = v)}>
                     <option value="" selected={q.assignee.is_none()}>{ "Anyone" }</option>
                     <option value="me" selected={selected(&q.assignee, "me")}>{ "Me" }</option>
-                    <option value="none" selected={selected(&q.assignee, "none")}>{ "Unassigned" }</option>
+                    <option value="nobody" selected={selected(&q.assignee, "nobody") || selected(&q.assignee, "none")}>{ "Unassigned" }</option>
                     { for agent_options }
+                </select>
+            </div>
+            <div class="field">
+                <label for="filter-priority">{ "Priority" }</label>
+                <select id="filter-priority" onchange={change(|q, v| q.priority = v)}>
+                    <option value="" selected={q.priority.is_none()}>{ "Any priority" }</option>
+                    { for priority_options }
                 </select>
             </div>
             <div class="field">

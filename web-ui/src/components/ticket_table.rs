@@ -1,10 +1,12 @@
-//! The board's table of tickets. At phone width each row becomes a card (see the CSS).
+//! The board's table of tickets, search words marked. At phone width each row becomes a card (see the
+//! CSS).
 
 use crate::app::Route;
 use crate::components::AppLink;
 use crate::components::badges::{LockBadge, PriorityBadge, StatusBadge};
 use crate::format::{age, datetime};
 use loket_protocol::ticket::Ticket;
+use loket_protocol::view::highlight;
 use loket_protocol::{AgentId, TicketId, Timestamp};
 use std::collections::HashMap;
 use yew::prelude::*;
@@ -13,6 +15,9 @@ use yew_router::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct TableProps {
     pub tickets: Vec<Ticket>,
+    /// Search words to mark (`AllTickets.terms`).
+    #[prop_or_default]
+    pub terms: Vec<String>,
     pub me: AgentId,
     pub now: Timestamp,
     /// Tickets that changed while the board was open, with their revision: their rows flash.
@@ -53,7 +58,7 @@ pub fn TicketTable(props: &TableProps) -> Html {
                     <AppLink to={route} classes="ticket-key">{ &t.key }</AppLink>
                 </td>
                 <td class="col-title" data-label="Title">
-                    <span class="ticket-title" data-testid="ticket-title">{ &t.title }</span>
+                    <span class="ticket-title" data-testid="ticket-title">{ marked(&t.title, &props.terms) }</span>
                     { lock }
                 </td>
                 <td data-label="Status"><StatusBadge status={t.status} /></td>
@@ -95,4 +100,26 @@ pub fn TicketTable(props: &TableProps) -> Html {
             </table>
         </div>
     }
+}
+
+/// `text` with the words that start with one of `terms` in `<mark>`.
+pub fn marked(text: &str, terms: &[String]) -> Html {
+    let ranges = highlight(text, terms);
+    if ranges.is_empty() {
+        return html! { { text } };
+    }
+    let mut parts = Vec::with_capacity(ranges.len() * 2 + 1);
+    let mut at = 0;
+    for (start, end) in ranges {
+        if start < at || end > text.len() {
+            continue;
+        }
+        if let (Some(plain), Some(word)) = (text.get(at..start), text.get(start..end)) {
+            parts.push(html! { { plain } });
+            parts.push(html! { <mark>{ word }</mark> });
+            at = end;
+        }
+    }
+    parts.push(html! { { text.get(at..).unwrap_or_default() } });
+    parts.into_iter().collect()
 }

@@ -1,12 +1,14 @@
-//! The live board as context: every ticket, loaded with `GetTickets` at the first connect and kept
-//! current by broadcasts. A reconnect resumes the event stream (the connection replays what was missed
-//! and the agent is told how many changes that was); the board loads afresh only when resuming failed.
+//! The board as context: one view of the tickets, a page at a time (see `state::board`). The provider
+//! sends the page requests the board wants, one at a time, and feeds it every server message. A
+//! reconnect resumes the event stream (the connection replays what was missed and the agent is told how
+//! many changes that was); the board loads its first page afresh only when resuming failed.
 
 use crate::format::now;
-use crate::hooks::{NoticeKind, use_live, use_notify, use_server_messages};
+use crate::hooks::{NoticeKind, use_live, use_notify, use_server_messages, use_session};
 use crate::state::board::{Board, BoardAction};
-use loket_protocol::ws::{ClientMessage, ServerMessage};
+use loket_protocol::ws::ServerMessage;
 use std::rc::Rc;
+use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -16,7 +18,11 @@ pub struct ProviderProps {
 
 #[function_component]
 pub fn BoardProvider(props: &ProviderProps) -> Html {
-    let board = use_reducer(Board::default);
+    let session = use_session();
+    let board = {
+        let me = session.agent.id;
+        use_reducer(move || Board::new(me))
+    };
     let live = use_live();
     let notify = use_notify();
     {
@@ -25,20 +31,48 @@ pub fn BoardProvider(props: &ProviderProps) -> Html {
             dispatcher.dispatch(BoardAction::Server { msg, at: now() })
         }));
     }
-    use_effect_with((live.syncs, live.conn.clone()), |(syncs, conn)| {
-        if *syncs > 0 {
-            // The default view for now ("open work", newest first, the first page).
-            conn.send(ClientMessage::GetTickets {
-                view: Default::default(),
-                limit: None,
-                cursor: None,
-            });
-        }
-    });
+    // A reconnect (resumed or not) voids a request sent on the old connection; a failed resume (and the
+    // first connect) loads the view afresh.
+    {
+        let dispatcher = board.dispatcher();
+        use_effect_with(live.epoch, move |epoch| {
+            if *epoch > 1 {
+                dispatcher.dispatch(BoardAction::Reconnected);
+            }
+        });
+    }
+    {
+        let dispatcher = board.dispatcher();
+        use_effect_with(live.syncs, move |syncs| {
+            if *syncs > 1 {
+                dispatcher.dispatch(BoardAction::Reload);
+            }
+        });
+    }
+    // Send what the board wants, one request at a time, once connected.
+    {
+        let dispatcher = board.dispatcher();
+        let wanted = board.wanted.clone().filter(|_| board.in_flight.is_none());
+        let ready = live.connected() && live.syncs > 0;
+        let conn = live.conn.clone();
+        use_effect_with((wanted, ready, live.epoch), move |(wanted, ready, _)| {
+            if let (Some(request), true) = (wanted.clone(), *ready) {
+                dispatcher.dispatch(BoardAction::Sent(request.seq));
+                spawn_local(async move {
+                    if let Err(error) = conn.request(request.message()).await {
+                        dispatcher.dispatch(BoardAction::Failed {
+                            seq: request.seq,
+                            error,
+                        });
+                    }
+                });
+            }
+        });
+    }
     {
         let notify = notify.clone();
         use_effect_with(board.syncs, move |syncs| {
-            if *syncs > 1 {
+            if *syncs > 0 {
                 notify.emit((
                     NoticeKind::Success,
                     "Reconnected. The board was reloaded and is up to date again.".to_string(),
