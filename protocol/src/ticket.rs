@@ -162,6 +162,73 @@ impl TicketChanges {
     }
 }
 
+/// What a `TicketUpdated` changed, as it was before: every field a view filters or sorts on that the
+/// update changed (absent: unchanged), and the old `updated_at`. A client that does not hold the ticket
+/// rebuilds the ticket as it was ([`Previous::revert`]) to tell whether it entered or left its view, so
+/// the view's total stays right without asking the server again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Previous {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    /// `null`: there was no assignee.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<Option<AgentRef>>,
+    /// `null`: there was no category.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub category: Option<Option<CategoryRef>>,
+    pub updated_at: Timestamp,
+}
+
+impl Previous {
+    /// The fields of `before` that differ in `after`.
+    pub fn between(before: &Ticket, after: &Ticket) -> Previous {
+        fn changed<T: PartialEq + Clone>(before: &T, after: &T) -> Option<T> {
+            (before != after).then(|| before.clone())
+        }
+        Previous {
+            title: changed(&before.title, &after.title),
+            body: changed(&before.body, &after.body),
+            status: changed(&before.status, &after.status),
+            priority: changed(&before.priority, &after.priority),
+            assignee: changed(&before.assignee, &after.assignee),
+            category: changed(&before.category, &after.category),
+            updated_at: before.updated_at,
+        }
+    }
+
+    /// `after` with these fields put back: the ticket as it was, as far as a view can tell.
+    pub fn revert(&self, after: &Ticket) -> Ticket {
+        let mut before = after.clone();
+        if let Some(title) = &self.title {
+            before.title = title.clone();
+        }
+        if let Some(body) = &self.body {
+            before.body = body.clone();
+        }
+        if let Some(status) = self.status {
+            before.status = status;
+        }
+        if let Some(priority) = self.priority {
+            before.priority = priority;
+        }
+        if let Some(assignee) = &self.assignee {
+            before.assignee = assignee.clone();
+        }
+        if let Some(category) = &self.category {
+            before.category = category.clone();
+        }
+        before.updated_at = self.updated_at;
+        before.version = after.version - 1;
+        before
+    }
+}
+
 /// Distinguishes "field absent" (outer `None`, via `default`) from "field is null" (`Some(None)`).
 fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where

@@ -614,6 +614,34 @@ mod tests {
     const ME: AgentId = AgentId(7);
 
     #[test]
+    fn an_updates_previous_fields_rebuild_the_ticket_a_view_saw() {
+        use crate::ticket::{AgentRef, Previous};
+        let before = ticket(4, Status::Open, Priority::Normal);
+        let mut after = before.clone();
+        after.status = Status::Resolved;
+        after.assignee = Some(AgentRef {
+            id: ME,
+            name: "Ana".into(),
+        });
+        after.version = 2;
+        after.updated_at = at(2000);
+        let previous = Previous::between(&before, &after);
+        assert_eq!(previous.title, None, "unchanged fields are not sent");
+        assert_eq!(previous.assignee, Some(None), "a field that was empty is sent as null");
+        let wire = serde_json::to_value(&previous).unwrap();
+        assert_eq!(wire["assignee"], json!(null));
+        assert!(wire.get("title").is_none());
+        let back: Previous = serde_json::from_value(wire).unwrap();
+        assert_eq!(back, previous, "null and absent survive the wire");
+        assert_eq!(previous.revert(&after), before);
+        // "Open work" loses the ticket; "mine" gains it.
+        let open = TicketView::default();
+        assert!(open.matches(&previous.revert(&after), ME) && !open.matches(&after, ME));
+        let mine: TicketView = serde_json::from_value(json!({"status": "any", "assignee": "me"})).unwrap();
+        assert!(!mine.matches(&previous.revert(&after), ME) && mine.matches(&after, ME));
+    }
+
+    #[test]
     fn the_empty_view_is_open_work_newest_first() {
         let view: TicketView = serde_json::from_value(json!({})).unwrap();
         assert_eq!(view, TicketView::default());

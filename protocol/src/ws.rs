@@ -192,6 +192,10 @@ pub enum ServerMessage {
     /// Broadcast: committed field changes; `ticket.version` is one more than before.
     TicketUpdated {
         ticket: Ticket,
+        /// The changed fields as they were (absent from events recorded before this field existed): lets a
+        /// client that does not hold the ticket tell whether it entered or left its view.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        previous: Option<Box<crate::ticket::Previous>>,
         /// This event's place in the event log: strictly increasing on every session's stream, the same
         /// for the same event on every session (docs/protocol.md, "Positions and resume").
         #[serde(default)]

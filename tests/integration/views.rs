@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use loket_protocol::api::{Role, TicketPage};
-use loket_protocol::ticket::Ticket;
+use loket_protocol::ticket::{Status, Ticket};
 use loket_protocol::view::TicketView;
 use loket_protocol::ws::ServerMessage;
 use loket_protocol::{AgentId, ErrorCode, TicketId};
@@ -263,14 +263,23 @@ async fn a_ticket_enters_and_leaves_a_filtered_view_live() {
     b.call(json!({"type": "UpdateTicket", "ticket_id": id.0, "version": 1,
                   "changes": {"status": "open", "assignee_id": me.0}}))
         .await;
-    let (ticket, position) = a
+    let (ticket, previous, position) = a
         .recv_until("TicketUpdated", |m| match m {
-            ServerMessage::TicketUpdated { ticket, position } if ticket.id == id => Some((ticket.clone(), *position)),
+            ServerMessage::TicketUpdated {
+                ticket,
+                previous,
+                position,
+            } if ticket.id == id => Some((ticket.clone(), previous.clone(), *position)),
             _ => None,
         })
         .await;
     assert!(position > before.position, "the event comes after the snapshot");
     assert!(view.matches(&ticket, me), "the rules say it entered");
+    let previous = previous.expect("an update says what it changed");
+    assert!(
+        !view.matches(&previous.revert(&ticket), me),
+        "and that it did not match before, so a client not holding it counts one more"
+    );
     let entered = page(&mut a, &mine).await;
     assert_eq!(entered.total, 1, "the server agrees");
     assert_eq!(entered.tickets[0].id, id);
@@ -283,15 +292,20 @@ async fn a_ticket_enters_and_leaves_a_filtered_view_live() {
     // Pending: it stops matching.
     b.call(json!({"type": "UpdateTicket", "ticket_id": id.0, "version": 2, "changes": {"status": "pending"}}))
         .await;
-    let ticket = a
+    let (ticket, previous) = a
         .recv_until("TicketUpdated", |m| match m {
-            ServerMessage::TicketUpdated { ticket, .. } if ticket.id == id && ticket.version == 3 => {
-                Some(ticket.clone())
+            ServerMessage::TicketUpdated { ticket, previous, .. } if ticket.id == id && ticket.version == 3 => {
+                Some((ticket.clone(), previous.clone().expect("previous")))
             }
             _ => None,
         })
         .await;
     assert!(!view.matches(&ticket, me), "the rules say it left");
+    assert_eq!(previous.status, Some(Status::Open), "it was open");
+    assert!(
+        view.matches(&previous.revert(&ticket), me),
+        "and matched before: one less"
+    );
     let left = page(&mut a, &mine).await;
     assert_eq!((left.total, left.tickets.len()), (0, 0), "the server agrees");
     // The search text agrees for a word of the title, live.

@@ -27,7 +27,7 @@ use chrono::Utc;
 use deadpool_postgres::GenericClient;
 use loket_protocol::api::Agent;
 use loket_protocol::ticket::{
-    AgentRef, Attachment, Author, Comment, LockInfo, Ticket, TicketChanges, TicketEventKind, UnlockReason,
+    AgentRef, Attachment, Author, Comment, LockInfo, Previous, Ticket, TicketChanges, TicketEventKind, UnlockReason,
 };
 use loket_protocol::ws::ServerMessage;
 use loket_protocol::{TicketId, Timestamp};
@@ -942,6 +942,7 @@ async fn update_fields(
     let actor = Author::from(msg.agent.as_ref());
     let expected = q::applied(&planned, current.version, now);
     let event = ServerMessage::TicketUpdated {
+        previous: Some(Box::new(Previous::between(&current, &expected))),
         ticket: q::with_lock(expected.clone(), lock),
         position: 0,
     };

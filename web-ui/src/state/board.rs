@@ -18,9 +18,10 @@
 //! below the last loaded page arrives with a later page. Updates older than what is held are ignored,
 //! so a late or repeated message never rolls a ticket back.
 //!
-//! What the client cannot know: whether a ticket it does not hold matched the view before an update
-//! (`TicketUpdated` carries the ticket after the change only). Such an update changes the total only when
-//! the board can tell: see [`Board::member_before`].
+//! A ticket the board does not hold: `TicketUpdated` carries the changed fields as they were
+//! (`previous`), so the board rebuilds the ticket as it was and compares both with the view: the total
+//! stays exact. Only events recorded before the server sent `previous` fall back to a guess (see
+//! [`Board::member_before`]).
 
 use loket_protocol::ticket::{LockInfo, Ticket};
 use loket_protocol::view::{Sort, TicketView};
@@ -377,9 +378,13 @@ impl Board {
                     self.place(ticket.clone(), true);
                 }
             }
-            (ServerMessage::TicketUpdated { ticket, .. }, None) => {
+            (ServerMessage::TicketUpdated { ticket, previous, .. }, None) => {
                 let now = self.view.matches(ticket, self.me);
-                match (self.member_before(ticket), now) {
+                let before = match previous {
+                    Some(previous) => Some(self.view.matches(&previous.revert(ticket), self.me)),
+                    None => self.member_before(ticket),
+                };
+                match (before, now) {
                     (Some(false), true) => self.total += 1,
                     (Some(true), false) => self.total = self.total.saturating_sub(1),
                     _ => {}
@@ -398,8 +403,9 @@ impl Board {
         }
     }
 
-    /// Whether a ticket the board does not hold matched the view before an update to `after`, when the
-    /// board can tell: with an order that updates cannot change (newest, oldest), a ticket whose place
+    /// For an update recorded without its previous values (before the server sent them): whether a
+    /// ticket the board does not hold matched the view before an update to `after`, when the board can
+    /// tell: with an order that updates cannot change (newest, oldest), a ticket whose place
     /// is among the held rows would be held had it matched. Elsewhere, or when an update may have moved
     /// it (recently updated, priority, search rank), nobody here knows.
     pub fn member_before(&self, after: &Ticket) -> Option<bool> {
@@ -577,7 +583,20 @@ mod tests {
     }
 
     fn updated(t: Ticket, position: u64) -> ServerMessage {
-        ServerMessage::TicketUpdated { ticket: t, position }
+        ServerMessage::TicketUpdated {
+            ticket: t,
+            previous: None,
+            position,
+        }
+    }
+
+    /// `after` as the server sends it: with the fields that changed since `before`.
+    fn changed(before: &Ticket, after: Ticket, position: u64) -> ServerMessage {
+        ServerMessage::TicketUpdated {
+            previous: Some(Box::new(loket_protocol::ticket::Previous::between(before, &after))),
+            ticket: after,
+            position,
+        }
     }
 
     #[test]
@@ -740,6 +759,30 @@ mod tests {
         assert_eq!(board.total, 1001);
         assert_eq!(board.above, 51);
         assert!(board.row(TicketId(1001)).is_none());
+    }
+
+    #[test]
+    fn an_update_with_its_previous_fields_keeps_the_total_exact_for_tickets_not_held() {
+        let mut board = open_board();
+        // Far below the loaded page: closed elsewhere, it leaves "open work".
+        let before = filed(3);
+        let mut closed = before.clone();
+        closed.version = 2;
+        closed.status = Status::Closed;
+        board.apply(&changed(&before, closed.clone(), 11), at(0));
+        assert_eq!(board.total, 999);
+        // Reopened, it is back; a change that keeps it out (or in) changes nothing.
+        let mut reopened = closed.clone();
+        reopened.version = 3;
+        reopened.status = Status::Open;
+        board.apply(&changed(&closed, reopened.clone(), 12), at(0));
+        assert_eq!(board.total, 1000);
+        let mut retitled = reopened.clone();
+        retitled.version = 4;
+        retitled.title = "Another title".into();
+        board.apply(&changed(&reopened, retitled, 13), at(0));
+        assert_eq!(board.total, 1000);
+        assert!(board.row(TicketId(3)).is_none(), "still below the loaded page");
     }
 
     #[test]

@@ -759,6 +759,7 @@ mod tests {
             &mut page,
             ServerMessage::TicketUpdated {
                 ticket: theirs,
+                previous: None,
                 position: 0,
             },
         );
@@ -978,6 +979,7 @@ mod tests {
             &mut page,
             ServerMessage::TicketUpdated {
                 ticket: newer,
+                previous: None,
                 position: 0,
             },
         );
