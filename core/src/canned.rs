@@ -12,6 +12,7 @@ use loket_protocol::canned::{
 use crate::db;
 use crate::desk::Desk;
 use crate::error::AppError;
+use deadpool_postgres::GenericClient;
 
 /// Answers a refusal of `canned::may_manage`: a reply the agent may not see is not found.
 fn refused(hidden: bool) -> AppError {
@@ -72,10 +73,7 @@ impl Desk {
         .map_err(AppError::invalid)?;
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        let current = db::canned::visible(&tx, agent.id, id)
-            .await?
-            .ok_or(AppError::NotFound("canned reply"))?;
-        canned::may_manage(agent.id, agent.role, current.scope, current.owner_id).map_err(refused)?;
+        managed(&tx, agent, id).await?;
         let changed = db::canned::update(&tx, id, &change).await?;
         tx.commit().await?;
         Ok(changed)
@@ -85,10 +83,7 @@ impl Desk {
     pub async fn delete_canned_reply(&self, agent: &Agent, id: CannedReplyId) -> Result<(), AppError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        let current = db::canned::visible(&tx, agent.id, id)
-            .await?
-            .ok_or(AppError::NotFound("canned reply"))?;
-        canned::may_manage(agent.id, agent.role, current.scope, current.owner_id).map_err(refused)?;
+        managed(&tx, agent, id).await?;
         db::canned::delete(&tx, id).await?;
         tx.commit().await?;
         Ok(())
@@ -121,4 +116,13 @@ impl Desk {
         };
         Ok(canned::render(reply.text(language), &values, language))
     }
+}
+
+/// Refuses unless canned reply `id` is visible to `agent` (`not_found` otherwise, whoever owns it) and
+/// `agent` may manage it: the check before a change or a deletion, inside its transaction.
+async fn managed(tx: &impl GenericClient, agent: &Agent, id: CannedReplyId) -> Result<(), AppError> {
+    let current = db::canned::visible(tx, agent.id, id)
+        .await?
+        .ok_or(AppError::NotFound("canned reply"))?;
+    canned::may_manage(agent.id, agent.role, current.scope, current.owner_id).map_err(refused)
 }
