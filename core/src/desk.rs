@@ -490,6 +490,7 @@ impl Desk {
         Ok(TicketPage {
             tickets,
             total: page.total,
+            total_exact: page.total_exact,
             next_cursor: page.next.map(|after| after.encode()),
             position,
             terms: view.search_words(),

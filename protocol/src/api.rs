@@ -441,8 +441,12 @@ pub struct TicketListParams {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TicketPage {
     pub tickets: Vec<Ticket>,
-    /// How many tickets the whole view holds.
+    /// How many tickets the whole view holds. A search stops counting at 1,000: then `total_exact` is
+    /// false and `total` means "at least this many".
     pub total: u64,
+    /// False when `total` is a lower bound.
+    #[serde(default = "crate::yes")]
+    pub total_exact: bool,
     /// Ask again with this `cursor` for the next page; absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,

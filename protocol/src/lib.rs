@@ -21,3 +21,8 @@ pub type Timestamp = chrono::DateTime<chrono::Utc>;
 
 /// Largest WebSocket text frame the server accepts; larger frames close the connection with code 1009.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+
+/// `true`, for `#[serde(default = "crate::yes")]` on flags that older peers did not send.
+pub(crate) fn yes() -> bool {
+    true
+}

@@ -139,9 +139,13 @@ pub enum ServerMessage {
     /// Answer to `GetTickets` (sender only): one page of the view, in its order, with current locks.
     AllTickets {
         tickets: Vec<Ticket>,
-        /// How many tickets the whole view holds (every page).
+        /// How many tickets the whole view holds (every page). A search stops counting at 1,000:
+        /// then `total_exact` is false and `total` means "at least this many".
         #[serde(default)]
         total: u64,
+        /// False when `total` is a lower bound (a search with more matches than it counts).
+        #[serde(default = "crate::yes")]
+        total_exact: bool,
         /// Ask again with this `cursor` for the next page; absent on the last page.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         next_cursor: Option<String>,
@@ -451,6 +455,7 @@ mod tests {
             ServerMessage::AllTickets {
                 tickets: vec![],
                 total: 0,
+                total_exact: true,
                 next_cursor: None,
                 position: 4,
                 terms: vec![]

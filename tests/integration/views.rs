@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 struct Page {
     tickets: Vec<Ticket>,
     total: u64,
+    total_exact: bool,
     next_cursor: Option<String>,
     position: u64,
     terms: Vec<String>,
@@ -40,6 +41,7 @@ async fn page(ws: &mut WsClient, view: &Value) -> Page {
     let ServerMessage::AllTickets {
         tickets,
         total,
+        total_exact,
         next_cursor,
         position,
         terms,
@@ -50,6 +52,7 @@ async fn page(ws: &mut WsClient, view: &Value) -> Page {
     Page {
         tickets,
         total,
+        total_exact,
         next_cursor,
         position,
         terms,
@@ -410,6 +413,79 @@ async fn search_finds_words_in_bodies_comments_and_notes_keys_and_reporters_in_i
         serde_json::from_value(ana.get("/api/tickets?status=any&text=kabel%20dicuri").await.body).unwrap();
     assert_eq!(rest.tickets.iter().map(|t| t.id).collect::<Vec<_>>(), [lampu]);
     assert_eq!(rest.terms, ["kabel", "dicuri"]);
+    assert!(rest.total_exact);
+
+    // A new title is searched at once, the comments' words stay; a status change keeps everything.
+    ws.call(json!({"type": "LockTicket", "ticket_id": street.0})).await;
+    ws.call(json!({"type": "UpdateTicket", "ticket_id": street.0, "version": 1,
+                   "changes": {"title": "Lampu sekolah padam"}}))
+        .await;
+    assert!(
+        search(&mut ws, "streetlight").await.0.is_empty(),
+        "the old title is gone"
+    );
+    assert_eq!(search(&mut ws, "sekolah padam").await.0, [street]);
+    assert_eq!(
+        search(&mut ws, "trafo").await.0,
+        [street],
+        "the comment's words are kept"
+    );
+    ws.call(json!({"type": "UpdateTicket", "ticket_id": street.0, "version": 2,
+                   "changes": {"status": "open", "body": "Near the school gate."}}))
+        .await;
+    assert_eq!(
+        search(&mut ws, "gate trafo padam").await.0,
+        [street],
+        "body, comment and title"
+    );
+    server.stop().await;
+}
+
+#[actix_rt::test]
+async fn a_search_counts_up_to_a_thousand_and_pages_through_every_match() {
+    let server = TestServer::start().await;
+    let ana = server.agent("Ana", Role::Agent).await;
+    let mut ws = ana.ws().await;
+    // 1,003 reports of a flood and 999 of fallen trees.
+    sql(
+        &server,
+        "INSERT INTO tickets (title, body, created_at)
+         SELECT 'Banjir di RT ' || g, 'Air masuk rumah warga.', timestamptz '2025-01-01 00:00:00+00' + interval '1 minute' * g
+         FROM generate_series(1, 1003) g;
+         INSERT INTO tickets (title, body, created_at)
+         SELECT 'Pohon tumbang ' || g, 'Menutup jalan.', timestamptz '2025-03-01 00:00:00+00' + interval '1 minute' * g
+         FROM generate_series(1, 999) g;",
+    )
+    .await;
+    let first = page(&mut ws, &json!({"status": "any", "text": "banjir"})).await;
+    assert_eq!((first.total, first.total_exact), (1000, false), "counted up to the cap");
+    assert_eq!(first.tickets.len(), 50);
+    let trees = page(&mut ws, &json!({"status": "any", "text": "pohon tumbang"})).await;
+    assert_eq!((trees.total, trees.total_exact), (999, true), "under the cap, exact");
+    // Without text every count is exact.
+    let all = page(&mut ws, &json!({"status": "any"})).await;
+    assert_eq!((all.total, all.total_exact), (2002, true));
+    // Sorted by newest, a walk finds every match, past the count and past the ranking window.
+    let mut ids = HashSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut ask = json!({"status": "any", "text": "banjir", "sort": "newest", "limit": 200});
+        if let Some(c) = &cursor {
+            ask["cursor"] = json!(c);
+        }
+        let p = page(&mut ws, &ask).await;
+        assert_eq!((p.total, p.total_exact), (1000, false));
+        assert!(p.tickets.iter().all(|t| t.title.starts_with("Banjir")));
+        ids.extend(p.tickets.iter().map(|t| t.id));
+        match p.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(ids.len(), 1003, "every match once");
+    // REST says the same.
+    let rest: TicketPage = serde_json::from_value(ana.get("/api/tickets?status=any&text=banjir").await.body).unwrap();
+    assert_eq!((rest.total, rest.total_exact), (1000, false));
     server.stop().await;
 }
 

@@ -124,10 +124,10 @@ pub async fn prepare(database_url: &str, tickets: i64) -> Result<i64, String> {
                        'Checked on site: the culvert is blocked.','Warga sudah dihubungi lewat telepon.'])[(1 + t.id % 6)::int],
                 t.id % 3 = 0
          FROM tickets t WHERE t.id % 5 = 0 AND t.id > {have} AND t.assignee_id IS NOT NULL;
-         UPDATE tickets t SET search_comments = c.doc
+         UPDATE ticket_search s SET doc = s.doc || c.doc
            FROM (SELECT ticket_id, setweight(to_tsvector('simple', loket_fold(string_agg(body, ' ' ORDER BY id))), 'C') AS doc
-                   FROM comments GROUP BY ticket_id) c
-          WHERE c.ticket_id = t.id AND t.id > {have};"
+                   FROM comments WHERE ticket_id > {have} GROUP BY ticket_id) c
+          WHERE c.ticket_id = s.ticket_id;"
     ))
     .await
     .map_err(|e| format!("comments: {e:?}"))?;
@@ -137,6 +137,7 @@ pub async fn prepare(database_url: &str, tickets: i64) -> Result<i64, String> {
         "VACUUM ANALYZE tickets",
         "VACUUM ANALYZE comments",
         "VACUUM ANALYZE reporters",
+        "VACUUM ANALYZE ticket_search",
     ] {
         db.batch_execute(statement)
             .await

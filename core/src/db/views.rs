@@ -1,10 +1,12 @@
 //! Board views as SQL: a [`TicketView`] becomes one parameterised query for a page (keyset pagination
 //! after a cursor, never OFFSET) and one count with the same predicate, read in one snapshot.
 //!
-//! Search (`text`) is PostgreSQL full-text search over title, body and comments (the GIN index on
-//! `search || search_comments`, migrations/V15__views_search.sql), every word asked for as a prefix, ranked
-//! by `ts_rank`; plus the ticket the text names as a key in any spelling and the tickets of reporters
-//! with exactly that name. The same rules as plain code are `TicketView::matches` in the protocol crate.
+//! Search (`text`) is PostgreSQL full-text search over title, body and comments (`ticket_search.doc` and
+//! its GIN index, migrations/V17__search_table.sql), every word asked for as a prefix, ranked by
+//! `ts_rank`; plus the ticket the text names as a key in any spelling and the tickets of reporters with
+//! exactly that name. The same rules as plain code are `TicketView::matches` in the protocol crate. A
+//! search's total stops counting at [`SEARCH_COUNT_CAP`] (`total_exact: false` past it): an exact count
+//! of a common word's matches would read every one of them for each page.
 //!
 //! Status filters are written into the SQL as literals from [`Status::as_str`] (never client text): the
 //! planner can then use the partial "open work" indexes, which it cannot prove from a parameter.
@@ -12,7 +14,7 @@
 use deadpool_postgres::GenericClient;
 use loket_protocol::TicketId;
 use loket_protocol::ticket::{Status, Ticket};
-use loket_protocol::view::{AssigneeFilter, Sort, TicketView};
+use loket_protocol::view::{AssigneeFilter, Sort, TicketView, priority_rank};
 use loket_protocol::{AgentId, Timestamp};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
@@ -27,7 +29,9 @@ const KEY_SCORE: f32 = 1000.0;
 const REPORTER_SCORE: f32 = 100.0;
 /// Matches a relevance-sorted search ranks: the newest this many (plus exact key and reporter matches).
 /// Past them, sort by `newest` to page through every match; `total` counts them all.
-pub const RANK_WINDOW: i64 = 2000;
+pub const RANK_WINDOW: i64 = 500;
+/// A search's total counts at most this many matches; past it the total is "at least this many".
+pub const SEARCH_COUNT_CAP: i64 = 1000;
 /// Most reporters an exact-name search considers.
 const MAX_REPORTERS: i64 = 50;
 
@@ -36,6 +40,8 @@ const MAX_REPORTERS: i64 = 50;
 pub struct ViewPage {
     pub tickets: Vec<Ticket>,
     pub total: u64,
+    /// False when `total` is [`SEARCH_COUNT_CAP`] and more match.
+    pub total_exact: bool,
     pub next: Option<After>,
 }
 
@@ -94,8 +100,9 @@ fn conditions(sql: &mut Sql, view: &TicketView, me: AgentId, search: Option<&Sea
         out.push(format!("t.reporter_id = {}", sql.param(reporter.0)));
     }
     if !view.priority.is_empty() {
-        let list: Vec<String> = view.priority.iter().map(|p| p.as_str().to_string()).collect();
-        out.push(format!("t.priority = ANY({}::text[])", sql.param(list)));
+        // As ranks: the done-tickets index (category, priority rank, created) serves it.
+        let ranks: Vec<i16> = view.priority.iter().map(|p| priority_rank(*p)).collect();
+        out.push(format!("t.priority_rank = ANY({}::smallint[])", sql.param(ranks)));
     }
     let times: [(&str, &str, Option<Timestamp>); 4] = [
         ("created_at", ">=", view.created_after),
@@ -118,7 +125,8 @@ fn conditions(sql: &mut Sql, view: &TicketView, me: AgentId, search: Option<&Sea
         }
         if let Some(q) = &search.tsquery {
             any.push(format!(
-                "(t.search || t.search_comments) @@ to_tsquery('simple', loket_fold({}))",
+                "EXISTS (SELECT 1 FROM ticket_search s WHERE s.ticket_id = t.id
+                         AND s.doc @@ to_tsquery('simple', loket_fold({})))",
                 sql.param(q.clone())
             ));
         }
@@ -149,7 +157,7 @@ fn score(sql: &mut Sql, search: &Search) -> String {
     }
     if let Some(q) = &search.tsquery {
         parts.push(format!(
-            "ts_rank(t.search || t.search_comments, to_tsquery('simple', loket_fold({})))",
+            "coalesce(ts_rank(ts.doc, to_tsquery('simple', loket_fold({}))), 0)",
             sql.param(q.clone())
         ));
     }
@@ -191,10 +199,18 @@ pub async fn page(
         None => None,
     };
 
-    // The count: every condition, no cursor.
+    // The count: every condition, no cursor; a search's stops after the cap (one more, to know).
     let mut count = Sql::default();
     let filters = conditions(&mut count, view, me, search.as_ref());
-    count.text = format!("SELECT count(*) FROM tickets t {}", where_clause(&filters));
+    count.text = if search.is_some() {
+        format!(
+            "SELECT count(*) FROM (SELECT 1 FROM tickets t {} LIMIT {}) m",
+            where_clause(&filters),
+            SEARCH_COUNT_CAP + 1
+        )
+    } else {
+        format!("SELECT count(*) FROM tickets t {}", where_clause(&filters))
+    };
 
     // The page: the same conditions, after the cursor, in order; one more than asked to know whether a
     // next page exists.
@@ -275,7 +291,8 @@ pub async fn page(
                      SELECT t.id, {score} AS score
                      FROM ((SELECT t.id FROM tickets t {} ORDER BY t.created_at DESC, t.id DESC LIMIT {window})
                            {exact}) w
-                     JOIN tickets t ON t.id = w.id) s {after}
+                     JOIN tickets t ON t.id = w.id
+                     LEFT JOIN ticket_search ts ON ts.ticket_id = t.id) s {after}
                  ORDER BY score DESC, id DESC LIMIT {limit_param}",
                 where_clause(&filters)
             )
@@ -308,10 +325,14 @@ pub async fn page(
             .join(", ")
     );
 
-    let total: i64 = db
+    let mut total: i64 = db
         .query_one(&db.prepare_cached(&count.text).await?, &count.refs())
         .await?
         .get(0);
+    let total_exact = search.is_none() || total <= SEARCH_COUNT_CAP;
+    if !total_exact {
+        total = SEARCH_COUNT_CAP;
+    }
     let mut found = db.query(&db.prepare_cached(&rows.text).await?, &rows.refs()).await?;
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let next = if found.len() > limit {
@@ -323,6 +344,7 @@ pub async fn page(
     Ok(ViewPage {
         tickets: found.iter().map(ticket_from_row).collect(),
         total: u64::try_from(total).unwrap_or(0),
+        total_exact,
         next,
     })
 }

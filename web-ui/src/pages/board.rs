@@ -160,9 +160,15 @@ pub fn BoardPage() -> Html {
         }
     };
     let count = if board.loaded && board.error.is_none() {
+        // A search's total past the server's count is "at least": "1–50 of 1,000+".
+        let total = if board.total_exact {
+            thousands(board.total)
+        } else {
+            format!("{}+", thousands(board.total))
+        };
         match board.range() {
-            Some((first, last)) => format!("{}–{} of {}", thousands(first), thousands(last), thousands(board.total)),
-            None => thousands(board.total),
+            Some((first, last)) => format!("{}–{} of {total}", thousands(first), thousands(last)),
+            None => total,
         }
     } else {
         String::new()
@@ -174,6 +180,7 @@ pub fn BoardPage() -> Html {
                     <h1 id="board-title">{ "Tickets" }</h1>
                     if !count.is_empty() {
                         <span class="count" data-testid="ticket-count" data-total={board.total.to_string()}
+                            data-total-exact={board.total_exact.to_string()}
                             data-last={board.range().map(|(_, last)| last).unwrap_or(0).to_string()}
                             aria-live="polite">{ count }</span>
                     }

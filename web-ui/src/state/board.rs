@@ -83,6 +83,9 @@ pub struct Board {
     pub above: u64,
     /// How many tickets match the view.
     pub total: u64,
+    /// False when `total` is only a lower bound (a search with more matches than the server counts):
+    /// shown as "1,000+", and live events leave it as it is.
+    pub total_exact: bool,
     /// Where the next page starts; `None` when the last page is held.
     pub next_cursor: Option<String>,
     /// Search words to highlight in the rows.
@@ -140,6 +143,7 @@ impl Board {
             rows: Vec::new(),
             above: 0,
             total: 0,
+            total_exact: true,
             next_cursor: None,
             terms: Vec::new(),
             loaded: false,
@@ -254,12 +258,13 @@ impl Board {
         if let ServerMessage::AllTickets {
             tickets,
             total,
+            total_exact,
             next_cursor,
             position,
             terms,
         } = msg
         {
-            self.answered(tickets, *total, next_cursor, *position, terms, at);
+            self.answered(tickets, (*total, *total_exact), next_cursor, *position, terms, at);
             return;
         }
         let Some(position) = msg.position() else { return };
@@ -281,7 +286,7 @@ impl Board {
     fn answered(
         &mut self,
         tickets: &[Ticket],
-        total: u64,
+        (total, total_exact): (u64, bool),
         next_cursor: &Option<String>,
         position: u64,
         terms: &[String],
@@ -302,6 +307,7 @@ impl Board {
                 self.rows = tickets.to_vec();
                 self.above = 0;
                 self.total = total;
+                self.total_exact = total_exact;
                 self.next_cursor = next_cursor.clone();
                 self.terms = terms.to_vec();
                 self.position = position;
@@ -341,6 +347,7 @@ impl Board {
                     }
                 }
                 self.total = total;
+                self.total_exact = total_exact;
                 self.next_cursor = next_cursor.clone();
                 if self.rows.len() > MAX_ROWS {
                     let dropped = self.rows.len() - MAX_ROWS;
@@ -348,6 +355,17 @@ impl Board {
                     self.above += dropped as u64;
                 }
             }
+        }
+    }
+
+    /// A ticket entered (1) or left (-1) the view: the total follows, unless it is only a lower bound.
+    fn count(&mut self, delta: i8) {
+        if self.total_exact {
+            self.total = if delta < 0 {
+                self.total.saturating_sub(1)
+            } else {
+                self.total + 1
+            };
         }
     }
 
@@ -367,13 +385,13 @@ impl Board {
                 if self.view.matches(&after, self.me) {
                     self.place(after, false);
                 } else {
-                    self.total = self.total.saturating_sub(1);
+                    self.count(-1);
                 }
             }
             (ServerMessage::TicketCreated { ticket, .. }, None) => {
                 // New: it matched nothing before.
                 if self.view.matches(ticket, self.me) {
-                    self.total += 1;
+                    self.count(1);
                     self.bump(id);
                     self.place(ticket.clone(), true);
                 }
@@ -385,8 +403,8 @@ impl Board {
                     None => self.member_before(ticket),
                 };
                 match (before, now) {
-                    (Some(false), true) => self.total += 1,
-                    (Some(true), false) => self.total = self.total.saturating_sub(1),
+                    (Some(false), true) => self.count(1),
+                    (Some(true), false) => self.count(-1),
                     _ => {}
                 }
                 if now && self.place_of(ticket) == Place::Within {
@@ -557,6 +575,7 @@ mod tests {
             &ServerMessage::AllTickets {
                 tickets,
                 total,
+                total_exact: true,
                 next_cursor: next.map(str::to_string),
                 position,
                 terms: vec![],
@@ -677,6 +696,7 @@ mod tests {
             &ServerMessage::AllTickets {
                 tickets: span(950, 901),
                 total: 1000,
+                total_exact: true,
                 next_cursor: Some("c901".into()),
                 position: 12,
                 terms: vec![],
@@ -751,6 +771,40 @@ mod tests {
     }
 
     #[test]
+    fn a_lower_bound_total_stays_as_the_server_said() {
+        let mut board = Board::new(ME);
+        board.act(BoardAction::Show(TicketView::default()));
+        let seq = board.wanted.as_ref().expect("a request is wanted").seq;
+        board.act(BoardAction::Sent(seq));
+        board.apply(
+            &ServerMessage::AllTickets {
+                tickets: span(1000, 951),
+                total: 1000,
+                total_exact: false,
+                next_cursor: Some("c951".into()),
+                position: 10,
+                terms: vec![],
+            },
+            at(0),
+        );
+        assert!(!board.total_exact);
+        // A new match appears in place, but "1,000+" does not become "1,001+" (nor fall on a leave).
+        board.apply(&created(filed(1001), 11), at(0));
+        assert_eq!(ids(&board)[0], 1001);
+        assert_eq!(board.total, 1000);
+        let mut closed = filed(1000);
+        closed.version = 2;
+        closed.status = Status::Closed;
+        board.apply(&updated(closed, 12), at(0));
+        assert_eq!(board.total, 1000);
+        // The next first page says how it is now.
+        board.act(BoardAction::Top);
+        answer(&mut board, span(1001, 952), 420, None, 12);
+        assert!(board.total_exact);
+        assert_eq!(board.total, 420);
+    }
+
+    #[test]
     fn tickets_above_dropped_pages_only_count() {
         let mut board = open_board();
         board.above = 50;
@@ -819,6 +873,7 @@ mod tests {
             &ServerMessage::AllTickets {
                 tickets: vec![filed(11), filed(5)],
                 total: 2,
+                total_exact: true,
                 next_cursor: None,
                 position: 10,
                 terms: vec![],
@@ -852,6 +907,7 @@ mod tests {
             &ServerMessage::AllTickets {
                 tickets: vec![filed(1)],
                 total: 1,
+                total_exact: true,
                 next_cursor: None,
                 position: 3,
                 terms: vec![],

@@ -243,6 +243,7 @@ impl WsSession {
                         let mut replies = vec![ServerMessage::AllTickets {
                             tickets: page.tickets,
                             total: page.total,
+                            total_exact: page.total_exact,
                             next_cursor: page.next_cursor,
                             position: page.position,
                             terms: page.terms,
