@@ -8,12 +8,16 @@
 -- writes several times dearer (fan-out p99 at 1,000 sessions 3.4x the bare baseline, from 1.5x).
 --
 -- Now `ticket_search` holds one document per ticket (title weight A, body B, every comment C), written
--- only when the title or body changes or a comment is added, by the triggers below. A ticket's status,
--- priority, assignee or category change no longer touches the search index at all.
+-- only when the title or body changes or a comment is added, by the triggers below, plus whether the
+-- ticket is open work (new, open, pending: the board's default view), which a second, partial GIN index
+-- serves: a search of open work reads only open tickets' matches. A ticket's priority, assignee or
+-- category change no longer touches the search table at all, and a status change only when it enters
+-- or leaves open work.
 
 CREATE TABLE ticket_search (
     ticket_id bigint PRIMARY KEY REFERENCES tickets (id) ON DELETE CASCADE,
-    doc       tsvector NOT NULL
+    doc       tsvector NOT NULL,
+    open_work boolean NOT NULL
 );
 COMMENT ON TABLE ticket_search IS 'search words per ticket (title A, body B, comments C); kept by triggers on tickets and comments';
 
@@ -31,8 +35,8 @@ AS $$ SELECT coalesce(setweight(to_tsvector('simple'::regconfig, loket_fold(stri
 -- New tickets: one statement-level trigger, so a bulk insert writes the documents in one statement.
 CREATE FUNCTION loket_search_tickets_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO ticket_search (ticket_id, doc)
-    SELECT id, loket_ticket_doc(title, body) FROM inserted;
+    INSERT INTO ticket_search (ticket_id, doc, open_work)
+    SELECT id, loket_ticket_doc(title, body), status IN ('new', 'open', 'pending') FROM inserted;
     RETURN NULL;
 END
 $$;
@@ -53,6 +57,17 @@ CREATE TRIGGER tickets_search_text AFTER UPDATE OF title, body ON tickets
     FOR EACH ROW WHEN (OLD.title IS DISTINCT FROM NEW.title OR OLD.body IS DISTINCT FROM NEW.body)
     EXECUTE FUNCTION loket_search_ticket_text();
 
+-- A status that enters or leaves open work.
+CREATE FUNCTION loket_search_ticket_status() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE ticket_search SET open_work = NEW.status IN ('new', 'open', 'pending') WHERE ticket_id = NEW.id;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER tickets_search_status AFTER UPDATE OF status ON tickets
+    FOR EACH ROW WHEN ((OLD.status IN ('new', 'open', 'pending')) IS DISTINCT FROM (NEW.status IN ('new', 'open', 'pending')))
+    EXECUTE FUNCTION loket_search_ticket_status();
+
 -- A comment (public reply or internal note: only agents search) appends its words. Comments are never
 -- edited.
 DROP TRIGGER comments_search ON comments;
@@ -69,10 +84,11 @@ CREATE TRIGGER comments_search AFTER INSERT ON comments
     FOR EACH ROW EXECUTE FUNCTION loket_search_comment_added();
 
 -- The documents of the tickets on file, from V15's columns (the same words and weights).
-INSERT INTO ticket_search (ticket_id, doc)
-SELECT id, search || search_comments FROM tickets;
+INSERT INTO ticket_search (ticket_id, doc, open_work)
+SELECT id, search || search_comments, status IN ('new', 'open', 'pending') FROM tickets;
 
 CREATE INDEX ticket_search_doc_idx ON ticket_search USING gin (doc);
+CREATE INDEX ticket_search_open_doc_idx ON ticket_search USING gin (doc) WHERE open_work;
 
 DROP INDEX tickets_search_idx;
 ALTER TABLE tickets DROP COLUMN search;

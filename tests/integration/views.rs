@@ -438,6 +438,31 @@ async fn search_finds_words_in_bodies_comments_and_notes_keys_and_reporters_in_i
         [street],
         "body, comment and title"
     );
+    // Open work is searched through its own index: a ticket leaving open work leaves its searches.
+    let open_work = |text: &str| json!({"text": text});
+    assert_eq!(page(&mut ws, &open_work("padam")).await.tickets[0].id, street);
+    ws.call(json!({"type": "UpdateTicket", "ticket_id": street.0, "version": 3, "changes": {"status": "pending"}}))
+        .await;
+    assert_eq!(
+        page(&mut ws, &open_work("padam")).await.tickets.len(),
+        1,
+        "pending is open work"
+    );
+    ws.call(json!({"type": "UpdateTicket", "ticket_id": street.0, "version": 4, "changes": {"status": "resolved"}}))
+        .await;
+    assert!(
+        page(&mut ws, &open_work("padam")).await.tickets.is_empty(),
+        "resolved: not open work"
+    );
+    let done = page(&mut ws, &json!({"text": "padam", "status": "done"})).await;
+    assert_eq!(done.tickets.iter().map(|t| t.id).collect::<Vec<_>>(), [street]);
+    ws.call(json!({"type": "UpdateTicket", "ticket_id": street.0, "version": 5, "changes": {"status": "open"}}))
+        .await;
+    assert_eq!(
+        page(&mut ws, &open_work("padam")).await.tickets.len(),
+        1,
+        "reopened: open work again"
+    );
     server.stop().await;
 }
 

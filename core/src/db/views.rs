@@ -14,7 +14,7 @@
 use deadpool_postgres::GenericClient;
 use loket_protocol::TicketId;
 use loket_protocol::ticket::{Status, Ticket};
-use loket_protocol::view::{AssigneeFilter, Sort, TicketView, priority_rank};
+use loket_protocol::view::{AssigneeFilter, Sort, StatusGroup, TicketView, priority_rank};
 use loket_protocol::{AgentId, Timestamp};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
@@ -77,8 +77,8 @@ fn tsquery(words: &[String]) -> Option<String> {
     (!words.is_empty()).then(|| words.iter().map(|w| format!("'{w}':*")).collect::<Vec<_>>().join(" & "))
 }
 
-/// The `WHERE` conditions of `view` for agent `me` (without the cursor), added to `sql`.
-fn conditions(sql: &mut Sql, view: &TicketView, me: AgentId, search: Option<&Search>) -> Vec<String> {
+/// The `WHERE` conditions of `view`'s filters for agent `me` (neither search nor cursor), added to `sql`.
+fn conditions(sql: &mut Sql, view: &TicketView, me: AgentId) -> Vec<String> {
     let mut out = Vec::new();
     let statuses = view.status.statuses();
     if statuses.len() < Status::ALL.len() {
@@ -115,28 +115,87 @@ fn conditions(sql: &mut Sql, view: &TicketView, me: AgentId, search: Option<&Sea
             out.push(format!("t.{column} {op} {}", sql.param(at)));
         }
     }
-    if let Some(search) = search {
-        let mut any = Vec::new();
-        if let Some(key) = search.key {
-            any.push(format!("t.id = {}", sql.param(key.0)));
+    out
+}
+
+/// One way a ticket can match a search, answered by its own index: the words (the search table's GIN
+/// index; its partial one for open work when the view asks for open work only), or the exact matches
+/// (the ticket's key, the reporters' tickets: btree indexes). A ticket matches if any branch does. They
+/// are queried as a `UNION`, never joined with `OR`: an `OR` across the search table and `tickets` can
+/// use neither index and filters every ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Branch {
+    Words,
+    Exact,
+}
+
+impl Branch {
+    /// The branches `search` has (none: it can match nothing).
+    fn of(search: &Search) -> Vec<Branch> {
+        let mut out = Vec::new();
+        if search.tsquery.is_some() {
+            out.push(Branch::Words);
         }
-        if !search.reporters.is_empty() {
-            any.push(format!("t.reporter_id = ANY({})", sql.param(search.reporters.clone())));
+        if search.key.is_some() || !search.reporters.is_empty() {
+            out.push(Branch::Exact);
         }
-        if let Some(q) = &search.tsquery {
-            any.push(format!(
-                "EXISTS (SELECT 1 FROM ticket_search s WHERE s.ticket_id = t.id
-                         AND s.doc @@ to_tsquery('simple', loket_fold({})))",
-                sql.param(q.clone())
-            ));
-        }
-        if any.is_empty() {
-            out.push("false".into());
-        } else {
-            out.push(format!("({})", any.join(" OR ")));
+        out
+    }
+
+    /// The branch's condition, its parameters added to `sql`.
+    fn condition(self, sql: &mut Sql, view: &TicketView, search: &Search) -> String {
+        match self {
+            Branch::Words => {
+                let open_only = view
+                    .status
+                    .statuses()
+                    .iter()
+                    .all(|s| StatusGroup::OpenWork.statuses().contains(s));
+                let q = search.tsquery.clone().unwrap_or_default();
+                format!(
+                    "EXISTS (SELECT 1 FROM ticket_search s WHERE s.ticket_id = t.id{}
+                             AND s.doc @@ to_tsquery('simple', loket_fold({})))",
+                    if open_only { " AND s.open_work" } else { "" },
+                    sql.param(q)
+                )
+            }
+            Branch::Exact => {
+                let mut exact = Vec::new();
+                if let Some(key) = search.key {
+                    exact.push(format!("t.id = {}", sql.param(key.0)));
+                }
+                if !search.reporters.is_empty() {
+                    exact.push(format!("t.reporter_id = ANY({})", sql.param(search.reporters.clone())));
+                }
+                format!("({})", exact.join(" OR "))
+            }
         }
     }
-    out
+}
+
+/// The `WHERE` clauses that together select `view`'s tickets: one without search, one per branch with
+/// it (none when the search can match nothing), each with what `extra` adds (the cursor).
+fn wheres(
+    sql: &mut Sql,
+    view: &TicketView,
+    me: AgentId,
+    search: Option<&Search>,
+    extra: &mut dyn FnMut(&mut Sql) -> Option<String>,
+) -> Vec<String> {
+    let arms: Vec<Option<Branch>> = match search {
+        None => vec![None],
+        Some(search) => Branch::of(search).into_iter().map(Some).collect(),
+    };
+    arms.into_iter()
+        .map(|arm| {
+            let mut all = conditions(sql, view, me);
+            if let (Some(arm), Some(search)) = (arm, search) {
+                all.push(arm.condition(sql, view, search));
+            }
+            all.extend(extra(sql));
+            where_clause(&all)
+        })
+        .collect()
 }
 
 /// The relevance score of a ticket for `search` (the placeholders are added again: a query names each
@@ -199,27 +258,27 @@ pub async fn page(
         None => None,
     };
 
-    // The count: every condition, no cursor; a search's stops after the cap (one more, to know).
+    // The count: every condition, no cursor; a search's stops after the cap (one more, to know), in
+    // each branch (the union of branches cut at cap + 1 holds more than the cap exactly when the whole
+    // does).
     let mut count = Sql::default();
-    let filters = conditions(&mut count, view, me, search.as_ref());
-    count.text = if search.is_some() {
-        format!(
-            "SELECT count(*) FROM (SELECT 1 FROM tickets t {} LIMIT {}) m",
-            where_clause(&filters),
-            SEARCH_COUNT_CAP + 1
-        )
-    } else {
-        format!("SELECT count(*) FROM tickets t {}", where_clause(&filters))
+    let count_wheres = wheres(&mut count, view, me, search.as_ref(), &mut |_| None);
+    count.text = match &search {
+        None => format!("SELECT count(*) FROM tickets t {}", count_wheres.join("")),
+        Some(_) if count_wheres.is_empty() => "SELECT 0::bigint".into(),
+        Some(_) => format!(
+            "SELECT count(*) FROM ({}) m",
+            count_wheres
+                .iter()
+                .map(|w| format!("(SELECT t.id FROM tickets t {w} LIMIT {})", SEARCH_COUNT_CAP + 1))
+                .collect::<Vec<_>>()
+                .join(" UNION ")
+        ),
     };
 
     // The page: the same conditions, after the cursor, in order; one more than asked to know whether a
     // next page exists.
     let mut rows = Sql::default();
-    let mut filters = conditions(&mut rows, view, me, search.as_ref());
-    let score = match (&search, sort) {
-        (Some(search), Sort::Relevance) => Some(score(&mut rows, search)),
-        _ => None,
-    };
     let (keys, order) = match sort {
         Sort::Newest => ("t.created_at, t.id", "created_at DESC, id DESC"),
         Sort::Oldest => ("t.created_at, t.id", "created_at, id"),
@@ -230,77 +289,85 @@ pub async fn page(
         ),
         Sort::Relevance => ("", "score DESC, id DESC"),
     };
-    let score_column = score.clone().unwrap_or_else(|| "0::real".into());
-    let inner_order = order
-        .split(", ")
-        .map(|part| format!("{}{part}", if part.starts_with("score") { "" } else { "t." }))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let page_filter = match after {
-        None => None,
+    let qualified = |prefix: &str| {
+        order
+            .split(", ")
+            .map(|part| format!("{prefix}{part}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut cursor = |sql: &mut Sql| match after {
+        None | Some(After::Relevance { .. }) => None,
         Some(After::Newest { created_at, id }) => {
-            Some(format!("({keys}) < ({}, {})", rows.param(created_at), rows.param(id.0)))
+            Some(format!("({keys}) < ({}, {})", sql.param(created_at), sql.param(id.0)))
         }
         Some(After::Oldest { created_at, id }) => {
-            Some(format!("({keys}) > ({}, {})", rows.param(created_at), rows.param(id.0)))
+            Some(format!("({keys}) > ({}, {})", sql.param(created_at), sql.param(id.0)))
         }
         Some(After::Updated { updated_at, id }) => {
-            Some(format!("({keys}) < ({}, {})", rows.param(updated_at), rows.param(id.0)))
+            Some(format!("({keys}) < ({}, {})", sql.param(updated_at), sql.param(id.0)))
         }
         Some(After::Priority { rank, created_at, id }) => Some(format!(
             "({keys}) < ({}, {}, {})",
-            rows.param(rank),
-            rows.param(created_at),
-            rows.param(id.0)
+            sql.param(rank),
+            sql.param(created_at),
+            sql.param(id.0)
         )),
-        Some(After::Relevance { .. }) => None,
     };
-    filters.extend(page_filter);
+    let page_wheres = wheres(&mut rows, view, me, search.as_ref(), &mut cursor);
     let limit_param = rows.param(i64::from(limit) + 1);
-    let inner = match (score, &search, after) {
-        (Some(score), Some(search), after) => {
+    let inner = match (&search, sort) {
+        (Some(_), _) if page_wheres.is_empty() => "SELECT NULL::bigint AS id, 0::real AS score WHERE false".into(),
+        (Some(search), Sort::Relevance) => {
             let after = match after {
                 Some(After::Relevance { score, id }) => {
                     format!("WHERE (s.score, s.id) < ({}, {})", rows.param(score), rows.param(id.0))
                 }
                 _ => String::new(),
             };
-            // Ranked: the newest RANK_WINDOW matches, plus the named key's ticket and the reporters'
-            // tickets (exact matches are never left out), each scored; ranking every match of a common
-            // word would read and score tens of thousands of rows for the first page.
+            // Ranked: the newest RANK_WINDOW matches of each branch (so exact matches are never left
+            // out), each scored; ranking every match of a common word would read and score tens of
+            // thousands of rows for the first page.
             let window = rows.param(RANK_WINDOW);
-            let mut exact = conditions(&mut rows, view, me, None);
-            let mut either = Vec::new();
-            if let Some(key) = search.key {
-                either.push(format!("t.id = {}", rows.param(key.0)));
-            }
-            if !search.reporters.is_empty() {
-                either.push(format!("t.reporter_id = ANY({})", rows.param(search.reporters.clone())));
-            }
-            let exact = if either.is_empty() {
-                String::new()
-            } else {
-                exact.push(format!("({})", either.join(" OR ")));
-                format!(
-                    "UNION (SELECT t.id FROM tickets t {} ORDER BY t.created_at DESC, t.id DESC LIMIT {window})",
-                    where_clause(&exact)
-                )
-            };
+            let score = score(&mut rows, search);
+            let candidates = page_wheres
+                .iter()
+                .map(|w| {
+                    format!("(SELECT t.id FROM tickets t {w} ORDER BY t.created_at DESC, t.id DESC LIMIT {window})")
+                })
+                .collect::<Vec<_>>()
+                .join(" UNION ");
             format!(
                 "SELECT * FROM (
                      SELECT t.id, {score} AS score
-                     FROM ((SELECT t.id FROM tickets t {} ORDER BY t.created_at DESC, t.id DESC LIMIT {window})
-                           {exact}) w
+                     FROM ({candidates}) w
                      JOIN tickets t ON t.id = w.id
                      LEFT JOIN ticket_search ts ON ts.ticket_id = t.id) s {after}
-                 ORDER BY score DESC, id DESC LIMIT {limit_param}",
-                where_clause(&filters)
+                 ORDER BY score DESC, id DESC LIMIT {limit_param}"
             )
         }
-        _ => format!(
-            "SELECT t.id, {score_column} AS score FROM tickets t {} ORDER BY {inner_order} LIMIT {limit_param}",
-            where_clause(&filters)
+        (_, _) if page_wheres.len() == 1 => format!(
+            "SELECT t.id, 0::real AS score FROM tickets t {} ORDER BY {} LIMIT {limit_param}",
+            page_wheres[0],
+            qualified("t.")
         ),
+        (_, _) => {
+            // Several branches: each its first page in order, merged.
+            let arms = page_wheres
+                .iter()
+                .map(|w| {
+                    format!(
+                        "(SELECT {keys} FROM tickets t {w} ORDER BY {} LIMIT {limit_param})",
+                        qualified("t.")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" UNION ");
+            format!(
+                "SELECT u.id, 0::real AS score FROM ({arms}) u ORDER BY {} LIMIT {limit_param}",
+                qualified("u.")
+            )
+        }
     };
     rows.text = format!(
         "SELECT t.id, t.title, t.body, t.status, t.priority, t.priority_rank, t.version, t.created_at,
@@ -406,18 +473,43 @@ mod tests {
             key: None,
             reporters: vec![],
         };
-        let conds = conditions(&mut sql, &view, AgentId(7), Some(&search));
+        let mut conds = conditions(&mut sql, &view, AgentId(7));
+        conds.push(Branch::Words.condition(&mut sql, &view, &search));
         assert_eq!(conds[0], "t.status IN ('new', 'open', 'pending')");
         assert_eq!(conds[1], "t.assignee_id = $1");
         assert!(conds[2].contains("loket_fold($2)"), "{}", conds[2]);
         assert!(
+            conds[2].contains("s.open_work"),
+            "open work only: the partial index can answer"
+        );
+        assert!(
             !conds.join(" ").contains("DROP"),
             "client text only travels as a parameter"
+        );
+        assert_eq!(Branch::of(&search), [Branch::Words]);
+        let exact = Search {
+            tsquery: None,
+            key: Some(TicketId(3)),
+            reporters: vec![4],
+        };
+        assert_eq!(Branch::of(&exact), [Branch::Exact]);
+        assert_eq!(
+            Branch::Exact.condition(&mut Sql::default(), &view, &exact),
+            "(t.id = $1 OR t.reporter_id = ANY($2))"
+        );
+        let any_status = TicketView {
+            status: StatusFilter::Group(loket_protocol::view::StatusGroup::Any),
+            ..view.clone()
+        };
+        assert!(
+            !Branch::Words
+                .condition(&mut Sql::default(), &any_status, &search)
+                .contains("open_work")
         );
         let any = TicketView {
             status: StatusFilter::Group(loket_protocol::view::StatusGroup::Any),
             ..TicketView::default()
         };
-        assert!(conditions(&mut Sql::default(), &any, AgentId(1), None).is_empty());
+        assert!(conditions(&mut Sql::default(), &any, AgentId(1)).is_empty());
     }
 }
