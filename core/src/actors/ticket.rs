@@ -128,6 +128,16 @@ pub struct AddAttachment {
     pub file: AttachmentDraft,
 }
 
+/// A reporter's own change to their ticket (reopening by a reply, a location, a rating): written with its
+/// audit entry, one new version, broadcast as `TicketUpdated`. Answers the ticket as stored (unchanged,
+/// and nothing broadcast, when the change changes nothing).
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "Result<Ticket, AppError>")]
+pub struct ReporterChange {
+    pub author: Author,
+    pub edit: q::ReporterEdit,
+}
+
 /// A write whose COMMIT was cut off by a lost connection: its event log slot and the position its event
 /// took.
 #[derive(Debug)]
@@ -939,6 +949,9 @@ async fn update_fields(
     if planned.changes_nothing() {
         return Ok((current, false, None));
     }
+    let mut planned = planned;
+    // An agent's change is an agent acting on the ticket: a reporter's reopening is seen.
+    planned.next.reopened_at = None;
     let actor = Author::from(msg.agent.as_ref());
     let expected = q::applied(&planned, current.version, now);
     let event = ServerMessage::TicketUpdated {
@@ -987,6 +1000,51 @@ fn planning_refusal(refusal: Refusal, current: &Ticket) -> AppError {
         Refusal::RetiredCategory(category) => {
             AppError::invalid(format!("the category {} is retired; choose another", category.name))
         }
+    }
+}
+
+impl Handler<ReporterChange> for TicketActor {
+    type Result = Atomic<Ticket>;
+
+    fn handle(&mut self, msg: ReporterChange, _: &mut Self::Context) -> Self::Result {
+        self.touch();
+        let (pool, log, id, me) = (self.pool.clone(), self.log.clone(), self.id, self.instance);
+        let fut = async move {
+            let mut client = pool.get().await?;
+            let tx = client.transaction().await?;
+            let (current, _) = q::load_for_update(&tx, id).await?;
+            let lock = LockState::of(leases::live(&tx, id, me, false).await?).info();
+            if !q::apply_reporter_edit(&tx, &current, &msg.author, &msg.edit).await? {
+                return match crate::db::commit(tx).await {
+                    Err(AppError::OutcomeUnknown) => Err(AppError::Unavailable.into()),
+                    other => other
+                        .map(|()| (q::with_lock(current, lock), None))
+                        .map_err(WriteError::Failed),
+                };
+            }
+            let stored = q::load(&tx, id)
+                .await?
+                .ok_or_else(|| AppError::internal("a ticket being changed vanished"))?;
+            let updated = q::with_lock(stored, lock);
+            let event = ServerMessage::TicketUpdated {
+                previous: Some(Box::new(Previous::between(&current, &updated))),
+                ticket: updated.clone(),
+                position: 0,
+            };
+            let pending = commit_with_event(tx, &log, id, event).await?;
+            Ok((updated, Some(pending)))
+        };
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(
+            |res: Result<(Ticket, Option<Pending>), WriteError>, act, ctx| {
+                let res = act.settle(res, ctx, |_, _, _| {});
+                act.stop_if_missing(&res, ctx);
+                let (ticket, pending) = res?;
+                if let Some(pending) = pending {
+                    pending.publish();
+                }
+                Ok(ticket)
+            },
+        )))
     }
 }
 

@@ -34,6 +34,24 @@ pub fn TicketFieldsView(props: &ViewProps) -> Html {
                 <div><dt>{ "Reporter" }</dt><dd>
                     { t.reporter.as_ref().map(|r| html! { { &r.name } }).unwrap_or_else(|| none("Agent-created")) }
                 </dd></div>
+                if let Some(location) = t.location {
+                    <div><dt>{ "Location" }</dt><dd data-testid="ticket-location">
+                        <span class="coordinates">{ location.display() }</span>{ " " }
+                        <a href={location.openstreetmap_url()} target="_blank" rel="noopener noreferrer"
+                            data-testid="ticket-location-map">{ "Open in OpenStreetMap" }</a>
+                    </dd></div>
+                }
+                if let Some(rating) = &t.rating {
+                    <div><dt>{ "Rating" }</dt><dd data-testid="ticket-rating">
+                        <span class="stars" aria-label={format!("{} of 5", rating.stars)}>
+                            { "\u{2605}".repeat(usize::from(rating.stars.min(5))) }{ "\u{2606}".repeat(5 - usize::from(rating.stars.min(5))) }
+                        </span>
+                        { format!(" {} of 5", rating.stars) }
+                        if let Some(comment) = &rating.comment {
+                            <q class="rating-comment" data-testid="ticket-rating-comment">{ comment }</q>
+                        }
+                    </dd></div>
+                }
             </dl>
             <h3 class="sub">{ "Description" }</h3>
             if t.body.trim().is_empty() {
