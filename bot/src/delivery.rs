@@ -31,8 +31,8 @@ use loket_core::db::Pool;
 use loket_core::db::outbox::{self, Claimant, Head};
 use loket_core::outbox::OutboxSignal;
 use loket_protocol::ticket::{Notice, Status};
-use teloxide::types::ReplyMarkup;
 use teloxide::prelude::*;
+use teloxide::types::ReplyMarkup;
 use teloxide::{ApiError, RequestError};
 use tokio::sync::watch;
 
@@ -176,7 +176,12 @@ async fn send_part(
     let mut request = bot.send_message(ChatId(head.chat_id), part.clone());
     // A resolved ticket: the rating buttons go under the notice's last part.
     if index + 1 >= parts.len()
-        && matches!(head.notice, Some(Notice::StatusChanged { status: Status::Resolved }))
+        && matches!(
+            head.notice,
+            Some(Notice::StatusChanged {
+                status: Status::Resolved
+            })
+        )
     {
         let keyboard = crate::handlers::rating_keyboard(head.ticket_id);
         request = request.reply_markup(ReplyMarkup::InlineKeyboard(keyboard));

@@ -334,7 +334,9 @@ impl Dialogue {
                     }
                 }
             }
-            (D::Confirm { draft, .. }, Input::Edit(EditField::Files)) => (D::Attachments { draft }, Reply::AskAttachments),
+            (D::Confirm { draft, .. }, Input::Edit(EditField::Files)) => {
+                (D::Attachments { draft }, Reply::AskAttachments)
+            }
             (D::Confirm { draft, .. }, Input::Edit(field)) => (D::Edit { field, draft }, Reply::AskEdit { field }),
             (D::Edit { field, mut draft }, input) => match (field, input) {
                 (EditField::Title, Input::Text(text)) if usable(&one_line(&text), MAX_TITLE_CHARS) => {
@@ -359,7 +361,8 @@ impl Dialogue {
                     }
                     confirm(draft)
                 }
-                (EditField::Location, Input::Location { latitude, longitude }) => match Point::new(latitude, longitude) {
+                (EditField::Location, Input::Location { latitude, longitude }) => match Point::new(latitude, longitude)
+                {
                     Some(point) => {
                         draft.location = Some(point);
                         confirm(draft)
@@ -675,18 +678,37 @@ mod tests {
     fn the_summary_edits_one_field_and_comes_back() {
         let shown = confirm(draft("Old")).0.with_summary(7);
         let (state, reply) = shown.step(Input::Edit(EditField::Title), true);
-        assert_eq!(reply, Reply::AskEdit { field: EditField::Title });
+        assert_eq!(
+            reply,
+            Reply::AskEdit {
+                field: EditField::Title
+            }
+        );
         // Not a title: asked again, nothing lost.
         let (state, reply) = state.step(Input::File(photo(1)), true);
         assert!(matches!(reply, Reply::Reprompt { .. }));
         let (state, reply) = state.step(Input::Text("New\n title".into()), true);
-        let Reply::Summary { draft: edited } = reply else { panic!("{reply:?}") };
+        let Reply::Summary { draft: edited } = reply else {
+            panic!("{reply:?}")
+        };
         assert_eq!((edited.title.as_str(), edited.description.as_str()), ("New title", "D"));
         // A location: impossible coordinates are refused, /skip removes it.
         let (state, _) = state.step(Input::Edit(EditField::Location), true);
-        let (state, reply) = state.step(Input::Location { latitude: 91.0, longitude: 0.0 }, true);
+        let (state, reply) = state.step(
+            Input::Location {
+                latitude: 91.0,
+                longitude: 0.0,
+            },
+            true,
+        );
         assert!(matches!(reply, Reply::BadLocation { .. }));
-        let (state, reply) = state.step(Input::Location { latitude: -6.2, longitude: 106.8 }, true);
+        let (state, reply) = state.step(
+            Input::Location {
+                latitude: -6.2,
+                longitude: 106.8,
+            },
+            true,
+        );
         assert!(matches!(reply, Reply::Summary { ref draft } if draft.location.is_some()));
         let (state, _) = state.step(Input::Edit(EditField::Location), true);
         let (_, reply) = state.step(Input::Skip, true);
@@ -703,9 +725,15 @@ mod tests {
         assert_eq!(reply, Reply::AskTitle);
         let (state, reply) = state.step(Input::Text("Bins".into()), false);
         assert_eq!(reply, Reply::AskAttachments);
-        assert_eq!(state.draft().map(|d| d.description.as_str()), Some("Bins not collected"));
+        assert_eq!(
+            state.draft().map(|d| d.description.as_str()),
+            Some("Bins not collected")
+        );
         // Anything else while held is as if idle.
-        assert_eq!(held.step(Input::Text("hi".into()), false), (Dialogue::Idle, Reply::NotInDialogue));
+        assert_eq!(
+            held.step(Input::Text("hi".into()), false),
+            (Dialogue::Idle, Reply::NotInDialogue)
+        );
         let rating = Dialogue::RatingComment { ticket: 3, stars: 4 };
         assert!(!rating.in_report());
         assert_eq!(

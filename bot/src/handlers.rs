@@ -322,7 +322,11 @@ async fn converse(
     if let Reply::RatingComment { ticket, stars, comment } = &reply {
         let ticket = TicketId(*ticket);
         if comment.is_some() {
-            match ctx.desk.reporter_rate(reporter.id, ticket, *stars, comment.as_deref()).await {
+            match ctx
+                .desk
+                .reporter_rate(reporter.id, ticket, *stars, comment.as_deref())
+                .await
+            {
                 Ok(_) => {}
                 Err(AppError::Conflict(_)) => {
                     store::save_dialogue(&ctx.pool, telegram_user, &next).await?;
@@ -591,7 +595,11 @@ async fn follow_up(
         located: false,
     };
     if let Some(at) = msg.location() {
-        match ctx.desk.reporter_locate(reporter.id, ticket, at.latitude, at.longitude).await {
+        match ctx
+            .desk
+            .reporter_locate(reporter.id, ticket, at.latitude, at.longitude)
+            .await
+        {
             Ok(_) => done.located = true,
             Err(AppError::Invalid(_)) => {
                 say(ctx, chat, texts::bad_location(lang)).await?;
@@ -693,7 +701,10 @@ async fn status(ctx: &Ctx, reporter: &Reporter, key: Option<&str>) -> Handled {
         Err(AppError::NotFound(_)) => return say(ctx, chat, texts::ticket_not_found(lang, &id.key())).await,
         Err(err) => return Err(err.into()),
     };
-    let replies = ctx.desk.reporter_public_replies(reporter.id, id, STATUS_REPLIES).await?;
+    let replies = ctx
+        .desk
+        .reporter_public_replies(reporter.id, id, STATUS_REPLIES)
+        .await?;
     let awaiting = replies.last().is_some_and(|c| matches!(c.author, Author::Agent { .. }));
     let mut text = format!(
         "{}\n{}\n\n{}",

@@ -388,7 +388,9 @@ pub fn routed(lang: Lang, key: &str, title: &str, others: bool) -> String {
     let choose = match (lang, others) {
         (Lang::En, true) => "Meant for another report? Tap it below, or start a new report with this message.",
         (Lang::En, false) => "Meant for something else? Tap below to start a new report with this message.",
-        (Lang::Id, true) => "Maksud Anda untuk laporan lain? Ketuk laporan itu di bawah, atau mulai laporan baru dengan pesan ini.",
+        (Lang::Id, true) => {
+            "Maksud Anda untuk laporan lain? Ketuk laporan itu di bawah, atau mulai laporan baru dengan pesan ini."
+        }
         (Lang::Id, false) => "Maksud Anda untuk hal lain? Ketuk di bawah untuk memulai laporan baru dengan pesan ini.",
     };
     match lang {
@@ -451,7 +453,9 @@ pub fn moved(lang: Lang, key: &str, title: &str) -> String {
 pub fn stale_button(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "That button is no longer current, so nothing was changed. Send /mytickets to see your reports.",
-        Lang::Id => "Tombol itu sudah tidak berlaku, jadi tidak ada yang diubah. Kirim /mytickets untuk melihat laporan Anda.",
+        Lang::Id => {
+            "Tombol itu sudah tidak berlaku, jadi tidak ada yang diubah. Kirim /mytickets untuk melihat laporan Anda."
+        }
     }
 }
 
@@ -479,8 +483,12 @@ pub fn rated(lang: Lang, key: &str, stars: u8, ask_comment: bool) -> String {
         return head;
     }
     match lang {
-        Lang::En => format!("{head} If you like, write a short comment on what went well or what could be better; or send /skip."),
-        Lang::Id => format!("{head} Bila berkenan, tulis komentar singkat tentang apa yang sudah baik atau perlu diperbaiki; atau kirim /skip."),
+        Lang::En => format!(
+            "{head} If you like, write a short comment on what went well or what could be better; or send /skip."
+        ),
+        Lang::Id => format!(
+            "{head} Bila berkenan, tulis komentar singkat tentang apa yang sudah baik atau perlu diperbaiki; atau kirim /skip."
+        ),
     }
 }
 
@@ -497,8 +505,12 @@ pub fn rating_done(lang: Lang, with_comment: bool) -> &'static str {
 /// A rating for a ticket that is no longer resolved or closed.
 pub fn cannot_rate(lang: Lang, key: &str) -> String {
     match lang {
-        Lang::En => format!("{key} is not resolved any more (it was reopened), so it cannot be rated now. I will ask again once it is resolved."),
-        Lang::Id => format!("{key} sudah tidak berstatus selesai (dibuka kembali), jadi belum dapat dinilai. Saya akan bertanya lagi setelah selesai."),
+        Lang::En => format!(
+            "{key} is not resolved any more (it was reopened), so it cannot be rated now. I will ask again once it is resolved."
+        ),
+        Lang::Id => format!(
+            "{key} sudah tidak berstatus selesai (dibuka kembali), jadi belum dapat dinilai. Saya akan bertanya lagi setelah selesai."
+        ),
     }
 }
 
@@ -851,7 +863,14 @@ mod tests {
         let title = "t".repeat(crate::dialogue::MAX_TITLE_CHARS);
         let category = "c".repeat(100);
         for lang in [Lang::En, Lang::Id] {
-            let long = summary(lang, &title, &"x".repeat(20_000), Some(&category), 10, Some("-6.175110, 106.865039"));
+            let long = summary(
+                lang,
+                &title,
+                &"x".repeat(20_000),
+                Some(&category),
+                10,
+                Some("-6.175110, 106.865039"),
+            );
             assert!(long.chars().count() <= 4096, "{lang:?}: {}", long.chars().count());
             assert!(long.contains('\u{2026}'), "a shortened description is marked");
             let short = summary(lang, "Lampu", "Mati sejak Senin", None, 0, None);

@@ -101,7 +101,11 @@ impl Desk {
     }
 
     /// Enqueues `msg` for ticket `id` with the ticket's actor (for the reporter API in `crate::reporting`).
-    pub(crate) fn send_to_ticket<M, R>(&self, id: TicketId, msg: M) -> impl Future<Output = Result<R, AppError>> + 'static
+    pub(crate) fn send_to_ticket<M, R>(
+        &self,
+        id: TicketId,
+        msg: M,
+    ) -> impl Future<Output = Result<R, AppError>> + 'static
     where
         M: Message<Result = Result<R, AppError>> + Clone + Send + 'static,
         R: Send + 'static,

@@ -279,7 +279,12 @@ impl Desk {
     /// ticket is resolved or closed and the desk reopens on replies ([`Desk::set_reopen_on_reply`]), it is
     /// reopened first (status `open`, flagged for agents, audited as `reopened` by the reporter with reason
     /// `reporter_reply`, broadcast as `TicketUpdated`), then the comment is added.
-    pub async fn reporter_reply(&self, reporter: ReporterId, ticket: TicketId, body: &str) -> Result<Replied, AppError> {
+    pub async fn reporter_reply(
+        &self,
+        reporter: ReporterId,
+        ticket: TicketId,
+        body: &str,
+    ) -> Result<Replied, AppError> {
         let author = self.reporter_on(reporter, ticket).await?;
         let mut reopened = false;
         if self.reopens_on_reply() {
@@ -331,8 +336,9 @@ impl Desk {
         latitude: f64,
         longitude: f64,
     ) -> Result<Ticket, AppError> {
-        let location = Location::new(latitude, longitude)
-            .ok_or_else(|| AppError::invalid("a location needs a latitude from -90 to 90 and a longitude from -180 to 180"))?;
+        let location = Location::new(latitude, longitude).ok_or_else(|| {
+            AppError::invalid("a location needs a latitude from -90 to 90 and a longitude from -180 to 180")
+        })?;
         let author = self.reporter_on(reporter, ticket).await?;
         let change = ReporterChange {
             author,
@@ -355,13 +361,18 @@ impl Desk {
             return Err(AppError::invalid("a rating is 1 to 5"));
         }
         let comment = comment.map(str::trim).filter(|c| !c.is_empty()).map(str::to_string);
-        if comment.as_ref().is_some_and(|c| c.chars().count() > MAX_RATING_COMMENT_CHARS) {
+        if comment
+            .as_ref()
+            .is_some_and(|c| c.chars().count() > MAX_RATING_COMMENT_CHARS)
+        {
             return Err(AppError::invalid("a rating's comment is at most 2000 characters"));
         }
         let author = self.reporter_on(reporter, ticket).await?;
         let current = self.reporter_ticket(reporter, ticket).await?;
         if !matches!(current.status, Status::Resolved | Status::Closed) {
-            return Err(AppError::Conflict("only a resolved or closed ticket can be rated".into()));
+            return Err(AppError::Conflict(
+                "only a resolved or closed ticket can be rated".into(),
+            ));
         }
         let change = ReporterChange {
             author,

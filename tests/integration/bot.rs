@@ -58,7 +58,11 @@ pub(crate) fn key_in(text: &str) -> TicketId {
 }
 
 /// Waits until the ticket's notifications satisfy `done` (delivery is recorded just after Telegram answers).
-pub(crate) async fn notifications_until(agent: &AgentClient, id: TicketId, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+pub(crate) async fn notifications_until(
+    agent: &AgentClient,
+    id: TicketId,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
         let detail = agent.get(&format!("/api/tickets/{}", id.0)).await;

@@ -56,7 +56,9 @@ async fn a_message_without_reply_goes_to_the_latest_open_ticket_and_can_be_moved
     tg.send_text(&ana, "/skip");
     let summary = tg.expect(ana.id, "Title: Bins not collected").await;
     assert!(
-        summary.text.contains("The bins on Jl. Kenanga were not collected this week"),
+        summary
+            .text
+            .contains("The bins on Jl. Kenanga were not collected this week"),
         "{}",
         summary.text
     );
@@ -69,10 +71,19 @@ async fn a_message_without_reply_goes_to_the_latest_open_ticket_and_can_be_moved
     let (bench, _) = report(tg, &ana, "Broken bench").await;
     tg.send_text(&ana, "It is the one near the fountain");
     let routed = tg
-        .expect(ana.id, &format!("Added to your report {} \u{201c}Broken bench\u{201d}", bench.key()))
+        .expect(
+            ana.id,
+            &format!("Added to your report {} \u{201c}Broken bench\u{201d}", bench.key()),
+        )
         .await;
-    assert!(routed.buttons.iter().any(|(l, _)| l.contains(&bins.key())), "{routed:?}");
-    assert!(routed.buttons.iter().any(|(l, _)| l.contains("New report")), "{routed:?}");
+    assert!(
+        routed.buttons.iter().any(|(l, _)| l.contains(&bins.key())),
+        "{routed:?}"
+    );
+    assert!(
+        routed.buttons.iter().any(|(l, _)| l.contains("New report")),
+        "{routed:?}"
+    );
     let on_bench = comments(&detail(&rig.admin, bench).await);
     assert_eq!(on_bench.len(), 1);
     assert_eq!(on_bench[0]["body"], "It is the one near the fountain");
@@ -85,7 +96,10 @@ async fn a_message_without_reply_goes_to_the_latest_open_ticket_and_can_be_moved
     assert_eq!(on_bins.last().unwrap()["body"], "It is the one near the fountain");
     let on_bench = comments(&detail(&rig.admin, bench).await);
     let note = on_bench.last().unwrap();
-    assert_eq!((note["internal"].clone(), note["author"]["kind"].clone()), (json!(true), json!("system")));
+    assert_eq!(
+        (note["internal"].clone(), note["author"]["kind"].clone()),
+        (json!(true), json!("system"))
+    );
     assert!(note["body"].as_str().unwrap().contains(&bins.key()));
     // Pressed again: the message has moved already, so nothing happens twice.
     tg.press(&ana, &routed, &routed.button(&bins.key()));
@@ -136,11 +150,20 @@ async fn a_reply_to_a_resolved_ticket_reopens_it_and_flags_it_until_an_agent_act
         .cloned()
         .expect("the reopening is audited");
     assert_eq!(reopened["actor"]["kind"], "reporter");
-    assert_eq!((reopened["old_value"].clone(), reopened["reason"].clone()), (json!("resolved"), json!("reporter_reply")));
+    assert_eq!(
+        (reopened["old_value"].clone(), reopened["reason"].clone()),
+        (json!("resolved"), json!("reporter_reply"))
+    );
     assert_eq!(comments(&seen).last().unwrap()["body"], "It is leaking again");
     // The board lists it flagged.
     let board = rig.admin.get("/api/tickets").await;
-    let row = board.body["tickets"].as_array().unwrap().iter().find(|t| t["id"] == id.0).cloned().unwrap();
+    let row = board.body["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id.0)
+        .cloned()
+        .unwrap();
     assert!(row["reopened_at"].is_string(), "{row}");
 
     // An agent's next change clears the flag.
@@ -196,7 +219,10 @@ async fn a_resolved_ticket_is_rated_once_with_an_optional_comment_and_bad_presse
     tg.send_text(&ana, "Fixed within a day, thank you");
     tg.expect(ana.id, "comment was saved").await;
     let rating = detail(&rig.admin, id).await["ticket"]["rating"].clone();
-    assert_eq!((rating["stars"].clone(), rating["comment"].clone()), (json!(4), json!("Fixed within a day, thank you")));
+    assert_eq!(
+        (rating["stars"].clone(), rating["comment"].clone()),
+        (json!(4), json!("Fixed within a day, thank you"))
+    );
 
     // A later rating replaces the first; /skip leaves it without a comment.
     tg.press(&ana, &notice, &notice.button("5"));
@@ -259,7 +285,11 @@ async fn status_says_what_is_expected_and_shows_the_latest_public_replies() {
     tg.send_text(&ana, &format!("/status {}", id.key()));
     let status = tg.expect(ana.id, "Waiting for your answer").await;
     assert!(status.text.contains("Which street exactly?"), "{}", status.text);
-    assert!(!status.text.contains("park crew"), "internal notes never: {}", status.text);
+    assert!(
+        !status.text.contains("park crew"),
+        "internal notes never: {}",
+        status.text
+    );
 
     // Once the reporter answered, a waiting ticket waits for someone else.
     tg.send_text(&ana, "Jl. Melati, by the school");
@@ -268,7 +298,11 @@ async fn status_says_what_is_expected_and_shows_the_latest_public_replies() {
     tg.expect(ana.id, "berbahasa Indonesia").await;
     tg.send_text(&ana, &format!("/status {}", id.key()));
     let status = tg.expect(ana.id, "Menunggu pihak lain").await;
-    assert!(status.text.contains("Anda (") && status.text.contains("Jl. Melati"), "{}", status.text);
+    assert!(
+        status.text.contains("Anda (") && status.text.contains("Jl. Melati"),
+        "{}",
+        status.text
+    );
 }
 
 #[actix_rt::test]
@@ -295,7 +329,10 @@ async fn a_location_is_stored_with_the_report_and_as_a_follow_up_and_bad_coordin
 
     let mut ws = rig.admin.ws().await;
     let seen = detail(&rig.admin, id).await;
-    assert_eq!(seen["ticket"]["location"], json!({"latitude": -6.17511, "longitude": 106.865039}));
+    assert_eq!(
+        seen["ticket"]["location"],
+        json!({"latitude": -6.17511, "longitude": 106.865039})
+    );
     assert!(event_kinds(&seen).contains(&"location_set".to_string()));
 
     // As a follow-up (a reply), broadcast like other changes.
@@ -303,7 +340,9 @@ async fn a_location_is_stored_with_the_report_and_as_a_follow_up_and_bad_coordin
     tg.expect(ana.id, &format!("Location saved on {}", id.key())).await;
     let updated = ws
         .recv_until("the new location", |m| match m {
-            ServerMessage::TicketUpdated { ticket, .. } if ticket.id == id => ticket.location.filter(|l| l.latitude == -6.2),
+            ServerMessage::TicketUpdated { ticket, .. } if ticket.id == id => {
+                ticket.location.filter(|l| l.latitude == -6.2)
+            }
             _ => None,
         })
         .await;

@@ -10,6 +10,12 @@ use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
+/// `stars` of 5 as filled and empty stars: ★★★★☆.
+fn stars(stars: u8) -> String {
+    let filled = usize::from(stars.min(5));
+    format!("{}{}", "\u{2605}".repeat(filled), "\u{2606}".repeat(5 - filled))
+}
+
 #[derive(Properties, PartialEq)]
 pub struct ViewProps {
     pub ticket: Ticket,
@@ -43,9 +49,7 @@ pub fn TicketFieldsView(props: &ViewProps) -> Html {
                 }
                 if let Some(rating) = &t.rating {
                     <div><dt>{ "Rating" }</dt><dd data-testid="ticket-rating">
-                        <span class="stars" aria-label={format!("{} of 5", rating.stars)}>
-                            { "\u{2605}".repeat(usize::from(rating.stars.min(5))) }{ "\u{2606}".repeat(5 - usize::from(rating.stars.min(5))) }
-                        </span>
+                        <span class="stars" aria-label={format!("{} of 5", rating.stars)}>{ stars(rating.stars) }</span>
                         { format!(" {} of 5", rating.stars) }
                         if let Some(comment) = &rating.comment {
                             <q class="rating-comment" data-testid="ticket-rating-comment">{ comment }</q>
