@@ -411,3 +411,84 @@ async fn the_summary_changes_one_field_at_a_time_and_reprompts_say_exactly_what_
     assert_eq!(seen["ticket"]["body"], "Tepat di depan pintu masuk pasar");
     assert_eq!(seen["ticket"]["category"]["name"], "Parks");
 }
+
+#[actix_rt::test]
+async fn agents_see_the_location_the_rating_and_the_reopened_flag_in_the_browser() {
+    use loket_core::reporting::{Language, NewReporter, Registration};
+    use loket_tests::browser::{self, Browser};
+    use loket_tests::server::PASSWORD;
+
+    if !browser::available() {
+        return;
+    }
+    let dist = browser::web_dir();
+    let server = TestServer::start_with(|config| config.web_dir = Some(dist)).await;
+    let admin = server.agent("Ayu", loket_protocol::api::Role::Admin).await;
+    let code = invite(&admin, 1).await;
+    let newcomer = NewReporter {
+        telegram_user_id: 2701,
+        chat_id: 2701,
+        name: "Sari",
+        language: Language::Id,
+        code: &code,
+    };
+    let Ok(Registration::Registered(sari)) = server.desk().register_reporter(newcomer).await else {
+        panic!("Sari not registered");
+    };
+    let desk = server.desk();
+    let new = loket_protocol::api::NewTicket {
+        title: "Banjir di underpass".into(),
+        body: "Setinggi lutut".into(),
+        priority: Default::default(),
+        category_id: None,
+    };
+    let id = desk.file_report(sari.id, new, None).await.unwrap().id;
+    for (version, status) in [(1, "open"), (2, "pending"), (3, "resolved")] {
+        let reply = admin
+            .patch(
+                &format!("/api/tickets/{}", id.0),
+                json!({"version": version, "changes": {"status": status}}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    desk.reporter_locate(sari.id, id, -6.17511, 106.865039).await.unwrap();
+    desk.reporter_rate(sari.id, id, 5, Some("Cepat sekali")).await.unwrap();
+
+    let b = Browser::launch(&server.url(), "ayu-reporter-side").await;
+    b.goto("/").await;
+    b.sign_in("ayu@example.org", PASSWORD).await;
+    b.goto(&format!("/tickets/{}", id.0)).await;
+    b.wait_text("[data-testid=ticket-location]", "-6.175110, 106.865039")
+        .await;
+    b.wait_attr(
+        "[data-testid=ticket-location-map]",
+        "href",
+        "https://www.openstreetmap.org/?mlat=-6.17511&mlon=106.865039#map=18/-6.17511/106.865039",
+    )
+    .await;
+    b.wait_text("[data-testid=ticket-rating]", "5 of 5").await;
+    b.wait_text("[data-testid=ticket-rating-comment]", "Cepat sekali").await;
+    assert!(b.text("[data-testid=ticket-reopened]").await.is_none());
+
+    // The reporter's reply reopens it while the page is open: flagged live.
+    let replied = desk.reporter_reply(sari.id, id, "Banjir lagi").await.unwrap();
+    assert!(replied.reopened);
+    b.wait_text("[data-testid=ticket-reopened]", "Reopened by the reporter's reply")
+        .await;
+    b.screenshot("reporter-side-ticket").await;
+    b.goto("/").await;
+    let row = format!("tr[data-ticket-key='{}'] [data-testid=reopened]", id.key());
+    b.wait_text(&row, "Reopened").await;
+    // An agent's change clears the flag, live on the board.
+    let reply = admin
+        .patch(
+            &format!("/api/tickets/{}", id.0),
+            json!({"version": 7, "changes": {"priority": "high"}}),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    b.wait_until("the flag to go", || async { b.text(&row).await.is_none() })
+        .await;
+    b.close().await;
+}
