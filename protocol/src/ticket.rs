@@ -452,10 +452,12 @@ pub enum TicketEventKind {
     LocationSet,
     /// The reporter rated the ticket (`new_value` the stars, `reason` their comment).
     Rated,
+    /// An agent commented on a reopened ticket: the reopened flag is cleared.
+    ReopenSeen,
 }
 
 impl TicketEventKind {
-    pub const ALL: [TicketEventKind; 13] = [
+    pub const ALL: [TicketEventKind; 14] = [
         TicketEventKind::Created,
         TicketEventKind::Changed,
         TicketEventKind::Commented,
@@ -469,6 +471,7 @@ impl TicketEventKind {
         TicketEventKind::Reopened,
         TicketEventKind::LocationSet,
         TicketEventKind::Rated,
+        TicketEventKind::ReopenSeen,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -486,6 +489,7 @@ impl TicketEventKind {
             TicketEventKind::Reopened => "reopened",
             TicketEventKind::LocationSet => "location_set",
             TicketEventKind::Rated => "rated",
+            TicketEventKind::ReopenSeen => "reopen_seen",
         }
     }
 

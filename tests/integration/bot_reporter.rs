@@ -166,10 +166,29 @@ async fn a_reply_to_a_resolved_ticket_reopens_it_and_flags_it_until_an_agent_act
         .unwrap();
     assert!(row["reopened_at"].is_string(), "{row}");
 
-    // An agent's next change clears the flag.
-    set_status(&mut ws, id, 5, "pending").await;
+    // An agent answering it has seen the reopening: the flag goes, broadcast and audited. (An agent's
+    // update clears it too: the browser test below.)
+    ws.call(
+        json!({"type": "AddComment", "ticket_id": id.0, "body": "We will send the plumber again", "internal": false}),
+    )
+    .await;
+    let cleared = watcher
+        .recv_until("the flag cleared", |m| match m {
+            ServerMessage::TicketUpdated { ticket, .. } if ticket.id == id && ticket.reopened_at.is_none() => {
+                Some(ticket.clone())
+            }
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        (cleared.version, cleared.status),
+        (6, loket_protocol::ticket::Status::Open)
+    );
     let seen = detail(&rig.admin, id).await;
     assert!(seen["ticket"].get("reopened_at").is_none(), "{}", seen["ticket"]);
+    assert!(event_kinds(&seen).contains(&"reopen_seen".to_string()));
+    tg.expect(ana.id, "We will send the plumber again").await;
+    set_status(&mut ws, id, 6, "pending").await;
     // A reply to a ticket that is not resolved or closed reopens nothing.
     tg.expect(ana.id, "is now: waiting").await;
     tg.reply(&ana, &filed, "Thanks");

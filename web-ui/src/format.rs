@@ -174,6 +174,7 @@ pub fn describe_event(event: &TicketEvent, lookup: &Lookup<'_>) -> String {
             Some(at) => format!("shared a location ({})", at.replace(',', ", ")),
             None => "shared a location".to_string(),
         },
+        TicketEventKind::ReopenSeen => "answered the reopened ticket (flag cleared)".to_string(),
         TicketEventKind::Rated => match event.new_value.as_deref() {
             Some(stars) => format!("rated the ticket {stars} of 5{reason}"),
             None => "rated the ticket".to_string(),

@@ -469,7 +469,8 @@ impl Actor for TicketActor {
 
 /// A comment as written: the comment, whether a notice was queued, its event, and the lease it moved
 /// (token, new idle deadline) if its author holds the lock.
-type Commented = (Comment, bool, Option<Pending>, Option<(i64, Timestamp)>);
+/// Last: whether the ticket is flagged reopened (an agent's comment then clears the flag).
+type Commented = (Comment, bool, Option<Pending>, Option<(i64, Timestamp)>, bool);
 
 /// A database write that happens inside this actor's turn; answered after commit.
 type Atomic<T> = AtomicResponse<TicketActor, Result<T, AppError>>;
@@ -813,7 +814,7 @@ impl Handler<AddComment> for TicketActor {
         let fut = async move {
             let mut client = pool.get().await?;
             let tx = client.transaction().await?;
-            q::lock_row(&tx, id).await?;
+            let reopened = q::lock_row_reopened(&tx, id).await?;
             // A comment by the lock's holder is activity: it moves the lease's idle deadline. Reporters see
             // an agent's public name, if they set one (never the account's name). Both in one round trip.
             let (touched, public_name) = match &msg.author {
@@ -834,7 +835,7 @@ impl Handler<AddComment> for TicketActor {
                         let comment = q::comment(&tx, comment)
                             .await?
                             .ok_or_else(|| AppError::internal("a remembered comment vanished"))?;
-                        return Ok((comment, false, None, touched));
+                        return Ok((comment, false, None, touched, false));
                     }
                     Some(_) => return Err(idempotency::reused().into()),
                     None => {}
@@ -867,13 +868,20 @@ impl Handler<AddComment> for TicketActor {
                 position: 0,
             };
             let pending = commit_with_event(tx, &log, id, event).await?;
-            Ok((comment, queued, Some(pending), touched))
+            Ok((comment, queued, Some(pending), touched, reopened))
         };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(
             |res: Result<Commented, WriteError>, act, ctx| {
                 let res = act.settle(res, ctx, |_, _, _| {});
                 act.stop_if_missing(&res, ctx);
-                let (comment, queued, pending, touched) = res?;
+                let (comment, queued, pending, touched, reopened) = res?;
+                // An agent answering a reopened ticket has seen the reopening: cleared next, in order.
+                if reopened && matches!(comment.author, Author::Agent { .. }) {
+                    ctx.notify(ReporterChange {
+                        author: comment.author.clone(),
+                        edit: q::ReporterEdit::Seen,
+                    });
+                }
                 if let Some((token, idle_at)) = touched {
                     act.lock.active(token, idle_at);
                     act.arm_expiry(ctx);

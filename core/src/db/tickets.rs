@@ -393,7 +393,8 @@ pub async fn apply(db: &impl GenericClient, id: TicketId, actor: &Author, plan: 
     })
 }
 
-/// What a reporter's change does to their ticket (through its actor, like every change).
+/// What a reporter's change does to their ticket (through its actor, like every change), and the one
+/// agent-side change to it that is not an update: seeing a reopening.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReporterEdit {
     /// Their reply reopens the resolved or closed ticket: status `open`, flagged for agents.
@@ -402,6 +403,9 @@ pub enum ReporterEdit {
     Locate(Location),
     /// They rated the resolved ticket (a later rating replaces it).
     Rate { stars: u8, comment: Option<String> },
+    /// An agent commented on the reopened ticket: the reopening is seen, the flag cleared (an agent's
+    /// update clears it as part of the update).
+    Seen,
 }
 
 /// Writes `edit` to ticket `id` (its row locked by [`load_for_update`] in the same transaction, `current`
@@ -435,6 +439,16 @@ pub async fn apply_reporter_edit(
                     reason: Some("reporter_reply"),
                 },
             )
+        }
+        ReporterEdit::Seen => {
+            if current.reopened_at.is_none() {
+                return Ok(false);
+            }
+            let statement = db
+                .prepare_cached(&format!("UPDATE tickets SET reopened_at = NULL, {bump} WHERE id = $1"))
+                .await?;
+            db.execute(&statement, &[&id.0]).await?;
+            (TicketEventKind::ReopenSeen, EventRecord::default())
         }
         ReporterEdit::Locate(location) => {
             let statement = db
@@ -488,6 +502,18 @@ pub async fn apply_reporter_edit(
     let (kind, record) = record;
     record_event(db, id, actor, kind, record).await?;
     Ok(true)
+}
+
+/// Like [`lock_row`], answering whether the ticket is flagged reopened (`reopened_at` set).
+pub async fn lock_row_reopened(db: &impl GenericClient, id: TicketId) -> Result<bool, AppError> {
+    db.query_opt(
+        &db.prepare_cached("SELECT reopened_at IS NOT NULL FROM tickets WHERE id = $1 FOR UPDATE")
+            .await?,
+        &[&id.0],
+    )
+    .await?
+    .map(|row| row.get(0))
+    .ok_or(AppError::NotFound("ticket"))
 }
 
 /// Fails with `not_found` unless the ticket exists (locking its row until the transaction ends).

@@ -29,6 +29,7 @@ fn kind_class(kind: TicketEventKind) -> (&'static str, Icon) {
         TicketEventKind::Reopened => ("ev-reopened", Icon::Alert),
         TicketEventKind::LocationSet => ("ev-changed", Icon::Edit),
         TicketEventKind::Rated => ("ev-commented", Icon::Reply),
+        TicketEventKind::ReopenSeen => ("ev-changed", Icon::Edit),
     }
 }
 
