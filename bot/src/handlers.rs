@@ -858,7 +858,13 @@ async fn on_callback(ctx: &Ctx, query: CallbackQuery) -> Handled {
         Button::Edit(field) => converse(ctx, &reporter, telegram_user, Input::Edit(field), None).await,
         Button::Rate { ticket, stars } => rate(ctx, &reporter, telegram_user, ticket, stars).await,
         Button::ReportHeld => match store::dialogue(&ctx.pool, telegram_user).await? {
-            Dialogue::Held { ref text, .. } if !text.is_empty() => {
+            Dialogue::Held { ref text, ticket } if !text.is_empty() => {
+                // It went to an open ticket first: agents there learn it was meant for a new report.
+                if let Some(from) = ticket {
+                    ctx.desk
+                        .comment(TicketId(from), Author::System, texts::moved_to_new_report_note(), true)
+                        .await?;
+                }
                 converse(ctx, &reporter, telegram_user, Input::ReportHeld, None).await
             }
             _ => say(ctx, chat, texts::stale_button(reporter.language)).await,

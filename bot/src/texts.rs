@@ -464,6 +464,11 @@ pub fn moved_note(to_key: &str) -> String {
     format!("The reporter says their last message above was meant for {to_key}; it has been added there.")
 }
 
+/// The system note left on a ticket whose message the reporter turned into a new report (agents only).
+pub fn moved_to_new_report_note() -> &'static str {
+    "The reporter says their last message above was meant for a new report; they are filing it separately."
+}
+
 /// The reporter's reply reopened a resolved or closed ticket.
 pub fn reopened(lang: Lang, key: &str) -> String {
     match lang {

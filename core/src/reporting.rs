@@ -303,7 +303,7 @@ impl Desk {
     }
 
     /// The reporter's tickets still open (new, open or pending), most recently active first (the latest
-    /// of their last change and their last comment), at most [`MAX_OPEN_TICKETS`].
+    /// of their last change and their last public comment), at most [`MAX_OPEN_TICKETS`].
     pub async fn reporter_open_tickets(&self, reporter: ReporterId) -> Result<Vec<ReporterTicket>, AppError> {
         let client = self.pool.get().await?;
         q::open_tickets(&client, reporter, MAX_OPEN_TICKETS).await

@@ -110,11 +110,18 @@ async fn a_message_without_reply_goes_to_the_latest_open_ticket_and_can_be_moved
     let ben = TgUser::new(2102, "Ben", "en");
     register(&rig, &ben).await;
     let (bens, _) = report(tg, &ben, "Ben's pothole").await;
+    // The latest activity the reporter sees is the moved message, so the next one goes there.
     tg.send_text(&ana, "One more thing");
-    let routed = tg.expect(ana.id, "Added to your report").await;
+    let routed = tg.expect(ana.id, &format!("Added to your report {}", bins.key())).await;
     tg.press(&ana, &routed, &format!("move:{}", bens.0));
     tg.expect(ana.id, "no longer current").await;
     assert!(comments(&detail(&rig.admin, bens).await).is_empty());
+    // Turned into a new report instead: the ticket it went to first gets a note for agents.
+    tg.press(&ana, &routed, &routed.button("New report"));
+    tg.expect(ana.id, "What is the problem").await;
+    let last = comments(&detail(&rig.admin, bins).await).last().cloned().unwrap();
+    assert_eq!(last["author"]["kind"], "system");
+    assert!(last["body"].as_str().unwrap().contains("new report"), "{last}");
 }
 
 #[actix_rt::test]

@@ -226,7 +226,8 @@ pub async fn file_recorded(
 }
 
 /// Up to `limit` of the reporter's tickets in new, open or pending, most recently active first: the
-/// later of the ticket's last change and its last comment.
+/// later of the ticket's last change and its last public comment (internal notes are not activity the
+/// reporter can see).
 pub async fn open_tickets(
     db: &impl GenericClient,
     reporter: ReporterId,
@@ -236,7 +237,7 @@ pub async fn open_tickets(
         .prepare_cached(
             "SELECT t.id, t.title, t.status FROM tickets t
              WHERE t.reporter_id = $1 AND t.status IN ('new', 'open', 'pending')
-             ORDER BY greatest(t.updated_at, (SELECT max(c.created_at) FROM comments c WHERE c.ticket_id = t.id)) DESC,
+             ORDER BY greatest(t.updated_at, (SELECT max(c.created_at) FROM comments c WHERE c.ticket_id = t.id AND NOT c.internal)) DESC,
                       t.id DESC
              LIMIT $2",
         )
