@@ -1,8 +1,10 @@
 //! What the bot's inline buttons carry: one typed enum with its one encoding, so a handler never matches
 //! on raw callback strings. Telegram allows 64 bytes of callback data; every encoding here is far shorter.
 
-use loket_protocol::CategoryId;
+use loket_protocol::ticket::RATING_RANGE;
+use loket_protocol::{CategoryId, TicketId};
 
+use crate::dialogue::EditField;
 use crate::texts::Lang;
 
 /// A button the bot shows, as the callback data Telegram hands back when it is pressed.
@@ -22,6 +24,14 @@ pub enum Button {
     Restart,
     /// Keep writing the draft in progress.
     KeepDraft,
+    /// Rate the resolved ticket `ticket` with `stars` (1 to 5).
+    Rate { ticket: TicketId, stars: u8 },
+    /// Move the message just sent without Reply to the reporter's open ticket `0` instead.
+    MoveTo(TicketId),
+    /// Start a new report with the message just sent without Reply as its description.
+    ReportHeld,
+    /// On the summary: change this field.
+    Edit(EditField),
 }
 
 impl Button {
@@ -35,6 +45,10 @@ impl Button {
             Button::Cancel => "cancel".into(),
             Button::Restart => "restart".into(),
             Button::KeepDraft => "keep".into(),
+            Button::Rate { ticket, stars } => format!("rate:{}:{stars}", ticket.0),
+            Button::MoveTo(ticket) => format!("move:{}", ticket.0),
+            Button::ReportHeld => "newrep".into(),
+            Button::Edit(field) => format!("edit:{}", field.code()),
         }
     }
 
@@ -50,6 +64,15 @@ impl Button {
             ("cancel", "") => Some(Button::Cancel),
             ("restart", "") => Some(Button::Restart),
             ("keep", "") => Some(Button::KeepDraft),
+            ("rate", arg) => {
+                let (ticket, stars) = arg.split_once(':')?;
+                let ticket = ticket.parse().ok().filter(|t| *t > 0).map(TicketId)?;
+                let stars = stars.parse().ok().filter(|s| RATING_RANGE.contains(s))?;
+                Some(Button::Rate { ticket, stars })
+            }
+            ("move", id) => id.parse().ok().filter(|t| *t > 0).map(|t| Button::MoveTo(TicketId(t))),
+            ("newrep", "") => Some(Button::ReportHeld),
+            ("edit", field) => EditField::parse(field).map(Button::Edit),
             _ => None,
         }
     }
@@ -71,6 +94,18 @@ mod tests {
             Button::Cancel,
             Button::Restart,
             Button::KeepDraft,
+            Button::Rate {
+                ticket: TicketId(i64::MAX),
+                stars: 5,
+            },
+            Button::Rate {
+                ticket: TicketId(1),
+                stars: 1,
+            },
+            Button::MoveTo(TicketId(42)),
+            Button::ReportHeld,
+            Button::Edit(EditField::Title),
+            Button::Edit(EditField::Files),
         ];
         for button in all {
             let data = button.encode();
@@ -91,6 +126,14 @@ mod tests {
             "send:1",
             "sendx",
             "restart:now",
+            "rate:1:0",
+            "rate:1:6",
+            "rate:x:3",
+            "rate:0:3",
+            "rate:5",
+            "move:",
+            "move:-2",
+            "edit:nope",
         ] {
             assert_eq!(Button::decode(data), None, "{data}");
         }

@@ -30,8 +30,9 @@ use loket_core::cluster::Leadership;
 use loket_core::db::Pool;
 use loket_core::db::outbox::{self, Claimant, Head};
 use loket_core::outbox::OutboxSignal;
-use loket_protocol::ticket::Notice;
+use loket_protocol::ticket::{Notice, Status};
 use teloxide::prelude::*;
+use teloxide::types::ReplyMarkup;
 use teloxide::{ApiError, RequestError};
 use tokio::sync::watch;
 
@@ -172,7 +173,20 @@ async fn send_part(
         .await;
     };
     let asked = Instant::now();
-    let result = bot.send_message(ChatId(head.chat_id), part.clone()).await;
+    let mut request = bot.send_message(ChatId(head.chat_id), part.clone());
+    // A resolved ticket: the rating buttons go under the notice's last part.
+    if index + 1 >= parts.len()
+        && matches!(
+            head.notice,
+            Some(Notice::StatusChanged {
+                status: Status::Resolved
+            })
+        )
+    {
+        let keyboard = crate::handlers::rating_keyboard(head.ticket_id);
+        request = request.reply_markup(ReplyMarkup::InlineKeyboard(keyboard));
+    }
+    let result = request.await;
     let now = Instant::now();
     record_send(&result, now - asked);
     pacer.sent(head.chat_id, now);

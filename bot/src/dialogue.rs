@@ -28,6 +28,24 @@
 //!
 //! Only the newest summary's Send button files the report: pressing Send on an older summary (whose
 //! draft may differ) says so and shows the current summary again.
+//!
+//! The attachments step also takes a location (Telegram's attachment menu, Location), stored on the
+//! ticket. On the summary each field has a button that changes only that field and shows the summary
+//! again:
+//!
+//! ```text
+//! bot:      Please check your report: ...  [Send] [Cancel]
+//!           [Edit title] [Edit description] [Edit category] [Edit location] [Edit files]
+//! reporter: <taps Edit title>
+//! bot:      Send the new title ...                           (Edit)
+//! reporter: Street light out on Jl. Merdeka
+//! bot:      Please check your report: ...                    (Confirm again)
+//! ```
+//!
+//! Outside a report, a message sent without Telegram's Reply is added to the reporter's most recently
+//! active open ticket (`handlers`); its text is kept (`Held`) so that its buttons can move it to another
+//! ticket or start a new report with it as the description (`SeededTitle` then asks for the title).
+//! After a rating button, the next text is the rating's comment (`RatingComment`; /skip for none).
 
 use serde::{Deserialize, Serialize};
 
@@ -48,8 +66,57 @@ pub struct PendingFile {
     pub size: u32,
 }
 
+/// A location the reporter shared, in WGS 84 degrees.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+impl Point {
+    /// The point if both coordinates are finite and in range (-90..90, -180..180).
+    pub fn new(latitude: f64, longitude: f64) -> Option<Point> {
+        loket_protocol::ticket::Location::new(latitude, longitude).map(|_| Point { latitude, longitude })
+    }
+}
+
+/// A field of the draft the summary's buttons change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EditField {
+    Title,
+    Description,
+    Category,
+    Location,
+    Files,
+}
+
+impl EditField {
+    pub const ALL: [EditField; 5] = [
+        EditField::Title,
+        EditField::Description,
+        EditField::Category,
+        EditField::Location,
+        EditField::Files,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            EditField::Title => "title",
+            EditField::Description => "desc",
+            EditField::Category => "cat",
+            EditField::Location => "loc",
+            EditField::Files => "files",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<EditField> {
+        EditField::ALL.into_iter().find(|f| f.code() == code)
+    }
+}
+
 /// What a report has collected so far.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Draft {
     pub title: String,
     pub description: String,
@@ -59,10 +126,13 @@ pub struct Draft {
     pub category_name: Option<String>,
     #[serde(default)]
     pub files: Vec<PendingFile>,
+    /// Where the problem is, if the reporter shared a location.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Point>,
 }
 
 /// Where a reporter is in the conversation. Each step carries the draft collected so far.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum Dialogue {
     /// No report in progress.
@@ -84,10 +154,31 @@ pub enum Dialogue {
         #[serde(default)]
         summary: Option<i32>,
     },
+    /// Changing one field from the summary; then the summary again.
+    Edit {
+        field: EditField,
+        draft: Draft,
+    },
+    /// The title of a report whose description came first (a report started from a held message).
+    SeededTitle {
+        draft: Draft,
+    },
+    /// Not in a report: a message sent without Reply, kept for its buttons. `ticket`: where it was added
+    /// (none when the reporter had no open ticket).
+    Held {
+        text: String,
+        #[serde(default)]
+        ticket: Option<i64>,
+    },
+    /// Not in a report: `ticket` was just rated `stars`; the next text is the rating's comment.
+    RatingComment {
+        ticket: i64,
+        stars: u8,
+    },
 }
 
 /// One thing the reporter did, reduced to what the dialogue needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Input {
     /// `/report`.
     Start,
@@ -109,12 +200,18 @@ pub enum Input {
     KeepDraft,
     /// `/cancel` or the Cancel button.
     Cancel,
+    /// A shared location, as Telegram gave it (not yet checked).
+    Location { latitude: f64, longitude: f64 },
+    /// A summary button: change this field.
+    Edit(EditField),
+    /// The "Start a report with this message" button under a held message.
+    ReportHeld,
     /// Anything else (a sticker, a stale button).
     Other,
 }
 
 /// What the bot should do after a step.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     AskTitle,
     AskDescription,
@@ -126,6 +223,22 @@ pub enum Reply {
     },
     FileTooBig,
     TooManyFiles,
+    /// A location was added to the draft.
+    LocationAdded,
+    /// The location's coordinates cannot be right: say so and repeat this step's prompt.
+    BadLocation {
+        step: Box<Dialogue>,
+    },
+    /// Ask for the new value of a field (the summary's Edit buttons).
+    AskEdit {
+        field: EditField,
+    },
+    /// Store the rating's comment (`None`: the reporter skipped it); the dialogue is back to `Idle`.
+    RatingComment {
+        ticket: i64,
+        stars: u8,
+        comment: Option<String>,
+    },
     /// Show the summary with Send / Cancel.
     Summary {
         draft: Draft,
@@ -162,6 +275,24 @@ impl Dialogue {
     pub fn step(self, input: Input, has_categories: bool) -> (Dialogue, Reply) {
         use Dialogue as D;
         match (self, input) {
+            // After a rating: text is its comment; /skip (or /done, /cancel) leaves it without one.
+            (D::RatingComment { ticket, stars }, Input::Text(text)) if usable(&text, usize::MAX) => {
+                let comment = Some(text.trim().to_string());
+                (D::Idle, Reply::RatingComment { ticket, stars, comment })
+            }
+            (D::RatingComment { ticket, stars }, Input::Skip | Input::Done | Input::Cancel) => {
+                let comment = None;
+                (D::Idle, Reply::RatingComment { ticket, stars, comment })
+            }
+            (D::Held { text, .. }, Input::ReportHeld) => {
+                let draft = Draft {
+                    description: text,
+                    ..Draft::default()
+                };
+                (D::SeededTitle { draft }, Reply::AskTitle)
+            }
+            // Held messages and ratings are not reports: anything else is as if idle.
+            (D::Held { .. } | D::RatingComment { .. }, input) => D::Idle.step(input, has_categories),
             (state, Input::Start) => match state.draft() {
                 // Nothing collected yet: starting again loses nothing.
                 None => (D::Title, Reply::AskTitle),
@@ -185,12 +316,69 @@ impl Dialogue {
             }
             (D::Description { mut draft }, Input::Text(text)) if usable(&text, usize::MAX) => {
                 draft.description = text.trim().to_string();
-                if has_categories {
-                    (D::Category { draft }, Reply::AskCategory)
-                } else {
-                    (D::Attachments { draft }, Reply::AskAttachments)
+                after_description(draft, has_categories)
+            }
+            (D::SeededTitle { mut draft }, Input::Text(text)) if usable(&one_line(&text), MAX_TITLE_CHARS) => {
+                draft.title = one_line(&text);
+                after_description(draft, has_categories)
+            }
+            (D::Attachments { mut draft }, Input::Location { latitude, longitude }) => {
+                match Point::new(latitude, longitude) {
+                    Some(point) => {
+                        draft.location = Some(point);
+                        (D::Attachments { draft }, Reply::LocationAdded)
+                    }
+                    None => {
+                        let state = D::Attachments { draft };
+                        (state.clone(), Reply::BadLocation { step: Box::new(state) })
+                    }
                 }
             }
+            (D::Confirm { draft, .. }, Input::Edit(EditField::Files)) => {
+                (D::Attachments { draft }, Reply::AskAttachments)
+            }
+            (D::Confirm { draft, .. }, Input::Edit(field)) => (D::Edit { field, draft }, Reply::AskEdit { field }),
+            (D::Edit { field, mut draft }, input) => match (field, input) {
+                (EditField::Title, Input::Text(text)) if usable(&one_line(&text), MAX_TITLE_CHARS) => {
+                    draft.title = one_line(&text);
+                    confirm(draft)
+                }
+                (EditField::Description, Input::Text(text)) if usable(&text, usize::MAX) => {
+                    draft.description = text.trim().to_string();
+                    confirm(draft)
+                }
+                (EditField::Category, Input::Category { id, name }) => {
+                    draft.category_id = Some(id);
+                    draft.category_name = Some(name);
+                    confirm(draft)
+                }
+                (EditField::Category | EditField::Location, Input::Skip) => {
+                    if field == EditField::Category {
+                        draft.category_id = None;
+                        draft.category_name = None;
+                    } else {
+                        draft.location = None;
+                    }
+                    confirm(draft)
+                }
+                (EditField::Location, Input::Location { latitude, longitude }) => match Point::new(latitude, longitude)
+                {
+                    Some(point) => {
+                        draft.location = Some(point);
+                        confirm(draft)
+                    }
+                    None => {
+                        let state = D::Edit { field, draft };
+                        (state.clone(), Reply::BadLocation { step: Box::new(state) })
+                    }
+                },
+                // Done with nothing changed: the summary as it was.
+                (_, Input::Done) => confirm(draft),
+                (_, _) => {
+                    let state = D::Edit { field, draft };
+                    (state.clone(), Reply::Reprompt { step: Box::new(state) })
+                }
+            },
             (D::Category { mut draft }, Input::Category { id, name }) => {
                 draft.category_id = Some(id);
                 draft.category_name = Some(name);
@@ -226,11 +414,13 @@ impl Dialogue {
     /// The draft collected so far, if this step has one.
     pub fn draft(&self) -> Option<&Draft> {
         match self {
-            Dialogue::Idle | Dialogue::Title => None,
+            Dialogue::Idle | Dialogue::Title | Dialogue::Held { .. } | Dialogue::RatingComment { .. } => None,
             Dialogue::Description { draft }
             | Dialogue::Category { draft }
             | Dialogue::Attachments { draft }
-            | Dialogue::Confirm { draft, .. } => Some(draft),
+            | Dialogue::Confirm { draft, .. }
+            | Dialogue::Edit { draft, .. }
+            | Dialogue::SeededTitle { draft } => Some(draft),
         }
     }
 
@@ -243,6 +433,20 @@ impl Dialogue {
             },
             other => other,
         }
+    }
+
+    /// Whether a report is being written (held messages and rating comments are not reports).
+    pub fn in_report(&self) -> bool {
+        self.draft().is_some() || *self == Dialogue::Title
+    }
+}
+
+/// After the description (or a seeded report's title): the category if there are any, else attachments.
+fn after_description(draft: Draft, has_categories: bool) -> (Dialogue, Reply) {
+    if has_categories {
+        (Dialogue::Category { draft }, Reply::AskCategory)
+    } else {
+        (Dialogue::Attachments { draft }, Reply::AskAttachments)
     }
 }
 
@@ -471,6 +675,89 @@ mod tests {
     }
 
     #[test]
+    fn the_summary_edits_one_field_and_comes_back() {
+        let shown = confirm(draft("Old")).0.with_summary(7);
+        let (state, reply) = shown.step(Input::Edit(EditField::Title), true);
+        assert_eq!(
+            reply,
+            Reply::AskEdit {
+                field: EditField::Title
+            }
+        );
+        // Not a title: asked again, nothing lost.
+        let (state, reply) = state.step(Input::File(photo(1)), true);
+        assert!(matches!(reply, Reply::Reprompt { .. }));
+        let (state, reply) = state.step(Input::Text("New\n title".into()), true);
+        let Reply::Summary { draft: edited } = reply else {
+            panic!("{reply:?}")
+        };
+        assert_eq!((edited.title.as_str(), edited.description.as_str()), ("New title", "D"));
+        // A location: impossible coordinates are refused, /skip removes it.
+        let (state, _) = state.step(Input::Edit(EditField::Location), true);
+        let (state, reply) = state.step(
+            Input::Location {
+                latitude: 91.0,
+                longitude: 0.0,
+            },
+            true,
+        );
+        assert!(matches!(reply, Reply::BadLocation { .. }));
+        let (state, reply) = state.step(
+            Input::Location {
+                latitude: -6.2,
+                longitude: 106.8,
+            },
+            true,
+        );
+        assert!(matches!(reply, Reply::Summary { ref draft } if draft.location.is_some()));
+        let (state, _) = state.step(Input::Edit(EditField::Location), true);
+        let (_, reply) = state.step(Input::Skip, true);
+        assert!(matches!(reply, Reply::Summary { ref draft } if draft.location.is_none()));
+    }
+
+    #[test]
+    fn a_held_message_becomes_a_report_and_a_rating_takes_one_comment() {
+        let held = Dialogue::Held {
+            text: "Bins not collected".into(),
+            ticket: None,
+        };
+        let (state, reply) = held.clone().step(Input::ReportHeld, false);
+        assert_eq!(reply, Reply::AskTitle);
+        let (state, reply) = state.step(Input::Text("Bins".into()), false);
+        assert_eq!(reply, Reply::AskAttachments);
+        assert_eq!(
+            state.draft().map(|d| d.description.as_str()),
+            Some("Bins not collected")
+        );
+        // Anything else while held is as if idle.
+        assert_eq!(
+            held.step(Input::Text("hi".into()), false),
+            (Dialogue::Idle, Reply::NotInDialogue)
+        );
+        let rating = Dialogue::RatingComment { ticket: 3, stars: 4 };
+        assert!(!rating.in_report());
+        assert_eq!(
+            rating.clone().step(Input::Text(" Quick ".into()), false).1,
+            Reply::RatingComment {
+                ticket: 3,
+                stars: 4,
+                comment: Some("Quick".into())
+            }
+        );
+        assert_eq!(
+            rating.step(Input::Skip, false),
+            (
+                Dialogue::Idle,
+                Reply::RatingComment {
+                    ticket: 3,
+                    stars: 4,
+                    comment: None
+                }
+            )
+        );
+    }
+
+    #[test]
     fn the_state_survives_json() {
         let state = Dialogue::Attachments {
             draft: Draft {
@@ -479,6 +766,7 @@ mod tests {
                 category_id: Some(1),
                 category_name: Some("Roads".into()),
                 files: vec![photo(5)],
+                location: Point::new(-6.2, 106.8),
             },
         };
         let json = serde_json::to_value(&state).unwrap();

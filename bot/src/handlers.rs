@@ -20,11 +20,17 @@ use teloxide::types::{
 use crate::attachments;
 use crate::buttons::Button;
 use crate::commands::Command;
-use crate::dialogue::{Dialogue, Draft, Input, MAX_FILE_BYTES, MAX_FILES, PendingFile, Reply};
+use crate::dialogue::{Dialogue, Draft, EditField, Input, MAX_FILE_BYTES, MAX_FILES, PendingFile, Reply};
 use crate::ratelimit::{RateLimiter, Verdict};
 use crate::store::{self, StoreError};
-use crate::texts::{self, Lang};
+use crate::texts::{self, Lang, Step};
 use loket_core::reporting::SubmissionKey;
+use loket_protocol::ticket::{Author, Location, Status};
+
+/// Public messages `/status` quotes, newest last.
+const STATUS_REPLIES: usize = 3;
+/// Longest quote of one message in `/status`, in characters.
+const STATUS_QUOTE_CHARS: usize = 300;
 
 /// Tickets per `/mytickets` page.
 pub const TICKETS_PER_PAGE: i64 = 6;
@@ -122,7 +128,8 @@ async fn on_message(ctx: &Ctx, msg: Message) -> Handled {
         && let Some(replied) = msg.reply_to_message()
         && let Some(ticket) = store::message_ticket(&ctx.pool, chat.0, replied.id.0).await?
     {
-        return follow_up(ctx, &reporter, &msg, ticket).await;
+        follow_up(ctx, &reporter, &msg, ticket, true).await?;
+        return Ok(());
     }
     let input = match command {
         Some(Command::Start { .. }) => return say(ctx, chat, texts::already_registered(lang)).await,
@@ -134,13 +141,101 @@ async fn on_message(ctx: &Ctx, msg: Message) -> Handled {
         Some(Command::Cancel) => Input::Cancel,
         Some(Command::Done) => Input::Done,
         Some(Command::Skip) => Input::Skip,
-        None => match (file_of(&msg), msg.text()) {
-            (Some(file), _) => Input::File(file),
-            (None, Some(text)) => Input::Text(text.to_string()),
-            (None, None) => Input::Other,
+        None => match (file_of(&msg), msg.text(), msg.location()) {
+            (Some(file), _, _) => Input::File(file),
+            (None, Some(text), _) => Input::Text(text.to_string()),
+            (None, None, Some(at)) => Input::Location {
+                latitude: at.latitude,
+                longitude: at.longitude,
+            },
+            (None, None, None) => Input::Other,
         },
     };
+    // Outside a report, a message without Reply goes to the latest open ticket: never dropped.
+    if command.is_none() && matches!(input, Input::Text(_) | Input::File(_) | Input::Location { .. }) {
+        let state = store::dialogue(&ctx.pool, user_id(&user)).await?;
+        let rating_comment = matches!((&state, &input), (Dialogue::RatingComment { .. }, Input::Text(_)));
+        if !state.in_report() && !rating_comment {
+            return unaddressed(ctx, &reporter, user_id(&user), &msg).await;
+        }
+    }
     converse(ctx, &reporter, user_id(&user), input, None).await
+}
+
+/// A message without Telegram's Reply, outside a report: added to the reporter's most recently active
+/// open ticket, confirmed with that ticket's key and title and buttons to move it to another open ticket
+/// or to start a new report with it. With no open ticket, offers the new report.
+async fn unaddressed(ctx: &Ctx, reporter: &Reporter, telegram_user: i64, msg: &Message) -> Handled {
+    let chat = ChatId(reporter.chat_id);
+    let lang = reporter.language;
+    let open = ctx.desk.reporter_open_tickets(reporter.id).await?;
+    let text = msg
+        .text()
+        .or(msg.caption())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string);
+    let Some(latest) = open.first() else {
+        let Some(text) = text else {
+            let hint = match msg.location() {
+                Some(_) => texts::location_without_ticket(lang),
+                None => texts::idle_hint(lang),
+            };
+            return say(ctx, chat, hint).await;
+        };
+        store::save_dialogue(&ctx.pool, telegram_user, &Dialogue::Held { text, ticket: None }).await?;
+        let keyboard = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
+            texts::button_report_held(lang),
+            Button::ReportHeld.encode(),
+        )]]);
+        ctx.bot
+            .send_message(chat, texts::no_open_ticket(lang))
+            .reply_markup(ReplyMarkup::InlineKeyboard(keyboard))
+            .await?;
+        return Ok(());
+    };
+    let Some(done) = follow_up(ctx, reporter, msg, latest.id, false).await? else {
+        return Ok(());
+    };
+    if !done.commented {
+        // Only a location: a field of the ticket, not a message to move; confirmed like a follow-up.
+        return say_about(ctx, chat, follow_up_text(lang, &latest.id.key(), done), latest.id).await;
+    }
+    // Only text can be moved or become a report (a file stays where it went).
+    let movable = if text.is_some() { open.len() } else { 0 };
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = open
+        .iter()
+        .take(movable)
+        .skip(1)
+        .map(|t| {
+            vec![InlineKeyboardButton::callback(
+                texts::button_move_to(&t.id.key(), &t.title),
+                Button::MoveTo(t.id).encode(),
+            )]
+        })
+        .collect();
+    if text.is_some() {
+        rows.push(vec![InlineKeyboardButton::callback(
+            texts::button_report_held(lang),
+            Button::ReportHeld.encode(),
+        )]);
+    }
+    let held = Dialogue::Held {
+        text: text.unwrap_or_default(),
+        ticket: Some(latest.id.0),
+    };
+    store::save_dialogue(&ctx.pool, telegram_user, &held).await?;
+    let mut confirmation = texts::routed(lang, &latest.id.key(), &latest.title, open.len() > 1);
+    if done.located {
+        confirmation = format!("{confirmation}\n{}", texts::location_saved(lang, &latest.id.key()));
+    }
+    let sent = ctx
+        .bot
+        .send_message(chat, confirmation)
+        .reply_markup(ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(rows)))
+        .await?;
+    store::remember_message(&ctx.pool, chat.0, sent.id.0, latest.id).await?;
+    Ok(())
 }
 
 /// Someone not registered: `/start <code>`, or a bare code, registers; anything else is told to.
@@ -217,12 +312,35 @@ async fn converse(
     let lang = reporter.language;
     let state = store::dialogue(&ctx.pool, telegram_user).await?;
     let has_categories = match state {
-        Dialogue::Description { .. } => !ctx.desk.report_categories().await?.is_empty(),
+        Dialogue::Description { .. } | Dialogue::SeededTitle { .. } => !ctx.desk.report_categories().await?.is_empty(),
         _ => false,
     };
     let (next, reply) = state.step(input, has_categories);
     if let Reply::Submit { draft } = reply {
         return submit(ctx, reporter, telegram_user, draft, submission).await;
+    }
+    if let Reply::RatingComment { ticket, stars, comment } = &reply {
+        let ticket = TicketId(*ticket);
+        if comment.is_some() {
+            match ctx
+                .desk
+                .reporter_rate(reporter.id, ticket, *stars, comment.as_deref())
+                .await
+            {
+                Ok(_) => {}
+                Err(AppError::Conflict(_)) => {
+                    store::save_dialogue(&ctx.pool, telegram_user, &next).await?;
+                    return say(ctx, chat, texts::cannot_rate(lang, &ticket.key())).await;
+                }
+                Err(AppError::Invalid(_)) => {
+                    // Too long: ask again, keeping the rating.
+                    return say(ctx, chat, texts::reprompt(lang, Step::RatingComment)).await;
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+        store::save_dialogue(&ctx.pool, telegram_user, &next).await?;
+        return say(ctx, chat, texts::rating_done(lang, comment.is_some())).await;
     }
     store::save_dialogue(&ctx.pool, telegram_user, &next).await?;
     let shown = match reply {
@@ -230,8 +348,13 @@ async fn converse(
         | Reply::AskDescription
         | Reply::AskCategory
         | Reply::AskAttachments
-        | Reply::Summary { .. } => prompt(ctx, chat, lang, &next, false).await?,
+        | Reply::Summary { .. }
+        | Reply::AskEdit { .. } => prompt(ctx, chat, lang, &next, false).await?,
         Reply::Reprompt { step } => prompt(ctx, chat, lang, &step, true).await?,
+        Reply::BadLocation { step } => {
+            say(ctx, chat, texts::bad_location(lang)).await?;
+            prompt(ctx, chat, lang, &step, false).await?
+        }
         Reply::Resume { step } => prompt(ctx, chat, lang, &step, false).await?,
         Reply::StaleSummary { step } => {
             say(ctx, chat, texts::stale_summary(lang)).await?;
@@ -266,7 +389,11 @@ async fn answer(ctx: &Ctx, chat: ChatId, lang: Lang, reply: Reply) -> Handled {
         Reply::Cancelled => say(ctx, chat, texts::cancelled(lang)).await,
         Reply::NothingToCancel => say(ctx, chat, texts::nothing_to_cancel(lang)).await,
         Reply::NotInDialogue => say(ctx, chat, texts::idle_hint(lang)).await,
+        Reply::LocationAdded => say(ctx, chat, texts::location_added(lang)).await,
+        Reply::RatingComment { .. } => Ok(()),
         Reply::AskTitle
+        | Reply::AskEdit { .. }
+        | Reply::BadLocation { .. }
         | Reply::AskDescription
         | Reply::AskCategory
         | Reply::AskAttachments
@@ -286,25 +413,42 @@ async fn prompt(
     step: &Dialogue,
     apologise: bool,
 ) -> Result<Option<MessageId>, HandlerError> {
-    let (text, keyboard): (String, Option<InlineKeyboardMarkup>) = match step {
-        Dialogue::Idle => (texts::idle_hint(lang).into(), None),
-        Dialogue::Title => (texts::ask_title(lang).into(), None),
-        Dialogue::Description { .. } => (texts::ask_description(lang).into(), None),
-        Dialogue::Category { .. } => {
-            let buttons: Vec<InlineKeyboardButton> = ctx
-                .desk
-                .report_categories()
-                .await?
-                .into_iter()
-                .map(|c| InlineKeyboardButton::callback(c.name, Button::Category(c.id).encode()))
-                .collect();
-            let rows = buttons.chunks(CATEGORIES_PER_ROW).map(|r| r.to_vec());
-            (texts::ask_category(lang).into(), Some(InlineKeyboardMarkup::new(rows)))
+    let (text, keyboard, at): (String, Option<InlineKeyboardMarkup>, Option<Step>) = match step {
+        Dialogue::Idle | Dialogue::Held { .. } => (texts::idle_hint(lang).into(), None, None),
+        Dialogue::RatingComment { .. } => (String::new(), None, Some(Step::RatingComment)),
+        Dialogue::Title | Dialogue::SeededTitle { .. } => (texts::ask_title(lang).into(), None, Some(Step::Title)),
+        Dialogue::Description { .. } => (texts::ask_description(lang).into(), None, Some(Step::Description)),
+        Dialogue::Category { .. } => (
+            texts::ask_category(lang).into(),
+            Some(category_keyboard(ctx).await?),
+            Some(Step::Category),
+        ),
+        Dialogue::Attachments { .. } => (texts::ask_attachments(lang).into(), None, Some(Step::Attachments)),
+        Dialogue::Confirm { draft, .. } => (
+            summary(lang, draft),
+            Some(confirm_keyboard(lang, !ctx.desk.report_categories().await?.is_empty())),
+            Some(Step::Summary),
+        ),
+        Dialogue::Edit { field, .. } => {
+            let keyboard = match field {
+                EditField::Category => Some(category_keyboard(ctx).await?),
+                _ => None,
+            };
+            let at = match field {
+                EditField::Title => Step::EditTitle,
+                EditField::Description => Step::EditDescription,
+                EditField::Category => Step::EditCategory,
+                EditField::Location => Step::EditLocation,
+                EditField::Files => Step::Attachments,
+            };
+            (texts::ask_edit(lang, *field).into(), keyboard, Some(at))
         }
-        Dialogue::Attachments { .. } => (texts::ask_attachments(lang).into(), None),
-        Dialogue::Confirm { draft, .. } => (summary(lang, draft), Some(confirm_keyboard(lang))),
     };
-    let text = if apologise { texts::reprompt(lang, &text) } else { text };
+    let text = match (apologise, at) {
+        (true, Some(at)) if text.is_empty() => texts::reprompt(lang, at),
+        (true, Some(at)) => format!("{}\n\n{text}", texts::reprompt(lang, at)),
+        _ => text,
+    };
     let mut request = ctx.bot.send_message(chat, text);
     if let Some(keyboard) = keyboard {
         request = request.reply_markup(ReplyMarkup::InlineKeyboard(keyboard));
@@ -312,21 +456,52 @@ async fn prompt(
     Ok(Some(request.await?.id))
 }
 
+/// The offered categories as buttons.
+async fn category_keyboard(ctx: &Ctx) -> Result<InlineKeyboardMarkup, HandlerError> {
+    let buttons: Vec<InlineKeyboardButton> = ctx
+        .desk
+        .report_categories()
+        .await?
+        .into_iter()
+        .map(|c| InlineKeyboardButton::callback(c.name, Button::Category(c.id).encode()))
+        .collect();
+    let rows = buttons.chunks(CATEGORIES_PER_ROW).map(|r| r.to_vec());
+    Ok(InlineKeyboardMarkup::new(rows))
+}
+
 fn summary(lang: Lang, draft: &Draft) -> String {
+    let location = draft
+        .location
+        .and_then(|p| Location::new(p.latitude, p.longitude))
+        .map(|l| l.display());
     texts::summary(
         lang,
         &draft.title,
         &draft.description,
         draft.category_name.as_deref(),
         draft.files.len(),
+        location.as_deref(),
     )
 }
 
-fn confirm_keyboard(lang: Lang) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new([[
-        InlineKeyboardButton::callback(texts::button_send(lang), Button::Send.encode()),
-        InlineKeyboardButton::callback(texts::button_cancel(lang), Button::Cancel.encode()),
-    ]])
+/// Send and Cancel, then one button per field (the category only where there are categories).
+fn confirm_keyboard(lang: Lang, has_categories: bool) -> InlineKeyboardMarkup {
+    let edit = |field| InlineKeyboardButton::callback(texts::button_edit(lang, field), Button::Edit(field).encode());
+    let mut second = vec![edit(EditField::Title), edit(EditField::Description)];
+    let mut third = vec![edit(EditField::Location), edit(EditField::Files)];
+    if has_categories {
+        third.insert(0, edit(EditField::Category));
+    } else {
+        second.push(third.remove(0));
+    }
+    InlineKeyboardMarkup::new([
+        vec![
+            InlineKeyboardButton::callback(texts::button_send(lang), Button::Send.encode()),
+            InlineKeyboardButton::callback(texts::button_cancel(lang), Button::Cancel.encode()),
+        ],
+        second,
+        third,
+    ])
 }
 
 /// Files the ticket, fetches its files, answers with the key. On failure the summary stays, to press again.
@@ -358,6 +533,15 @@ async fn submit(
     };
     // The ticket exists: from here on a repeated Send must not file it again.
     store::save_dialogue(&ctx.pool, telegram_user, &Dialogue::Idle).await?;
+    if let Some(point) = draft.location
+        && ticket.location.is_none()
+        && let Err(err) = ctx
+            .desk
+            .reporter_locate(reporter.id, ticket.id, point.latitude, point.longitude)
+            .await
+    {
+        tracing::warn!(error = %err, ticket = %ticket.id, "cannot store a report's location");
+    }
     let mut over_quota = false;
     for file in &draft.files {
         match ctx.desk.reporter_may_add_file(reporter.id, ticket.id).await {
@@ -379,11 +563,55 @@ async fn submit(
     Ok(())
 }
 
-/// A reply to a bot message about `ticket`: its text (and photo or document) becomes a public comment.
-/// A file over the size limit or the reporter's quota is refused with a word why; its text still counts.
-async fn follow_up(ctx: &Ctx, reporter: &Reporter, msg: &Message, ticket: TicketId) -> Handled {
+/// What a follow-up did to its ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FollowedUp {
+    /// Its text or file became a comment.
+    commented: bool,
+    /// That comment reopened the resolved or closed ticket.
+    reopened: bool,
+    /// It carried a location, now stored on the ticket.
+    located: bool,
+}
+
+/// A follow-up on `ticket`: its text (and photo or document) becomes a public comment, and a location is
+/// stored on the ticket. A file over the size limit or the reporter's quota is refused with a word why;
+/// its text still counts. A reply to a resolved or closed ticket reopens it (if the desk does). With
+/// `confirm` the reporter is told what happened; otherwise only refusals are said, and the answer tells
+/// the caller, `None` when nothing was recorded.
+async fn follow_up(
+    ctx: &Ctx,
+    reporter: &Reporter,
+    msg: &Message,
+    ticket: TicketId,
+    confirm: bool,
+) -> Result<Option<FollowedUp>, HandlerError> {
     let lang = reporter.language;
+    let chat = msg.chat.id;
     let key = ticket.key();
+    let mut done = FollowedUp {
+        commented: false,
+        reopened: false,
+        located: false,
+    };
+    if let Some(at) = msg.location() {
+        match ctx
+            .desk
+            .reporter_locate(reporter.id, ticket, at.latitude, at.longitude)
+            .await
+        {
+            Ok(_) => done.located = true,
+            Err(AppError::Invalid(_)) => {
+                say(ctx, chat, texts::bad_location(lang)).await?;
+                return Ok(None);
+            }
+            Err(err) => {
+                tracing::warn!(code = ?err.code(), error = %err, "the desk refused a location");
+                say(ctx, chat, texts::comment_failed(lang, &key)).await?;
+                return Ok(None);
+            }
+        }
+    }
     let text = msg.text().or(msg.caption()).filter(|t| !t.trim().is_empty());
     let mut file = file_of(msg);
     let refusal = match &file {
@@ -401,49 +629,113 @@ async fn follow_up(ctx: &Ctx, reporter: &Reporter, msg: &Message, ticket: Ticket
         file = None;
     }
     let body = match (text, &file, &refusal) {
-        (Some(text), _, _) => text.to_string(),
-        (None, Some(_), _) => texts::photo_only(lang).to_string(),
-        (None, None, Some(refusal)) => return say(ctx, msg.chat.id, refusal.clone()).await,
-        (None, None, None) => return say(ctx, msg.chat.id, texts::idle_hint(lang)).await,
-    };
-    let comment = match ctx.desk.reporter_comment(reporter.id, ticket, &body).await {
-        Ok(comment) => comment,
-        Err(err) => {
-            tracing::warn!(code = ?err.code(), error = %err, "the desk refused a follow-up");
-            return say(ctx, msg.chat.id, texts::comment_failed(lang, &key)).await;
+        (Some(text), _, _) => Some(text.to_string()),
+        (None, Some(_), _) => Some(texts::photo_only(lang).to_string()),
+        (None, None, Some(refusal)) => {
+            say(ctx, chat, refusal.clone()).await?;
+            None
         }
+        (None, None, None) => None,
     };
-    if let Some(refusal) = refusal {
-        say(ctx, msg.chat.id, refusal).await?;
+    if let Some(body) = body {
+        let replied = match ctx.desk.reporter_reply(reporter.id, ticket, &body).await {
+            Ok(replied) => replied,
+            Err(err) => {
+                tracing::warn!(code = ?err.code(), error = %err, "the desk refused a follow-up");
+                say(ctx, chat, texts::comment_failed(lang, &key)).await?;
+                return Ok(None);
+            }
+        };
+        done.commented = true;
+        done.reopened = replied.reopened;
+        if let Some(refusal) = refusal {
+            say(ctx, chat, refusal).await?;
+        }
+        if let Some(file) = file
+            && let Err(err) = attachments::store(ctx, reporter.id, ticket, Some(replied.comment.id), &file).await
+        {
+            tracing::warn!(error = %err, ticket = %ticket, "cannot store a follow-up attachment");
+        }
     }
-    if let Some(file) = file
-        && let Err(err) = attachments::store(ctx, reporter.id, ticket, Some(comment.id), &file).await
-    {
-        tracing::warn!(error = %err, ticket = %ticket, "cannot store a follow-up attachment");
+    if !done.commented && !done.located {
+        if refusal_free(msg) {
+            say(ctx, chat, texts::idle_hint(lang)).await?;
+        }
+        return Ok(None);
     }
-    say_about(ctx, msg.chat.id, texts::comment_added(lang, &key), ticket).await
+    if confirm {
+        say_about(ctx, chat, follow_up_text(lang, &key, done), ticket).await?;
+    }
+    Ok(Some(done))
 }
 
-/// `/status <key>`: only the reporter's own tickets exist for them.
+/// Whether `msg` carried nothing a follow-up could have refused (no file): then it carried nothing usable.
+fn refusal_free(msg: &Message) -> bool {
+    file_of(msg).is_none()
+}
+
+/// The confirmation of a follow-up.
+fn follow_up_text(lang: Lang, key: &str, done: FollowedUp) -> String {
+    let mut parts = Vec::new();
+    if done.reopened {
+        parts.push(texts::reopened(lang, key));
+    } else if done.commented {
+        parts.push(texts::comment_added(lang, key));
+    }
+    if done.located {
+        parts.push(texts::location_saved(lang, key));
+    }
+    parts.join("\n")
+}
+
+/// `/status <key>`: the status, what it means for the reporter, and the last public messages. Only the
+/// reporter's own tickets exist for them.
 async fn status(ctx: &Ctx, reporter: &Reporter, key: Option<&str>) -> Handled {
     let chat = ChatId(reporter.chat_id);
     let lang = reporter.language;
     let Some(id) = key.and_then(TicketId::parse_key) else {
         return say(ctx, chat, texts::status_usage(lang)).await;
     };
-    match ctx.desk.reporter_ticket(reporter.id, id).await {
-        Ok(t) => {
-            say_about(
-                ctx,
-                chat,
-                texts::ticket_status(lang, &t.id.key(), &t.title, t.status),
-                id,
-            )
-            .await
-        }
-        Err(AppError::NotFound(_)) => say(ctx, chat, texts::ticket_not_found(lang, &id.key())).await,
-        Err(err) => Err(err.into()),
+    let t = match ctx.desk.reporter_ticket(reporter.id, id).await {
+        Ok(t) => t,
+        Err(AppError::NotFound(_)) => return say(ctx, chat, texts::ticket_not_found(lang, &id.key())).await,
+        Err(err) => return Err(err.into()),
+    };
+    let replies = ctx
+        .desk
+        .reporter_public_replies(reporter.id, id, STATUS_REPLIES)
+        .await?;
+    let awaiting = replies.last().is_some_and(|c| matches!(c.author, Author::Agent { .. }));
+    let mut text = format!(
+        "{}\n{}\n\n{}",
+        texts::ticket_status(lang, &t.id.key(), &t.title, t.status),
+        texts::status_expectation(lang, t.status, awaiting),
+        texts::recent_replies(lang),
+    );
+    if replies.is_empty() {
+        text.push('\n');
+        text.push_str(texts::no_replies_yet(lang));
     }
+    for reply in &replies {
+        let who = match &reply.author {
+            Author::Reporter { .. } => texts::you(lang),
+            _ => texts::desk_name(lang),
+        };
+        let mut body: String = reply.body.chars().take(STATUS_QUOTE_CHARS).collect();
+        if reply.body.chars().count() > STATUS_QUOTE_CHARS {
+            body.push('\u{2026}');
+        }
+        let when = reply.created_at.format("%Y-%m-%d %H:%M UTC");
+        text.push_str(&format!("\n\n{who} ({when}):\n{body}"));
+    }
+    say_about(ctx, chat, text, id).await
+}
+
+/// The 1 to 5 rating buttons under a "resolved" notice about `ticket`.
+pub fn rating_keyboard(ticket: TicketId) -> InlineKeyboardMarkup {
+    let buttons = loket_protocol::ticket::RATING_RANGE
+        .map(|stars| InlineKeyboardButton::callback(stars.to_string(), Button::Rate { ticket, stars }.encode()));
+    InlineKeyboardMarkup::new([buttons.collect::<Vec<_>>()])
 }
 
 /// `/lang [en|id]`: switch, or offer the choice.
@@ -563,7 +855,69 @@ async fn on_callback(ctx: &Ctx, query: CallbackQuery) -> Handled {
         Button::Cancel => converse(ctx, &reporter, telegram_user, Input::Cancel, None).await,
         Button::Restart => converse(ctx, &reporter, telegram_user, Input::Restart, None).await,
         Button::KeepDraft => converse(ctx, &reporter, telegram_user, Input::KeepDraft, None).await,
+        Button::Edit(field) => converse(ctx, &reporter, telegram_user, Input::Edit(field), None).await,
+        Button::Rate { ticket, stars } => rate(ctx, &reporter, telegram_user, ticket, stars).await,
+        Button::ReportHeld => match store::dialogue(&ctx.pool, telegram_user).await? {
+            Dialogue::Held { ref text, ticket } if !text.is_empty() => {
+                // It went to an open ticket first: agents there learn it was meant for a new report.
+                if let Some(from) = ticket {
+                    ctx.desk
+                        .comment(TicketId(from), Author::System, texts::moved_to_new_report_note(), true)
+                        .await?;
+                }
+                converse(ctx, &reporter, telegram_user, Input::ReportHeld, None).await
+            }
+            _ => say(ctx, chat, texts::stale_button(reporter.language)).await,
+        },
+        Button::MoveTo(to) => move_held(ctx, &reporter, telegram_user, to).await,
     }
+}
+
+/// A rating button: stores the rating (the reporter's own resolved or closed ticket only), then asks
+/// for an optional comment unless a report is being written.
+async fn rate(ctx: &Ctx, reporter: &Reporter, telegram_user: i64, ticket: TicketId, stars: u8) -> Handled {
+    let chat = ChatId(reporter.chat_id);
+    let lang = reporter.language;
+    match ctx.desk.reporter_rate(reporter.id, ticket, stars, None).await {
+        Ok(_) => {}
+        Err(AppError::NotFound(_)) => return say(ctx, chat, texts::ticket_not_found(lang, &ticket.key())).await,
+        Err(AppError::Conflict(_)) => return say(ctx, chat, texts::cannot_rate(lang, &ticket.key())).await,
+        Err(err) => return Err(err.into()),
+    }
+    let ask_comment = !store::dialogue(&ctx.pool, telegram_user).await?.in_report();
+    if ask_comment {
+        let state = Dialogue::RatingComment {
+            ticket: ticket.0,
+            stars,
+        };
+        store::save_dialogue(&ctx.pool, telegram_user, &state).await?;
+    }
+    say(ctx, chat, texts::rated(lang, &ticket.key(), stars, ask_comment)).await
+}
+
+/// "Move to TKT-…": the held message goes to the reporter's open ticket `to` as well, and the ticket it
+/// went to first gets a note for agents that it was meant elsewhere.
+async fn move_held(ctx: &Ctx, reporter: &Reporter, telegram_user: i64, to: TicketId) -> Handled {
+    let chat = ChatId(reporter.chat_id);
+    let lang = reporter.language;
+    let Dialogue::Held {
+        text,
+        ticket: Some(from),
+    } = store::dialogue(&ctx.pool, telegram_user).await?
+    else {
+        return say(ctx, chat, texts::stale_button(lang)).await;
+    };
+    let target = match ctx.desk.reporter_ticket(reporter.id, to).await {
+        Ok(t) if !matches!(t.status, Status::Resolved | Status::Closed) && t.id.0 != from && !text.is_empty() => t,
+        Ok(_) | Err(AppError::NotFound(_)) => return say(ctx, chat, texts::stale_button(lang)).await,
+        Err(err) => return Err(err.into()),
+    };
+    ctx.desk.reporter_reply(reporter.id, to, &text).await?;
+    ctx.desk
+        .comment(TicketId(from), Author::System, &texts::moved_note(&to.key()), true)
+        .await?;
+    store::save_dialogue(&ctx.pool, telegram_user, &Dialogue::Idle).await?;
+    say_about(ctx, chat, texts::moved(lang, &to.key(), &target.title), to).await
 }
 
 async fn say(ctx: &Ctx, chat: ChatId, text: impl Into<String>) -> Handled {

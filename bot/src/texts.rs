@@ -25,9 +25,57 @@ pub fn status_name(lang: Lang, status: Status) -> &'static str {
 /// Told to the reporter when an agent moves their ticket.
 pub fn status_changed(lang: Lang, key: &str, title: &str, status: Status) -> String {
     let name = status_name(lang, status);
-    match lang {
+    let head = match lang {
         Lang::En => format!("Your report {key} \u{201c}{title}\u{201d} is now: {name}."),
         Lang::Id => format!("Laporan Anda {key} \u{201c}{title}\u{201d} sekarang: {name}."),
+    };
+    if status == Status::Resolved {
+        format!("{head}\n\n{}", ask_rating(lang))
+    } else {
+        head
+    }
+}
+
+/// Under a "resolved" notice, with the 1 to 5 buttons.
+pub fn ask_rating(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "How satisfied are you with how it was handled? Tap 1 (poor) to 5 (excellent). If the problem is still there, reply to this message instead and the report will be reopened."
+        }
+        Lang::Id => {
+            "Seberapa puas Anda dengan penanganannya? Ketuk 1 (buruk) sampai 5 (sangat baik). Bila masalahnya masih ada, balas pesan ini dan laporan akan dibuka kembali."
+        }
+    }
+}
+
+/// What `/status` says a status means for the reporter: whether anything is expected of them.
+/// `awaiting_reporter`: the last public message is the desk's (so a waiting ticket waits for them).
+pub fn status_expectation(lang: Lang, status: Status, awaiting_reporter: bool) -> &'static str {
+    match (lang, status, awaiting_reporter) {
+        (Lang::En, Status::New, _) => "Received; the team will pick it up soon. Nothing is needed from you.",
+        (Lang::En, Status::Open, _) => "Being worked on by the team. Nothing is needed from you for now.",
+        (Lang::En, Status::Pending, true) => {
+            "Waiting for your answer: the team asked you something. Please reply to their message (or to this one)."
+        }
+        (Lang::En, Status::Pending, false) => {
+            "Waiting for a third party or further information. Nothing is needed from you right now."
+        }
+        (Lang::En, Status::Resolved, _) => {
+            "Resolved. If the problem is still there, reply to this message and the report will be reopened."
+        }
+        (Lang::En, Status::Closed, _) => "Closed. If you need it again, reply to this message.",
+        (Lang::Id, Status::New, _) => "Diterima; tim akan segera menanganinya. Tidak ada yang perlu Anda lakukan.",
+        (Lang::Id, Status::Open, _) => "Sedang ditangani tim. Untuk saat ini tidak ada yang perlu Anda lakukan.",
+        (Lang::Id, Status::Pending, true) => {
+            "Menunggu jawaban Anda: tim menanyakan sesuatu kepada Anda. Silakan balas pesan mereka (atau pesan ini)."
+        }
+        (Lang::Id, Status::Pending, false) => {
+            "Menunggu pihak lain atau keterangan tambahan. Saat ini tidak ada yang perlu Anda lakukan."
+        }
+        (Lang::Id, Status::Resolved, _) => {
+            "Selesai. Bila masalahnya masih ada, balas pesan ini dan laporan akan dibuka kembali."
+        }
+        (Lang::Id, Status::Closed, _) => "Ditutup. Bila Anda masih memerlukannya, balas pesan ini.",
     }
 }
 
@@ -169,8 +217,12 @@ pub fn ask_category(lang: Lang) -> &'static str {
 /// Fourth step.
 pub fn ask_attachments(lang: Lang) -> &'static str {
     match lang {
-        Lang::En => "Send photos or documents if you have any, then /done. Send /skip for none.",
-        Lang::Id => "Kirim foto atau dokumen bila ada, lalu /done. Kirim /skip bila tidak ada.",
+        Lang::En => {
+            "Send photos or documents if you have any, and share the location if it helps (attachment menu \u{1f4ce}, Location). Then /done, or /skip for none."
+        }
+        Lang::Id => {
+            "Kirim foto atau dokumen bila ada, dan bagikan lokasi bila membantu (menu lampiran \u{1f4ce}, Lokasi). Lalu /done, atau /skip bila tidak ada."
+        }
     }
 }
 
@@ -198,11 +250,296 @@ pub fn too_many_files(lang: Lang, limit: usize) -> String {
     }
 }
 
-/// Input that does not fit the current step; `expected` is that step's prompt.
-pub fn reprompt(lang: Lang, expected: &str) -> String {
+/// A step of the conversation, as far as a re-prompt needs to know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Title,
+    Description,
+    Category,
+    Attachments,
+    Summary,
+    EditTitle,
+    EditDescription,
+    EditCategory,
+    EditLocation,
+    RatingComment,
+}
+
+/// Input that did not fit `step`: what exactly is needed there and how to give it. The step's prompt
+/// (with its buttons) follows.
+pub fn reprompt(lang: Lang, step: Step) -> String {
+    let max = crate::dialogue::MAX_TITLE_CHARS;
+    match (lang, step) {
+        (Lang::En, Step::Title | Step::EditTitle) => format!(
+            "I need the title as a short text message: at most {max} characters, not starting with \u{201c}/\u{201d}. For example: Street light out on Jl. Merdeka."
+        ),
+        (Lang::En, Step::Description | Step::EditDescription) => {
+            "I need the description as a text message (not a photo, sticker or command). Photos and documents come in the next step.".into()
+        }
+        (Lang::En, Step::Category | Step::EditCategory) => {
+            "Please choose the category by tapping one of the buttons below; typing its name does not work here.".into()
+        }
+        (Lang::En, Step::Attachments) => {
+            "Here I take photos, documents or a location (attachment menu \u{1f4ce}, then Location). Send /done when you have finished, or /skip to send none.".into()
+        }
+        (Lang::En, Step::Summary) => {
+            "Your report is ready. Please use the buttons below the summary: Send to file it, Cancel to drop it, or an Edit button to change one part.".into()
+        }
+        (Lang::En, Step::EditLocation) => {
+            "I need a location here: open the attachment menu \u{1f4ce}, choose Location and send it. Send /skip to remove the location, or /done to keep it as it is.".into()
+        }
+        (Lang::En, Step::RatingComment) => {
+            "I need your comment as a text message. Send /skip if you do not want to add one.".into()
+        }
+        (Lang::Id, Step::Title | Step::EditTitle) => format!(
+            "Saya memerlukan judul berupa pesan teks singkat: paling banyak {max} karakter, tidak diawali \u{201c}/\u{201d}. Contoh: Lampu jalan mati di Jl. Merdeka."
+        ),
+        (Lang::Id, Step::Description | Step::EditDescription) => {
+            "Saya memerlukan keterangan berupa pesan teks (bukan foto, stiker, atau perintah). Foto dan dokumen dikirim pada langkah berikutnya.".into()
+        }
+        (Lang::Id, Step::Category | Step::EditCategory) => {
+            "Silakan pilih kategori dengan mengetuk salah satu tombol di bawah; mengetik namanya tidak dapat dipakai di sini.".into()
+        }
+        (Lang::Id, Step::Attachments) => {
+            "Di langkah ini saya menerima foto, dokumen, atau lokasi (menu lampiran \u{1f4ce}, lalu Lokasi). Kirim /done bila sudah selesai, atau /skip bila tidak ada.".into()
+        }
+        (Lang::Id, Step::Summary) => {
+            "Laporan Anda sudah siap. Silakan gunakan tombol di bawah ringkasan: Kirim untuk mengirimkannya, Batal untuk membatalkannya, atau tombol Ubah untuk mengganti satu bagian.".into()
+        }
+        (Lang::Id, Step::EditLocation) => {
+            "Saya memerlukan lokasi di sini: buka menu lampiran \u{1f4ce}, pilih Lokasi, lalu kirim. Kirim /skip untuk menghapus lokasi, atau /done untuk membiarkannya.".into()
+        }
+        (Lang::Id, Step::RatingComment) => {
+            "Saya memerlukan komentar Anda berupa pesan teks. Kirim /skip bila Anda tidak ingin menambahkannya.".into()
+        }
+    }
+}
+
+/// A shared location whose coordinates cannot be right.
+pub fn bad_location(lang: Lang) -> &'static str {
     match lang {
-        Lang::En => format!("Sorry, I need something else here. {expected}"),
-        Lang::Id => format!("Maaf, yang saya perlukan di sini lain. {expected}"),
+        Lang::En => {
+            "That location cannot be right: a latitude must be between -90 and 90 and a longitude between -180 and 180. Please share it again from the attachment menu \u{1f4ce}, Location."
+        }
+        Lang::Id => {
+            "Lokasi itu tidak mungkin benar: lintang harus di antara -90 dan 90, bujur di antara -180 dan 180. Silakan bagikan lagi melalui menu lampiran \u{1f4ce}, Lokasi."
+        }
+    }
+}
+
+/// A location was added to the draft.
+pub fn location_added(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "Location added. Send photos or documents if you have any, then /done.",
+        Lang::Id => "Lokasi ditambahkan. Kirim foto atau dokumen bila ada, lalu /done.",
+    }
+}
+
+/// A follow-up location was stored on a ticket.
+pub fn location_saved(lang: Lang, key: &str) -> String {
+    match lang {
+        Lang::En => format!("Location saved on {key}. The team can see it on the map now."),
+        Lang::Id => format!("Lokasi disimpan pada {key}. Tim kini dapat melihatnya di peta."),
+    }
+}
+
+/// Asks for the new value of a field (the summary's Edit buttons).
+pub fn ask_edit(lang: Lang, field: crate::dialogue::EditField) -> &'static str {
+    use crate::dialogue::EditField as F;
+    match (lang, field) {
+        (Lang::En, F::Title) => "Send the new title, in a few words. (/done keeps the current one)",
+        (Lang::En, F::Description) => "Send the new description. (/done keeps the current one)",
+        (Lang::En, F::Category) => "Tap the right category. (/skip for none, /done keeps the current one)",
+        (Lang::En, F::Location) => {
+            "Share the location from the attachment menu \u{1f4ce}, Location. (/skip removes it, /done keeps it)"
+        }
+        (Lang::En, F::Files) => "Send photos or documents if you have any, then /done. Send /skip for none.",
+        (Lang::Id, F::Title) => "Kirim judul baru, dalam beberapa kata. (/done untuk tetap memakai yang sekarang)",
+        (Lang::Id, F::Description) => "Kirim keterangan baru. (/done untuk tetap memakai yang sekarang)",
+        (Lang::Id, F::Category) => {
+            "Ketuk kategori yang sesuai. (/skip untuk tanpa kategori, /done untuk tetap memakai yang sekarang)"
+        }
+        (Lang::Id, F::Location) => {
+            "Bagikan lokasi melalui menu lampiran \u{1f4ce}, Lokasi. (/skip untuk menghapusnya, /done untuk membiarkannya)"
+        }
+        (Lang::Id, F::Files) => "Kirim foto atau dokumen bila ada, lalu /done. Kirim /skip bila tidak ada.",
+    }
+}
+
+/// Label of a summary button that changes one field.
+pub fn button_edit(lang: Lang, field: crate::dialogue::EditField) -> &'static str {
+    use crate::dialogue::EditField as F;
+    match (lang, field) {
+        (Lang::En, F::Title) => "\u{270f} Title",
+        (Lang::En, F::Description) => "\u{270f} Description",
+        (Lang::En, F::Category) => "\u{270f} Category",
+        (Lang::En, F::Location) => "\u{270f} Location",
+        (Lang::En, F::Files) => "\u{270f} Files",
+        (Lang::Id, F::Title) => "\u{270f} Judul",
+        (Lang::Id, F::Description) => "\u{270f} Keterangan",
+        (Lang::Id, F::Category) => "\u{270f} Kategori",
+        (Lang::Id, F::Location) => "\u{270f} Lokasi",
+        (Lang::Id, F::Files) => "\u{270f} Berkas",
+    }
+}
+
+/// A message without Reply was added to the reporter's most recently active open ticket.
+pub fn routed(lang: Lang, key: &str, title: &str, others: bool) -> String {
+    let choose = match (lang, others) {
+        (Lang::En, true) => "Meant for another report? Tap it below, or start a new report with this message.",
+        (Lang::En, false) => "Meant for something else? Tap below to start a new report with this message.",
+        (Lang::Id, true) => {
+            "Maksud Anda untuk laporan lain? Ketuk laporan itu di bawah, atau mulai laporan baru dengan pesan ini."
+        }
+        (Lang::Id, false) => "Maksud Anda untuk hal lain? Ketuk di bawah untuk memulai laporan baru dengan pesan ini.",
+    };
+    match lang {
+        Lang::En => format!("Added to your report {key} \u{201c}{title}\u{201d}. {choose}"),
+        Lang::Id => format!("Ditambahkan ke laporan Anda {key} \u{201c}{title}\u{201d}. {choose}"),
+    }
+}
+
+/// A message without Reply from a reporter with no open ticket.
+pub fn no_open_ticket(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "You have no open report to add this to. Shall I start a new report with this message as its description? Tap below, or send /report to start from scratch."
+        }
+        Lang::Id => {
+            "Anda tidak memiliki laporan terbuka untuk menambahkan pesan ini. Mulai laporan baru dengan pesan ini sebagai keterangannya? Ketuk di bawah, atau kirim /report untuk mulai dari awal."
+        }
+    }
+}
+
+/// A location without Reply from a reporter with no open ticket.
+pub fn location_without_ticket(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "You have no open report to put this location on. Send /report to report a problem; you can share the location while writing it."
+        }
+        Lang::Id => {
+            "Anda tidak memiliki laporan terbuka untuk lokasi ini. Kirim /report untuk melaporkan masalah; lokasi dapat Anda bagikan saat menyusunnya."
+        }
+    }
+}
+
+/// Label of the button that moves a held message to another open ticket.
+pub fn button_move_to(key: &str, title: &str) -> String {
+    let title: String = title.chars().take(40).collect();
+    format!("\u{27a1} {key} {title}")
+}
+
+/// Label of the button that starts a report with a held message.
+pub fn button_report_held(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "\u{2795} New report with this message",
+        Lang::Id => "\u{2795} Laporan baru dengan pesan ini",
+    }
+}
+
+/// A held message was moved to another ticket.
+pub fn moved(lang: Lang, key: &str, title: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "Moved: your message is now on {key} \u{201c}{title}\u{201d}. The team has been told it was not meant for the other report."
+        ),
+        Lang::Id => format!(
+            "Dipindahkan: pesan Anda kini ada pada {key} \u{201c}{title}\u{201d}. Tim sudah diberi tahu bahwa pesan itu bukan untuk laporan yang lain."
+        ),
+    }
+}
+
+/// A button that no longer applies (pressed after the conversation moved on).
+pub fn stale_button(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "That button is no longer current, so nothing was changed. Send /mytickets to see your reports.",
+        Lang::Id => {
+            "Tombol itu sudah tidak berlaku, jadi tidak ada yang diubah. Kirim /mytickets untuk melihat laporan Anda."
+        }
+    }
+}
+
+/// The system note left on a ticket whose message the reporter moved elsewhere (agents only).
+pub fn moved_note(to_key: &str) -> String {
+    format!("The reporter says their last message above was meant for {to_key}; it has been added there.")
+}
+
+/// The system note left on a ticket whose message the reporter turned into a new report (agents only).
+pub fn moved_to_new_report_note() -> &'static str {
+    "The reporter says their last message above was meant for a new report; they are filing it separately."
+}
+
+/// The reporter's reply reopened a resolved or closed ticket.
+pub fn reopened(lang: Lang, key: &str) -> String {
+    match lang {
+        Lang::En => format!("Thank you. {key} is open again and the team has been told to look at it once more."),
+        Lang::Id => format!("Terima kasih. {key} dibuka kembali dan tim sudah diberi tahu untuk memeriksanya lagi."),
+    }
+}
+
+/// A rating was stored; the reporter may add a comment.
+pub fn rated(lang: Lang, key: &str, stars: u8, ask_comment: bool) -> String {
+    let shown: String = "\u{2605}".repeat(usize::from(stars)) + &"\u{2606}".repeat(5 - usize::from(stars.min(5)));
+    let head = match lang {
+        Lang::En => format!("Thank you for rating {key}: {shown} ({stars} of 5)."),
+        Lang::Id => format!("Terima kasih atas penilaian Anda untuk {key}: {shown} ({stars} dari 5)."),
+    };
+    if !ask_comment {
+        return head;
+    }
+    match lang {
+        Lang::En => format!(
+            "{head} If you like, write a short comment on what went well or what could be better; or send /skip."
+        ),
+        Lang::Id => format!(
+            "{head} Bila berkenan, tulis komentar singkat tentang apa yang sudah baik atau perlu diperbaiki; atau kirim /skip."
+        ),
+    }
+}
+
+/// The rating's comment was stored (or skipped).
+pub fn rating_done(lang: Lang, with_comment: bool) -> &'static str {
+    match (lang, with_comment) {
+        (Lang::En, true) => "Your comment was saved. Thank you for helping us improve!",
+        (Lang::En, false) => "All right, no comment. Thank you for your rating!",
+        (Lang::Id, true) => "Komentar Anda sudah disimpan. Terima kasih telah membantu kami menjadi lebih baik!",
+        (Lang::Id, false) => "Baik, tanpa komentar. Terima kasih atas penilaian Anda!",
+    }
+}
+
+/// A rating for a ticket that is no longer resolved or closed.
+pub fn cannot_rate(lang: Lang, key: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "{key} is not resolved any more (it was reopened), so it cannot be rated now. I will ask again once it is resolved."
+        ),
+        Lang::Id => format!(
+            "{key} sudah tidak berstatus selesai (dibuka kembali), jadi belum dapat dinilai. Saya akan bertanya lagi setelah selesai."
+        ),
+    }
+}
+
+/// Heading of the recent public replies in `/status`.
+pub fn recent_replies(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "Latest messages:",
+        Lang::Id => "Pesan terakhir:",
+    }
+}
+
+/// `/status` when nothing has been said on the ticket yet.
+pub fn no_replies_yet(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "No messages yet.",
+        Lang::Id => "Belum ada pesan.",
+    }
+}
+
+/// Who wrote a message quoted in `/status`: the reporter themself, or the desk.
+pub fn you(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "You",
+        Lang::Id => "Anda",
     }
 }
 
@@ -212,7 +549,14 @@ pub const SUMMARY_DESCRIPTION_CHARS: usize = 3000;
 
 /// The summary before sending. Always shorter than Telegram's 4,096 characters: titles (200) and category
 /// names (100) are bounded, and the description is shortened here if need be.
-pub fn summary(lang: Lang, title: &str, description: &str, category: Option<&str>, files: usize) -> String {
+pub fn summary(
+    lang: Lang,
+    title: &str,
+    description: &str,
+    category: Option<&str>,
+    files: usize,
+    location: Option<&str>,
+) -> String {
     let none = match lang {
         Lang::En => "none",
         Lang::Id => "tidak ada",
@@ -229,12 +573,13 @@ pub fn summary(lang: Lang, title: &str, description: &str, category: Option<&str
     } else {
         description
     };
+    let location = location.unwrap_or(none);
     match lang {
         Lang::En => format!(
-            "Please check your report:\n\nTitle: {title}\nDescription: {description}\nCategory: {category}\nFiles: {files}\n\nSend it?"
+            "Please check your report:\n\nTitle: {title}\nDescription: {description}\nCategory: {category}\nLocation: {location}\nFiles: {files}\n\nSend it, or tap a part to change it."
         ),
         Lang::Id => format!(
-            "Periksa laporan Anda:\n\nJudul: {title}\nKeterangan: {description}\nKategori: {category}\nBerkas: {files}\n\nKirim?"
+            "Periksa laporan Anda:\n\nJudul: {title}\nKeterangan: {description}\nKategori: {category}\nLokasi: {location}\nBerkas: {files}\n\nKirim, atau ketuk bagian yang ingin diubah."
         ),
     }
 }
@@ -374,10 +719,10 @@ pub fn nothing_to_cancel(lang: Lang) -> &'static str {
 pub fn idle_hint(lang: Lang) -> &'static str {
     match lang {
         Lang::En => {
-            "To report a problem send /report. To add to a report, reply to my message about it. /help lists everything."
+            "To report a problem send /report. To add to a report, reply to my message about it, or just write: I add it to your latest open report. /help lists everything."
         }
         Lang::Id => {
-            "Untuk melapor kirim /report. Untuk menambah keterangan, balas pesan saya tentang laporan itu. /help untuk bantuan."
+            "Untuk melapor kirim /report. Untuk menambah keterangan, balas pesan saya tentang laporan itu, atau tulis saja: saya tambahkan ke laporan terbuka Anda yang terakhir. /help untuk bantuan."
         }
     }
 }
@@ -523,10 +868,17 @@ mod tests {
         let title = "t".repeat(crate::dialogue::MAX_TITLE_CHARS);
         let category = "c".repeat(100);
         for lang in [Lang::En, Lang::Id] {
-            let long = summary(lang, &title, &"x".repeat(20_000), Some(&category), 10);
+            let long = summary(
+                lang,
+                &title,
+                &"x".repeat(20_000),
+                Some(&category),
+                10,
+                Some("-6.175110, 106.865039"),
+            );
             assert!(long.chars().count() <= 4096, "{lang:?}: {}", long.chars().count());
             assert!(long.contains('\u{2026}'), "a shortened description is marked");
-            let short = summary(lang, "Lampu", "Mati sejak Senin", None, 0);
+            let short = summary(lang, "Lampu", "Mati sejak Senin", None, 0, None);
             assert!(short.contains("Mati sejak Senin") && !short.contains('\u{2026}'));
         }
     }

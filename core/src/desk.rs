@@ -51,6 +51,8 @@ pub struct Desk {
     board: LockBoard,
     outbox: OutboxSignal,
     inbox: InboxSignal,
+    /// Whether a reporter's reply to a resolved or closed ticket reopens it (`LOKET_REOPEN_ON_REPLY`).
+    reopen_on_reply: bool,
 }
 
 impl Desk {
@@ -84,7 +86,32 @@ impl Desk {
             board,
             outbox,
             inbox: InboxSignal::default(),
+            reopen_on_reply: true,
         }
+    }
+
+    /// Whether a reporter's reply to a resolved or closed ticket reopens it (default: yes).
+    pub fn set_reopen_on_reply(&mut self, reopen: bool) {
+        self.reopen_on_reply = reopen;
+    }
+
+    /// See [`Desk::set_reopen_on_reply`].
+    pub fn reopens_on_reply(&self) -> bool {
+        self.reopen_on_reply
+    }
+
+    /// Enqueues `msg` for ticket `id` with the ticket's actor (for the reporter API in `crate::reporting`).
+    pub(crate) fn send_to_ticket<M, R>(
+        &self,
+        id: TicketId,
+        msg: M,
+    ) -> impl Future<Output = Result<R, AppError>> + 'static
+    where
+        M: Message<Result = Result<R, AppError>> + Clone + Send + 'static,
+        R: Send + 'static,
+        TicketActor: Handler<M>,
+    {
+        self.send(id, msg)
     }
 
     /// Serves as one of several instances on the database: the lock board starts with every live lease,

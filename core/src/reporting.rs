@@ -6,11 +6,12 @@
 //! reaches their own tickets.
 
 use loket_protocol::api::{Category, NewTicket};
-use loket_protocol::ticket::{Attachment, Author, Comment, Status, Ticket};
+use loket_protocol::ticket::{Attachment, Author, Comment, Location, RATING_RANGE, Status, Ticket};
 use loket_protocol::{CategoryId, CommentId, ReporterId, TicketId};
 
+use crate::actors::ticket::ReporterChange;
 use crate::db::reporters as q;
-use crate::db::tickets::AttachmentDraft;
+use crate::db::tickets::{self as tq, AttachmentDraft, ReporterEdit};
 use crate::desk::Desk;
 use crate::error::AppError;
 
@@ -133,6 +134,20 @@ impl SubmissionKey {
         &self.0
     }
 }
+
+/// A reporter's reply as recorded: the comment, and whether it reopened the ticket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replied {
+    pub comment: Comment,
+    /// The ticket was resolved or closed and is open again (flagged for agents).
+    pub reopened: bool,
+}
+
+/// Longest comment accepted with a rating, in characters.
+pub const MAX_RATING_COMMENT_CHARS: usize = 2000;
+
+/// Most open tickets offered to choose from when a message came without Telegram's Reply.
+pub const MAX_OPEN_TICKETS: i64 = 6;
 
 /// Most files a reporter may add to one ticket through Telegram (with the report and in follow-ups).
 pub const MAX_FILES_PER_TICKET: i64 = 30;
@@ -258,6 +273,112 @@ impl Desk {
     ) -> Result<Comment, AppError> {
         let author = self.reporter_on(reporter, ticket).await?;
         self.comment(ticket, author, body, false).await
+    }
+
+    /// The reporter's reply to their own ticket: a public comment, as [`Desk::reporter_comment`]. If the
+    /// ticket is resolved or closed and the desk reopens on replies ([`Desk::set_reopen_on_reply`]), it is
+    /// reopened first (status `open`, flagged for agents, audited as `reopened` by the reporter with reason
+    /// `reporter_reply`, broadcast as `TicketUpdated`), then the comment is added.
+    pub async fn reporter_reply(
+        &self,
+        reporter: ReporterId,
+        ticket: TicketId,
+        body: &str,
+    ) -> Result<Replied, AppError> {
+        let author = self.reporter_on(reporter, ticket).await?;
+        let mut reopened = false;
+        if self.reopens_on_reply() {
+            let before = self.reporter_ticket(reporter, ticket).await?;
+            if matches!(before.status, Status::Resolved | Status::Closed) {
+                let change = ReporterChange {
+                    author: author.clone(),
+                    edit: ReporterEdit::Reopen,
+                };
+                let after = self.send_to_ticket(ticket, change).await?;
+                reopened = after.status == Status::Open && after.reopened_at.is_some();
+            }
+        }
+        let comment = self.comment(ticket, author, body, false).await?;
+        Ok(Replied { comment, reopened })
+    }
+
+    /// The reporter's tickets still open (new, open or pending), most recently active first (the latest
+    /// of their last change and their last public comment), at most [`MAX_OPEN_TICKETS`].
+    pub async fn reporter_open_tickets(&self, reporter: ReporterId) -> Result<Vec<ReporterTicket>, AppError> {
+        let client = self.pool.get().await?;
+        q::open_tickets(&client, reporter, MAX_OPEN_TICKETS).await
+    }
+
+    /// The last `limit` public comments on the reporter's own ticket, oldest first (internal notes never).
+    pub async fn reporter_public_replies(
+        &self,
+        reporter: ReporterId,
+        ticket: TicketId,
+        limit: usize,
+    ) -> Result<Vec<Comment>, AppError> {
+        self.reporter_on(reporter, ticket).await?;
+        let client = self.pool.get().await?;
+        let public: Vec<Comment> = tq::comments(&client, ticket)
+            .await?
+            .into_iter()
+            .filter(|c| !c.internal)
+            .collect();
+        let skip = public.len().saturating_sub(limit);
+        Ok(public.into_iter().skip(skip).collect())
+    }
+
+    /// Stores where the problem is on the reporter's own ticket (audited as `location_set`, broadcast as
+    /// `TicketUpdated`). Coordinates out of range are `invalid`.
+    pub async fn reporter_locate(
+        &self,
+        reporter: ReporterId,
+        ticket: TicketId,
+        latitude: f64,
+        longitude: f64,
+    ) -> Result<Ticket, AppError> {
+        let location = Location::new(latitude, longitude).ok_or_else(|| {
+            AppError::invalid("a location needs a latitude from -90 to 90 and a longitude from -180 to 180")
+        })?;
+        let author = self.reporter_on(reporter, ticket).await?;
+        let change = ReporterChange {
+            author,
+            edit: ReporterEdit::Locate(location),
+        };
+        self.send_to_ticket(ticket, change).await
+    }
+
+    /// The reporter rates their own resolved (or closed) ticket, 1 to 5, with an optional comment; a later
+    /// rating replaces the earlier one. Audited as `rated`, broadcast as `TicketUpdated`. A ticket not
+    /// resolved or closed is a `conflict`; stars out of range or an overlong comment are `invalid`.
+    pub async fn reporter_rate(
+        &self,
+        reporter: ReporterId,
+        ticket: TicketId,
+        stars: u8,
+        comment: Option<&str>,
+    ) -> Result<Ticket, AppError> {
+        if !RATING_RANGE.contains(&stars) {
+            return Err(AppError::invalid("a rating is 1 to 5"));
+        }
+        let comment = comment.map(str::trim).filter(|c| !c.is_empty()).map(str::to_string);
+        if comment
+            .as_ref()
+            .is_some_and(|c| c.chars().count() > MAX_RATING_COMMENT_CHARS)
+        {
+            return Err(AppError::invalid("a rating's comment is at most 2000 characters"));
+        }
+        let author = self.reporter_on(reporter, ticket).await?;
+        let current = self.reporter_ticket(reporter, ticket).await?;
+        if !matches!(current.status, Status::Resolved | Status::Closed) {
+            return Err(AppError::Conflict(
+                "only a resolved or closed ticket can be rated".into(),
+            ));
+        }
+        let change = ReporterChange {
+            author,
+            edit: ReporterEdit::Rate { stars, comment },
+        };
+        self.send_to_ticket(ticket, change).await
     }
 
     /// Records `file` on the reporter's own `ticket`; broadcast as `AttachmentAdded`. The same Telegram

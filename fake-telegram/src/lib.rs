@@ -361,6 +361,16 @@ impl FakeTelegram {
         self.incoming(from, extra)
     }
 
+    /// `from` shares a location (Telegram's attachment menu, Location), optionally as a reply. The fake
+    /// passes any coordinates on, so tests can send ones Telegram never would.
+    pub fn send_location(&self, from: &TgUser, latitude: f64, longitude: f64, reply_to: Option<&Sent>) -> i64 {
+        let mut extra = json!({"location": {"latitude": latitude, "longitude": longitude}});
+        if let Some(to) = reply_to {
+            extra["reply_to_message"] = api::bot_message(to);
+        }
+        self.incoming(from, extra)
+    }
+
     /// `from` taps the button with callback `data` on `on`.
     pub fn press(&self, from: &TgUser, on: &Sent, data: &str) {
         let id = self.new_message_id();

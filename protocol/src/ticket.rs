@@ -133,6 +133,65 @@ pub struct Ticket {
     pub created_at: Timestamp,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
+    /// Where the reporter says the problem is (shared from Telegram); absent when none was shared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// When a reporter's reply reopened this resolved or closed ticket; absent again once an agent
+    /// changed the ticket since. Boards and the ticket page flag such tickets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub reopened_at: Option<Timestamp>,
+    /// The reporter's rating after resolution, if they gave one (a later one replaces it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<Rating>,
+}
+
+/// A point on the map, in WGS 84 degrees, as Telegram shares it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Location {
+    /// Degrees north, -90 to 90.
+    pub latitude: f64,
+    /// Degrees east, -180 to 180.
+    pub longitude: f64,
+}
+
+impl Location {
+    /// The location if both coordinates are finite and in range.
+    pub fn new(latitude: f64, longitude: f64) -> Option<Location> {
+        let fits = latitude.is_finite()
+            && longitude.is_finite()
+            && (-90.0..=90.0).contains(&latitude)
+            && (-180.0..=180.0).contains(&longitude);
+        fits.then_some(Location { latitude, longitude })
+    }
+
+    /// The point on OpenStreetMap, marked, at street zoom.
+    pub fn openstreetmap_url(&self) -> String {
+        let (lat, lon) = (self.latitude, self.longitude);
+        format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}")
+    }
+
+    /// The coordinates as people read them, e.g. `-6.175110, 106.865039`.
+    pub fn display(&self) -> String {
+        format!("{:.6}, {:.6}", self.latitude, self.longitude)
+    }
+}
+
+/// Lowest and highest rating a reporter can give.
+pub const RATING_RANGE: std::ops::RangeInclusive<u8> = 1..=5;
+
+/// A reporter's rating of a resolved ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Rating {
+    /// 1 (poor) to 5 (excellent).
+    pub stars: u8,
+    /// What the reporter added, if anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub rated_at: Timestamp,
 }
 
 /// A change to a ticket's fields; absent fields stay as they are. For `assignee_id` and `category_id`,
@@ -387,10 +446,18 @@ pub enum TicketEventKind {
     AttachmentAdded,
     /// The lock lapsed: its holder made no edits for the idle time.
     LockIdle,
+    /// A reporter's reply reopened the resolved or closed ticket (`old_value` the status it had).
+    Reopened,
+    /// The reporter shared a location (`new_value` `latitude,longitude`).
+    LocationSet,
+    /// The reporter rated the ticket (`new_value` the stars, `reason` their comment).
+    Rated,
+    /// An agent commented on a reopened ticket: the reopened flag is cleared.
+    ReopenSeen,
 }
 
 impl TicketEventKind {
-    pub const ALL: [TicketEventKind; 10] = [
+    pub const ALL: [TicketEventKind; 14] = [
         TicketEventKind::Created,
         TicketEventKind::Changed,
         TicketEventKind::Commented,
@@ -401,6 +468,10 @@ impl TicketEventKind {
         TicketEventKind::LockBroken,
         TicketEventKind::AttachmentAdded,
         TicketEventKind::LockIdle,
+        TicketEventKind::Reopened,
+        TicketEventKind::LocationSet,
+        TicketEventKind::Rated,
+        TicketEventKind::ReopenSeen,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -415,6 +486,10 @@ impl TicketEventKind {
             TicketEventKind::LockBroken => "lock_broken",
             TicketEventKind::AttachmentAdded => "attachment_added",
             TicketEventKind::LockIdle => "lock_idle",
+            TicketEventKind::Reopened => "reopened",
+            TicketEventKind::LocationSet => "location_set",
+            TicketEventKind::Rated => "rated",
+            TicketEventKind::ReopenSeen => "reopen_seen",
         }
     }
 

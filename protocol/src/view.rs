@@ -608,6 +608,9 @@ mod tests {
             lock: None,
             created_at: at(id * 10),
             updated_at: at(1000 - id),
+            location: None,
+            reopened_at: None,
+            rating: None,
         }
     }
 

@@ -154,6 +154,10 @@ pub struct Config {
     /// comment), however long their tab stays open; then it lapses with reason `idle`.
     #[arg(long, env = "LOKET_LOCK_IDLE_SECS", default_value_t = 600, global = true)]
     pub lock_idle_secs: u32,
+    /// Whether a reporter's reply to a resolved or closed ticket reopens it (status back to open, flagged
+    /// for agents): `true` (default) or `false`.
+    #[arg(long, env = "LOKET_REOPEN_ON_REPLY", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub reopen_on_reply: bool,
     /// Seconds a lock taken through REST lasts; POST the lock again to extend it.
     #[arg(long, env = "LOKET_REST_LOCK_SECS", default_value_t = 120, global = true)]
     pub rest_lock_secs: u32,
@@ -431,6 +435,7 @@ impl Config {
             workers: Some(1),
             lock_lease_secs: 30,
             lock_idle_secs: 600,
+            reopen_on_reply: true,
             rest_lock_secs: 120,
             cookie_secure: false,
             public_url: None,

@@ -144,7 +144,7 @@ pub async fn start(config: &Config, pool: Pool, listener: TcpListener) -> Result
         .await
         .map_err(StartError::EventLog)?;
     log.spawn_pruner();
-    let desk = Desk::new(
+    let mut desk = Desk::new(
         pool,
         bus,
         log,
@@ -152,6 +152,7 @@ pub async fn start(config: &Config, pool: Pool, listener: TcpListener) -> Result
         config.lease_terms(),
         Some(cluster.id()),
     );
+    desk.set_reopen_on_reply(config.reopen_on_reply);
     if let Err(err) = desk.join_cluster().await {
         leave(&cluster).await;
         return Err(StartError::Cluster(err));

@@ -13,6 +13,7 @@ mod backup;
 mod bot;
 mod bot_api;
 mod bot_input;
+mod bot_reporter;
 mod browser;
 mod browser_board;
 mod cluster;

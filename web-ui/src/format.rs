@@ -166,6 +166,19 @@ pub fn describe_event(event: &TicketEvent, lookup: &Lookup<'_>) -> String {
             Some(name) if !name.is_empty() => format!("attached {name}"),
             _ => "added an attachment".to_string(),
         },
+        TicketEventKind::Reopened => format!(
+            "reopened the ticket by replying (it was {})",
+            field_value(Some(Field::Status), event.old_value.as_deref(), lookup)
+        ),
+        TicketEventKind::LocationSet => match event.new_value.as_deref() {
+            Some(at) => format!("shared a location ({})", at.replace(',', ", ")),
+            None => "shared a location".to_string(),
+        },
+        TicketEventKind::ReopenSeen => "answered the reopened ticket (flag cleared)".to_string(),
+        TicketEventKind::Rated => match event.new_value.as_deref() {
+            Some(stars) => format!("rated the ticket {stars} of 5{reason}"),
+            None => "rated the ticket".to_string(),
+        },
     }
 }
 

@@ -128,6 +128,16 @@ pub struct AddAttachment {
     pub file: AttachmentDraft,
 }
 
+/// A reporter's own change to their ticket (reopening by a reply, a location, a rating): written with its
+/// audit entry, one new version, broadcast as `TicketUpdated`. Answers the ticket as stored (unchanged,
+/// and nothing broadcast, when the change changes nothing).
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "Result<Ticket, AppError>")]
+pub struct ReporterChange {
+    pub author: Author,
+    pub edit: q::ReporterEdit,
+}
+
 /// A write whose COMMIT was cut off by a lost connection: its event log slot and the position its event
 /// took.
 #[derive(Debug)]
@@ -459,7 +469,8 @@ impl Actor for TicketActor {
 
 /// A comment as written: the comment, whether a notice was queued, its event, and the lease it moved
 /// (token, new idle deadline) if its author holds the lock.
-type Commented = (Comment, bool, Option<Pending>, Option<(i64, Timestamp)>);
+/// Last: whether the ticket is flagged reopened (an agent's comment then clears the flag).
+type Commented = (Comment, bool, Option<Pending>, Option<(i64, Timestamp)>, bool);
 
 /// A database write that happens inside this actor's turn; answered after commit.
 type Atomic<T> = AtomicResponse<TicketActor, Result<T, AppError>>;
@@ -803,7 +814,7 @@ impl Handler<AddComment> for TicketActor {
         let fut = async move {
             let mut client = pool.get().await?;
             let tx = client.transaction().await?;
-            q::lock_row(&tx, id).await?;
+            let reopened = q::lock_row_reopened(&tx, id).await?;
             // A comment by the lock's holder is activity: it moves the lease's idle deadline. Reporters see
             // an agent's public name, if they set one (never the account's name). Both in one round trip.
             let (touched, public_name) = match &msg.author {
@@ -824,7 +835,7 @@ impl Handler<AddComment> for TicketActor {
                         let comment = q::comment(&tx, comment)
                             .await?
                             .ok_or_else(|| AppError::internal("a remembered comment vanished"))?;
-                        return Ok((comment, false, None, touched));
+                        return Ok((comment, false, None, touched, false));
                     }
                     Some(_) => return Err(idempotency::reused().into()),
                     None => {}
@@ -857,13 +868,20 @@ impl Handler<AddComment> for TicketActor {
                 position: 0,
             };
             let pending = commit_with_event(tx, &log, id, event).await?;
-            Ok((comment, queued, Some(pending), touched))
+            Ok((comment, queued, Some(pending), touched, reopened))
         };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(
             |res: Result<Commented, WriteError>, act, ctx| {
                 let res = act.settle(res, ctx, |_, _, _| {});
                 act.stop_if_missing(&res, ctx);
-                let (comment, queued, pending, touched) = res?;
+                let (comment, queued, pending, touched, reopened) = res?;
+                // An agent answering a reopened ticket has seen the reopening: cleared next, in order.
+                if reopened && matches!(comment.author, Author::Agent { .. }) {
+                    ctx.notify(ReporterChange {
+                        author: comment.author.clone(),
+                        edit: q::ReporterEdit::Seen,
+                    });
+                }
                 if let Some((token, idle_at)) = touched {
                     act.lock.active(token, idle_at);
                     act.arm_expiry(ctx);
@@ -939,6 +957,9 @@ async fn update_fields(
     if planned.changes_nothing() {
         return Ok((current, false, None));
     }
+    let mut planned = planned;
+    // An agent's change is an agent acting on the ticket: a reporter's reopening is seen.
+    planned.next.reopened_at = None;
     let actor = Author::from(msg.agent.as_ref());
     let expected = q::applied(&planned, current.version, now);
     let event = ServerMessage::TicketUpdated {
@@ -987,6 +1008,51 @@ fn planning_refusal(refusal: Refusal, current: &Ticket) -> AppError {
         Refusal::RetiredCategory(category) => {
             AppError::invalid(format!("the category {} is retired; choose another", category.name))
         }
+    }
+}
+
+impl Handler<ReporterChange> for TicketActor {
+    type Result = Atomic<Ticket>;
+
+    fn handle(&mut self, msg: ReporterChange, _: &mut Self::Context) -> Self::Result {
+        self.touch();
+        let (pool, log, id, me) = (self.pool.clone(), self.log.clone(), self.id, self.instance);
+        let fut = async move {
+            let mut client = pool.get().await?;
+            let tx = client.transaction().await?;
+            let (current, _) = q::load_for_update(&tx, id).await?;
+            let lock = LockState::of(leases::live(&tx, id, me, false).await?).info();
+            if !q::apply_reporter_edit(&tx, &current, &msg.author, &msg.edit).await? {
+                return match crate::db::commit(tx).await {
+                    Err(AppError::OutcomeUnknown) => Err(AppError::Unavailable.into()),
+                    other => other
+                        .map(|()| (q::with_lock(current, lock), None))
+                        .map_err(WriteError::Failed),
+                };
+            }
+            let stored = q::load(&tx, id)
+                .await?
+                .ok_or_else(|| AppError::internal("a ticket being changed vanished"))?;
+            let updated = q::with_lock(stored, lock);
+            let event = ServerMessage::TicketUpdated {
+                previous: Some(Box::new(Previous::between(&current, &updated))),
+                ticket: updated.clone(),
+                position: 0,
+            };
+            let pending = commit_with_event(tx, &log, id, event).await?;
+            Ok((updated, Some(pending)))
+        };
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(
+            |res: Result<(Ticket, Option<Pending>), WriteError>, act, ctx| {
+                let res = act.settle(res, ctx, |_, _, _| {});
+                act.stop_if_missing(&res, ctx);
+                let (ticket, pending) = res?;
+                if let Some(pending) = pending {
+                    pending.publish();
+                }
+                Ok(ticket)
+            },
+        )))
     }
 }
 

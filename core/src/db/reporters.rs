@@ -225,6 +225,27 @@ pub async fn file_recorded(
     Ok(row.is_some())
 }
 
+/// Up to `limit` of the reporter's tickets in new, open or pending, most recently active first: the
+/// later of the ticket's last change and its last public comment (internal notes are not activity the
+/// reporter can see).
+pub async fn open_tickets(
+    db: &impl GenericClient,
+    reporter: ReporterId,
+    limit: i64,
+) -> Result<Vec<ReporterTicket>, AppError> {
+    let statement = db
+        .prepare_cached(
+            "SELECT t.id, t.title, t.status FROM tickets t
+             WHERE t.reporter_id = $1 AND t.status IN ('new', 'open', 'pending')
+             ORDER BY greatest(t.updated_at, (SELECT max(c.created_at) FROM comments c WHERE c.ticket_id = t.id AND NOT c.internal)) DESC,
+                      t.id DESC
+             LIMIT $2",
+        )
+        .await?;
+    let rows = db.query(&statement, &[&reporter.0, &limit]).await?;
+    Ok(rows.iter().map(ticket_line).collect())
+}
+
 fn ticket_line(row: &Row) -> ReporterTicket {
     ReporterTicket {
         id: TicketId(row.get(0)),

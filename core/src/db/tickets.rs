@@ -2,8 +2,8 @@
 
 use deadpool_postgres::GenericClient;
 use loket_protocol::ticket::{
-    AgentRef, Attachment, Author, CategoryRef, Comment, Field, LockInfo, Notification, NotificationStatus, Priority,
-    ReporterRef, Status, Ticket, TicketChanges, TicketEvent, TicketEventKind,
+    AgentRef, Attachment, Author, CategoryRef, Comment, Field, Location, LockInfo, Notification, NotificationStatus,
+    Priority, Rating, ReporterRef, Status, Ticket, TicketChanges, TicketEvent, TicketEventKind,
 };
 use loket_protocol::{AgentId, AttachmentId, CategoryId, CommentId, ReporterId, TicketId, Timestamp};
 use tokio_postgres::Row;
@@ -16,11 +16,21 @@ const TICKET_SELECT: &str = "
     SELECT t.id, t.title, t.body, t.status, t.priority, t.version, t.created_at, t.updated_at,
            c.id AS category_id, c.name AS category_name,
            r.id AS reporter_id, r.name AS reporter_name,
-           a.id AS assignee_id, a.name AS assignee_name
+           a.id AS assignee_id, a.name AS assignee_name,
+           t.latitude, t.longitude, t.reopened_at,
+           rt.rating, rt.comment AS rating_comment, rt.rated_at
     FROM tickets t
     LEFT JOIN categories c ON c.id = t.category_id
     LEFT JOIN reporters r ON r.id = t.reporter_id
-    LEFT JOIN agents a ON a.id = t.assignee_id";
+    LEFT JOIN agents a ON a.id = t.assignee_id
+    LEFT JOIN ticket_ratings rt ON rt.ticket_id = t.id";
+
+/// The columns [`ticket_from_row`] reads beyond the ticket row itself, for queries of their own: a
+/// location, the reopened flag and the rating (`rt`, joined on `RATING_JOIN`).
+pub(crate) const REPORTER_SIDE_COLUMNS: &str =
+    "t.latitude, t.longitude, t.reopened_at, rt.rating, rt.comment AS rating_comment, rt.rated_at";
+/// The join that brings a ticket's rating (`rt`).
+pub(crate) const RATING_JOIN: &str = "LEFT JOIN ticket_ratings rt ON rt.ticket_id = t.id";
 
 pub(crate) fn ticket_from_row(row: &Row) -> Ticket {
     let id = TicketId(row.get("id"));
@@ -48,6 +58,17 @@ pub(crate) fn ticket_from_row(row: &Row) -> Ticket {
         lock: None,
         created_at: row.get("created_at"),
         updated_at: row.get("updated_at"),
+        // The CHECK constraint keeps both coordinates or neither, in range.
+        location: match (row.get("latitude"), row.get("longitude")) {
+            (Some(latitude), Some(longitude)) => Location::new(latitude, longitude),
+            _ => None,
+        },
+        reopened_at: row.get("reopened_at"),
+        rating: row.get::<_, Option<i16>>("rating").map(|stars| Rating {
+            stars: u8::try_from(stars).unwrap_or(0),
+            comment: row.get("rating_comment"),
+            rated_at: row.get("rated_at"),
+        }),
     }
 }
 
@@ -336,7 +357,7 @@ pub async fn apply(db: &impl GenericClient, id: TicketId, actor: &Author, plan: 
     let next = &plan.next;
     let row = db
         .query_one(&db.prepare_cached("UPDATE tickets SET title = $2, body = $3, status = $4, priority = $5, assignee_id = $6, category_id = $7,
-                    version = version + 1, updated_at = now()
+                    reopened_at = $8, version = version + 1, updated_at = now()
              WHERE id = $1 RETURNING version, updated_at").await?,
             &[
                 &id.0,
@@ -346,6 +367,7 @@ pub async fn apply(db: &impl GenericClient, id: TicketId, actor: &Author, plan: 
                 &next.priority.as_str(),
                 &next.assignee.as_ref().map(|a| a.id.0),
                 &next.category.as_ref().map(|c| c.id.0),
+                &next.reopened_at,
             ],
         )
         .await?;
@@ -369,6 +391,129 @@ pub async fn apply(db: &impl GenericClient, id: TicketId, actor: &Author, plan: 
         updated_at: row.get(1),
         ..next.clone()
     })
+}
+
+/// What a reporter's change does to their ticket (through its actor, like every change), and the one
+/// agent-side change to it that is not an update: seeing a reopening.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReporterEdit {
+    /// Their reply reopens the resolved or closed ticket: status `open`, flagged for agents.
+    Reopen,
+    /// They shared where the problem is.
+    Locate(Location),
+    /// They rated the resolved ticket (a later rating replaces it).
+    Rate { stars: u8, comment: Option<String> },
+    /// An agent commented on the reopened ticket: the reopening is seen, the flag cleared (an agent's
+    /// update clears it as part of the update).
+    Seen,
+}
+
+/// Writes `edit` to ticket `id` (its row locked by [`load_for_update`] in the same transaction, `current`
+/// as it was) with its audit entry, one new version. Answers false, writing nothing, when it changes
+/// nothing (a reply to a ticket that is not resolved or closed reopens nothing).
+pub async fn apply_reporter_edit(
+    db: &impl GenericClient,
+    current: &Ticket,
+    actor: &Author,
+    edit: &ReporterEdit,
+) -> Result<bool, AppError> {
+    let id = current.id;
+    let bump = "version = version + 1, updated_at = now()";
+    let record = match edit {
+        ReporterEdit::Reopen => {
+            if !matches!(current.status, Status::Resolved | Status::Closed) {
+                return Ok(false);
+            }
+            let statement = db
+                .prepare_cached(&format!(
+                    "UPDATE tickets SET status = 'open', reopened_at = now(), {bump} WHERE id = $1"
+                ))
+                .await?;
+            db.execute(&statement, &[&id.0]).await?;
+            (
+                TicketEventKind::Reopened,
+                EventRecord {
+                    field: Some(Field::Status),
+                    old_value: Some(current.status.as_str().into()),
+                    new_value: Some(Status::Open.as_str().into()),
+                    reason: Some("reporter_reply"),
+                },
+            )
+        }
+        ReporterEdit::Seen => {
+            if current.reopened_at.is_none() {
+                return Ok(false);
+            }
+            let statement = db
+                .prepare_cached(&format!("UPDATE tickets SET reopened_at = NULL, {bump} WHERE id = $1"))
+                .await?;
+            db.execute(&statement, &[&id.0]).await?;
+            (TicketEventKind::ReopenSeen, EventRecord::default())
+        }
+        ReporterEdit::Locate(location) => {
+            let statement = db
+                .prepare_cached(&format!(
+                    "UPDATE tickets SET latitude = $2, longitude = $3, {bump} WHERE id = $1"
+                ))
+                .await?;
+            db.execute(&statement, &[&id.0, &location.latitude, &location.longitude])
+                .await?;
+            let old = current.location.map(|l| format!("{},{}", l.latitude, l.longitude));
+            (
+                TicketEventKind::LocationSet,
+                EventRecord {
+                    field: None,
+                    old_value: old,
+                    new_value: Some(format!("{},{}", location.latitude, location.longitude)),
+                    reason: None,
+                },
+            )
+        }
+        ReporterEdit::Rate { stars, comment } => {
+            let reporter = match actor {
+                Author::Reporter { id, .. } => Some(id.0),
+                _ => None,
+            };
+            let statement = db
+                .prepare_cached(
+                    "INSERT INTO ticket_ratings (ticket_id, reporter_id, rating, comment) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (ticket_id) DO UPDATE
+                     SET reporter_id = EXCLUDED.reporter_id, rating = EXCLUDED.rating,
+                         comment = EXCLUDED.comment, rated_at = now()",
+                )
+                .await?;
+            db.execute(&statement, &[&id.0, &reporter, &i16::from(*stars), comment])
+                .await?;
+            let statement = db
+                .prepare_cached(&format!("UPDATE tickets SET {bump} WHERE id = $1"))
+                .await?;
+            db.execute(&statement, &[&id.0]).await?;
+            (
+                TicketEventKind::Rated,
+                EventRecord {
+                    field: None,
+                    old_value: current.rating.as_ref().map(|r| r.stars.to_string()),
+                    new_value: Some(stars.to_string()),
+                    reason: comment.as_deref(),
+                },
+            )
+        }
+    };
+    let (kind, record) = record;
+    record_event(db, id, actor, kind, record).await?;
+    Ok(true)
+}
+
+/// Like [`lock_row`], answering whether the ticket is flagged reopened (`reopened_at` set).
+pub async fn lock_row_reopened(db: &impl GenericClient, id: TicketId) -> Result<bool, AppError> {
+    db.query_opt(
+        &db.prepare_cached("SELECT reopened_at IS NOT NULL FROM tickets WHERE id = $1 FOR UPDATE")
+            .await?,
+        &[&id.0],
+    )
+    .await?
+    .map(|row| row.get(0))
+    .ok_or(AppError::NotFound("ticket"))
 }
 
 /// Fails with `not_found` unless the ticket exists (locking its row until the transaction ends).

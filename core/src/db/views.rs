@@ -19,7 +19,7 @@ use loket_protocol::{AgentId, Timestamp};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use crate::db::tickets::ticket_from_row;
+use crate::db::tickets::{RATING_JOIN, REPORTER_SIDE_COLUMNS, ticket_from_row};
 use crate::domain::cursor::After;
 use crate::error::AppError;
 
@@ -374,12 +374,13 @@ pub async fn page(
                 t.updated_at, p.score,
                 c.id AS category_id, c.name AS category_name,
                 r.id AS reporter_id, r.name AS reporter_name,
-                a.id AS assignee_id, a.name AS assignee_name
+                a.id AS assignee_id, a.name AS assignee_name, {REPORTER_SIDE_COLUMNS}
          FROM ({inner}) p
          JOIN tickets t ON t.id = p.id
          LEFT JOIN categories c ON c.id = t.category_id
          LEFT JOIN reporters r ON r.id = t.reporter_id
          LEFT JOIN agents a ON a.id = t.assignee_id
+         {RATING_JOIN}
          ORDER BY {}",
         order
             .split(", ")

@@ -213,6 +213,9 @@ mod tests {
             lock: None,
             created_at: at,
             updated_at: at,
+            location: None,
+            reopened_at: None,
+            rating: None,
         }
     }
 

@@ -10,6 +10,12 @@ use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
+/// `stars` of 5 as filled and empty stars: ★★★★☆.
+fn stars(stars: u8) -> String {
+    let filled = usize::from(stars.min(5));
+    format!("{}{}", "\u{2605}".repeat(filled), "\u{2606}".repeat(5 - filled))
+}
+
 #[derive(Properties, PartialEq)]
 pub struct ViewProps {
     pub ticket: Ticket,
@@ -34,6 +40,22 @@ pub fn TicketFieldsView(props: &ViewProps) -> Html {
                 <div><dt>{ "Reporter" }</dt><dd>
                     { t.reporter.as_ref().map(|r| html! { { &r.name } }).unwrap_or_else(|| none("Agent-created")) }
                 </dd></div>
+                if let Some(location) = t.location {
+                    <div><dt>{ "Location" }</dt><dd data-testid="ticket-location">
+                        <span class="coordinates">{ location.display() }</span>{ " " }
+                        <a href={location.openstreetmap_url()} target="_blank" rel="noopener noreferrer"
+                            data-testid="ticket-location-map">{ "Open in OpenStreetMap" }</a>
+                    </dd></div>
+                }
+                if let Some(rating) = &t.rating {
+                    <div><dt>{ "Rating" }</dt><dd data-testid="ticket-rating">
+                        <span class="stars" aria-label={format!("{} of 5", rating.stars)}>{ stars(rating.stars) }</span>
+                        { format!(" {} of 5", rating.stars) }
+                        if let Some(comment) = &rating.comment {
+                            <q class="rating-comment" data-testid="ticket-rating-comment">{ comment }</q>
+                        }
+                    </dd></div>
+                }
             </dl>
             <h3 class="sub">{ "Description" }</h3>
             if t.body.trim().is_empty() {

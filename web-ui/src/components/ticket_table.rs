@@ -59,6 +59,9 @@ pub fn TicketTable(props: &TableProps) -> Html {
                 </td>
                 <td class="col-title" data-label="Title">
                     <span class="ticket-title" data-testid="ticket-title">{ marked(&t.title, &props.terms) }</span>
+                    if t.reopened_at.is_some() {
+                        <span class="badge badge-reopened" data-testid="reopened" title="The reporter replied after it was resolved or closed">{ "Reopened" }</span>
+                    }
                     { lock }
                 </td>
                 <td data-label="Status"><StatusBadge status={t.status} /></td>

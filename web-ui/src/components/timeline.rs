@@ -26,6 +26,10 @@ fn kind_class(kind: TicketEventKind) -> (&'static str, Icon) {
         | TicketEventKind::LockIdle => ("ev-unlock", Icon::Unlock),
         TicketEventKind::LockBroken => ("ev-broken", Icon::Alert),
         TicketEventKind::AttachmentAdded => ("ev-file", Icon::Paperclip),
+        TicketEventKind::Reopened => ("ev-reopened", Icon::Alert),
+        TicketEventKind::LocationSet => ("ev-changed", Icon::Edit),
+        TicketEventKind::Rated => ("ev-commented", Icon::Reply),
+        TicketEventKind::ReopenSeen => ("ev-changed", Icon::Edit),
     }
 }
 

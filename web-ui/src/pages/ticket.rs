@@ -421,6 +421,11 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                     <span class="ticket-key big">{ &ticket.key }</span>
                     <StatusBadge status={ticket.status} />
                     <PriorityBadge priority={ticket.priority} />
+                    if let Some(at) = ticket.reopened_at {
+                        <span class="badge badge-reopened" data-testid="ticket-reopened" title={datetime(at)}>
+                            { format!("Reopened by the reporter's reply {}", ago(now_tick, at)) }
+                        </span>
+                    }
                 </div>
                 <h1 id="ticket-title">{ title }</h1>
                 <p class="meta muted">

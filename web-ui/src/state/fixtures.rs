@@ -32,5 +32,8 @@ pub fn ticket(id: i64) -> Ticket {
         lock: None,
         created_at: at(0),
         updated_at: at(0),
+        location: None,
+        reopened_at: None,
+        rating: None,
     }
 }
