@@ -11,8 +11,9 @@
 
 use deadpool_postgres::GenericClient;
 use loket_protocol::TicketId;
+use loket_protocol::queue::Access;
 use loket_protocol::ticket::{Status, Ticket};
-use loket_protocol::view::{AssigneeFilter, Sort, TicketView};
+use loket_protocol::view::{AssigneeFilter, QueueFilter, Sort, TicketView};
 use loket_protocol::{AgentId, Timestamp};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
@@ -71,9 +72,26 @@ fn tsquery(words: &[String]) -> Option<String> {
     (!words.is_empty()).then(|| words.iter().map(|w| format!("'{w}':*")).collect::<Vec<_>>().join(" & "))
 }
 
-/// The `WHERE` conditions of `view` for agent `me` (without the cursor), added to `sql`.
-fn conditions(sql: &mut Sql, view: &TicketView, me: AgentId, search: Option<&Search>) -> Vec<String> {
+/// The `WHERE` conditions of `view` for agent `me` with `access` (without the cursor), added to `sql`.
+fn conditions(sql: &mut Sql, view: &TicketView, me: AgentId, access: &Access, search: Option<&Search>) -> Vec<String> {
     let mut out = Vec::new();
+    // Only the queues the agent may see (admins: all), whatever the view asks for.
+    let queues = match view.queue {
+        None if access.all => None,
+        None => Some(access.queues.clone()),
+        Some(QueueFilter::Mine) => Some(access.queues.clone()),
+        Some(QueueFilter::Queue(id)) if access.admits(id) => Some(vec![id]),
+        Some(QueueFilter::Queue(_)) => Some(Vec::new()),
+    };
+    match queues.as_deref() {
+        None => {}
+        Some([]) => out.push("false".into()),
+        Some([one]) => out.push(format!("t.queue_id = {}", sql.param(one.0))),
+        Some(many) => {
+            let ids: Vec<i64> = many.iter().map(|q| q.0).collect();
+            out.push(format!("t.queue_id = ANY({})", sql.param(ids)));
+        }
+    }
     let statuses = view.status.statuses();
     if statuses.len() < Status::ALL.len() {
         let list: Vec<String> = statuses.iter().map(|s| format!("'{}'", s.as_str())).collect();
@@ -182,6 +200,7 @@ pub async fn page(
     db: &impl GenericClient,
     view: &TicketView,
     me: AgentId,
+    access: &Access,
     limit: u32,
     after: Option<After>,
 ) -> Result<ViewPage, AppError> {
@@ -193,13 +212,13 @@ pub async fn page(
 
     // The count: every condition, no cursor.
     let mut count = Sql::default();
-    let filters = conditions(&mut count, view, me, search.as_ref());
+    let filters = conditions(&mut count, view, me, access, search.as_ref());
     count.text = format!("SELECT count(*) FROM tickets t {}", where_clause(&filters));
 
     // The page: the same conditions, after the cursor, in order; one more than asked to know whether a
     // next page exists.
     let mut rows = Sql::default();
-    let mut filters = conditions(&mut rows, view, me, search.as_ref());
+    let mut filters = conditions(&mut rows, view, me, access, search.as_ref());
     let score = match (&search, sort) {
         (Some(search), Sort::Relevance) => Some(score(&mut rows, search)),
         _ => None,
@@ -253,7 +272,7 @@ pub async fn page(
             // tickets (exact matches are never left out), each scored; ranking every match of a common
             // word would read and score tens of thousands of rows for the first page.
             let window = rows.param(RANK_WINDOW);
-            let mut exact = conditions(&mut rows, view, me, None);
+            let mut exact = conditions(&mut rows, view, me, access, None);
             let mut either = Vec::new();
             if let Some(key) = search.key {
                 either.push(format!("t.id = {}", rows.param(key.0)));
@@ -286,7 +305,7 @@ pub async fn page(
         ),
     };
     rows.text = format!(
-        "SELECT t.id, t.title, t.body, t.status, t.priority, t.priority_rank, t.version, t.created_at,
+        "SELECT t.id, t.title, t.body, t.status, t.priority, t.priority_rank, t.queue_id, t.version, t.created_at,
                 t.updated_at, p.score,
                 c.id AS category_id, c.name AS category_name,
                 r.id AS reporter_id, r.name AS reporter_name,
@@ -384,7 +403,11 @@ mod tests {
             key: None,
             reporters: vec![],
         };
-        let conds = conditions(&mut sql, &view, AgentId(7), Some(&search));
+        let admin = Access {
+            all: true,
+            queues: vec![],
+        };
+        let conds = conditions(&mut sql, &view, AgentId(7), &admin, Some(&search));
         assert_eq!(conds[0], "t.status IN ('new', 'open', 'pending')");
         assert_eq!(conds[1], "t.assignee_id = $1");
         assert!(conds[2].contains("loket_fold($2)"), "{}", conds[2]);
@@ -396,6 +419,42 @@ mod tests {
             status: StatusFilter::Group(loket_protocol::view::StatusGroup::Any),
             ..TicketView::default()
         };
-        assert!(conditions(&mut Sql::default(), &any, AgentId(1), None).is_empty());
+        assert!(conditions(&mut Sql::default(), &any, AgentId(1), &admin, None).is_empty());
+    }
+
+    #[test]
+    fn agents_are_limited_to_their_queues_whatever_the_view() {
+        use loket_protocol::QueueId;
+        use loket_protocol::api::Role;
+        let any = TicketView {
+            status: StatusFilter::Group(loket_protocol::view::StatusGroup::Any),
+            ..TicketView::default()
+        };
+        let agent = Access::of(Role::Agent, vec![QueueId(2), QueueId(5)]);
+        assert_eq!(
+            conditions(&mut Sql::default(), &any, AgentId(1), &agent, None),
+            ["t.queue_id = ANY($1)"]
+        );
+        let theirs = TicketView {
+            queue: Some(QueueFilter::Queue(QueueId(3))),
+            ..any.clone()
+        };
+        assert_eq!(
+            conditions(&mut Sql::default(), &theirs, AgentId(1), &agent, None),
+            ["false"]
+        );
+        let one = TicketView {
+            queue: Some(QueueFilter::Queue(QueueId(5))),
+            ..any.clone()
+        };
+        assert_eq!(
+            conditions(&mut Sql::default(), &one, AgentId(1), &agent, None),
+            ["t.queue_id = $1"]
+        );
+        let nowhere = Access::of(Role::Agent, vec![]);
+        assert_eq!(
+            conditions(&mut Sql::default(), &any, AgentId(1), &nowhere, None),
+            ["false"]
+        );
     }
 }

@@ -31,6 +31,13 @@ pub fn BoardProvider(props: &ProviderProps) -> Html {
             dispatcher.dispatch(BoardAction::Server { msg, at: now() })
         }));
     }
+    // The board's "My queues" and what it may show follow the connection's access.
+    {
+        let dispatcher = board.dispatcher();
+        use_effect_with(live.access.clone(), move |access| {
+            dispatcher.dispatch(BoardAction::Access(access.clone()));
+        });
+    }
     // A reconnect (resumed or not) voids a request sent on the old connection; a failed resume (and the
     // first connect) loads the view afresh.
     {
