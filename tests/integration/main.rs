@@ -28,6 +28,7 @@ mod locks;
 mod observability;
 mod openapi;
 mod positions;
+mod queues;
 mod realtime;
 mod refusals;
 mod robustness;
