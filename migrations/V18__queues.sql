@@ -37,10 +37,13 @@ ALTER TABLE categories ADD COLUMN queue_id bigint REFERENCES queues (id);
 COMMENT ON COLUMN categories.queue_id IS 'reports in this category are filed in this queue; NULL: the default queue';
 UPDATE categories SET queue_id = 1;
 
--- A constant default makes this a catalogue change, not a rewrite of every ticket; then new tickets must
--- name their queue (the desk does, from the category or the default).
+-- A constant default makes this a catalogue change, not a rewrite of every ticket.
 ALTER TABLE tickets ADD COLUMN queue_id bigint NOT NULL DEFAULT 1 REFERENCES queues (id);
-ALTER TABLE tickets ALTER COLUMN queue_id DROP DEFAULT;
+-- Rows inserted without a queue (the desk always names one; bulk loads and tools may not) go to the
+-- default queue.
+CREATE FUNCTION loket_default_queue() RETURNS bigint LANGUAGE sql STABLE
+    AS $$ SELECT id FROM queues WHERE is_default $$;
+ALTER TABLE tickets ALTER COLUMN queue_id SET DEFAULT loket_default_queue();
 COMMENT ON COLUMN tickets.queue_id IS 'the one queue the ticket is in; moving it is a versioned, audited change';
 -- The board's queue filter ("My queues", one queue) over open work, newest first; and the foreign key.
 CREATE INDEX tickets_open_queue_idx ON tickets (queue_id, created_at, id) WHERE status IN ('new', 'open', 'pending');

@@ -546,3 +546,29 @@ async fn views_my_queues_mine_and_unassigned() {
         .expect("a page");
     assert_eq!(page, (newest_first(&[general_open, road]), 2));
 }
+
+#[actix_rt::test]
+async fn a_membership_change_on_one_instance_reconnects_the_agent_on_another() {
+    let cluster = loket_tests::Cluster::start(env!("CARGO_BIN_EXE_loket-under-test"), 2, &[]).await;
+    let (admin_email, ani_email) = (
+        cluster.agent("Sari", Role::Admin).await,
+        cluster.agent("Ani", Role::Agent).await,
+    );
+    let sari = cluster.instances[0].sign_in(&admin_email).await;
+    let ani = cluster.instances[1].sign_in(&ani_email).await;
+    let mut a = ani.ws().await;
+    assert_eq!(a.welcome_access.queues, [QueueId::ORIGINAL]);
+    let mut s = sari.ws().await;
+    let id = create_ticket(&mut s, "Saluran air tersumbat").await;
+    // Ani, on the other instance, sees the default queue's ticket arrive...
+    a.recv_until("the ticket", |m| (m.ticket_id() == Some(id)).then_some(()))
+        .await;
+    // ...until the admin, on the first instance, takes her out of it: the logged MembershipChanged
+    // reaches her instance's bus, which closes her screen for a reconnect.
+    leave(&sari, QueueId::ORIGINAL, &ani).await;
+    assert_eq!(u16::from(a.closed().await.code), 1012);
+    let again = ani.ws().await;
+    assert!(again.welcome_access.queues.is_empty(), "{:?}", again.welcome_access);
+    let reply = ani.get(&format!("/api/tickets/{}", id.0)).await;
+    assert_eq!(code(&reply), "not_in_queue");
+}

@@ -272,17 +272,18 @@ pub async fn page(
             // tickets (exact matches are never left out), each scored; ranking every match of a common
             // word would read and score tens of thousands of rows for the first page.
             let window = rows.param(RANK_WINDOW);
-            let mut exact = conditions(&mut rows, view, me, access, None);
-            let mut either = Vec::new();
-            if let Some(key) = search.key {
-                either.push(format!("t.id = {}", rows.param(key.0)));
-            }
-            if !search.reporters.is_empty() {
-                either.push(format!("t.reporter_id = ANY({})", rows.param(search.reporters.clone())));
-            }
-            let exact = if either.is_empty() {
+            let exact = if search.key.is_none() && search.reporters.is_empty() {
                 String::new()
             } else {
+                // Only when used: every parameter added must appear in the query.
+                let mut exact = conditions(&mut rows, view, me, access, None);
+                let mut either = Vec::new();
+                if let Some(key) = search.key {
+                    either.push(format!("t.id = {}", rows.param(key.0)));
+                }
+                if !search.reporters.is_empty() {
+                    either.push(format!("t.reporter_id = ANY({})", rows.param(search.reporters.clone())));
+                }
                 exact.push(format!("({})", either.join(" OR ")));
                 format!(
                     "UNION (SELECT t.id FROM tickets t {} ORDER BY t.created_at DESC, t.id DESC LIMIT {window})",
