@@ -155,12 +155,14 @@ mod tests {
         let q = BoardQuery {
             status: Some("pending".into()),
             category: Some("3".into()),
+            queue: Some("mine".into()),
             assignee: Some("me".into()),
             priority: Some("urgent".into()),
             q: Some(" printer ".into()),
             sort: Some("oldest".into()),
         };
         let view = q.view();
+        assert_eq!(view.queue, Some(QueueFilter::Mine));
         assert_eq!(view.status, StatusFilter::List(vec![Status::Pending]));
         assert_eq!(view.category_id, Some(CategoryId(3)));
         assert_eq!(view.assignee, Some(AssigneeFilter::Me));
@@ -189,6 +191,12 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(agent.view().assignee, Some(AssigneeFilter::Agent(AgentId(7))));
+        let roads = BoardQuery {
+            queue: Some("4".into()),
+            ..Default::default()
+        };
+        assert_eq!(roads.view().queue, Some(QueueFilter::Queue(QueueId(4))));
+        assert!(roads.is_filtered());
     }
 
     #[test]
@@ -196,6 +204,7 @@ mod tests {
         let q = BoardQuery {
             status: Some("bogus".into()),
             category: Some("x".into()),
+            queue: Some("theirs".into()),
             assignee: Some("".into()),
             priority: Some("hot".into()),
             sort: Some("newest".into()),
