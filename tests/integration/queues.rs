@@ -572,3 +572,104 @@ async fn a_membership_change_on_one_instance_reconnects_the_agent_on_another() {
     let reply = ani.get(&format!("/api/tickets/{}", id.0)).await;
     assert_eq!(code(&reply), "not_in_queue");
 }
+
+/// Ticket `id`'s assignee and lock holder (names) and version, over REST.
+async fn who_has(client: &AgentClient, id: i64) -> (Option<String>, Option<String>, i64) {
+    let detail = client.get(&format!("/api/tickets/{id}")).await;
+    let t = &detail.body["ticket"];
+    (
+        t["assignee"]["name"].as_str().map(str::to_string),
+        t["lock"]["holder"]["name"].as_str().map(str::to_string),
+        t["version"].as_i64().unwrap_or(0),
+    )
+}
+
+#[actix_rt::test]
+async fn in_the_browser_the_queue_filter_and_assign_to_me_and_take_work_in_one_click() {
+    use loket_tests::browser::{self, Browser};
+    if !browser::available() {
+        return;
+    }
+    let server = TestServer::start_with(|config| config.web_dir = Some(browser::web_dir())).await;
+    let sari = server.agent("Sari", Role::Admin).await;
+    let ayu = server.agent("Ayu", Role::Agent).await;
+    let roads = queue(&sari, "Jalan dan Jembatan").await;
+    let parks = queue(&sari, "Taman dan Pohon").await;
+    join(&sari, roads, &ayu).await;
+    for title in [
+        "Sampah menumpuk",
+        "Jalan berlubang",
+        "Lampu jalan mati",
+        "Got mampet",
+        "Pohon tumbang",
+    ] {
+        let filed = sari.post("/api/tickets", json!({"title": title})).await;
+        assert_eq!(filed.status, StatusCode::CREATED, "{filed:?}");
+    }
+    let moved = sari
+        .patch(
+            "/api/tickets/2",
+            json!({"version": 1, "changes": {"queue_id": roads.0}}),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{moved:?}");
+    let hidden = sari
+        .patch(
+            "/api/tickets/5",
+            json!({"version": 1, "changes": {"queue_id": parks.0}}),
+        )
+        .await;
+    assert_eq!(hidden.status, StatusCode::OK, "{hidden:?}");
+
+    let b = Browser::launch(&server.url(), "queues").await;
+    b.goto("/").await;
+    b.sign_in("ayu@example.org", loket_tests::server::PASSWORD).await;
+    // Ayu works General and Roads: four tickets, not the park's.
+    b.wait_attr("[data-testid=ticket-count]", "data-total", "4").await;
+    assert!(b.text("tr[data-ticket-key='TKT-0005']").await.is_none());
+    // The queue filter goes to the server.
+    b.select("#filter-queue", &roads.0.to_string()).await;
+    b.wait_attr("[data-testid=ticket-count]", "data-total", "1").await;
+    b.wait_attr("[data-testid=ticket-row]", "data-ticket-key", "TKT-0002")
+        .await;
+    // "Unassigned" and "My queues" are one click each.
+    b.click_button("My queues").await;
+    b.wait_attr("[data-testid=ticket-count]", "data-total", "4").await;
+
+    // Assign to me on a row: assigned, the lock given back, one new version.
+    b.click("tr[data-ticket-key='TKT-0002'] [data-testid=assign-to-me]")
+        .await;
+    b.wait_text("tr[data-ticket-key='TKT-0002'] [data-testid=assignee]", "Ayu")
+        .await;
+    b.wait_until("the lock given back", || async {
+        who_has(&sari, 2).await == (Some("Ayu".into()), None, 3)
+    })
+    .await;
+    // Take on a row: assigned and locked for her.
+    b.click("tr[data-ticket-key='TKT-0001'] [data-testid=take]").await;
+    b.wait_until("taken", || async {
+        who_has(&sari, 1).await == (Some("Ayu".into()), Some("Ayu".into()), 2)
+    })
+    .await;
+    b.click_button("Mine").await;
+    b.wait_attr("[data-testid=ticket-count]", "data-total", "2").await;
+    b.screenshot("queues-board").await;
+
+    // On the ticket page: Assign to me, then Take on another, which goes on editing.
+    b.goto("/tickets/3").await;
+    b.click("[data-testid=assign-to-me]").await;
+    b.wait_text("[data-testid=ticket-assignee]", "Ayu").await;
+    b.wait_until("assigned, unlocked", || async {
+        who_has(&sari, 3).await == (Some("Ayu".into()), None, 2)
+    })
+    .await;
+    b.goto("/tickets/4").await;
+    b.click("[data-testid=take]").await;
+    b.wait_until("taken on the page", || async {
+        who_has(&sari, 4).await == (Some("Ayu".into()), Some("Ayu".into()), 2)
+    })
+    .await;
+    b.wait_for("#field-queue").await;
+    b.screenshot("queues-ticket-taken").await;
+    b.close().await;
+}
