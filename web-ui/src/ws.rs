@@ -92,6 +92,9 @@ pub struct Snapshot {
     pub resumed: Option<Resumed>,
     /// Which queues' tickets the agent sees, as the last `Welcome` said.
     pub access: Access,
+    /// How many reconnects brought a different access (a role or queue change): their reload (`syncs`)
+    /// is expected, not a failed resume.
+    pub access_changes: u32,
 }
 
 /// A reconnect that resumed the event stream.
@@ -144,6 +147,7 @@ struct Inner {
     resumed: Cell<Option<Resumed>>,
     /// The last `Welcome`'s access (none before the first).
     access: RefCell<Option<Access>>,
+    access_changes: Cell<u32>,
     /// The newest event position passed on to listeners (none before the first `Welcome`).
     position: Cell<Option<u64>>,
     resuming: RefCell<Option<Resuming>>,
@@ -224,6 +228,7 @@ impl Connection {
             syncs: Cell::new(0),
             resumed: Cell::new(None),
             access: RefCell::new(None),
+            access_changes: Cell::new(0),
             position: Cell::new(None),
             resuming: RefCell::new(None),
             failures: Cell::new(0),
@@ -334,6 +339,7 @@ impl Inner {
             syncs: self.syncs.get(),
             resumed: self.resumed.get(),
             access: self.access.borrow().clone().unwrap_or_default(),
+            access_changes: self.access_changes.get(),
         });
     }
 
@@ -472,6 +478,7 @@ impl Inner {
                     // views hold was chosen for the old ones, so they load afresh instead of resuming.
                     let newest = self.position.get().unwrap_or(0).max(*position);
                     self.position.set(Some(newest));
+                    self.access_changes.set(self.access_changes.get() + 1);
                     self.syncs.set(self.syncs.get() + 1);
                 } else {
                     self.welcomed(*position);

@@ -24,6 +24,8 @@ pub struct Live {
     pub resumed: Option<Resumed>,
     /// Which queues' tickets the agent sees (from the last `Welcome`).
     pub access: Access,
+    /// How many reconnects brought a different access (their reload is expected).
+    pub access_changes: u32,
 }
 
 impl Live {
@@ -63,6 +65,7 @@ pub fn ConnectionProvider(props: &ProviderProps) -> Html {
         syncs: snapshot.syncs,
         resumed: snapshot.resumed,
         access: snapshot.access.clone(),
+        access_changes: snapshot.access_changes,
     };
     html! {
         <ContextProvider<Live> context={live}>

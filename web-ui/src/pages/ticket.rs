@@ -237,7 +237,7 @@ pub fn TicketPage(props: &TicketProps) -> Html {
             if !take {
                 spawn_local(async move {
                     if let Err(error) = crate::take::assign_to_me(&conn, id, ticket.version, me, false).await {
-                        dispatcher.dispatch(TicketAction::LockRefused(error));
+                        dispatcher.dispatch(TicketAction::AssignRefused(error));
                     }
                 });
                 return;

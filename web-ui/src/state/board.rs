@@ -126,6 +126,9 @@ pub enum BoardAction {
     Top,
     /// Views must load afresh (the connection could not resume): the first page again.
     Reload,
+    /// The agent's access changed (role or queues): the first page again, without counting it as a
+    /// failed resume.
+    Refresh,
     /// A new connection: a request sent on the old one will not be answered.
     Reconnected,
     /// The hook sent the wanted request with this `seq`.
@@ -215,6 +218,13 @@ impl Board {
                 }
             }
             BoardAction::Top => self.want(Fetch::First),
+            BoardAction::Refresh => {
+                if !self.loaded && !self.loading_first() {
+                    return;
+                }
+                self.in_flight = None;
+                self.want(Fetch::First);
+            }
             BoardAction::Reload => {
                 if !self.loaded && !self.loading_first() {
                     return; // Nothing shown yet: the page asks when it opens.

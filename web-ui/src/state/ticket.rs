@@ -263,6 +263,8 @@ pub enum TicketAction {
         version: i64,
     },
     SaveFailed(ApiError),
+    /// "Assign to me" was refused (nothing changed).
+    AssignRefused(ApiError),
     /// After a conflict: keep the agent's changes on top of the current ticket.
     KeepDraft,
     /// After a conflict: drop the draft and take the current ticket.
@@ -345,6 +347,10 @@ impl TicketPage {
                 Mode::Viewing => {}
             },
             TicketAction::LockRefused(error) => self.lock_refused(error),
+            TicketAction::AssignRefused(error) => {
+                let key = self.ticket.as_ref().map(|t| t.key.clone()).unwrap_or_default();
+                self.flash = Some(Flash::Error(crate::take::refusal_text(&error, &key)));
+            }
             TicketAction::Reconnected => {
                 if let Mode::Editing(editing) = &mut self.mode
                     && !matches!(editing.lock, LockState::Lost { .. } | LockState::Lapsed)
@@ -729,6 +735,17 @@ mod tests {
             editing.status_choices(Role::Agent),
             vec![Status::Open, Status::Pending, Status::Resolved, Status::Closed],
             "resolved's own moves, plus the draft's choice so the menu shows what Save sends"
+        );
+    }
+
+    #[test]
+    fn a_refused_assign_to_me_says_why_and_leaves_the_page_viewing() {
+        let mut page = page();
+        page.apply(TicketAction::AssignRefused(locked_error(agent(1, "Ayu"))));
+        assert_eq!(page.mode, Mode::Viewing);
+        assert_eq!(
+            page.flash,
+            Some(Flash::Error("TKT-0001 is being edited by Ayu.".into()))
         );
     }
 
