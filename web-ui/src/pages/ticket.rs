@@ -468,6 +468,19 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                     <span class="ticket-key big">{ &ticket.key }</span>
                     <StatusBadge status={ticket.status} />
                     <PriorityBadge priority={ticket.priority} />
+                    if matches!(page.mode, Mode::Viewing) && page.foreign_lock().is_none_or(|l| l.holder.id == me.id) {
+                        <span class="assign-actions">
+                            if ticket.assignee.as_ref().is_none_or(|a| a.id != me.id) {
+                                <button type="button" class="btn btn-small" data-testid="assign-to-me" disabled={!live.connected()}
+                                    onclick={on_assign.reform(|_: MouseEvent| false)}>{ "Assign to me" }</button>
+                            }
+                            if page.foreign_lock().is_none() {
+                                <button type="button" class="btn btn-small btn-primary" data-testid="take" disabled={!live.connected()}
+                                    title="Assign to me and start editing"
+                                    onclick={on_assign.reform(|_: MouseEvent| true)}>{ "Take" }</button>
+                            }
+                        </span>
+                    }
                 </div>
                 <h1 id="ticket-title">{ title }</h1>
                 <p class="meta muted">
@@ -479,19 +492,6 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                 </p>
             </header>
             { flash }
-            if matches!(page.mode, Mode::Viewing) && page.foreign_lock().is_none_or(|l| l.holder.id == me.id) {
-                <div class="assign-actions">
-                    if ticket.assignee.as_ref().is_none_or(|a| a.id != me.id) {
-                        <button type="button" class="btn" data-testid="assign-to-me" disabled={!live.connected()}
-                            onclick={on_assign.reform(|_: MouseEvent| false)}>{ "Assign to me" }</button>
-                    }
-                    if page.foreign_lock().is_none() {
-                        <button type="button" class="btn btn-primary" data-testid="take" disabled={!live.connected()}
-                            title="Assign to me and start editing"
-                            onclick={on_assign.reform(|_: MouseEvent| true)}>{ "Take" }</button>
-                    }
-                </div>
-            }
             <LockPanel {view} now={now_tick} idle_at={editing.as_ref().and_then(|e| e.idle_at)} {on_keep} connected={live.connected()} is_admin={session.is_admin()}
                 dirty={editing.as_ref().is_some_and(|e| e.dirty())}
                 saving={editing.as_ref().is_some_and(|e| e.saving.is_some())}
