@@ -673,3 +673,59 @@ async fn in_the_browser_the_queue_filter_and_assign_to_me_and_take_work_in_one_c
     b.screenshot("queues-ticket-taken").await;
     b.close().await;
 }
+
+#[actix_rt::test]
+async fn in_the_browser_an_admin_adds_a_queue_its_member_and_a_category_mapping() {
+    use loket_tests::browser::{self, Browser};
+    if !browser::available() {
+        return;
+    }
+    let server = TestServer::start_with(|config| config.web_dir = Some(browser::web_dir())).await;
+    let sari = server.agent("Sari", Role::Admin).await;
+    let budi = server.agent("Budi", Role::Agent).await;
+    let category = sari.post("/api/categories", json!({"name": "Jalan rusak"})).await;
+    let category = category.body["id"].as_i64().expect("a category");
+
+    let b = Browser::launch(&server.url(), "queues-admin").await;
+    b.goto("/admin/queues").await;
+    b.sign_in("sari@example.org", loket_tests::server::PASSWORD).await;
+    b.wait_attr("[data-testid=queue]", "data-queue-id", "1").await;
+    b.fill("#queue-name", "Jalan dan Jembatan").await;
+    b.fill("#queue-description", "Jalan berlubang, jembatan rusak").await;
+    b.click_button("Add queue").await;
+    b.wait_until("the new queue", || async {
+        sari.get("/api/queues")
+            .await
+            .body
+            .as_array()
+            .is_some_and(|q| q.len() == 2)
+    })
+    .await;
+    let listed: Vec<Queue> = serde_json::from_value(sari.get("/api/queues").await.body).unwrap();
+    let roads = listed
+        .iter()
+        .find(|q| q.name == "Jalan dan Jembatan")
+        .expect("the queue")
+        .id;
+    let card = format!("[data-testid=queue][data-queue-id='{}']", roads.0);
+    b.wait_for(&card).await;
+    b.select(&format!("{card} select"), &budi.agent.id.0.to_string()).await;
+    b.click(&format!("{card} .field-row button")).await;
+    b.wait_text(&format!("{card} [data-testid=queue-member]"), "Budi").await;
+    b.select("[data-testid=category-queue]", &roads.0.to_string()).await;
+    b.wait_until("the mapping", || async {
+        let listed: Vec<Queue> = serde_json::from_value(sari.get("/api/queues").await.body).unwrap();
+        listed
+            .iter()
+            .any(|q| q.id == roads && q.categories == [CategoryId(category)])
+    })
+    .await;
+    let members: Vec<Queue> = serde_json::from_value(budi.get("/api/queues").await.body).unwrap();
+    assert!(
+        members
+            .iter()
+            .any(|q| q.id == roads && q.members.iter().any(|m| m.agent.id == budi.agent.id))
+    );
+    b.screenshot("queues-admin").await;
+    b.close().await;
+}

@@ -290,7 +290,11 @@ fn QueueCard(props: &CardProps) -> Html {
                 } else {
                     <button type="button" class="btn btn-small btn-ghost" onclick={make_default}>{ "Make default" }</button>
                 }
-                <span class="muted small">{ format!(" · {categories} categories") }</span>
+                <span class="muted small">{ match categories {
+                    0 => " · no category files here".to_string(),
+                    1 => " · 1 category files here".to_string(),
+                    n => format!(" · {n} categories file here"),
+                } }</span>
             </form>
             <h3 class="sub">{ format!("Members ({})", q.members.len()) }</h3>
             if q.members.is_empty() {
