@@ -6,7 +6,7 @@
 //! they may edit its name and description and add or remove its plain members ([`may`]).
 
 use crate::api::Role;
-use crate::ids::{AgentId, CategoryId, QueueId};
+use crate::ids::{CategoryId, QueueId};
 use crate::ticket::AgentRef;
 use serde::{Deserialize, Serialize};
 
@@ -146,11 +146,6 @@ pub fn may(role: Role, manager: bool, action: QueueAction) -> bool {
 /// The queue a new report is filed in: its category's queue, else the default.
 pub fn queue_for_report(category_queue: Option<QueueId>, default: QueueId) -> QueueId {
     category_queue.unwrap_or(default)
-}
-
-/// The members of `queue` as ids (for checks in a client that holds the list).
-pub fn member_ids(queue: &Queue) -> Vec<AgentId> {
-    queue.members.iter().map(|m| m.agent.id).collect()
 }
 
 #[cfg(test)]
