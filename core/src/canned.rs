@@ -98,7 +98,7 @@ impl Desk {
         ticket: TicketId,
     ) -> Result<RenderedReply, AppError> {
         let reply = self.canned_reply(agent, id).await?;
-        let found = self.ticket(ticket).await?;
+        let found = self.ticket(agent.id, ticket).await?;
         let client = self.pool.get().await?;
         let language = match db::canned::reporter_language(&client, ticket).await?.as_deref() {
             Some("id") => ReplyLanguage::Id,

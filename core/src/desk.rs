@@ -8,6 +8,7 @@ use std::future::Future;
 
 use actix::prelude::*;
 use loket_protocol::api::{Agent, NewTicket, Role, TicketDetail, TicketPage};
+use loket_protocol::queue::Access;
 use loket_protocol::ticket::{AgentRef, Attachment, Author, Comment, LockInfo, Ticket, TicketChanges};
 use loket_protocol::view::{TicketView, search_words};
 use loket_protocol::ws::ServerMessage;
@@ -510,7 +511,9 @@ impl Desk {
         // between the GIN index and an ordered index scan.
         tx.batch_execute("SET LOCAL plan_cache_mode = force_custom_plan")
             .await?;
-        let page = views::page(&tx, &view, me, limit, after).await?;
+        // What the agent may see is read in the same snapshot: a membership that ended shows nothing more.
+        let access = db::queues::access(&tx, me).await?;
+        let page = views::page(&tx, &view, me, &access, limit, after).await?;
         tx.commit().await?;
         let mut tickets = page.tickets;
         self.board.annotate(&mut tickets);
@@ -524,16 +527,26 @@ impl Desk {
         })
     }
 
-    pub async fn ticket(&self, id: TicketId) -> Result<Ticket, AppError> {
+    /// Which queues' tickets `agent` may see and act on, read afresh (one indexed lookup).
+    pub async fn access(&self, agent: AgentId) -> Result<Access, AppError> {
         let client = self.pool.get().await?;
-        let ticket = q::load(&client, id).await?.ok_or(AppError::NotFound("ticket"))?;
+        db::queues::access(&client, agent).await
+    }
+
+    /// Ticket `id` as `agent` may see it: `not_in_queue` if it is in a queue they may not see.
+    pub async fn ticket(&self, agent: AgentId, id: TicketId) -> Result<Ticket, AppError> {
+        let client = self.pool.get().await?;
+        let (ticket, access) = tokio::try_join!(q::load(&client, id), db::queues::access(&client, agent))?;
+        let ticket = visible(ticket, &access)?;
         Ok(q::with_lock(ticket, self.board.get(id)))
     }
 
-    pub async fn detail(&self, id: TicketId) -> Result<TicketDetail, AppError> {
+    /// Ticket `id` with its conversation, files, history and notifications, as `agent` may see it.
+    pub async fn detail(&self, agent: AgentId, id: TicketId) -> Result<TicketDetail, AppError> {
         let client = self.pool.get().await?;
         let db = &client;
-        let ticket = q::load(db, id).await?.ok_or(AppError::NotFound("ticket"))?;
+        let (ticket, access) = tokio::try_join!(q::load(db, id), db::queues::access(db, agent))?;
+        let ticket = visible(ticket, &access)?;
         Ok(TicketDetail {
             ticket: q::with_lock(ticket, self.board.get(id)),
             comments: q::comments(db, id).await?,
@@ -541,6 +554,15 @@ impl Desk {
             events: q::events(db, id).await?,
             notifications: q::notifications(db, id).await?,
         })
+    }
+}
+
+/// The ticket, unless there is none (`not_found`) or `access` does not reach its queue (`not_in_queue`).
+fn visible(ticket: Option<Ticket>, access: &Access) -> Result<Ticket, AppError> {
+    match ticket {
+        None => Err(AppError::NotFound("ticket")),
+        Some(ticket) if access.admits(ticket.queue) => Ok(ticket),
+        Some(_) => Err(AppError::NotInQueue),
     }
 }
 

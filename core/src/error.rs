@@ -21,6 +21,8 @@ pub enum AppError {
     AccountDisabled,
     #[error("{0} not found")]
     NotFound(&'static str),
+    #[error("this ticket is in a queue you are not a member of; ask an admin or the queue's manager to add you")]
+    NotInQueue,
     #[error("the ticket is being edited by {}", .holder.name)]
     Locked { holder: AgentRef },
     #[error("take the ticket's lock before changing it")]
@@ -59,6 +61,7 @@ impl AppError {
             AppError::Forbidden(_) => ErrorCode::Forbidden,
             AppError::AccountDisabled => ErrorCode::AccountDisabled,
             AppError::NotFound(_) => ErrorCode::NotFound,
+            AppError::NotInQueue => ErrorCode::NotInQueue,
             AppError::Locked { .. } => ErrorCode::TicketLocked,
             AppError::NotLockHolder { .. } => ErrorCode::NotLockHolder,
             AppError::VersionConflict { .. } => ErrorCode::VersionConflict,

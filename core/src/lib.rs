@@ -4,7 +4,8 @@
 //! their registry and the event bus (`actors`), the event log's positions, release order and retention
 //! (`event_log`), the one entry point for ticket operations (`desk`), the
 //! notification outbox (`outbox`), the inbox of Telegram updates as JSON (`inbox`), the instances sharing
-//! one database and their leases (`cluster`), access administration (`accounts`), the one error type (`error`), the
+//! one database and their leases (`cluster`), access administration (`accounts`), queues and their
+//! members (`queues`), the one error type (`error`), the
 //! data directory on disk (`data_dir`), the metrics it records (`metrics`) and the demo desk generator
 //! (`demo`). The web layer (`loket-web`) and the Telegram bot (`loket-bot`) both stand on this crate; it
 //! depends on neither.
@@ -26,6 +27,7 @@ pub mod event_log;
 pub mod inbox;
 pub mod metrics;
 pub mod outbox;
+pub mod queues;
 pub mod reporting;
 pub mod startup;
 

@@ -1,7 +1,7 @@
 //! REST request and response bodies under `/api`.
 
 use crate::Timestamp;
-use crate::ids::{AgentId, AuditId, CategoryId, SessionId, TicketId};
+use crate::ids::{AgentId, AuditId, CategoryId, QueueId, SessionId, TicketId};
 use crate::ticket::{AgentRef, Attachment, Comment, Notification, Priority, Ticket, TicketChanges, TicketEvent};
 use crate::view::TicketView;
 use serde::{Deserialize, Serialize};
@@ -190,10 +190,21 @@ pub enum AdminAction {
     CategoryRestored,
     /// An agent set or cleared the public name reporters see.
     PublicNameChanged,
+    QueueCreated,
+    /// A queue's name, description or default changed (`from`, `to`: what changed, as `field: value`).
+    QueueChanged,
+    /// An agent joined a queue, or became or stopped being its manager (`name`: the agent; `to`:
+    /// `member` or `manager`).
+    QueueMemberSet,
+    /// An agent left a queue (`name`: the agent).
+    QueueMemberRemoved,
+    /// A category's reports now go to this queue (`name`: the category; `from`, `to`: queue names,
+    /// none: the default queue).
+    CategoryQueueSet,
 }
 
 impl AdminAction {
-    pub const ALL: [AdminAction; 12] = [
+    pub const ALL: [AdminAction; 17] = [
         AdminAction::AgentCreated,
         AdminAction::AgentDisabled,
         AdminAction::AgentEnabled,
@@ -206,6 +217,11 @@ impl AdminAction {
         AdminAction::CategoryRetired,
         AdminAction::CategoryRestored,
         AdminAction::PublicNameChanged,
+        AdminAction::QueueCreated,
+        AdminAction::QueueChanged,
+        AdminAction::QueueMemberSet,
+        AdminAction::QueueMemberRemoved,
+        AdminAction::CategoryQueueSet,
     ];
 
     /// The snake_case name, on the wire and in the database.
@@ -223,6 +239,11 @@ impl AdminAction {
             AdminAction::CategoryRetired => "category_retired",
             AdminAction::CategoryRestored => "category_restored",
             AdminAction::PublicNameChanged => "public_name_changed",
+            AdminAction::QueueCreated => "queue_created",
+            AdminAction::QueueChanged => "queue_changed",
+            AdminAction::QueueMemberSet => "queue_member_set",
+            AdminAction::QueueMemberRemoved => "queue_member_removed",
+            AdminAction::CategoryQueueSet => "category_queue_set",
         }
     }
 
@@ -239,6 +260,7 @@ pub enum AuditTarget {
     Agent(AgentId),
     Session(SessionId),
     Category(CategoryId),
+    Queue(QueueId),
 }
 
 /// Details of an audited action, as they were at the time. Never a password or a token.

@@ -18,6 +18,9 @@ pub enum ErrorCode {
     AccountDisabled,
     /// No such ticket, agent, category or invite code.
     NotFound,
+    /// The ticket is in a queue this agent is not a member of: only its members (and admins) see and
+    /// act on it. Nothing was changed.
+    NotInQueue,
     /// Another session holds the ticket's edit lock; `holder` names it.
     TicketLocked,
     /// A WebSocket update from a session that does not hold the lock.
@@ -54,6 +57,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::AccountDisabled => "account_disabled",
             ErrorCode::NotFound => "not_found",
+            ErrorCode::NotInQueue => "not_in_queue",
             ErrorCode::TicketLocked => "ticket_locked",
             ErrorCode::NotLockHolder => "not_lock_holder",
             ErrorCode::VersionConflict => "version_conflict",
@@ -115,6 +119,7 @@ mod tests {
             ErrorCode::Forbidden,
             ErrorCode::AccountDisabled,
             ErrorCode::NotFound,
+            ErrorCode::NotInQueue,
             ErrorCode::TicketLocked,
             ErrorCode::NotLockHolder,
             ErrorCode::VersionConflict,

@@ -48,6 +48,10 @@ id_type!(
     AttachmentId
 );
 id_type!(
+    /// A queue (team): every ticket is in exactly one.
+    QueueId
+);
+id_type!(
     /// One sign-in of an agent (a row of `sessions`). Never the token: that is secret.
     SessionId
 );
@@ -55,6 +59,17 @@ id_type!(
     /// One entry of the admin audit trail.
     AuditId
 );
+
+impl QueueId {
+    /// The queue migration V18 created and put every ticket of the time in: events logged before queues
+    /// existed carry no queue, and are about tickets of this one.
+    pub const ORIGINAL: QueueId = QueueId(1);
+
+    /// [`QueueId::ORIGINAL`], for `#[serde(default = ...)]`.
+    pub fn original() -> QueueId {
+        QueueId::ORIGINAL
+    }
+}
 
 impl TicketId {
     /// The human-facing key, `TKT-0001`; numbers beyond four digits simply grow (`TKT-12345`).

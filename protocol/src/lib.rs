@@ -9,12 +9,15 @@ pub mod canned;
 pub mod error;
 pub mod ids;
 pub mod lifecycle;
+pub mod queue;
 pub mod ticket;
 pub mod view;
 pub mod ws;
 
 pub use error::{ApiError, ErrorCode};
-pub use ids::{AgentId, AttachmentId, AuditId, CannedReplyId, CategoryId, CommentId, ReporterId, SessionId, TicketId};
+pub use ids::{
+    AgentId, AttachmentId, AuditId, CannedReplyId, CategoryId, CommentId, QueueId, ReporterId, SessionId, TicketId,
+};
 
 /// Timestamps on the wire: RFC 3339 in UTC.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

@@ -1,7 +1,7 @@
 //! Tickets and what hangs off them: status, priority, locks, comments, attachments and the audit trail.
 
 use crate::Timestamp;
-use crate::ids::{AgentId, AttachmentId, CategoryId, CommentId, ReporterId, TicketId};
+use crate::ids::{AgentId, AttachmentId, CategoryId, CommentId, QueueId, ReporterId, TicketId};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// Where a ticket is in its lifecycle. The allowed moves are in [`crate::lifecycle`] and `docs/protocol.md`.
@@ -126,6 +126,10 @@ pub struct Ticket {
     pub category: Option<CategoryRef>,
     pub reporter: Option<ReporterRef>,
     pub assignee: Option<AgentRef>,
+    /// The one queue the ticket is in (absent only from events logged before queues existed: their
+    /// tickets are in [`QueueId::ORIGINAL`]).
+    #[serde(default = "QueueId::original")]
+    pub queue: QueueId,
     /// Increases by one with every committed change; updates name the version they were based on.
     pub version: i64,
     pub lock: Option<LockInfo>,
@@ -212,6 +216,9 @@ pub struct TicketChanges {
     pub assignee_id: Option<Option<AgentId>>,
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub category_id: Option<Option<CategoryId>>,
+    /// Move the ticket to this queue (it must exist).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_id: Option<QueueId>,
 }
 
 impl TicketChanges {
@@ -241,6 +248,9 @@ pub struct Previous {
     /// `null`: there was no category.
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub category: Option<Option<CategoryRef>>,
+    /// The queue it was in, when the update moved it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<QueueId>,
     pub updated_at: Timestamp,
 }
 
@@ -257,6 +267,7 @@ impl Previous {
             priority: changed(&before.priority, &after.priority),
             assignee: changed(&before.assignee, &after.assignee),
             category: changed(&before.category, &after.category),
+            queue: changed(&before.queue, &after.queue),
             updated_at: before.updated_at,
         }
     }
@@ -281,6 +292,9 @@ impl Previous {
         }
         if let Some(category) = &self.category {
             before.category = category.clone();
+        }
+        if let Some(queue) = self.queue {
+            before.queue = queue;
         }
         before.updated_at = self.updated_at;
         before.version = after.version - 1;
@@ -311,17 +325,20 @@ pub enum Field {
     Priority,
     Assignee,
     Category,
+    /// The queue (named by the queue's name in the audit trail).
+    Queue,
 }
 
 impl Field {
     /// Every field, in the order forms and tables show them.
-    pub const ALL: [Field; 6] = [
+    pub const ALL: [Field; 7] = [
         Field::Title,
         Field::Body,
         Field::Status,
         Field::Priority,
         Field::Assignee,
         Field::Category,
+        Field::Queue,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -332,6 +349,7 @@ impl Field {
             Field::Priority => "priority",
             Field::Assignee => "assignee",
             Field::Category => "category",
+            Field::Queue => "queue",
         }
     }
 
@@ -651,7 +669,10 @@ mod tests {
     #[test]
     fn audit_field_names_are_the_stable_strings() {
         let names: Vec<&str> = Field::ALL.into_iter().map(Field::as_str).collect();
-        assert_eq!(names, ["title", "body", "status", "priority", "assignee", "category"]);
+        assert_eq!(
+            names,
+            ["title", "body", "status", "priority", "assignee", "category", "queue"]
+        );
         let event = json!({
             "id": 1, "ticket_id": 2, "actor": {"kind": "system"}, "kind": "changed",
             "field": "assignee", "old_value": null, "new_value": "Ana", "reason": null,

@@ -11,7 +11,8 @@
 //! `category_id=3`), so one type serves the WebSocket and REST.
 
 use crate::Timestamp;
-use crate::ids::{AgentId, CategoryId, ReporterId, TicketId};
+use crate::ids::{AgentId, CategoryId, QueueId, ReporterId, TicketId};
+use crate::queue::Access;
 use crate::ticket::{Priority, Status, Ticket};
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
@@ -205,6 +206,68 @@ impl<'de> Deserialize<'de> for AssigneeFilter {
     }
 }
 
+/// Which queue's tickets a view shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QueueFilter {
+    /// The queues the agent asking is a member of (`"mine"`: "My queues").
+    Mine,
+    /// This queue (its id, as a number or a string of digits).
+    Queue(QueueId),
+}
+
+impl QueueFilter {
+    fn parse(text: &str) -> Result<QueueFilter, String> {
+        match text.trim() {
+            "mine" => Ok(QueueFilter::Mine),
+            other => other
+                .parse::<i64>()
+                .map(|id| QueueFilter::Queue(QueueId(id)))
+                .map_err(|_| format!("queue must be \"mine\" or a queue id, not {other:?}")),
+        }
+    }
+
+    /// Whether a ticket in `queue` passes the filter for an agent with `access`.
+    pub fn admits(self, queue: QueueId, access: &Access) -> bool {
+        match self {
+            QueueFilter::Mine => access.is_member(queue),
+            QueueFilter::Queue(id) => id == queue,
+        }
+    }
+}
+
+impl Serialize for QueueFilter {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            QueueFilter::Mine => serializer.serialize_str("mine"),
+            QueueFilter::Queue(id) => serializer.serialize_i64(id.0),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for QueueFilter {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = QueueFilter;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("\"mine\" or a queue id")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<QueueFilter, E> {
+                QueueFilter::parse(v).map_err(E::custom)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<QueueFilter, E> {
+                Ok(QueueFilter::Queue(QueueId(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<QueueFilter, E> {
+                i64::try_from(v)
+                    .map(|v| QueueFilter::Queue(QueueId(v)))
+                    .map_err(|_| E::custom("queue id out of range"))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
 /// A view's order. Ties are broken by ticket id, in the same direction as the sort.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -267,6 +330,10 @@ pub struct TicketView {
     pub status: StatusFilter,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_id")]
     pub category_id: Option<CategoryId>,
+    /// `"mine"` (the queues the agent is a member of: "My queues") or a queue id. Also read as
+    /// `queue_id`. Whatever the filter, an agent sees only tickets of their queues (admins: all).
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "queue_id")]
+    pub queue: Option<QueueFilter>,
     /// `"me"`, `"nobody"` or an agent id. Also read as `assignee_id`.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "assignee_id")]
     pub assignee: Option<AssigneeFilter>,
@@ -319,16 +386,19 @@ impl TicketView {
         self.search_text().map(search_words).unwrap_or_default()
     }
 
-    /// Whether `ticket` belongs in this view for the agent `me`.
+    /// Whether `ticket` belongs in this view for the agent `me`, whose access is `access` (a ticket of a
+    /// queue they may not see never does).
     ///
     /// Exactly the server's predicate for every field but `text`. For `text` it approximates the
     /// server's full-text search with what a ticket carries: true if the text names the ticket's key in
     /// any spelling, is its reporter's name (case and accents aside), or every search word is the start
     /// of a word of the title or body. The server also finds words in comments, which a ticket does not
     /// carry: a client keeps a ticket the server answered, and uses this for tickets that arrive live.
-    pub fn matches(&self, ticket: &Ticket, me: AgentId) -> bool {
+    pub fn matches(&self, ticket: &Ticket, me: AgentId, access: &Access) -> bool {
         let assignee = ticket.assignee.as_ref().map(|a| a.id);
-        let filters = self.status.contains(ticket.status)
+        let filters = access.admits(ticket.queue)
+            && self.queue.is_none_or(|q| q.admits(ticket.queue, access))
+            && self.status.contains(ticket.status)
             && self
                 .category_id
                 .is_none_or(|c| ticket.category.as_ref().map(|c| c.id) == Some(c))
@@ -604,6 +674,7 @@ mod tests {
                 name: "Siti Rahayu".into(),
             }),
             assignee: None,
+            queue: QueueId(1),
             version: 1,
             lock: None,
             created_at: at(id * 10),
@@ -615,6 +686,33 @@ mod tests {
     }
 
     const ME: AgentId = AgentId(7);
+    /// An admin's access: every queue.
+    const ALL: Access = Access {
+        all: true,
+        queues: Vec::new(),
+    };
+
+    #[test]
+    fn agents_see_only_their_queues_and_my_queues_is_membership() {
+        let agent = Access::of(crate::api::Role::Agent, vec![QueueId(1), QueueId(3)]);
+        let mut roads = ticket(1, Status::Open, Priority::Normal);
+        roads.queue = QueueId(3);
+        let mut parks = roads.clone();
+        parks.queue = QueueId(2);
+        let any = TicketView::default();
+        assert!(any.matches(&roads, ME, &agent));
+        assert!(!any.matches(&parks, ME, &agent), "not a member: never in a view");
+        assert!(any.matches(&parks, ME, &ALL), "admins see every queue");
+        let mine: TicketView = serde_json::from_value(serde_json::json!({"queue": "mine"})).unwrap();
+        assert_eq!(mine.queue, Some(QueueFilter::Mine));
+        assert!(mine.matches(&roads, ME, &agent));
+        assert!(!mine.matches(&parks, ME, &ALL), "an admin's own queues only");
+        let one: TicketView = serde_json::from_value(serde_json::json!({"queue_id": "3"})).unwrap();
+        assert_eq!(one.queue, Some(QueueFilter::Queue(QueueId(3))));
+        assert!(one.matches(&roads, ME, &ALL) && !one.matches(&parks, ME, &ALL));
+        assert_eq!(serde_json::to_value(&one).unwrap(), serde_json::json!({"queue": 3}));
+        assert!(serde_json::from_value::<TicketView>(serde_json::json!({"queue": "theirs"})).is_err());
+    }
 
     #[test]
     fn an_updates_previous_fields_rebuild_the_ticket_a_view_saw() {
@@ -639,9 +737,9 @@ mod tests {
         assert_eq!(previous.revert(&after), before);
         // "Open work" loses the ticket; "mine" gains it.
         let open = TicketView::default();
-        assert!(open.matches(&previous.revert(&after), ME) && !open.matches(&after, ME));
+        assert!(open.matches(&previous.revert(&after), ME, &ALL) && !open.matches(&after, ME, &ALL));
         let mine: TicketView = serde_json::from_value(json!({"status": "any", "assignee": "me"})).unwrap();
-        assert!(!mine.matches(&previous.revert(&after), ME) && mine.matches(&after, ME));
+        assert!(!mine.matches(&previous.revert(&after), ME, &ALL) && mine.matches(&after, ME, &ALL));
     }
 
     #[test]
@@ -651,8 +749,8 @@ mod tests {
         assert_eq!(view.status.statuses(), [Status::New, Status::Open, Status::Pending]);
         assert_eq!(view.effective_sort(), Sort::Newest);
         assert_eq!(serde_json::to_value(&view).unwrap(), json!({}));
-        assert!(view.matches(&ticket(1, Status::Pending, Priority::Low), ME));
-        assert!(!view.matches(&ticket(1, Status::Resolved, Priority::Low), ME));
+        assert!(view.matches(&ticket(1, Status::Pending, Priority::Low), ME, &ALL));
+        assert!(!view.matches(&ticket(1, Status::Resolved, Priority::Low), ME, &ALL));
     }
 
     #[test]
@@ -681,8 +779,8 @@ mod tests {
             ..TicketView::default()
         };
         assert_eq!(serde_json::to_value(&done).unwrap(), json!({"status": "done"}));
-        assert!(done.matches(&ticket(1, Status::Closed, Priority::Low), ME));
-        assert!(!done.matches(&ticket(1, Status::New, Priority::Low), ME));
+        assert!(done.matches(&ticket(1, Status::Closed, Priority::Low), ME, &ALL));
+        assert!(!done.matches(&ticket(1, Status::New, Priority::Low), ME, &ALL));
         let list = StatusFilter::List(vec![Status::Closed, Status::New, Status::New]);
         assert_eq!(list.statuses(), [Status::New, Status::Closed]);
         assert_eq!(StatusFilter::List(vec![]).statuses(), Status::ALL);
@@ -713,12 +811,12 @@ mod tests {
             assignee: Some(a),
             ..TicketView::default()
         };
-        assert!(view(AssigneeFilter::Me).matches(&mine, ME));
-        assert!(!view(AssigneeFilter::Me).matches(&nobodys, ME));
-        assert!(!view(AssigneeFilter::Me).matches(&mine, AgentId(8)));
-        assert!(view(AssigneeFilter::Nobody).matches(&nobodys, ME));
-        assert!(!view(AssigneeFilter::Nobody).matches(&mine, ME));
-        assert!(view(AssigneeFilter::Agent(ME)).matches(&mine, AgentId(1)));
+        assert!(view(AssigneeFilter::Me).matches(&mine, ME, &ALL));
+        assert!(!view(AssigneeFilter::Me).matches(&nobodys, ME, &ALL));
+        assert!(!view(AssigneeFilter::Me).matches(&mine, AgentId(8), &ALL));
+        assert!(view(AssigneeFilter::Nobody).matches(&nobodys, ME, &ALL));
+        assert!(!view(AssigneeFilter::Nobody).matches(&mine, ME, &ALL));
+        assert!(view(AssigneeFilter::Agent(ME)).matches(&mine, AgentId(1), &ALL));
         assert_eq!(
             serde_json::to_value(view(AssigneeFilter::Me)).unwrap(),
             json!({"assignee": "me"})
@@ -742,27 +840,27 @@ mod tests {
         assert_eq!(view.priority, [Priority::High, Priority::Urgent]);
         assert_eq!(view.effective_sort(), Sort::Priority);
         // created_at of ticket 1 is at(10) = 22:13:30: inclusive after, exclusive before.
-        assert!(view.matches(&ticket(1, Status::Closed, Priority::High), ME));
-        assert!(!view.matches(&ticket(1, Status::Closed, Priority::Normal), ME));
+        assert!(view.matches(&ticket(1, Status::Closed, Priority::High), ME, &ALL));
+        assert!(!view.matches(&ticket(1, Status::Closed, Priority::Normal), ME, &ALL));
         assert!(
-            !view.matches(&ticket(9, Status::Closed, Priority::Urgent), ME),
+            !view.matches(&ticket(9, Status::Closed, Priority::Urgent), ME, &ALL),
             "created at(90) is too late"
         );
         let mut other = ticket(1, Status::Closed, Priority::High);
         other.category = None;
-        assert!(!view.matches(&other, ME));
+        assert!(!view.matches(&other, ME, &ALL));
         other = ticket(1, Status::Closed, Priority::High);
         other.reporter = None;
-        assert!(!view.matches(&other, ME));
+        assert!(!view.matches(&other, ME, &ALL));
         let updated = TicketView {
             status: StatusFilter::Group(StatusGroup::Any),
             updated_after: Some(at(990)),
             updated_before: Some(at(995)),
             ..TicketView::default()
         };
-        assert!(updated.matches(&ticket(10, Status::New, Priority::Low), ME));
-        assert!(!updated.matches(&ticket(5, Status::New, Priority::Low), ME));
-        assert!(!updated.matches(&ticket(11, Status::New, Priority::Low), ME));
+        assert!(updated.matches(&ticket(10, Status::New, Priority::Low), ME, &ALL));
+        assert!(!updated.matches(&ticket(5, Status::New, Priority::Low), ME, &ALL));
+        assert!(!updated.matches(&ticket(11, Status::New, Priority::Low), ME, &ALL));
         assert!(serde_json::from_value::<TicketView>(json!({"priority": "hot"})).is_err());
         assert!(serde_json::from_value::<TicketView>(json!({"category_id": "two"})).is_err());
         let round: TicketView = serde_json::from_value(serde_json::to_value(&view).unwrap()).unwrap();
@@ -787,12 +885,12 @@ mod tests {
             "3",
             "siti rahayu",
         ] {
-            assert!(view(hit).matches(&t, ME), "{hit:?} should match");
+            assert!(view(hit).matches(&t, ME, &ALL), "{hit:?} should match");
         }
         for miss in ["banjir", "TKT-0004", "jalan banjir", "siti", "!!!", "ampu"] {
-            assert!(!view(miss).matches(&t, ME), "{miss:?} should not match");
+            assert!(!view(miss).matches(&t, ME, &ALL), "{miss:?} should not match");
         }
-        assert!(view("   ").matches(&t, ME), "blank text is no filter");
+        assert!(view("   ").matches(&t, ME, &ALL), "blank text is no filter");
         assert_eq!(view("  ").effective_sort(), Sort::Newest);
         assert_eq!(view("lampu").effective_sort(), Sort::Relevance);
         let q: TicketView = serde_json::from_value(json!({"q": "lampu"})).unwrap();

@@ -6,7 +6,8 @@
 use crate::Timestamp;
 use crate::api::Agent;
 use crate::error::ErrorCode;
-use crate::ids::{CategoryId, TicketId};
+use crate::ids::{AgentId, CategoryId, QueueId, TicketId};
+use crate::queue::Access;
 use crate::ticket::{AgentRef, Attachment, Comment, Priority, Ticket, TicketChanges, UnlockReason};
 use crate::view::TicketView;
 use serde::{Deserialize, Serialize};
@@ -104,6 +105,10 @@ pub enum ServerMessage {
         /// The newest event's position at connect: this connection's events come after it.
         #[serde(default)]
         position: u64,
+        /// Which queues' tickets this agent sees and acts on (admins: all), as of this connection. When an
+        /// admin or manager changes it, the connection closes with 1012 and the client reconnects.
+        #[serde(default)]
+        access: Access,
     },
     /// A request with a `request_id` succeeded. Result fields depend on the request.
     Ack {
@@ -169,6 +174,10 @@ pub enum ServerMessage {
     /// Broadcast: the lock was taken (a renewal is not broadcast: the holder's Ack carries the new expiry).
     TicketLocked {
         ticket_id: TicketId,
+        /// The queue the ticket is in (absent from events logged before queues existed:
+        /// [`QueueId::ORIGINAL`]). Only agents who may see that queue receive the event.
+        #[serde(default = "QueueId::original")]
+        queue: QueueId,
         holder: AgentRef,
         expires_at: Timestamp,
         /// When this holder took the lock.
@@ -182,6 +191,10 @@ pub enum ServerMessage {
     /// Broadcast: the lock ended.
     TicketUnlocked {
         ticket_id: TicketId,
+        /// The queue the ticket is in (absent from events logged before queues existed:
+        /// [`QueueId::ORIGINAL`]). Only agents who may see that queue receive the event.
+        #[serde(default = "QueueId::original")]
+        queue: QueueId,
         reason: UnlockReason,
         /// With `broken`: the admin who broke it and why.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -208,6 +221,10 @@ pub enum ServerMessage {
     /// Broadcast. Internal notes are sent to agents only, as every client here is an agent.
     CommentAdded {
         ticket_id: TicketId,
+        /// The queue the ticket is in (absent from events logged before queues existed:
+        /// [`QueueId::ORIGINAL`]). Only agents who may see that queue receive the event.
+        #[serde(default = "QueueId::original")]
+        queue: QueueId,
         comment: Comment,
         /// This event's place in the event log: strictly increasing on every session's stream, the same
         /// for the same event on every session (docs/protocol.md, "Positions and resume").
@@ -218,9 +235,22 @@ pub enum ServerMessage {
     /// belongs to that comment, which was broadcast before it.
     AttachmentAdded {
         ticket_id: TicketId,
+        /// The queue the ticket is in (absent from events logged before queues existed:
+        /// [`QueueId::ORIGINAL`]). Only agents who may see that queue receive the event.
+        #[serde(default = "QueueId::original")]
+        queue: QueueId,
         attachment: Attachment,
         /// This event's place in the event log: strictly increasing on every session's stream, the same
         /// for the same event on every session (docs/protocol.md, "Positions and resume").
+        #[serde(default)]
+        position: u64,
+    },
+    /// Logged, never sent to a client: the queues agent `agent_id` is a member of (or manages) changed.
+    /// Every instance's bus closes that agent's connections with 1012 (like a role change), so they
+    /// reconnect and are welcomed with their new `access`.
+    MembershipChanged {
+        agent_id: AgentId,
+        /// This event's place in the event log.
         #[serde(default)]
         position: u64,
     },
@@ -265,7 +295,8 @@ impl ServerMessage {
             | ServerMessage::TicketUnlocked { position, .. }
             | ServerMessage::TicketUpdated { position, .. }
             | ServerMessage::CommentAdded { position, .. }
-            | ServerMessage::AttachmentAdded { position, .. } => Some(*position),
+            | ServerMessage::AttachmentAdded { position, .. }
+            | ServerMessage::MembershipChanged { position, .. } => Some(*position),
             _ => None,
         }
     }
@@ -278,7 +309,8 @@ impl ServerMessage {
             | ServerMessage::TicketUnlocked { position, .. }
             | ServerMessage::TicketUpdated { position, .. }
             | ServerMessage::CommentAdded { position, .. }
-            | ServerMessage::AttachmentAdded { position, .. } => *position = at,
+            | ServerMessage::AttachmentAdded { position, .. }
+            | ServerMessage::MembershipChanged { position, .. } => *position = at,
             _ => {}
         }
     }
@@ -296,6 +328,7 @@ impl ServerMessage {
             ServerMessage::TicketUpdated { .. } => "TicketUpdated",
             ServerMessage::CommentAdded { .. } => "CommentAdded",
             ServerMessage::AttachmentAdded { .. } => "AttachmentAdded",
+            ServerMessage::MembershipChanged { .. } => "MembershipChanged",
             ServerMessage::Pong { .. } => "Pong",
         }
     }
@@ -343,6 +376,7 @@ mod tests {
     fn server_messages_carry_their_type_tag() {
         let msg = ServerMessage::TicketUnlocked {
             ticket_id: TicketId(1),
+            queue: QueueId(2),
             reason: UnlockReason::Released,
             by: None,
             message: None,
@@ -350,7 +384,7 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_value(&msg).unwrap(),
-            json!({"type": "TicketUnlocked", "ticket_id": 1, "reason": "released", "position": 5})
+            json!({"type": "TicketUnlocked", "ticket_id": 1, "queue": 2, "reason": "released", "position": 5})
         );
         let ack = ServerMessage::Ack {
             request_id: "a".into(),
@@ -371,6 +405,7 @@ mod tests {
     fn broadcasts_carry_their_position_and_resume_reads() {
         let mut msg = ServerMessage::TicketUnlocked {
             ticket_id: TicketId(1),
+            queue: QueueId::ORIGINAL,
             reason: UnlockReason::Expired,
             by: None,
             message: None,
@@ -380,7 +415,7 @@ mod tests {
         assert_eq!(msg.position(), Some(42));
         assert_eq!(
             serde_json::to_value(&msg).unwrap(),
-            json!({"type": "TicketUnlocked", "ticket_id": 1, "reason": "expired", "position": 42})
+            json!({"type": "TicketUnlocked", "ticket_id": 1, "queue": 1, "reason": "expired", "position": 42})
         );
         assert_eq!(msg.type_name(), "TicketUnlocked");
         // Answers to one client have no position, and setting one changes nothing.
@@ -468,6 +503,7 @@ mod tests {
         let at = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let msg = ServerMessage::AttachmentAdded {
             ticket_id: TicketId(3),
+            queue: QueueId::ORIGINAL,
             attachment: Attachment {
                 id: crate::ids::AttachmentId(7),
                 ticket_id: TicketId(3),

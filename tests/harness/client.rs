@@ -170,9 +170,15 @@ impl AgentClient {
     async fn welcomed(&self, stream: WebSocketStream<MaybeTlsStream<TcpStream>>) -> WsClient {
         let mut client = WsClient::from_stream(stream);
         match client.recv().await {
-            ServerMessage::Welcome { agent, position, .. } => {
+            ServerMessage::Welcome {
+                agent,
+                position,
+                access,
+                ..
+            } => {
                 assert_eq!(agent.id, self.agent.id);
                 client.welcome_position = position;
+                client.welcome_access = access;
             }
             other => panic!("expected Welcome, got {other:?}"),
         }
@@ -210,6 +216,8 @@ pub struct WsClient {
     pub stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
     /// The `position` of this connection's `Welcome` (0 until it arrived).
     pub welcome_position: u64,
+    /// The `access` of this connection's `Welcome`: which queues' tickets it shows.
+    pub welcome_access: loket_protocol::queue::Access,
     next_id: u64,
     /// Messages that arrived while waiting for an answer, kept for the next read: the Ack and the
     /// broadcast of a change may come in either order, and neither may be lost.
@@ -229,6 +237,7 @@ impl WsClient {
         WsClient {
             stream,
             welcome_position: 0,
+            welcome_access: Default::default(),
             next_id: 0,
             backlog: VecDeque::new(),
         }

@@ -29,6 +29,7 @@ mod locks;
 mod observability;
 mod openapi;
 mod positions;
+mod queues;
 mod realtime;
 mod refusals;
 mod robustness;

@@ -574,6 +574,7 @@ async fn a_reader_outside_the_writer_waits_for_a_late_commit_and_skips_a_rollbac
     );
     let event = |n: u64| ServerMessage::TicketUnlocked {
         ticket_id: TicketId(1),
+        queue: loket_protocol::QueueId::ORIGINAL,
         reason: UnlockReason::Released,
         by: None,
         message: Some(format!("event {n}")),

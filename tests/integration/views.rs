@@ -6,10 +6,11 @@
 use std::collections::HashSet;
 
 use loket_protocol::api::{Role, TicketPage};
+use loket_protocol::queue::Access;
 use loket_protocol::ticket::{Status, Ticket};
 use loket_protocol::view::TicketView;
 use loket_protocol::ws::ServerMessage;
-use loket_protocol::{AgentId, ErrorCode, TicketId};
+use loket_protocol::{AgentId, ErrorCode, QueueId, TicketId};
 use loket_tests::{AgentClient, TestServer, WsClient};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -156,6 +157,8 @@ async fn paged_views_with_every_filter_and_sort_agree_with_the_protocol_rules_an
     let ben = server.agent("Ben", Role::Agent).await;
     desk_with_spread(&server, &ana, &ben).await;
     let me: AgentId = ana.agent.id;
+    // Every ticket here is in the default queue, which every new agent joins.
+    let access = Access::of(ana.agent.role, vec![QueueId::ORIGINAL]);
     let mut ws = ana.ws().await;
 
     // Everything, as the rules' input.
@@ -198,7 +201,7 @@ async fn paged_views_with_every_filter_and_sort_agree_with_the_protocol_rules_an
     ];
     for json_view in &views {
         let view: TicketView = serde_json::from_value(json_view.clone()).unwrap();
-        let mut expected: Vec<&Ticket> = all.tickets.iter().filter(|t| view.matches(t, me)).collect();
+        let mut expected: Vec<&Ticket> = all.tickets.iter().filter(|t| view.matches(t, me, &access)).collect();
         expected.sort_by(|a, b| view.cmp(a, b));
         let expected: Vec<TicketId> = expected.iter().map(|t| t.id).collect();
         assert!(!expected.is_empty(), "{json_view} selects something");
@@ -239,7 +242,12 @@ async fn paged_views_with_every_filter_and_sort_agree_with_the_protocol_rules_an
     // Without anything: open work, newest first, 50 at a time.
     let default = page(&mut ws, &json!({})).await;
     assert_eq!(default.tickets.len(), 50);
-    assert!(default.tickets.iter().all(|t| TicketView::default().matches(t, me)));
+    assert!(
+        default
+            .tickets
+            .iter()
+            .all(|t| TicketView::default().matches(t, me, &access))
+    );
     assert!(default.terms.is_empty());
     assert!(default.next_cursor.is_some());
     server.stop().await;
@@ -251,6 +259,7 @@ async fn a_ticket_enters_and_leaves_a_filtered_view_live() {
     let ana = server.agent("Ana", Role::Agent).await;
     let ben = server.agent("Ben", Role::Agent).await;
     let me = ana.agent.id;
+    let access = Access::of(ana.agent.role, vec![QueueId::ORIGINAL]);
     let mut a = ana.ws().await;
     let mut b = ben.ws().await;
     let id = crate::create_ticket(&mut b, "Lampu jalan mati di Jl. Melati").await;
@@ -277,10 +286,10 @@ async fn a_ticket_enters_and_leaves_a_filtered_view_live() {
         })
         .await;
     assert!(position > before.position, "the event comes after the snapshot");
-    assert!(view.matches(&ticket, me), "the rules say it entered");
+    assert!(view.matches(&ticket, me, &access), "the rules say it entered");
     let previous = previous.expect("an update says what it changed");
     assert!(
-        !view.matches(&previous.revert(&ticket), me),
+        !view.matches(&previous.revert(&ticket), me, &access),
         "and that it did not match before, so a client not holding it counts one more"
     );
     let entered = page(&mut a, &mine).await;
@@ -303,17 +312,17 @@ async fn a_ticket_enters_and_leaves_a_filtered_view_live() {
             _ => None,
         })
         .await;
-    assert!(!view.matches(&ticket, me), "the rules say it left");
+    assert!(!view.matches(&ticket, me, &access), "the rules say it left");
     assert_eq!(previous.status, Some(Status::Open), "it was open");
     assert!(
-        view.matches(&previous.revert(&ticket), me),
+        view.matches(&previous.revert(&ticket), me, &access),
         "and matched before: one less"
     );
     let left = page(&mut a, &mine).await;
     assert_eq!((left.total, left.tickets.len()), (0, 0), "the server agrees");
     // The search text agrees for a word of the title, live.
     let search: TicketView = serde_json::from_value(json!({"status": "any", "text": "lampu mel"})).unwrap();
-    assert!(search.matches(&ticket, me));
+    assert!(search.matches(&ticket, me, &access));
     let found = page(&mut a, &json!({"status": "any", "text": "lampu mel"})).await;
     assert_eq!(found.tickets.iter().map(|t| t.id).collect::<Vec<_>>(), [id]);
     server.stop().await;
@@ -324,6 +333,7 @@ async fn search_finds_words_in_bodies_comments_and_notes_keys_and_reporters_in_i
     let server = TestServer::start().await;
     let ana = server.agent("Ana", Role::Agent).await;
     let me = ana.agent.id;
+    let access = Access::of(ana.agent.role, vec![QueueId::ORIGINAL]);
     let mut ws = ana.ws().await;
     sql(
         &server,
@@ -400,7 +410,7 @@ async fn search_finds_words_in_bodies_comments_and_notes_keys_and_reporters_in_i
         let view: TicketView = serde_json::from_value(json!({"status": "any", "text": text})).unwrap();
         let (_, _, tickets) = search(&mut ws, text).await;
         assert!(
-            tickets.iter().all(|t| view.matches(t, me) == (t.id == expect)),
+            tickets.iter().all(|t| view.matches(t, me, &access) == (t.id == expect)),
             "{text}"
         );
     }

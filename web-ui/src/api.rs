@@ -2,11 +2,13 @@
 //! [`ApiError`], so pages branch on its `code`; network failures become `unavailable`.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
+use loket_protocol::QueueId;
 use loket_protocol::api::{
     Agent, AgentAccount, AuditEntry, Category, CategoryChange, IDEMPOTENCY_KEY_HEADER, InviteCode, LoginRequest,
     LoginResponse, NewAgent, NewCategory, NewInviteCode, NewTicket, PasswordChange, PasswordReset, PasswordResetDone,
     PublicName, Role, RoleChange, SessionInfo, TicketDetail,
 };
+use loket_protocol::queue::{CategoryQueue, NewQueue, Queue, QueuePatch, SetMember};
 use loket_protocol::ticket::{AgentRef, Ticket, TicketEvent};
 use loket_protocol::{AgentId, ApiError, CategoryId, ErrorCode, SessionId, TicketId};
 use serde::Serialize;
@@ -214,6 +216,44 @@ pub async fn create_category(new: NewCategory) -> ApiResult<Category> {
 /// Renames, retires or restores a category.
 pub async fn change_category(id: CategoryId, change: CategoryChange) -> ApiResult<Category> {
     json(with_json(Request::patch(&format!("/api/categories/{id}")), &change)).await
+}
+
+/// Every queue, with its members and categories.
+pub async fn queues() -> ApiResult<Vec<Queue>> {
+    json(get("/api/queues")).await
+}
+
+/// Creates a queue (admins).
+pub async fn create_queue(new: NewQueue) -> ApiResult<Queue> {
+    json(with_json(Request::post("/api/queues"), &new)).await
+}
+
+/// Renames a queue, sets its description or makes it the default.
+pub async fn change_queue(id: QueueId, patch: QueuePatch) -> ApiResult<Queue> {
+    json(with_json(Request::patch(&format!("/api/queues/{id}")), &patch)).await
+}
+
+/// Adds an agent to a queue, or changes whether they manage it.
+pub async fn set_queue_member(id: QueueId, agent: AgentId, manager: bool) -> ApiResult<Queue> {
+    json(with_json(
+        Request::put(&format!("/api/queues/{id}/members/{agent}")),
+        &SetMember { manager },
+    ))
+    .await
+}
+
+/// Takes an agent out of a queue.
+pub async fn remove_queue_member(id: QueueId, agent: AgentId) -> ApiResult<Queue> {
+    json(Request::delete(&format!("/api/queues/{id}/members/{agent}")).build()).await
+}
+
+/// Files a category's reports in a queue (`None`: the default queue).
+pub async fn set_category_queue(category: CategoryId, queue_id: Option<QueueId>) -> ApiResult<()> {
+    empty(with_json(
+        Request::put(&format!("/api/categories/{category}/queue")),
+        &CategoryQueue { queue_id },
+    ))
+    .await
 }
 
 /// Creates a ticket; `idempotency_key` names this creation, so sending it again answers the same ticket.

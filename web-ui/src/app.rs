@@ -9,7 +9,7 @@ use crate::hooks::{BoardProvider, ConnectionProvider, DirectoryProvider, NoticeP
 use crate::pages::{
     account::AccountPage, agents::AgentsPage, audit::AuditPage, board::BoardPage, categories::CategoriesPage,
     invite_codes::InviteCodesPage, login::LoginPage, new_ticket::NewTicketPage, not_found::NotFoundPage,
-    sessions::SessionsPage, ticket::TicketPage,
+    queues::QueuesPage, sessions::SessionsPage, ticket::TicketPage,
 };
 use loket_protocol::api::Agent;
 use loket_protocol::{ApiError, ErrorCode, TicketId};
@@ -32,6 +32,8 @@ pub enum Route {
     InviteCodes,
     #[at("/admin/categories")]
     Categories,
+    #[at("/admin/queues")]
+    Queues,
     #[at("/admin/sessions")]
     Sessions,
     #[at("/admin/audit")]
@@ -54,6 +56,7 @@ fn switch(route: Route) -> Html {
         Route::Agents => html! { <AgentsPage /> },
         Route::InviteCodes => html! { <InviteCodesPage /> },
         Route::Categories => html! { <CategoriesPage /> },
+        Route::Queues => html! { <QueuesPage /> },
         Route::Sessions => html! { <SessionsPage /> },
         Route::Audit => html! { <AuditPage /> },
         Route::Account => html! { <AccountPage /> },

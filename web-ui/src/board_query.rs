@@ -3,8 +3,8 @@
 //! no status means the default view, "Open work".
 
 use loket_protocol::ticket::{Priority, Status};
-use loket_protocol::view::{AssigneeFilter, Sort, StatusFilter, StatusGroup, TicketView};
-use loket_protocol::{AgentId, CategoryId};
+use loket_protocol::view::{AssigneeFilter, QueueFilter, Sort, StatusFilter, StatusGroup, TicketView};
+use loket_protocol::{AgentId, CategoryId, QueueId};
 use serde::{Deserialize, Serialize};
 
 /// The query string of the board route. Every field is optional; absent means the default.
@@ -17,6 +17,9 @@ pub struct BoardQuery {
     /// A category id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    /// A queue id, or `mine` ("My queues").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
     /// An agent id, `me`, or `nobody` (`none` in older links) for unassigned tickets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignee: Option<String>,
@@ -67,6 +70,13 @@ impl BoardQuery {
         }
     }
 
+    pub fn queue_filter(&self) -> Option<QueueFilter> {
+        match non_empty(&self.queue)? {
+            "mine" => Some(QueueFilter::Mine),
+            id => id.parse().ok().map(|n| QueueFilter::Queue(QueueId(n))),
+        }
+    }
+
     /// The order asked for, if a known one.
     pub fn sort_order(&self) -> Option<Sort> {
         non_empty(&self.sort).and_then(Sort::parse)
@@ -78,6 +88,7 @@ impl BoardQuery {
             status: self.status_filter(),
             category_id: non_empty(&self.category).and_then(|id| id.parse().ok()).map(CategoryId),
             assignee: self.assignee_filter(),
+            queue: self.queue_filter(),
             priority: non_empty(&self.priority)
                 .and_then(Priority::parse)
                 .into_iter()
@@ -94,6 +105,7 @@ impl BoardQuery {
         view.status != StatusFilter::default()
             || view.category_id.is_some()
             || view.assignee.is_some()
+            || view.queue.is_some()
             || !view.priority.is_empty()
             || view.search_text().is_some()
     }
@@ -103,6 +115,7 @@ impl BoardQuery {
         for field in [
             &mut self.status,
             &mut self.category,
+            &mut self.queue,
             &mut self.assignee,
             &mut self.priority,
             &mut self.sort,
@@ -142,12 +155,14 @@ mod tests {
         let q = BoardQuery {
             status: Some("pending".into()),
             category: Some("3".into()),
+            queue: Some("mine".into()),
             assignee: Some("me".into()),
             priority: Some("urgent".into()),
             q: Some(" printer ".into()),
             sort: Some("oldest".into()),
         };
         let view = q.view();
+        assert_eq!(view.queue, Some(QueueFilter::Mine));
         assert_eq!(view.status, StatusFilter::List(vec![Status::Pending]));
         assert_eq!(view.category_id, Some(CategoryId(3)));
         assert_eq!(view.assignee, Some(AssigneeFilter::Me));
@@ -176,6 +191,12 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(agent.view().assignee, Some(AssigneeFilter::Agent(AgentId(7))));
+        let roads = BoardQuery {
+            queue: Some("4".into()),
+            ..Default::default()
+        };
+        assert_eq!(roads.view().queue, Some(QueueFilter::Queue(QueueId(4))));
+        assert!(roads.is_filtered());
     }
 
     #[test]
@@ -183,6 +204,7 @@ mod tests {
         let q = BoardQuery {
             status: Some("bogus".into()),
             category: Some("x".into()),
+            queue: Some("theirs".into()),
             assignee: Some("".into()),
             priority: Some("hot".into()),
             sort: Some("newest".into()),

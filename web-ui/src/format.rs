@@ -29,6 +29,7 @@ pub fn field_label(field: Field) -> &'static str {
         Field::Priority => "Priority",
         Field::Assignee => "Assignee",
         Field::Category => "Category",
+        Field::Queue => "Queue",
     }
 }
 
@@ -226,6 +227,14 @@ pub fn describe_audit(entry: &AuditEntry) -> String {
             (_, Some(to)) => format!("set their public name to {to}"),
             (_, None) => "cleared their public name".to_string(),
         },
+        AdminAction::QueueCreated => format!("added the queue {name}"),
+        AdminAction::QueueChanged => format!("changed the queue {name}: {}", d.to.as_deref().unwrap_or("?")),
+        AdminAction::QueueMemberSet => format!("made {name} {}", d.to.as_deref().unwrap_or("a member")),
+        AdminAction::QueueMemberRemoved => format!("removed {name} ({})", d.from.as_deref().unwrap_or("member")),
+        AdminAction::CategoryQueueSet => format!(
+            "filed the category {name}'s reports in {}",
+            d.to.as_deref().unwrap_or("the default queue")
+        ),
     }
 }
 

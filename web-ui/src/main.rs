@@ -13,6 +13,7 @@ mod hooks;
 mod idempotency;
 mod pages;
 mod state;
+mod take;
 mod ws;
 
 fn main() {

@@ -14,6 +14,7 @@ use futures::{SinkExt, StreamExt};
 use gloo_net::websocket::futures::WebSocket;
 use gloo_net::websocket::{Message, WebSocketError};
 use gloo_timers::future::TimeoutFuture;
+use loket_protocol::queue::Access;
 use loket_protocol::ws::{ClientFrame, ClientMessage, ServerMessage};
 use loket_protocol::{ApiError, CommentId, ErrorCode, TicketId, Timestamp};
 use std::cell::{Cell, RefCell};
@@ -79,7 +80,7 @@ impl ConnStatus {
 }
 
 /// What the connection reports to its owner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Snapshot {
     pub status: ConnStatus,
     /// Increases with every `Welcome`: 1 after the first connection, 2 after the first reconnect, ...
@@ -89,6 +90,11 @@ pub struct Snapshot {
     pub syncs: u32,
     /// The last reconnect that resumed: with how many events it applied.
     pub resumed: Option<Resumed>,
+    /// Which queues' tickets the agent sees, as the last `Welcome` said.
+    pub access: Access,
+    /// How many reconnects brought a different access (a role or queue change): their reload (`syncs`)
+    /// is expected, not a failed resume.
+    pub access_changes: u32,
 }
 
 /// A reconnect that resumed the event stream.
@@ -139,6 +145,9 @@ struct Inner {
     epoch: Cell<u32>,
     syncs: Cell<u32>,
     resumed: Cell<Option<Resumed>>,
+    /// The last `Welcome`'s access (none before the first).
+    access: RefCell<Option<Access>>,
+    access_changes: Cell<u32>,
     /// The newest event position passed on to listeners (none before the first `Welcome`).
     position: Cell<Option<u64>>,
     resuming: RefCell<Option<Resuming>>,
@@ -218,6 +227,8 @@ impl Connection {
             epoch: Cell::new(0),
             syncs: Cell::new(0),
             resumed: Cell::new(None),
+            access: RefCell::new(None),
+            access_changes: Cell::new(0),
             position: Cell::new(None),
             resuming: RefCell::new(None),
             failures: Cell::new(0),
@@ -327,6 +338,8 @@ impl Inner {
             epoch: self.epoch.get(),
             syncs: self.syncs.get(),
             resumed: self.resumed.get(),
+            access: self.access.borrow().clone().unwrap_or_default(),
+            access_changes: self.access_changes.get(),
         });
     }
 
@@ -455,11 +468,21 @@ impl Inner {
             return;
         }
         match &msg {
-            ServerMessage::Welcome { position, .. } => {
+            ServerMessage::Welcome { position, access, .. } => {
                 self.welcomed.set(true);
                 self.failures.set(0);
                 self.epoch.set(self.epoch.get() + 1);
-                self.welcomed(*position);
+                let before = self.access.replace(Some(access.clone()));
+                if before.is_some_and(|before| before != *access) {
+                    // The agent's queues changed (the server closed the old connection for it): what the
+                    // views hold was chosen for the old ones, so they load afresh instead of resuming.
+                    let newest = self.position.get().unwrap_or(0).max(*position);
+                    self.position.set(Some(newest));
+                    self.access_changes.set(self.access_changes.get() + 1);
+                    self.syncs.set(self.syncs.get() + 1);
+                } else {
+                    self.welcomed(*position);
+                }
                 self.set_status(ConnStatus::Connected);
             }
             ServerMessage::Ack {
@@ -638,6 +661,7 @@ mod tests {
     fn comment_at(position: u64) -> ServerMessage {
         ServerMessage::TicketUnlocked {
             ticket_id: TicketId(1),
+            queue: loket_protocol::QueueId::ORIGINAL,
             reason: loket_protocol::ticket::UnlockReason::Released,
             by: None,
             message: None,

@@ -15,7 +15,7 @@ pub fn status(error: &AppError) -> StatusCode {
     match error {
         AppError::Invalid(_) => StatusCode::BAD_REQUEST,
         AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden(_) | AppError::AccountDisabled => StatusCode::FORBIDDEN,
+        AppError::Forbidden(_) | AppError::AccountDisabled | AppError::NotInQueue => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::Locked { .. }
         | AppError::NotLockHolder { .. }

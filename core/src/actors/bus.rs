@@ -93,6 +93,9 @@ pub enum SessionControl {
     AccountDisabled,
     /// The agent's role changed: reconnect to be welcomed with the new one.
     RoleChanged,
+    /// The queues the agent is a member of changed (a `MembershipChanged` event in the log, which every
+    /// instance reads): reconnect to be welcomed with the new access.
+    QueuesChanged,
     /// It fell too far behind: its client stopped reading.
     TooSlow,
 }
@@ -169,6 +172,13 @@ impl Handler<Publish> for EventBus {
         }
         self.position = position;
         metrics::counter!(crate::metrics::EVENTS_PUBLISHED).increment(1);
+        if let ServerMessage::MembershipChanged { agent_id, .. } = &message {
+            // The sessions' cached access is stale: they reconnect (after the events before this one,
+            // which are in their mailboxes already) and are welcomed with the new one.
+            for entry in self.sessions.values().filter(|e| e.agent == *agent_id) {
+                entry.control.do_send(SessionControl::QueuesChanged);
+            }
+        }
         let frame = match serde_json::to_string(&message) {
             Ok(json) => ByteString::from(json),
             Err(err) => {

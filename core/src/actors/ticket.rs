@@ -30,7 +30,7 @@ use loket_protocol::ticket::{
     AgentRef, Attachment, Author, Comment, LockInfo, Previous, Ticket, TicketChanges, TicketEventKind, UnlockReason,
 };
 use loket_protocol::ws::ServerMessage;
-use loket_protocol::{TicketId, Timestamp};
+use loket_protocol::{AgentId, QueueId, TicketId, Timestamp};
 
 use crate::actors::registry::{LockBoard, Registry, TicketDeps};
 use crate::cluster::InstanceId;
@@ -412,12 +412,13 @@ impl TicketActor {
         let fut = async move {
             let mut client = pool.get().await?;
             let tx = client.transaction().await?;
-            leases::lock_ticket(&tx, id).await?;
+            let (_, queue) = leases::lock_ticket(&tx, id, None).await?;
             if !leases::end(&tx, id, token).await? {
                 return Ok(None);
             }
             let event = ServerMessage::TicketUnlocked {
                 ticket_id: id,
+                queue,
                 reason,
                 by: None,
                 message: None,
@@ -475,6 +476,15 @@ type Commented = (Comment, bool, Option<Pending>, Option<(i64, Timestamp)>, bool
 /// A database write that happens inside this actor's turn; answered after commit.
 type Atomic<T> = AtomicResponse<TicketActor, Result<T, AppError>>;
 
+/// The agent behind `author`, whose queues decide whether they may act (reporters are scoped to their
+/// own tickets elsewhere, `crate::reporting`).
+fn agent_of(author: &Author) -> Option<AgentId> {
+    match author {
+        Author::Agent { id, .. } => Some(*id),
+        Author::Reporter { .. } | Author::System => None,
+    }
+}
+
 fn refusal(refusal: LeaseRefusal) -> AppError {
     match refusal {
         LeaseRefusal::HeldBy(holder) => AppError::Locked { holder },
@@ -521,7 +531,7 @@ async fn take_lock(
 ) -> Result<(Lease, Option<Pending>), WriteError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
-    let now = leases::lock_ticket(&tx, id).await?;
+    let (now, queue) = leases::lock_ticket(&tx, id, Some(msg.agent.id)).await?;
     leases::expire_due(&tx, Some(id)).await?;
     let held = LockState::of(leases::live(&tx, id, me, true).await?);
     match held.plan_lock(&msg.agent, msg.via, now, term, idle).map_err(refusal)? {
@@ -547,6 +557,7 @@ async fn take_lock(
             let info = stored.info();
             let event = ServerMessage::TicketLocked {
                 ticket_id: id,
+                queue,
                 holder: info.holder.clone(),
                 expires_at: info.expires_at,
                 since: info.since,
@@ -560,26 +571,28 @@ async fn take_lock(
 }
 
 /// Ends the live lease in one transaction, if `allowed` (the rules, against the live row, locked) says
-/// so: records `kind` and logs `event`. Answers the event to publish.
+/// so and `acting` may act on the ticket's queue: records `kind` and logs `event` (made for the ticket's
+/// queue). Answers the event to publish.
 #[allow(clippy::too_many_arguments)]
 async fn end_requested(
     pool: &Pool,
     log: &EventLog,
     id: TicketId,
     me: Option<InstanceId>,
+    acting: Option<AgentId>,
     allowed: impl FnOnce(&LockState) -> Result<i64, AppError>,
     actor: &Author,
     kind: TicketEventKind,
     reason: Option<&str>,
-    event: ServerMessage,
+    event: impl FnOnce(QueueId) -> ServerMessage,
 ) -> Result<Pending, WriteError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
-    leases::lock_ticket(&tx, id).await?;
+    let (_, queue) = leases::lock_ticket(&tx, id, acting).await?;
     let held = LockState::of(leases::live(&tx, id, me, true).await?);
     let token = allowed(&held)?;
     leases::end(&tx, id, token).await?;
-    commit_lock_event(tx, log, id, actor, kind, reason, event, None).await
+    commit_lock_event(tx, log, id, actor, kind, reason, event(queue), None).await
 }
 
 /// Answers an [`end_requested`]: clears the lease and broadcasts; one in doubt reads the row back first.
@@ -601,8 +614,9 @@ impl Handler<Release> for TicketActor {
         self.touch();
         let (pool, log, id, me) = (self.pool.clone(), self.log.clone(), self.id, self.instance);
         let fut = async move {
-            let event = ServerMessage::TicketUnlocked {
+            let event = move |queue| ServerMessage::TicketUnlocked {
                 ticket_id: id,
+                queue,
                 reason: UnlockReason::Released,
                 by: None,
                 message: None,
@@ -616,6 +630,8 @@ impl Handler<Release> for TicketActor {
                 &log,
                 id,
                 me,
+                // Giving a lock back is allowed even to an agent who left the ticket's queue meanwhile.
+                None,
                 allowed,
                 &actor,
                 TicketEventKind::LockReleased,
@@ -635,13 +651,16 @@ impl Handler<Break> for TicketActor {
         self.touch();
         let (pool, log, id, me) = (self.pool.clone(), self.log.clone(), self.id, self.instance);
         let fut = async move {
-            let event = ServerMessage::TicketUnlocked {
+            let (by, message) = (msg.admin.clone(), msg.reason.clone());
+            let event = move |queue| ServerMessage::TicketUnlocked {
                 ticket_id: id,
+                queue,
                 reason: UnlockReason::Broken,
-                by: Some(msg.admin.clone()),
-                message: Some(msg.reason.clone()),
+                by: Some(by),
+                message: Some(message),
                 position: 0,
             };
+            let acting = Some(msg.admin.id);
             let expected = msg.expected_holder;
             let allowed = move |held: &LockState| match (held.lease(), expected) {
                 (None, _) => Err(refusal(LeaseRefusal::NotLocked)),
@@ -657,6 +676,7 @@ impl Handler<Break> for TicketActor {
                 &log,
                 id,
                 me,
+                acting,
                 allowed,
                 &actor,
                 TicketEventKind::LockBroken,
@@ -746,7 +766,8 @@ impl Handler<Update> for TicketActor {
             let tx = client.transaction().await?;
             // The fence: the live lease on record, its row locked until COMMIT, decides, not what any
             // process remembers; a holder whose lease lapsed, went idle or changed hands is refused.
-            let now = leases::lock_ticket(&tx, id).await?;
+            // An agent outside the ticket's queue is refused here, before anything is read or written.
+            let (now, _) = leases::lock_ticket(&tx, id, Some(msg.agent.id)).await?;
             let held = LockState::of(leases::live(&tx, id, me, true).await?);
             held.check_write(&msg.agent.as_ref(), msg.via).map_err(refusal)?;
             let mut lock = held.info();
@@ -814,7 +835,7 @@ impl Handler<AddComment> for TicketActor {
         let fut = async move {
             let mut client = pool.get().await?;
             let tx = client.transaction().await?;
-            let reopened = q::lock_row_reopened(&tx, id).await?;
+            let (queue, reopened) = q::lock_row_reopened(&tx, id, agent_of(&msg.author)).await?;
             // A comment by the lock's holder is activity: it moves the lease's idle deadline. Reporters see
             // an agent's public name, if they set one (never the account's name). Both in one round trip.
             let (touched, public_name) = match &msg.author {
@@ -864,6 +885,7 @@ impl Handler<AddComment> for TicketActor {
             }
             let event = ServerMessage::CommentAdded {
                 ticket_id: id,
+                queue,
                 comment: comment.clone(),
                 position: 0,
             };
@@ -907,7 +929,7 @@ impl Handler<AddAttachment> for TicketActor {
         let fut = async move {
             let mut client = pool.get().await?;
             let tx = client.transaction().await?;
-            q::lock_row(&tx, id).await?;
+            let queue = q::lock_row(&tx, id, agent_of(&msg.author)).await?;
             let attached = q::insert_attachment(&tx, id, &msg.author, &msg.file).await?;
             if !attached.created {
                 // Nothing was written (the file was on record already), so nothing can be in doubt.
@@ -918,6 +940,7 @@ impl Handler<AddAttachment> for TicketActor {
             }
             let event = ServerMessage::AttachmentAdded {
                 ticket_id: id,
+                queue,
                 attachment: attached.attachment.clone(),
                 position: 0,
             };
@@ -950,7 +973,7 @@ async fn update_fields(
     lock: Option<LockInfo>,
 ) -> Result<(Ticket, bool, Option<(Slot, u64, ServerMessage)>), AppError> {
     let (current, now) = q::load_for_update(tx, id).await?;
-    let named = q::named(tx, &msg.changes).await?;
+    let named = q::named(tx, &msg.changes, current.queue).await?;
     let planned = plan::plan(&current, msg.version, &msg.changes, msg.agent.role, &named)
         .map_err(|refused| planning_refusal(refused, &current))?;
     let old_status = current.status;
@@ -1005,6 +1028,7 @@ fn planning_refusal(refusal: Refusal, current: &Ticket) -> AppError {
         Refusal::Transition { from, to } => AppError::InvalidTransition { from, to },
         Refusal::NoSuchAgent(id) => AppError::invalid(format!("there is no agent {id}")),
         Refusal::NoSuchCategory(id) => AppError::invalid(format!("there is no category {id}")),
+        Refusal::NoSuchQueue(id) => AppError::invalid(format!("there is no queue {id}")),
         Refusal::RetiredCategory(category) => {
             AppError::invalid(format!("the category {} is retired; choose another", category.name))
         }

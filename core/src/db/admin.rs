@@ -174,6 +174,7 @@ fn target_parts(target: AuditTarget) -> (&'static str, i64) {
         AuditTarget::Agent(id) => ("agent", id.0),
         AuditTarget::Session(id) => ("session", id.0),
         AuditTarget::Category(id) => ("category", id.0),
+        AuditTarget::Queue(id) => ("queue", id.0),
     }
 }
 
@@ -206,6 +207,7 @@ fn audit_from_row(row: &Row) -> Result<AuditEntry, AppError> {
         "agent" => AuditTarget::Agent(AgentId(id)),
         "session" => AuditTarget::Session(SessionId(id)),
         "category" => AuditTarget::Category(CategoryId(id)),
+        "queue" => AuditTarget::Queue(loket_protocol::QueueId(id)),
         other => return Err(AppError::internal(format!("audit row with target kind {other}"))),
     };
     Ok(AuditEntry {

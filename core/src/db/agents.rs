@@ -19,6 +19,7 @@ fn agent_from_row(row: &Row) -> Agent {
 }
 
 /// Creates an agent; `Conflict` if the email is taken.
+/// A new agent starts as a member of the default queue (docs/workflow.md, "Queues").
 pub async fn create(
     db: &impl GenericClient,
     email: &str,
@@ -29,8 +30,13 @@ pub async fn create(
     let row = db
         .query_one(
             &db.prepare_cached(
-                "INSERT INTO agents (email, name, role, password_hash) VALUES ($1, $2, $3, $4)
-             RETURNING id, email, name, role",
+                "WITH created AS (
+                     INSERT INTO agents (email, name, role, password_hash) VALUES ($1, $2, $3, $4)
+                     RETURNING id, email, name, role),
+                 joined AS (
+                     INSERT INTO queue_members (queue_id, agent_id)
+                     SELECT q.id, c.id FROM queues q, created c WHERE q.is_default)
+                 SELECT id, email, name, role FROM created",
             )
             .await?,
             &[&email, &name, &role.as_str(), &password_hash],

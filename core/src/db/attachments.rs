@@ -27,6 +27,8 @@ pub struct StoredAttachment {
     /// A file under some instance's data directory, relative to it, for one stored before the bytes moved
     /// into the database and not moved yet.
     pub legacy_path: Option<String>,
+    /// The ticket it is attached to (whose queue decides who may download it).
+    pub ticket_id: loket_protocol::TicketId,
 }
 
 /// Stores `content` as attachment `id`'s bytes. Call it in the transaction that inserts the attachment.
@@ -48,7 +50,8 @@ pub async fn stored(db: &impl GenericClient, id: AttachmentId) -> Result<Option<
         .query_opt(
             &db.prepare_cached(
                 "SELECT a.file_name, a.content_type, a.size_bytes, a.storage_path,
-                        (SELECT count(*) FROM attachment_chunks c WHERE c.attachment_id = a.id)::integer
+                        (SELECT count(*) FROM attachment_chunks c WHERE c.attachment_id = a.id)::integer,
+                        a.ticket_id
                  FROM attachments a WHERE a.id = $1",
             )
             .await?,
@@ -61,6 +64,7 @@ pub async fn stored(db: &impl GenericClient, id: AttachmentId) -> Result<Option<
         size_bytes: r.get(2),
         legacy_path: r.get(3),
         chunks: r.get(4),
+        ticket_id: loket_protocol::TicketId(r.get(5)),
     }))
 }
 

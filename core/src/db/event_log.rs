@@ -18,6 +18,20 @@ pub(crate) const TAKE_POSITION: &str = "SELECT nextval('event_log_position_seq')
 /// Appends `message` (its `position` is filled in) about `ticket` in the caller's transaction; returns
 /// the position it took. Commit afterwards; until then the position is in flight.
 pub async fn append(db: &impl GenericClient, ticket: TicketId, message: &ServerMessage) -> Result<u64, AppError> {
+    append_about(db, Some(ticket), message).await
+}
+
+/// Appends an event of the desk itself, about no ticket (`MembershipChanged`), like [`append`].
+pub async fn append_desk(db: &impl GenericClient, message: &ServerMessage) -> Result<u64, AppError> {
+    append_about(db, None, message).await
+}
+
+async fn append_about(
+    db: &impl GenericClient,
+    ticket: Option<TicketId>,
+    message: &ServerMessage,
+) -> Result<u64, AppError> {
+    let ticket = ticket.map(|t| t.0);
     let payload = serde_json::to_string(message).map_err(AppError::internal)?;
     let row = db
         .query_one(
@@ -28,7 +42,7 @@ pub async fn append(db: &impl GenericClient, ticket: TicketId, message: &ServerM
                  RETURNING position"
             ))
             .await?,
-            &[&ticket.0, &message.type_name(), &payload],
+            &[&ticket, &message.type_name(), &payload],
         )
         .await?;
     position_of(row.get(0))

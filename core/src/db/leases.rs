@@ -10,7 +10,7 @@
 use chrono::Duration;
 use deadpool_postgres::GenericClient;
 use loket_protocol::ticket::{AgentRef, LockInfo, UnlockReason};
-use loket_protocol::{AgentId, TicketId, Timestamp};
+use loket_protocol::{AgentId, QueueId, TicketId, Timestamp};
 use tokio_postgres::Row;
 
 use crate::cluster::InstanceId;
@@ -32,15 +32,28 @@ const HOLDS: &str = "expires_at > now() AND idle_at > now()";
 /// Answers the database clock (the transaction's start), in the same round trip. It also gives the
 /// transaction its id first, so that any event position it takes later is covered by the gap rule
 /// (`domain::follow`: a transaction has its id before it takes a position).
-pub async fn lock_ticket(db: &impl GenericClient, id: TicketId) -> Result<Timestamp, AppError> {
-    db.query_opt(
-        &db.prepare_cached("SELECT now(), pg_current_xact_id() FROM tickets WHERE id = $1 FOR NO KEY UPDATE")
+///
+/// `acting` is the agent asking (`None`: Loket itself): unless they may act on the ticket's queue (a
+/// member, or an admin; `db::queues::MAY_ACT`, read here in the change's own transaction) the answer is
+/// `not_in_queue` and nothing is changed. Answers the ticket's queue too, for the change's event.
+pub async fn lock_ticket(
+    db: &impl GenericClient,
+    id: TicketId,
+    acting: Option<AgentId>,
+) -> Result<(Timestamp, QueueId), AppError> {
+    let row = db
+        .query_opt(
+            &db.prepare_cached(&format!(
+                "SELECT now(), pg_current_xact_id(), t.queue_id, {} FROM tickets t WHERE t.id = $1 FOR NO KEY UPDATE",
+                crate::db::queues::MAY_ACT
+            ))
             .await?,
-        &[&id.0],
-    )
-    .await?
-    .map(|row| row.get(0))
-    .ok_or(AppError::NotFound("ticket"))
+            &[&id.0, &acting.map(|a| a.0)],
+        )
+        .await?
+        .ok_or(AppError::NotFound("ticket"))?;
+    crate::db::queues::allowed(row.get(3))?;
+    Ok((row.get(0), QueueId(row.get(2))))
 }
 
 /// The channel a stored lease is held through, as instance `me` sees it: a session of another instance
@@ -217,6 +230,7 @@ async fn end_where(
              INSERT INTO event_log (position, xid, ticket_id, kind, payload)
              SELECT p.position, p.xid, p.ticket_id, 'TicketUnlocked',
                     jsonb_build_object('type', 'TicketUnlocked', 'ticket_id', p.ticket_id,
+                                       'queue', (SELECT t.queue_id FROM tickets t WHERE t.id = p.ticket_id),
                                        'reason', $4::text, 'position', p.position)
              FROM (SELECT nextval('event_log_position_seq') AS position, xid, ticket_id FROM numbered) p
              RETURNING ticket_id, position)

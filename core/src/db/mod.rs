@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod inbox;
 pub mod leases;
 pub mod outbox;
+pub mod queues;
 pub mod reporters;
 pub mod throttle;
 pub mod tickets;

@@ -5,7 +5,7 @@ use loket_protocol::ticket::{
     AgentRef, Attachment, Author, CategoryRef, Comment, Field, Location, LockInfo, Notification, NotificationStatus,
     Priority, Rating, ReporterRef, Status, Ticket, TicketChanges, TicketEvent, TicketEventKind,
 };
-use loket_protocol::{AgentId, AttachmentId, CategoryId, CommentId, ReporterId, TicketId, Timestamp};
+use loket_protocol::{AgentId, AttachmentId, CategoryId, CommentId, QueueId, ReporterId, TicketId, Timestamp};
 use tokio_postgres::Row;
 
 use crate::cluster::InstanceId;
@@ -13,7 +13,7 @@ use crate::domain::plan::{Named, Plan};
 use crate::error::AppError;
 
 const TICKET_SELECT: &str = "
-    SELECT t.id, t.title, t.body, t.status, t.priority, t.version, t.created_at, t.updated_at,
+    SELECT t.id, t.title, t.body, t.status, t.priority, t.queue_id, t.version, t.created_at, t.updated_at,
            c.id AS category_id, c.name AS category_name,
            r.id AS reporter_id, r.name AS reporter_name,
            a.id AS assignee_id, a.name AS assignee_name,
@@ -54,6 +54,7 @@ pub(crate) fn ticket_from_row(row: &Row) -> Ticket {
             id: AgentId(aid),
             name: row.get("assignee_name"),
         }),
+        queue: QueueId(row.get("queue_id")),
         version: row.get("version"),
         lock: None,
         created_at: row.get("created_at"),
@@ -238,8 +239,10 @@ pub async fn insert(db: &impl GenericClient, actor: &Author, draft: &TicketDraft
     let row = db
         .query_opt(
             &db.prepare_cached(
-                "INSERT INTO tickets (title, body, priority, category_id, reporter_id, created_by, submission_key)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+                // The category's queue, else the default (protocol::queue::queue_for_report).
+                "INSERT INTO tickets (title, body, priority, category_id, reporter_id, created_by, submission_key, queue_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7,
+                     coalesce((SELECT queue_id FROM categories WHERE id = $4), (SELECT id FROM queues WHERE is_default)))
              ON CONFLICT (submission_key) DO NOTHING RETURNING id",
             )
             .await?,
@@ -324,7 +327,7 @@ pub fn applied(plan: &Plan, version: i64, now: Timestamp) -> Ticket {
 
 /// The agent and category `changes` name by id, as they are now, for planning (none where there is no
 /// such agent or category: the plan refuses the change).
-pub async fn named(db: &impl GenericClient, changes: &TicketChanges) -> Result<Named, AppError> {
+pub async fn named(db: &impl GenericClient, changes: &TicketChanges, queue: QueueId) -> Result<Named, AppError> {
     let assignee = match changes.assignee_id {
         Some(Some(id)) => crate::db::agents::reference(db, id).await?,
         _ => None,
@@ -343,10 +346,16 @@ pub async fn named(db: &impl GenericClient, changes: &TicketChanges) -> Result<N
         },
         _ => (None, false),
     };
+    // The names of the queue the ticket is in and of the one it moves to, for the audit trail.
+    let queues = match changes.queue_id {
+        Some(to) if to != queue => crate::db::queues::names(db, &[queue, to]).await?,
+        _ => Vec::new(),
+    };
     Ok(Named {
         assignee,
         category,
         category_retired,
+        queues,
     })
 }
 
@@ -357,7 +366,7 @@ pub async fn apply(db: &impl GenericClient, id: TicketId, actor: &Author, plan: 
     let next = &plan.next;
     let row = db
         .query_one(&db.prepare_cached("UPDATE tickets SET title = $2, body = $3, status = $4, priority = $5, assignee_id = $6, category_id = $7,
-                    reopened_at = $8, version = version + 1, updated_at = now()
+                    reopened_at = $8, queue_id = $9, version = version + 1, updated_at = now()
              WHERE id = $1 RETURNING version, updated_at").await?,
             &[
                 &id.0,
@@ -368,6 +377,7 @@ pub async fn apply(db: &impl GenericClient, id: TicketId, actor: &Author, plan: 
                 &next.assignee.as_ref().map(|a| a.id.0),
                 &next.category.as_ref().map(|c| c.id.0),
                 &next.reopened_at,
+                &next.queue.0,
             ],
         )
         .await?;
@@ -504,28 +514,31 @@ pub async fn apply_reporter_edit(
     Ok(true)
 }
 
-/// Like [`lock_row`], answering whether the ticket is flagged reopened (`reopened_at` set).
-pub async fn lock_row_reopened(db: &impl GenericClient, id: TicketId) -> Result<bool, AppError> {
-    db.query_opt(
-        &db.prepare_cached("SELECT reopened_at IS NOT NULL FROM tickets WHERE id = $1 FOR UPDATE")
+/// Like [`lock_row`], answering also whether the ticket is flagged reopened (`reopened_at` set).
+pub async fn lock_row_reopened(
+    db: &impl GenericClient,
+    id: TicketId,
+    acting: Option<AgentId>,
+) -> Result<(QueueId, bool), AppError> {
+    let row = db
+        .query_opt(
+            &db.prepare_cached(&format!(
+                "SELECT t.queue_id, {}, t.reopened_at IS NOT NULL FROM tickets t WHERE t.id = $1 FOR UPDATE",
+                crate::db::queues::MAY_ACT
+            ))
             .await?,
-        &[&id.0],
-    )
-    .await?
-    .map(|row| row.get(0))
-    .ok_or(AppError::NotFound("ticket"))
+            &[&id.0, &acting.map(|a| a.0)],
+        )
+        .await?
+        .ok_or(AppError::NotFound("ticket"))?;
+    crate::db::queues::allowed(row.get(1))?;
+    Ok((QueueId(row.get(0)), row.get(2)))
 }
 
-/// Fails with `not_found` unless the ticket exists (locking its row until the transaction ends).
-pub async fn lock_row(db: &impl GenericClient, id: TicketId) -> Result<(), AppError> {
-    db.query_opt(
-        &db.prepare_cached("SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE")
-            .await?,
-        &[&id.0],
-    )
-    .await?
-    .map(|_| ())
-    .ok_or(AppError::NotFound("ticket"))
+/// Locks the ticket's row until the transaction ends and answers its queue; `not_found` unless it
+/// exists, `not_in_queue` unless `acting` (an agent; `None` for a reporter or Loket) may act on it.
+pub async fn lock_row(db: &impl GenericClient, id: TicketId, acting: Option<AgentId>) -> Result<QueueId, AppError> {
+    Ok(lock_row_reopened(db, id, acting).await?.0)
 }
 
 const COMMENT_SELECT: &str = "

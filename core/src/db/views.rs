@@ -13,8 +13,9 @@
 
 use deadpool_postgres::GenericClient;
 use loket_protocol::TicketId;
+use loket_protocol::queue::Access;
 use loket_protocol::ticket::{Status, Ticket};
-use loket_protocol::view::{AssigneeFilter, Sort, StatusGroup, TicketView, priority_rank};
+use loket_protocol::view::{AssigneeFilter, QueueFilter, Sort, StatusGroup, TicketView, priority_rank};
 use loket_protocol::{AgentId, Timestamp};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
@@ -77,9 +78,27 @@ fn tsquery(words: &[String]) -> Option<String> {
     (!words.is_empty()).then(|| words.iter().map(|w| format!("'{w}':*")).collect::<Vec<_>>().join(" & "))
 }
 
-/// The `WHERE` conditions of `view`'s filters for agent `me` (neither search nor cursor), added to `sql`.
-fn conditions(sql: &mut Sql, view: &TicketView, me: AgentId) -> Vec<String> {
+/// The `WHERE` conditions of `view`'s filters for agent `me` with `access` (neither search nor cursor),
+/// added to `sql`.
+fn conditions(sql: &mut Sql, view: &TicketView, me: AgentId, access: &Access) -> Vec<String> {
     let mut out = Vec::new();
+    // Only the queues the agent may see (admins: all), whatever the view asks for.
+    let queues = match view.queue {
+        None if access.all => None,
+        None => Some(access.queues.clone()),
+        Some(QueueFilter::Mine) => Some(access.queues.clone()),
+        Some(QueueFilter::Queue(id)) if access.admits(id) => Some(vec![id]),
+        Some(QueueFilter::Queue(_)) => Some(Vec::new()),
+    };
+    match queues.as_deref() {
+        None => {}
+        Some([]) => out.push("false".into()),
+        Some([one]) => out.push(format!("t.queue_id = {}", sql.param(one.0))),
+        Some(many) => {
+            let ids: Vec<i64> = many.iter().map(|q| q.0).collect();
+            out.push(format!("t.queue_id = ANY({})", sql.param(ids)));
+        }
+    }
     let statuses = view.status.statuses();
     if statuses.len() < Status::ALL.len() {
         let list: Vec<String> = statuses.iter().map(|s| format!("'{}'", s.as_str())).collect();
@@ -179,6 +198,7 @@ fn wheres(
     sql: &mut Sql,
     view: &TicketView,
     me: AgentId,
+    access: &Access,
     search: Option<&Search>,
     extra: &mut dyn FnMut(&mut Sql) -> Option<String>,
 ) -> Vec<String> {
@@ -188,7 +208,7 @@ fn wheres(
     };
     arms.into_iter()
         .map(|arm| {
-            let mut all = conditions(sql, view, me);
+            let mut all = conditions(sql, view, me, access);
             if let (Some(arm), Some(search)) = (arm, search) {
                 all.push(arm.condition(sql, view, search));
             }
@@ -249,6 +269,7 @@ pub async fn page(
     db: &impl GenericClient,
     view: &TicketView,
     me: AgentId,
+    access: &Access,
     limit: u32,
     after: Option<After>,
 ) -> Result<ViewPage, AppError> {
@@ -262,7 +283,7 @@ pub async fn page(
     // each branch (the union of branches cut at cap + 1 holds more than the cap exactly when the whole
     // does).
     let mut count = Sql::default();
-    let count_wheres = wheres(&mut count, view, me, search.as_ref(), &mut |_| None);
+    let count_wheres = wheres(&mut count, view, me, access, search.as_ref(), &mut |_| None);
     count.text = match &search {
         None => format!("SELECT count(*) FROM tickets t {}", count_wheres.join("")),
         Some(_) if count_wheres.is_empty() => "SELECT 0::bigint".into(),
@@ -314,7 +335,7 @@ pub async fn page(
             sql.param(id.0)
         )),
     };
-    let page_wheres = wheres(&mut rows, view, me, search.as_ref(), &mut cursor);
+    let page_wheres = wheres(&mut rows, view, me, access, search.as_ref(), &mut cursor);
     let limit_param = rows.param(i64::from(limit) + 1);
     let inner = match (&search, sort) {
         (Some(_), _) if page_wheres.is_empty() => "SELECT NULL::bigint AS id, 0::real AS score WHERE false".into(),
@@ -370,7 +391,7 @@ pub async fn page(
         }
     };
     rows.text = format!(
-        "SELECT t.id, t.title, t.body, t.status, t.priority, t.priority_rank, t.version, t.created_at,
+        "SELECT t.id, t.title, t.body, t.status, t.priority, t.priority_rank, t.queue_id, t.version, t.created_at,
                 t.updated_at, p.score,
                 c.id AS category_id, c.name AS category_name,
                 r.id AS reporter_id, r.name AS reporter_name,
@@ -474,7 +495,11 @@ mod tests {
             key: None,
             reporters: vec![],
         };
-        let mut conds = conditions(&mut sql, &view, AgentId(7));
+        let admin = Access {
+            all: true,
+            queues: vec![],
+        };
+        let mut conds = conditions(&mut sql, &view, AgentId(7), &admin);
         conds.push(Branch::Words.condition(&mut sql, &view, &search));
         assert_eq!(conds[0], "t.status IN ('new', 'open', 'pending')");
         assert_eq!(conds[1], "t.assignee_id = $1");
@@ -511,6 +536,36 @@ mod tests {
             status: StatusFilter::Group(loket_protocol::view::StatusGroup::Any),
             ..TicketView::default()
         };
-        assert!(conditions(&mut Sql::default(), &any, AgentId(1)).is_empty());
+        assert!(conditions(&mut Sql::default(), &any, AgentId(1), &admin).is_empty());
+    }
+
+    #[test]
+    fn agents_are_limited_to_their_queues_whatever_the_view() {
+        use loket_protocol::QueueId;
+        use loket_protocol::api::Role;
+        let any = TicketView {
+            status: StatusFilter::Group(loket_protocol::view::StatusGroup::Any),
+            ..TicketView::default()
+        };
+        let agent = Access::of(Role::Agent, vec![QueueId(2), QueueId(5)]);
+        assert_eq!(
+            conditions(&mut Sql::default(), &any, AgentId(1), &agent),
+            ["t.queue_id = ANY($1)"]
+        );
+        let theirs = TicketView {
+            queue: Some(QueueFilter::Queue(QueueId(3))),
+            ..any.clone()
+        };
+        assert_eq!(conditions(&mut Sql::default(), &theirs, AgentId(1), &agent), ["false"]);
+        let one = TicketView {
+            queue: Some(QueueFilter::Queue(QueueId(5))),
+            ..any.clone()
+        };
+        assert_eq!(
+            conditions(&mut Sql::default(), &one, AgentId(1), &agent),
+            ["t.queue_id = $1"]
+        );
+        let nowhere = Access::of(Role::Agent, vec![]);
+        assert_eq!(conditions(&mut Sql::default(), &any, AgentId(1), &nowhere), ["false"]);
     }
 }

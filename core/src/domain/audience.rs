@@ -1,31 +1,57 @@
 //! Who may see a broadcast event: one rule, applied to live delivery and to `Resume`'s replay alike.
 //!
-//! Today every WebSocket client is a signed-in agent, and agents see everything on the desk, internal
-//! notes included (reporters never hold a WebSocket; what reaches them goes through the outbox). A rule
-//! that narrows this (say, internal notes for some roles only) changes [`audience`] and
-//! [`Audience::admits`], and both paths follow.
+//! Every WebSocket client is a signed-in agent (reporters never hold a WebSocket; what reaches them goes
+//! through the outbox). An event about a ticket goes to the agents who may see the ticket's queue
+//! (`protocol::queue::Access`: its members, and admins); an update that moved a ticket goes to those of
+//! the queue it left as well, so their boards drop it. Internal notes go to the same agents as the rest.
+//! Events of the desk itself (`MembershipChanged`) go to no client: the bus acts on them.
 
-use loket_protocol::api::Agent;
+use loket_protocol::QueueId;
+use loket_protocol::queue::Access;
 use loket_protocol::ws::ServerMessage;
 
 /// Who an event is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
-    /// Every signed-in agent, whatever their role.
-    EveryAgent,
+    /// The agents who may see `now` (the ticket's queue) or `before` (the queue an update moved it from).
+    Queue { now: QueueId, before: Option<QueueId> },
+    /// No client.
+    Nobody,
 }
 
-/// The audience of `event`: every agent, for every event (internal notes are for agents, and every
-/// client here is one).
-pub fn audience(_event: &ServerMessage) -> Audience {
-    Audience::EveryAgent
+/// The audience of `event`.
+pub fn audience(event: &ServerMessage) -> Audience {
+    match event {
+        ServerMessage::TicketCreated { ticket, .. } => Audience::Queue {
+            now: ticket.queue,
+            before: None,
+        },
+        ServerMessage::TicketUpdated { ticket, previous, .. } => Audience::Queue {
+            now: ticket.queue,
+            before: previous.as_ref().and_then(|p| p.queue),
+        },
+        ServerMessage::TicketLocked { queue, .. }
+        | ServerMessage::TicketUnlocked { queue, .. }
+        | ServerMessage::CommentAdded { queue, .. }
+        | ServerMessage::AttachmentAdded { queue, .. } => Audience::Queue {
+            now: *queue,
+            before: None,
+        },
+        ServerMessage::MembershipChanged { .. }
+        | ServerMessage::Welcome { .. }
+        | ServerMessage::Ack { .. }
+        | ServerMessage::Error { .. }
+        | ServerMessage::AllTickets { .. }
+        | ServerMessage::Pong { .. } => Audience::Nobody,
+    }
 }
 
 impl Audience {
-    /// Whether `agent` may see events for this audience.
-    pub fn admits(self, _agent: &Agent) -> bool {
+    /// Whether an agent with `access` may see events for this audience.
+    pub fn admits(self, access: &Access) -> bool {
         match self {
-            Audience::EveryAgent => true,
+            Audience::Queue { now, before } => access.admits(now) || before.is_some_and(|q| access.admits(q)),
+            Audience::Nobody => false,
         }
     }
 }
@@ -38,10 +64,13 @@ mod tests {
     use loket_protocol::ticket::{Author, Comment};
     use loket_protocol::{AgentId, CommentId, TicketId};
 
-    #[test]
-    fn every_agent_sees_internal_notes_whatever_their_role() {
-        let note = ServerMessage::CommentAdded {
+    const ROADS: QueueId = QueueId(2);
+    const PARKS: QueueId = QueueId(3);
+
+    fn note(queue: QueueId) -> ServerMessage {
+        ServerMessage::CommentAdded {
             ticket_id: TicketId(1),
+            queue,
             comment: Comment {
                 id: CommentId(1),
                 ticket_id: TicketId(1),
@@ -52,15 +81,48 @@ mod tests {
                 attachments: vec![],
             },
             position: 1,
-        };
-        for role in [Role::Agent, Role::Admin] {
-            let agent = Agent {
-                id: AgentId(1),
-                name: "Ana".into(),
-                email: "ana@example.org".into(),
-                role,
-            };
-            assert!(audience(&note).admits(&agent));
         }
+    }
+
+    #[test]
+    fn members_of_the_queue_and_admins_see_its_events_internal_notes_included() {
+        let member = Access::of(Role::Agent, vec![ROADS]);
+        let outsider = Access::of(Role::Agent, vec![PARKS]);
+        let admin = Access::of(Role::Admin, vec![]);
+        assert!(audience(&note(ROADS)).admits(&member));
+        assert!(audience(&note(ROADS)).admits(&admin));
+        assert!(!audience(&note(ROADS)).admits(&outsider));
+    }
+
+    #[test]
+    fn a_move_reaches_both_queues_and_desk_events_reach_nobody() {
+        let moved = Audience::Queue {
+            now: PARKS,
+            before: Some(ROADS),
+        };
+        assert!(moved.admits(&Access::of(Role::Agent, vec![ROADS])));
+        assert!(moved.admits(&Access::of(Role::Agent, vec![PARKS])));
+        assert!(!moved.admits(&Access::of(Role::Agent, vec![QueueId(9)])));
+        let changed = ServerMessage::MembershipChanged {
+            agent_id: AgentId(1),
+            position: 2,
+        };
+        assert_eq!(audience(&changed), Audience::Nobody);
+        assert!(!audience(&changed).admits(&Access::of(Role::Admin, vec![])));
+    }
+
+    #[test]
+    fn events_logged_before_queues_are_of_the_original_queue() {
+        let old = serde_json::json!({
+            "type": "TicketUnlocked", "ticket_id": 4, "reason": "released", "position": 7
+        });
+        let event: ServerMessage = serde_json::from_value(old).unwrap();
+        assert_eq!(
+            audience(&event),
+            Audience::Queue {
+                now: QueueId::ORIGINAL,
+                before: None
+            }
+        );
     }
 }

@@ -13,7 +13,7 @@
 use loket_protocol::api::Role;
 use loket_protocol::lifecycle;
 use loket_protocol::ticket::{AgentRef, CategoryRef, Field, Status, Ticket, TicketChanges};
-use loket_protocol::{AgentId, CategoryId};
+use loket_protocol::{AgentId, CategoryId, QueueId};
 
 use crate::domain::validate::{self, Invalid};
 
@@ -34,6 +34,18 @@ pub struct Named {
     pub category: Option<CategoryRef>,
     /// The named category is retired: a ticket may keep it, but not move to it.
     pub category_retired: bool,
+    /// When the change moves the ticket: the names of the queue it is in and of the one it moves to
+    /// (a queue that does not exist is absent).
+    pub queues: Vec<(QueueId, String)>,
+}
+
+impl Named {
+    fn queue_name(&self, id: QueueId) -> Option<&str> {
+        self.queues
+            .iter()
+            .find(|(q, _)| *q == id)
+            .map(|(_, name)| name.as_str())
+    }
 }
 
 /// What an accepted change does.
@@ -68,6 +80,7 @@ pub enum Refusal {
     },
     NoSuchAgent(AgentId),
     NoSuchCategory(CategoryId),
+    NoSuchQueue(QueueId),
     /// The category exists but is retired: no ticket may move to it.
     RetiredCategory(CategoryRef),
 }
@@ -98,6 +111,7 @@ pub fn plan(
         priority,
         assignee_id,
         category_id,
+        queue_id,
     } = changes;
     let mut next = current.clone();
     let mut diff = Vec::new();
@@ -187,6 +201,16 @@ pub fn plan(
         );
         next.category = new;
     }
+    if let Some(queue) = *queue_id
+        && queue != current.queue
+    {
+        let new = named.queue_name(queue).ok_or(Refusal::NoSuchQueue(queue))?;
+        let old = named
+            .queue_name(current.queue)
+            .map_or_else(|| current.queue.to_string(), str::to_string);
+        record(Field::Queue, Some(old), Some(new.to_string()));
+        next.queue = queue;
+    }
     Ok(Plan { next, changes: diff })
 }
 
@@ -209,6 +233,7 @@ mod tests {
             category: None,
             reporter: None,
             assignee: None,
+            queue: QueueId(1),
             version: 4,
             lock: None,
             created_at: at,
@@ -251,6 +276,7 @@ mod tests {
             assignee: Some(ana()),
             category: Some(hardware()),
             category_retired: false,
+            queues: Vec::new(),
         };
         let planned = plan(&ticket(), 4, &changes, Role::Agent, &named).unwrap();
         let change = |field, old: Option<&str>, new: Option<&str>| FieldChange {
@@ -278,6 +304,31 @@ mod tests {
     }
 
     #[test]
+    fn a_move_records_both_queue_names_and_an_unknown_queue_is_refused() {
+        let changes = TicketChanges {
+            queue_id: Some(QueueId(5)),
+            ..Default::default()
+        };
+        let named = Named {
+            queues: vec![(QueueId(1), "Umum".into()), (QueueId(5), "Jalan dan Jembatan".into())],
+            ..Default::default()
+        };
+        let planned = plan(&ticket(), 4, &changes, Role::Agent, &named).unwrap();
+        assert_eq!(
+            planned.changes,
+            vec![FieldChange {
+                field: Field::Queue,
+                old: Some("Umum".into()),
+                new: Some("Jalan dan Jembatan".into()),
+            }]
+        );
+        assert_eq!(planned.next.queue, QueueId(5));
+        assert_eq!(agent_plans(&changes), Err(Refusal::NoSuchQueue(QueueId(5))));
+        let stale = plan(&ticket(), 3, &changes, Role::Agent, &named);
+        assert_eq!(stale, Err(Refusal::Stale), "a move is version-checked like any change");
+    }
+
+    #[test]
     fn values_equal_to_the_current_ones_change_nothing() {
         let changes = TicketChanges {
             title: Some("Printer jam ".into()),
@@ -286,6 +337,7 @@ mod tests {
             priority: Some(Priority::Normal),
             assignee_id: Some(None),
             category_id: Some(None),
+            queue_id: Some(QueueId(1)),
         };
         let planned = agent_plans(&changes).unwrap();
         assert!(planned.changes_nothing());

@@ -1,10 +1,12 @@
-//! The board's filter bar: search, status, category, assignee, priority and sort. It edits a
+//! The board's filter bar: the "My queues", "Mine" and "Unassigned" views, then search, status,
+//! category, queue, assignee, priority and sort. It edits a
 //! [`BoardQuery`]; the page puts that in the URL and asks the server for the view.
 
 use crate::board_query::{BoardQuery, sort_label};
 use crate::components::icons::{Icon, icon};
 use crate::format::{priority_label, status_label};
 use loket_protocol::api::Category;
+use loket_protocol::queue::Queue;
 use loket_protocol::ticket::{AgentRef, Priority, Status};
 use loket_protocol::view::Sort;
 use std::rc::Rc;
@@ -16,6 +18,7 @@ pub struct FilterProps {
     pub query: BoardQuery,
     pub categories: Rc<Vec<Category>>,
     pub agents: Rc<Vec<AgentRef>>,
+    pub queues: Rc<Vec<Queue>>,
     pub on_change: Callback<BoardQuery>,
 }
 
@@ -67,6 +70,36 @@ pub fn BoardFilters(props: &FilterProps) -> Html {
         };
         html! { <option value={id.clone()} selected={selected(&q.category, &id)}>{ label }</option> }
     });
+    let queue_options = props.queues.iter().map(|queue| {
+        let id = queue.id.to_string();
+        html! { <option value={id.clone()} selected={selected(&q.queue, &id)}>{ &queue.name }</option> }
+    });
+    // One click to the views agents use most: their queues, their own tickets, what nobody has.
+    let preset = |label: &'static str, apply: fn(&mut BoardQuery), active: bool| {
+        let (query, on_change) = (q.clone(), props.on_change.clone());
+        let onclick = Callback::from(move |_: MouseEvent| {
+            let mut next = BoardQuery {
+                sort: query.sort.clone(),
+                ..Default::default()
+            };
+            apply(&mut next);
+            on_change.emit(next);
+        });
+        html! {
+            <button type="button" class={classes!("chip", active.then_some("chip-active"))}
+                aria-pressed={active.to_string()} {onclick}>{ label }</button>
+        }
+    };
+    let only = |field: &Option<String>, value: &str, others: [&Option<String>; 3]| {
+        field.as_deref() == Some(value) && others.iter().all(|o| o.is_none())
+    };
+    let presets = html! {
+        <div class="view-presets" role="group" aria-label="Views">
+            { preset("My queues", |q| q.queue = Some("mine".into()), only(&q.queue, "mine", [&q.assignee, &q.category, &q.priority])) }
+            { preset("Mine", |q| q.assignee = Some("me".into()), only(&q.assignee, "me", [&q.queue, &q.category, &q.priority])) }
+            { preset("Unassigned", |q| q.assignee = Some("nobody".into()), only(&q.assignee, "nobody", [&q.queue, &q.category, &q.priority])) }
+        </div>
+    };
     let agent_options = props.agents.iter().map(|a| {
         let id = a.id.to_string();
         html! { <option value={id.clone()} selected={selected(&q.assignee, &id)}>{ &a.name }</option> }
@@ -83,6 +116,8 @@ pub fn BoardFilters(props: &FilterProps) -> Html {
             html! { <option value={s.as_str()} selected={s == sort}>{ sort_label(s) }</option> }
         });
     html! {
+        <>
+        { presets }
         <form class="filters" role="search" aria-label="Filter tickets" onsubmit={|e: SubmitEvent| e.prevent_default()}>
             <div class="field field-search">
                 <label for="filter-q">{ "Search" }</label>
@@ -108,6 +143,14 @@ pub fn BoardFilters(props: &FilterProps) -> Html {
                 <select id="filter-category" onchange={change(|q, v| q.category = v)}>
                     <option value="" selected={q.category.is_none()}>{ "Any category" }</option>
                     { for category_options }
+                </select>
+            </div>
+            <div class="field">
+                <label for="filter-queue">{ "Queue" }</label>
+                <select id="filter-queue" onchange={change(|q, v| q.queue = v)}>
+                    <option value="" selected={q.queue.is_none()}>{ "Any queue" }</option>
+                    <option value="mine" selected={selected(&q.queue, "mine")}>{ "My queues" }</option>
+                    { for queue_options }
                 </select>
             </div>
             <div class="field">
@@ -138,5 +181,6 @@ pub fn BoardFilters(props: &FilterProps) -> Html {
                 </div>
             }
         </form>
+        </>
     }
 }

@@ -56,6 +56,9 @@ fn show(draft: &Draft, field: Field, directory: &Directory, ticket: Option<&Tick
                 })
                 .unwrap_or_else(|| format!("Category #{id}")),
         },
+        Field::Queue => directory
+            .queue_name(draft.queue_id)
+            .unwrap_or_else(|| format!("Queue #{}", draft.queue_id)),
     }
 }
 

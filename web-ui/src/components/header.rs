@@ -32,6 +32,7 @@ pub fn Header() -> Html {
             <AppLink to={Route::Categories} classes="nav-link" current={here(&Route::Categories)}>
                 { "Categories" }
             </AppLink>
+            <AppLink to={Route::Queues} classes="nav-link" current={here(&Route::Queues)}>{ "Queues" }</AppLink>
             <AppLink to={Route::Sessions} classes="nav-link" current={here(&Route::Sessions)}>{ "Sessions" }</AppLink>
             <AppLink to={Route::Audit} classes="nav-link" current={here(&Route::Audit)}>{ "Audit" }</AppLink>
         </> }

@@ -4,8 +4,9 @@ use crate::components::badges::{PriorityBadge, StatusBadge};
 use crate::format::{field_label, priority_label, status_label};
 use crate::state::ticket::{DraftEdit, Editing};
 use loket_protocol::api::{Category, Role};
+use loket_protocol::queue::Queue;
 use loket_protocol::ticket::{AgentRef, Field, Priority, Status, Ticket};
-use loket_protocol::{AgentId, CategoryId};
+use loket_protocol::{AgentId, CategoryId, QueueId};
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -19,6 +20,9 @@ fn stars(stars: u8) -> String {
 #[derive(Properties, PartialEq)]
 pub struct ViewProps {
     pub ticket: Ticket,
+    /// Every queue, to name the ticket's.
+    #[prop_or_default]
+    pub queues: Rc<Vec<Queue>>,
 }
 
 /// The fields as they are on the server.
@@ -33,6 +37,10 @@ pub fn TicketFieldsView(props: &ViewProps) -> Html {
                 <div><dt>{ "Priority" }</dt><dd><PriorityBadge priority={t.priority} /></dd></div>
                 <div><dt>{ "Category" }</dt><dd>
                     { t.category.as_ref().map(|c| html! { { &c.name } }).unwrap_or_else(|| none("None")) }
+                </dd></div>
+                <div><dt>{ "Queue" }</dt><dd data-testid="ticket-queue">
+                    { props.queues.iter().find(|q| q.id == t.queue).map(|q| q.name.clone())
+                        .unwrap_or_else(|| format!("Queue #{}", t.queue)) }
                 </dd></div>
                 <div><dt>{ "Assignee" }</dt><dd data-testid="ticket-assignee">
                     { t.assignee.as_ref().map(|a| html! { { &a.name } }).unwrap_or_else(|| none("Unassigned")) }
@@ -75,6 +83,9 @@ pub struct FormProps {
     pub role: Role,
     pub categories: Rc<Vec<Category>>,
     pub agents: Rc<Vec<AgentRef>>,
+    /// Every queue: the ticket may move to any of them.
+    #[prop_or_default]
+    pub queues: Rc<Vec<Queue>>,
     pub on_edit: Callback<DraftEdit>,
     pub disabled: bool,
 }
@@ -153,6 +164,18 @@ pub fn TicketFieldsForm(props: &FormProps) -> Html {
                             .map(|c| html! {
                                 <option value={c.id.to_string()} selected={Some(c.id) == d.category_id}>{ &c.name }</option>
                             }) }
+                    </select>
+                </div>
+                <div class={classes!("field", mark(Field::Queue))}>
+                    <label for="field-queue">{ field_label(Field::Queue) }{ changed_tag(Field::Queue) }</label>
+                    <select id="field-queue" disabled={props.disabled}
+                        onchange={select(|v| v.parse().ok().map(|id| DraftEdit::Queue(QueueId(id))))}>
+                        if !props.queues.iter().any(|q| q.id == d.queue_id) {
+                            <option value={d.queue_id.to_string()} selected=true>{ format!("Queue #{}", d.queue_id) }</option>
+                        }
+                        { for props.queues.iter().map(|q| html! {
+                            <option value={q.id.to_string()} selected={q.id == d.queue_id}>{ &q.name }</option>
+                        }) }
                     </select>
                 </div>
                 <div class={classes!("field", mark(Field::Assignee))}>

@@ -5,10 +5,13 @@ use crate::app::Route;
 use crate::components::AppLink;
 use crate::components::badges::{LockBadge, PriorityBadge, StatusBadge};
 use crate::format::{age, datetime};
+use crate::hooks::{NoticeKind, use_live, use_notify};
+use crate::take::{assign_to_me, refusal_text};
 use loket_protocol::ticket::Ticket;
 use loket_protocol::view::highlight;
 use loket_protocol::{AgentId, TicketId, Timestamp};
 use std::collections::HashMap;
+use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -27,15 +30,19 @@ pub struct TableProps {
 #[function_component]
 pub fn TicketTable(props: &TableProps) -> Html {
     let navigator = use_navigator();
+    let live = use_live();
+    let notify = use_notify();
+    // Tickets with an "Assign to me" or "Take" on its way: their buttons wait.
+    let busy = use_state(Vec::<TicketId>::new);
     let rows = props.tickets.iter().map(|t| {
         let route = Route::Ticket { id: t.id.0 };
         let open = {
             let (navigator, route) = (navigator.clone(), route.clone());
             Callback::from(move |e: MouseEvent| {
-                // Clicks on the link itself are handled by the link.
+                // Clicks on the link or a button are handled by them.
                 let on_link = e
                     .target_dyn_into::<web_sys::Element>()
-                    .and_then(|el| el.closest("a").ok().flatten())
+                    .and_then(|el| el.closest("a, button").ok().flatten())
                     .is_some();
                 if !on_link && let Some(navigator) = &navigator {
                     navigator.push(&route);
@@ -46,6 +53,44 @@ pub fn TicketTable(props: &TableProps) -> Html {
             html! { <LockBadge holder={l.holder.name.clone()} mine={l.holder.id == props.me} /> }
         });
         let dash = || html! { <span class="muted">{ "—" }</span> };
+        let action = |take: bool| {
+            let (conn, notify, busy) = (live.conn.clone(), notify.clone(), busy.clone());
+            let (id, version, key, me) = (t.id, t.version, t.key.clone(), props.me);
+            Callback::from(move |e: MouseEvent| {
+                e.stop_propagation();
+                let (conn, notify, busy, key) = (conn.clone(), notify.clone(), busy.clone(), key.clone());
+                busy.set(busy.iter().copied().chain([id]).collect());
+                spawn_local(async move {
+                    match assign_to_me(&conn, id, version, me, take).await {
+                        Ok(_) if take => notify.emit((
+                            NoticeKind::Success,
+                            format!("You took {key}: it is yours and locked for you."),
+                        )),
+                        Ok(_) => notify.emit((NoticeKind::Success, format!("{key} is assigned to you."))),
+                        Err(error) => notify.emit((NoticeKind::Error, refusal_text(&error, &key))),
+                    }
+                    busy.set(busy.iter().copied().filter(|b| *b != id).collect());
+                });
+            })
+        };
+        let mine = t.assignee.as_ref().is_some_and(|a| a.id == props.me);
+        let locked_by_other = t.lock.as_ref().is_some_and(|l| l.holder.id != props.me);
+        let waiting = busy.contains(&t.id) || !live.connected();
+        let actions = (!locked_by_other).then(|| {
+            html! {
+                <span class="row-actions">
+                    if !mine {
+                        <button type="button" class="btn btn-small" data-testid="assign-to-me"
+                            disabled={waiting} onclick={action(false)}>{ "Assign to me" }</button>
+                    }
+                    if t.lock.is_none() {
+                        <button type="button" class="btn btn-small" data-testid="take"
+                            title="Assign to me and lock it for editing"
+                            disabled={waiting} onclick={action(true)}>{ "Take" }</button>
+                    }
+                </span>
+            }
+        });
         // Alternating between two identical animations restarts the flash on every change.
         let flash = props
             .changed
@@ -74,6 +119,7 @@ pub fn TicketTable(props: &TableProps) -> Html {
                 </td>
                 <td data-label="Assignee" data-testid="assignee">
                     { t.assignee.as_ref().map(|a| html! { <span>{ &a.name }</span> }).unwrap_or_else(dash) }
+                    { actions }
                 </td>
                 <td class="col-age" data-label="Age">
                     <time datetime={t.created_at.to_rfc3339()} title={datetime(t.created_at)}>

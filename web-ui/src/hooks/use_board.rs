@@ -31,6 +31,13 @@ pub fn BoardProvider(props: &ProviderProps) -> Html {
             dispatcher.dispatch(BoardAction::Server { msg, at: now() })
         }));
     }
+    // The board's "My queues" and what it may show follow the connection's access.
+    {
+        let dispatcher = board.dispatcher();
+        use_effect_with(live.access.clone(), move |access| {
+            dispatcher.dispatch(BoardAction::Access(access.clone()));
+        });
+    }
     // A reconnect (resumed or not) voids a request sent on the old connection; a failed resume (and the
     // first connect) loads the view afresh.
     {
@@ -43,9 +50,17 @@ pub fn BoardProvider(props: &ProviderProps) -> Html {
     }
     {
         let dispatcher = board.dispatcher();
-        use_effect_with(live.syncs, move |syncs| {
+        let seen_access = use_mut_ref(|| 0u32);
+        use_effect_with((live.syncs, live.access_changes), move |(syncs, access_changes)| {
+            let access_changed = *seen_access.borrow() != *access_changes;
+            *seen_access.borrow_mut() = *access_changes;
             if *syncs > 1 {
-                dispatcher.dispatch(BoardAction::Reload);
+                // A new role or new queues: the view loads afresh, as expected (no "reconnected" notice).
+                dispatcher.dispatch(if access_changed {
+                    BoardAction::Refresh
+                } else {
+                    BoardAction::Reload
+                });
             }
         });
     }

@@ -6,6 +6,7 @@
 
 use crate::hooks::use_session;
 use crate::ws::{ConnStatus, Connection, Resumed, Snapshot};
+use loket_protocol::queue::Access;
 use loket_protocol::ws::ServerMessage;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -21,6 +22,10 @@ pub struct Live {
     pub syncs: u32,
     /// The last reconnect that resumed the event stream, and how many events it applied.
     pub resumed: Option<Resumed>,
+    /// Which queues' tickets the agent sees (from the last `Welcome`).
+    pub access: Access,
+    /// How many reconnects brought a different access (their reload is expected).
+    pub access_changes: u32,
 }
 
 impl Live {
@@ -59,6 +64,8 @@ pub fn ConnectionProvider(props: &ProviderProps) -> Html {
         epoch: snapshot.epoch,
         syncs: snapshot.syncs,
         resumed: snapshot.resumed,
+        access: snapshot.access.clone(),
+        access_changes: snapshot.access_changes,
     };
     html! {
         <ContextProvider<Live> context={live}>

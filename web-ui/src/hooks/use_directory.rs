@@ -1,10 +1,11 @@
-//! Names for pickers and labels: categories and agents, loaded once per connection and on demand.
+//! Names for pickers and labels: categories, agents and queues, loaded once per connection and on demand.
 
 use crate::api;
 use crate::hooks::use_live;
 use loket_protocol::api::Category;
+use loket_protocol::queue::Queue;
 use loket_protocol::ticket::{AgentRef, Field};
-use loket_protocol::{AgentId, CategoryId};
+use loket_protocol::{AgentId, CategoryId, QueueId};
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -14,13 +15,19 @@ use yew::prelude::*;
 pub struct Directory {
     pub categories: Rc<Vec<Category>>,
     pub agents: Rc<Vec<AgentRef>>,
-    /// Loads both lists again (after an admin added something).
+    /// Every queue, by name.
+    pub queues: Rc<Vec<Queue>>,
+    /// Loads the lists again (after an admin added something).
     pub reload: Callback<()>,
 }
 
 impl Directory {
     pub fn agent_name(&self, id: AgentId) -> Option<String> {
         self.agents.iter().find(|a| a.id == id).map(|a| a.name.clone())
+    }
+
+    pub fn queue_name(&self, id: QueueId) -> Option<String> {
+        self.queues.iter().find(|q| q.id == id).map(|q| q.name.clone())
     }
 
     pub fn category_name(&self, id: CategoryId) -> Option<String> {
@@ -48,12 +55,17 @@ pub fn DirectoryProvider(props: &ProviderProps) -> Html {
     let live = use_live();
     let categories = use_state(|| Rc::new(Vec::new()));
     let agents = use_state(|| Rc::new(Vec::new()));
+    let queues = use_state(|| Rc::new(Vec::new()));
     let round = use_state(|| 0u32);
     {
         let categories = categories.setter();
         let agents = agents.setter();
+        let queues = queues.setter();
         use_effect_with((live.epoch, *round), move |_| {
             spawn_local(async move {
+                if let Ok(list) = api::queues().await {
+                    queues.set(Rc::new(list));
+                }
                 if let Ok(list) = api::categories().await {
                     categories.set(Rc::new(list));
                 }
@@ -71,6 +83,7 @@ pub fn DirectoryProvider(props: &ProviderProps) -> Html {
     let directory = Directory {
         categories: (*categories).clone(),
         agents: (*agents).clone(),
+        queues: (*queues).clone(),
         reload,
     };
     html! {

@@ -188,7 +188,7 @@ pub fn BoardPage() -> Html {
                 <AppLink to={Route::NewTicket} classes="btn btn-primary">{ icon(Icon::Plus) }{ "New ticket" }</AppLink>
             </div>
             <BoardFilters query={query.clone()} categories={directory.categories.clone()}
-                agents={directory.agents.clone()} {on_change} />
+                agents={directory.agents.clone()} queues={directory.queues.clone()} {on_change} />
             { body }
         </section>
     }

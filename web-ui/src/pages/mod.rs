@@ -9,6 +9,7 @@ pub mod invite_codes;
 pub mod login;
 pub mod new_ticket;
 pub mod not_found;
+pub mod queues;
 pub mod sessions;
 pub mod ticket;
 

@@ -226,6 +226,53 @@ pub fn TicketPage(props: &TicketProps) -> Html {
             });
         })
     };
+    // "Assign to me" (lock, assign, give the lock back) and "Take" (the same, keeping the lock: the page
+    // goes on editing), from the ticket as shown; version-checked like a save.
+    let on_assign = {
+        let (conn, dispatcher, page) = (live.conn.clone(), page.dispatcher(), page.clone());
+        let me = session.agent.id;
+        Callback::from(move |take: bool| {
+            let Some(ticket) = page.ticket.clone() else { return };
+            let (conn, dispatcher) = (conn.clone(), dispatcher.clone());
+            if !take {
+                spawn_local(async move {
+                    if let Err(error) = crate::take::assign_to_me(&conn, id, ticket.version, me, false).await {
+                        dispatcher.dispatch(TicketAction::AssignRefused(error));
+                    }
+                });
+                return;
+            }
+            dispatcher.dispatch(TicketAction::EditRequested);
+            spawn_local(async move {
+                match conn.request(ClientMessage::LockTicket { ticket_id: id }).await {
+                    Ok(ack) => dispatcher.dispatch(TicketAction::LockGranted { idle_at: ack.idle_at }),
+                    Err(error) => return dispatcher.dispatch(TicketAction::LockRefused(error)),
+                }
+                let mut sent = crate::state::ticket::Draft::of(&ticket);
+                sent.assignee_id = Some(me);
+                dispatcher.dispatch(TicketAction::Edit(crate::state::ticket::DraftEdit::Assignee(Some(me))));
+                dispatcher.dispatch(TicketAction::SaveStarted { sent });
+                let changes = loket_protocol::ticket::TicketChanges {
+                    assignee_id: Some(Some(me)),
+                    ..Default::default()
+                };
+                let version = ticket.version;
+                match conn
+                    .request(ClientMessage::UpdateTicket {
+                        ticket_id: id,
+                        version,
+                        changes,
+                    })
+                    .await
+                {
+                    Ok(ack) => dispatcher.dispatch(TicketAction::SaveAcked {
+                        version: ack.version.unwrap_or(version + 1),
+                    }),
+                    Err(error) => dispatcher.dispatch(TicketAction::SaveFailed(error)),
+                }
+            });
+        })
+    };
     let on_release = {
         let (conn, dispatcher, page) = (live.conn.clone(), page.dispatcher(), page.clone());
         Callback::from(move |_| {
@@ -371,9 +418,9 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                 <p class="form-error" role="alert" data-testid="save-error">{ error }</p>
             }
             <TicketFieldsForm editing={e.clone()} role={session.agent.role} categories={directory.categories.clone()}
-                agents={directory.agents.clone()} on_edit={on_draft} disabled={e.saving.is_some()} />
+                agents={directory.agents.clone()} queues={directory.queues.clone()} on_edit={on_draft} disabled={e.saving.is_some()} />
         </> },
-        None => html! { <TicketFieldsView ticket={ticket.clone()} /> },
+        None => html! { <TicketFieldsView ticket={ticket.clone()} queues={directory.queues.clone()} /> },
     };
     let conflict = editing
         .as_ref()
@@ -424,6 +471,19 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                     if let Some(at) = ticket.reopened_at {
                         <span class="badge badge-reopened" data-testid="ticket-reopened" title={datetime(at)}>
                             { format!("Reopened by the reporter's reply {}", ago(now_tick, at)) }
+                        </span>
+                    }
+                    if matches!(page.mode, Mode::Viewing) && page.foreign_lock().is_none_or(|l| l.holder.id == me.id) {
+                        <span class="assign-actions">
+                            if ticket.assignee.as_ref().is_none_or(|a| a.id != me.id) {
+                                <button type="button" class="btn btn-small" data-testid="assign-to-me" disabled={!live.connected()}
+                                    onclick={on_assign.reform(|_: MouseEvent| false)}>{ "Assign to me" }</button>
+                            }
+                            if page.foreign_lock().is_none() {
+                                <button type="button" class="btn btn-small btn-primary" data-testid="take" disabled={!live.connected()}
+                                    title="Assign to me and start editing"
+                                    onclick={on_assign.reform(|_: MouseEvent| true)}>{ "Take" }</button>
+                            }
                         </span>
                     }
                 </div>

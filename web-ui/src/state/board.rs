@@ -23,6 +23,7 @@
 //! stays exact. Only events recorded before the server sent `previous` fall back to a guess (see
 //! [`Board::member_before`]).
 
+use loket_protocol::queue::Access;
 use loket_protocol::ticket::{LockInfo, Ticket};
 use loket_protocol::view::{Sort, TicketView};
 use loket_protocol::ws::{ClientMessage, ServerMessage};
@@ -75,6 +76,8 @@ impl PageRequest {
 pub struct Board {
     /// The signed-in agent (the view's "me").
     pub me: AgentId,
+    /// Which queues' tickets the agent sees (from the connection's `Welcome`); "My queues" is theirs.
+    pub access: Access,
     /// The view shown (or, while its first page is on its way, about to be).
     pub view: TicketView,
     /// The rows held, in the view's order.
@@ -126,12 +129,17 @@ pub enum BoardAction {
     Top,
     /// Views must load afresh (the connection could not resume): the first page again.
     Reload,
+    /// The agent's access changed (role or queues): the first page again, without counting it as a
+    /// failed resume.
+    Refresh,
     /// A new connection: a request sent on the old one will not be answered.
     Reconnected,
     /// The hook sent the wanted request with this `seq`.
     Sent(u64),
     /// The request with this `seq` failed.
     Failed { seq: u64, error: ApiError },
+    /// The connection's `Welcome` named the agent's access.
+    Access(Access),
 }
 
 impl Board {
@@ -139,6 +147,12 @@ impl Board {
     pub fn new(me: AgentId) -> Board {
         Board {
             me,
+            // Until the connection's Welcome says otherwise: the server sends only what the agent may
+            // see, so nothing it sends is hidden meanwhile.
+            access: Access {
+                all: true,
+                queues: Vec::new(),
+            },
             view: TicketView::default(),
             rows: Vec::new(),
             above: 0,
@@ -190,6 +204,7 @@ impl Board {
     pub fn act(&mut self, action: BoardAction) {
         match action {
             BoardAction::Server { msg, at } => self.apply(&msg, at),
+            BoardAction::Access(access) => self.access = access,
             BoardAction::Show(view) => {
                 let shown = self.view == view && (self.loaded || self.loading_first());
                 if !shown {
@@ -207,6 +222,13 @@ impl Board {
                 }
             }
             BoardAction::Top => self.want(Fetch::First),
+            BoardAction::Refresh => {
+                if !self.loaded && !self.loading_first() {
+                    return;
+                }
+                self.in_flight = None;
+                self.want(Fetch::First);
+            }
             BoardAction::Reload => {
                 if !self.loaded && !self.loading_first() {
                     return; // Nothing shown yet: the page asks when it opens.
@@ -382,7 +404,7 @@ impl Board {
                 self.rows.remove(i);
                 let after = ticket.clone();
                 self.bump(id);
-                if self.view.matches(&after, self.me) {
+                if self.view.matches(&after, self.me, &self.access) {
                     self.place(after, false);
                 } else {
                     self.count(-1);
@@ -390,16 +412,16 @@ impl Board {
             }
             (ServerMessage::TicketCreated { ticket, .. }, None) => {
                 // New: it matched nothing before.
-                if self.view.matches(ticket, self.me) {
+                if self.view.matches(ticket, self.me, &self.access) {
                     self.count(1);
                     self.bump(id);
                     self.place(ticket.clone(), true);
                 }
             }
             (ServerMessage::TicketUpdated { ticket, previous, .. }, None) => {
-                let now = self.view.matches(ticket, self.me);
+                let now = self.view.matches(ticket, self.me, &self.access);
                 let before = match previous {
-                    Some(previous) => Some(self.view.matches(&previous.revert(ticket), self.me)),
+                    Some(previous) => Some(self.view.matches(&previous.revert(ticket), self.me, &self.access)),
                     None => self.member_before(ticket),
                 };
                 match (before, now) {
@@ -987,6 +1009,7 @@ mod tests {
         assert_eq!(board.total, 1000);
         let lock = |secs: i64, position: u64| ServerMessage::TicketLocked {
             ticket_id: TicketId(1000),
+            queue: loket_protocol::QueueId::ORIGINAL,
             holder: agent(7, "Ayu"),
             expires_at: at(secs + 30),
             since: None,
@@ -1000,6 +1023,7 @@ mod tests {
         board.apply(
             &ServerMessage::TicketUnlocked {
                 ticket_id: TicketId(1000),
+                queue: loket_protocol::QueueId::ORIGINAL,
                 reason: UnlockReason::Disconnected,
                 by: None,
                 message: None,

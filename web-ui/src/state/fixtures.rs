@@ -28,6 +28,7 @@ pub fn ticket(id: i64) -> Ticket {
         category: None,
         reporter: None,
         assignee: None,
+        queue: loket_protocol::QueueId::ORIGINAL,
         version: 1,
         lock: None,
         created_at: at(0),

@@ -17,7 +17,7 @@ use loket_protocol::ticket::{
     UnlockReason,
 };
 use loket_protocol::ws::ServerMessage;
-use loket_protocol::{AgentId, ApiError, CategoryId, ErrorCode, TicketId, Timestamp};
+use loket_protocol::{AgentId, ApiError, CategoryId, ErrorCode, QueueId, TicketId, Timestamp};
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -30,6 +30,7 @@ pub struct Draft {
     pub priority: Priority,
     pub assignee_id: Option<AgentId>,
     pub category_id: Option<CategoryId>,
+    pub queue_id: QueueId,
 }
 
 /// A change the agent makes to one field of their draft.
@@ -41,6 +42,7 @@ pub enum DraftEdit {
     Priority(Priority),
     Assignee(Option<AgentId>),
     Category(Option<CategoryId>),
+    Queue(QueueId),
 }
 
 impl Draft {
@@ -53,6 +55,7 @@ impl Draft {
             priority: ticket.priority,
             assignee_id: ticket.assignee.as_ref().map(|a| a.id),
             category_id: ticket.category.as_ref().map(|c| c.id),
+            queue_id: ticket.queue,
         }
     }
 
@@ -64,6 +67,7 @@ impl Draft {
             DraftEdit::Priority(v) => self.priority = v,
             DraftEdit::Assignee(v) => self.assignee_id = v,
             DraftEdit::Category(v) => self.category_id = v,
+            DraftEdit::Queue(v) => self.queue_id = v,
         }
     }
 
@@ -75,6 +79,7 @@ impl Draft {
             Field::Priority => self.priority == other.priority,
             Field::Assignee => self.assignee_id == other.assignee_id,
             Field::Category => self.category_id == other.category_id,
+            Field::Queue => self.queue_id == other.queue_id,
         }
     }
 
@@ -94,6 +99,7 @@ impl Draft {
                 Field::Priority => changes.priority = Some(self.priority),
                 Field::Assignee => changes.assignee_id = Some(self.assignee_id),
                 Field::Category => changes.category_id = Some(self.category_id),
+                Field::Queue => changes.queue_id = Some(self.queue_id),
             }
         }
         changes
@@ -111,6 +117,7 @@ impl Draft {
                 Field::Priority => merged.priority = self.priority,
                 Field::Assignee => merged.assignee_id = self.assignee_id,
                 Field::Category => merged.category_id = self.category_id,
+                Field::Queue => merged.queue_id = self.queue_id,
             }
         }
         merged
@@ -256,6 +263,8 @@ pub enum TicketAction {
         version: i64,
     },
     SaveFailed(ApiError),
+    /// "Assign to me" was refused (nothing changed).
+    AssignRefused(ApiError),
     /// After a conflict: keep the agent's changes on top of the current ticket.
     KeepDraft,
     /// After a conflict: drop the draft and take the current ticket.
@@ -338,6 +347,10 @@ impl TicketPage {
                 Mode::Viewing => {}
             },
             TicketAction::LockRefused(error) => self.lock_refused(error),
+            TicketAction::AssignRefused(error) => {
+                let key = self.ticket.as_ref().map(|t| t.key.clone()).unwrap_or_default();
+                self.flash = Some(Flash::Error(crate::take::refusal_text(&error, &key)));
+            }
             TicketAction::Reconnected => {
                 if let Mode::Editing(editing) = &mut self.mode
                     && !matches!(editing.lock, LockState::Lost { .. } | LockState::Lapsed)
@@ -726,6 +739,17 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_assign_to_me_says_why_and_leaves_the_page_viewing() {
+        let mut page = page();
+        page.apply(TicketAction::AssignRefused(locked_error(agent(1, "Ayu"))));
+        assert_eq!(page.mode, Mode::Viewing);
+        assert_eq!(
+            page.flash,
+            Some(Flash::Error("TKT-0001 is being edited by Ayu.".into()))
+        );
+    }
+
+    #[test]
     fn a_refused_lock_says_who_holds_it() {
         let mut page = page();
         page.apply(TicketAction::EditRequested);
@@ -770,6 +794,7 @@ mod tests {
             &mut page,
             ServerMessage::CommentAdded {
                 ticket_id: TicketId(1),
+                queue: loket_protocol::QueueId::ORIGINAL,
                 comment: comment(5, "hi"),
                 position: 0,
             },
@@ -854,6 +879,7 @@ mod tests {
             &mut page,
             ServerMessage::TicketUnlocked {
                 ticket_id: TicketId(1),
+                queue: loket_protocol::QueueId::ORIGINAL,
                 reason: UnlockReason::Broken,
                 by: Some(agent(1, "Ayu")),
                 message: Some("needed urgently".into()),
@@ -874,6 +900,7 @@ mod tests {
             &mut page,
             ServerMessage::TicketLocked {
                 ticket_id: TicketId(1),
+                queue: loket_protocol::QueueId::ORIGINAL,
                 holder: agent(1, "Ayu"),
                 expires_at: at(90),
                 since: None,
@@ -901,6 +928,7 @@ mod tests {
             &mut page,
             ServerMessage::TicketUnlocked {
                 ticket_id: TicketId(1),
+                queue: loket_protocol::QueueId::ORIGINAL,
                 reason: UnlockReason::Idle,
                 by: None,
                 message: None,
@@ -938,6 +966,7 @@ mod tests {
             &mut page,
             ServerMessage::TicketUnlocked {
                 ticket_id: TicketId(1),
+                queue: loket_protocol::QueueId::ORIGINAL,
                 reason: UnlockReason::Disconnected,
                 by: None,
                 message: None,
@@ -954,6 +983,7 @@ mod tests {
             &mut page,
             ServerMessage::CommentAdded {
                 ticket_id: TicketId(9),
+                queue: loket_protocol::QueueId::ORIGINAL,
                 comment: comment(1, "x"),
                 position: 0,
             },
@@ -969,6 +999,7 @@ mod tests {
             &mut page,
             ServerMessage::CommentAdded {
                 ticket_id: TicketId(1),
+                queue: loket_protocol::QueueId::ORIGINAL,
                 comment: comment(2, "live"),
                 position: 0,
             },
@@ -1017,12 +1048,14 @@ mod tests {
             &mut page,
             ServerMessage::CommentAdded {
                 ticket_id: TicketId(1),
+                queue: loket_protocol::QueueId::ORIGINAL,
                 comment: comment(4, "Now it is worse"),
                 position: 0,
             },
         );
         let added = |id, comment| ServerMessage::AttachmentAdded {
             ticket_id: TicketId(1),
+            queue: loket_protocol::QueueId::ORIGINAL,
             attachment: attachment(id, comment),
             position: 0,
         };
@@ -1045,6 +1078,7 @@ mod tests {
             &mut page,
             ServerMessage::AttachmentAdded {
                 ticket_id: TicketId(9),
+                queue: loket_protocol::QueueId::ORIGINAL,
                 attachment: Attachment {
                     ticket_id: TicketId(9),
                     ..attachment(10, None)
@@ -1062,6 +1096,7 @@ mod tests {
             &mut page,
             ServerMessage::TicketLocked {
                 ticket_id: TicketId(1),
+                queue: loket_protocol::QueueId::ORIGINAL,
                 holder: agent(2, "Budi"),
                 expires_at: at(90),
                 since: None,

@@ -8,6 +8,7 @@ pub mod health;
 pub mod metrics;
 pub mod openapi;
 pub mod origin;
+pub mod queues;
 pub mod security;
 pub mod telegram;
 pub mod tickets;
@@ -67,6 +68,7 @@ pub fn configure(cfg: &mut aw::ServiceConfig) {
                 .configure(agents::routes)
                 .configure(admin::routes)
                 .configure(canned::routes)
+                .configure(queues::routes)
                 .configure(tickets::routes)
                 .default_service(aw::to(|| async {
                     Err::<HttpResponse, _>(WebError(AppError::NotFound("API route")))

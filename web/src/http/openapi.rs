@@ -13,7 +13,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use crate::http::security::NOT_BUILT_CSP;
-use crate::http::{admin, agents, auth, canned, health, metrics, tickets};
+use crate::http::{admin, agents, auth, canned, health, metrics, queues, tickets};
 
 /// Where `/docs` finds Swagger UI's files, if anywhere.
 #[derive(Debug, Clone)]
@@ -79,6 +79,13 @@ const ASSET_MAX_AGE: &str = "public, max-age=3600";
         canned::change,
         canned::remove,
         canned::render,
+        queues::list,
+        queues::create,
+        queues::one,
+        queues::change,
+        queues::set_member,
+        queues::remove_member,
+        queues::category_queue,
         tickets::list,
         tickets::create,
         tickets::detail,
@@ -96,6 +103,7 @@ const ASSET_MAX_AGE: &str = "public, max-age=3600";
         (name = "agents", description = "Agent accounts (admins manage them)"),
         (name = "admin", description = "Invite codes, categories, sign-in sessions and the audit trail"),
         (name = "tickets", description = "Tickets, their locks, comments and history"),
+        (name = "queues", description = "Queues (teams): who works which tickets"),
         (name = "canned-replies", description = "Canned replies (text modules) for the reply composer"),
         (name = "attachments", description = "Files reporters and agents attached"),
         (name = "health", description = "Liveness, readiness and metrics"),

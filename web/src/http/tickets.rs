@@ -108,8 +108,8 @@ pub(crate) async fn create(
         (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
     )
 )]
-pub(crate) async fn detail(state: State, _agent: CurrentAgent, id: aw::Path<i64>) -> Result<HttpResponse, WebError> {
-    Ok(HttpResponse::Ok().json(state.desk.detail(TicketId(*id)).await?))
+pub(crate) async fn detail(state: State, agent: CurrentAgent, id: aw::Path<i64>) -> Result<HttpResponse, WebError> {
+    Ok(HttpResponse::Ok().json(state.desk.detail(agent.0.id, TicketId(*id)).await?))
 }
 
 /// Changes a ticket, based on the version the change was made against.
@@ -267,12 +267,11 @@ pub(crate) async fn comment(
         (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
     )
 )]
-pub(crate) async fn events(state: State, _agent: CurrentAgent, id: aw::Path<i64>) -> Result<HttpResponse, WebError> {
+pub(crate) async fn events(state: State, agent: CurrentAgent, id: aw::Path<i64>) -> Result<HttpResponse, WebError> {
     let ticket_id = TicketId(*id);
+    // Not found, or in a queue this agent may not see (`not_in_queue`).
+    state.desk.ticket(agent.0.id, ticket_id).await?;
     let client = state.desk.pool.get().await?;
-    if db::tickets::load(&client, ticket_id).await?.is_none() {
-        return Err(AppError::NotFound("ticket").into());
-    }
     Ok(HttpResponse::Ok().json(db::tickets::events(&client, ticket_id).await?))
 }
 
@@ -291,7 +290,7 @@ pub(crate) async fn events(state: State, _agent: CurrentAgent, id: aw::Path<i64>
 pub(crate) async fn attachment(
     state: State,
     req: HttpRequest,
-    _agent: CurrentAgent,
+    agent: CurrentAgent,
     id: aw::Path<i64>,
 ) -> Result<HttpResponse, WebError> {
     let id = AttachmentId(*id);
@@ -301,6 +300,8 @@ pub(crate) async fn attachment(
             .await?
             .ok_or(AppError::NotFound("attachment"))?
     };
+    // Only for agents who may see its ticket's queue.
+    state.desk.ticket(agent.0.id, stored.ticket_id).await?;
     let mime: mime::Mime = stored.content_type.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
     let disposition = actix_web::http::header::ContentDisposition {
         disposition: actix_web::http::header::DispositionType::Attachment,

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use actix_web_actors::ws::{self, CloseCode, CloseReason, ProtocolError};
 use loket_protocol::api::{Agent, NewTicket};
+use loket_protocol::queue::Access;
 use loket_protocol::ticket::Author;
 use loket_protocol::ws::{ClientFrame, ClientMessage, ServerMessage};
 use loket_protocol::{ErrorCode, TicketId};
@@ -82,6 +83,10 @@ pub struct WsSession {
     in_flight: usize,
     budget: MessageBudget,
     stream: Stream,
+    /// Which queues' events this connection delivers: read once, just after joining the bus, so a
+    /// membership change committed later reaches this session as `SessionControl::QueuesChanged` (every
+    /// instance's bus acts on the logged `MembershipChanged`) and the client reconnects.
+    access: Access,
 }
 
 impl WsSession {
@@ -98,6 +103,7 @@ impl WsSession {
             in_flight: 0,
             budget: MessageBudget::new(Instant::now()),
             stream: Stream::default(),
+            access: Access::default(),
         }
     }
 
@@ -147,6 +153,10 @@ impl WsSession {
             SessionControl::RoleChanged => CloseReason {
                 code: CloseCode::Restart,
                 description: Some("your role changed; reconnect".into()),
+            },
+            SessionControl::QueuesChanged => CloseReason {
+                code: CloseCode::Restart,
+                description: Some("your queues changed; reconnect".into()),
             },
             SessionControl::TooSlow => CloseReason {
                 code: CloseCode::Again,
@@ -388,7 +398,7 @@ impl WsSession {
             return;
         }
         self.stream.sent = event.position;
-        if event.audience.admits(&self.agent) {
+        if event.audience.admits(&self.access) {
             event.record_delivery();
             ctx.text(event.frame);
         }
@@ -453,7 +463,7 @@ impl WsSession {
                     let mut last = cursor;
                     for logged in chunk.events {
                         last = logged.position;
-                        if audience(&logged.message).admits(&act.agent) {
+                        if audience(&logged.message).admits(&act.access) {
                             Self::send(ctx, &logged.message);
                         }
                     }
@@ -580,26 +590,38 @@ impl Actor for WsSession {
             recipient: ctx.address().recipient(),
             control: ctx.address().recipient(),
         });
-        // Nothing else runs until the bus answers: Welcome (with the position the stream starts after) is
-        // the first frame, and every event the bus sends after it follows.
+        // Nothing else runs until the bus answers and the agent's access is read: Welcome (with the
+        // position the stream starts after) is the first frame, and every event the bus sends after it
+        // follows. The access is read after joining: a membership change that commits later reaches this
+        // session through the bus.
+        let (desk, agent) = (self.desk.clone(), self.agent.id);
+        let joining = async move {
+            let position = joining
+                .await
+                .map_err(|err| AppError::internal(format!("the event bus is gone: {err}")))?;
+            let access = desk.access(agent).await?;
+            Ok::<_, AppError>((position, access))
+        };
         ctx.wait(joining.into_actor(self).map(|joined, act, ctx| match joined {
-            Ok(position) => {
+            Ok((position, access)) => {
                 act.stream = Stream {
                     sent: position,
                     from: position,
                     held: None,
                 };
+                act.access = access.clone();
                 Self::send(
                     ctx,
                     &ServerMessage::Welcome {
                         agent: act.agent.clone(),
                         heartbeat_secs: HEARTBEAT_INTERVAL.as_secs(),
                         position,
+                        access,
                     },
                 );
             }
             Err(err) => {
-                tracing::error!(error = %err, "the event bus is gone; closing the session");
+                tracing::warn!(error = %err, "cannot start the session; closing it");
                 ctx.stop();
             }
         }));
