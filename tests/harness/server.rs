@@ -52,7 +52,7 @@ impl TestServer {
         let generated_admin = loket_server::prepare(&pool, &config)
             .await
             .expect("prepare the database");
-        let listener = TcpListener::bind(addr).expect("bind 127.0.0.1");
+        let listener = bind(addr).await;
         let server = loket_server::start(&config, pool.clone(), listener)
             .await
             .expect("start loket");
@@ -116,5 +116,24 @@ impl TestServer {
         AgentClient::login(&self.url(), &email, PASSWORD)
             .await
             .expect("sign in")
+    }
+}
+
+/// Binds `addr`. A restart binds the port its predecessor had: while the stopped server's workers still
+/// close their listeners, the port is busy for a moment, so a busy port is tried again for up to 10 s.
+async fn bind(addr: SocketAddr) -> TcpListener {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match TcpListener::bind(addr) {
+            Ok(listener) => return listener,
+            Err(e)
+                if e.kind() == std::io::ErrorKind::AddrInUse
+                    && addr.port() != 0
+                    && tokio::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("bind {addr}: {e}"),
+        }
     }
 }

@@ -340,10 +340,20 @@ async fn with_the_bot_on_three_instances_one_polls_and_every_notification_arrive
         })
         .sum();
     assert_eq!(cleanups, 1, "the clean-up ran {cleanups} times");
+    // The dead leader's lock ended exactly once: by the clean-up, or, when the machine is so loaded that
+    // the lease's own expiry came first, as expired (both instances' rules record an end only for a
+    // lease row they deleted).
     let events = lock_events(&agents[survivors[0]], ticket.0).await;
-    let ended = events.iter().filter(|e| **e == ended_with_instance()).count();
+    let expired = ("lock_expired".to_string(), None);
+    let ended = events
+        .iter()
+        .filter(|e| **e == ended_with_instance() || **e == expired)
+        .count();
     assert_eq!(ended, 1, "{events:?}");
-    assert_eq!(events.last(), Some(&ended_with_instance()));
+    assert!(
+        events.last() == Some(&ended_with_instance()) || events.last() == Some(&expired),
+        "{events:?}"
+    );
 }
 
 #[actix_rt::test]
