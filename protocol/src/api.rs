@@ -431,6 +431,8 @@ pub struct TicketListParams {
     pub category_id: Option<i64>,
     /// `me`, `nobody` or an agent id.
     pub assignee: Option<String>,
+    /// `mine` (the agent's own queues) or a queue id; without it, every queue the agent may see.
+    pub queue: Option<String>,
     pub reporter_id: Option<i64>,
     /// Priorities separated by commas (`high,urgent`).
     pub priority: Option<String>,
