@@ -262,6 +262,15 @@ async fn resolve(db: &impl GenericClient, text: &str, words: &[String]) -> Resul
     })
 }
 
+/// Whether `access` names every queue on file.
+async fn in_every_queue(db: &impl GenericClient, access: &Access) -> Result<bool, AppError> {
+    let ids: Vec<i64> = access.queues.iter().map(|q| q.0).collect();
+    let statement = db
+        .prepare_cached("SELECT NOT EXISTS (SELECT 1 FROM queues WHERE id <> ALL($1))")
+        .await?;
+    Ok(db.query_one(&statement, &[&ids]).await?.get(0))
+}
+
 /// One page of `view` for agent `me`: at most `limit` tickets after `after` in the view's order, the
 /// total matching, and the cursor of the next page if there is one. Run it inside one snapshot
 /// (a repeatable-read transaction) so that page and total agree.
@@ -273,6 +282,27 @@ pub async fn page(
     limit: u32,
     after: Option<After>,
 ) -> Result<ViewPage, AppError> {
+    // A member of every queue on file sees every ticket, and "My queues" is all of them: no queue
+    // condition then, so the view's own indexes answer alone (a desk with one queue, or a small team in
+    // all of them). Read in the view's snapshot, like the page.
+    let (everywhere, every_queue_view);
+    let may_narrow = !access.all || view.queue == Some(QueueFilter::Mine);
+    let (access, view) = if may_narrow && !access.queues.is_empty() && in_every_queue(db, access).await? {
+        everywhere = Access {
+            all: true,
+            queues: access.queues.clone(),
+        };
+        every_queue_view = TicketView {
+            queue: match view.queue {
+                Some(QueueFilter::Mine) => None,
+                other => other,
+            },
+            ..view.clone()
+        };
+        (&everywhere, &every_queue_view)
+    } else {
+        (access, view)
+    };
     let sort = view.effective_sort();
     let search = match view.search_text() {
         Some(text) => Some(resolve(db, text, &view.search_words()).await?),
