@@ -128,7 +128,9 @@ pub async fn read(db: &impl GenericClient, after: u64, upto: u64, limit: usize) 
 
 /// At most `limit` events above `after` and those at `missing` positions, in order, and the snapshot they
 /// were read in (one statement): one read for a reader that is not the writer
-/// ([`crate::domain::follow::Follow`]).
+/// ([`crate::domain::follow::Follow`]). Two branches, each an index range or lookup: with the two
+/// conditions joined by `OR`, PostgreSQL walked the primary key from the oldest event on record and
+/// filtered every row below `after` (the whole retained log, at every read).
 pub async fn read_after(
     db: &impl GenericClient,
     after: u64,
@@ -143,8 +145,11 @@ pub async fn read_after(
                 "SELECT pg_current_snapshot()::text,
                         coalesce(array_agg(e.position ORDER BY e.position), '{}'),
                         coalesce(array_agg(e.payload::text ORDER BY e.position), '{}')
-                 FROM (SELECT position, payload FROM event_log
-                       WHERE position > $1 OR position = ANY($3::bigint[])
+                 FROM (SELECT position, payload FROM
+                         ((SELECT position, payload FROM event_log WHERE position > $1 ORDER BY position LIMIT $2)
+                          UNION ALL
+                          (SELECT position, payload FROM event_log
+                           WHERE position = ANY($3::bigint[]) AND position <= $1)) u
                        ORDER BY position LIMIT $2) e",
             )
             .await?,
