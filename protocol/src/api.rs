@@ -518,6 +518,10 @@ pub struct LockGrant {
     pub holder: AgentRef,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub expires_at: Timestamp,
+    /// When the lock lapses unless its holder edits before then (reason `idle`; see `LockInfo.idle_at`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub idle_at: Option<Timestamp>,
 }
 
 /// Request header naming a `POST /api/tickets` or `POST /api/tickets/{id}/comments`: sent again with the

@@ -587,3 +587,21 @@ async fn typing_two_colons_in_the_composer_inserts_a_rendered_canned_reply() {
     assert_eq!(sent, expected);
     a.close().await;
 }
+
+#[actix_rt::test]
+async fn a_lock_taken_over_rest_answers_its_idle_deadline() {
+    let server = TestServer::start_with(|config| config.lock_idle_secs = 120).await;
+    let ana = server.agent("Ana", Role::Agent).await;
+    let mut a = ana.ws().await;
+    let id = create_ticket(&mut a, "Locked by a script").await;
+    let grant = ana.post(&format!("/api/tickets/{}/lock", id.0), json!({})).await;
+    assert_eq!(grant.status, reqwest::StatusCode::OK, "{:?}", grant.body);
+    let idle: Timestamp = serde_json::from_value(grant.body["idle_at"].clone()).expect("idle_at in the answer");
+    let (_, stored, _) = lease_row(&server, id, idle).await.expect("a lease row");
+    assert_eq!(stored, idle, "the answer tells the deadline on record");
+    let left = (idle - chrono::Utc::now()).num_seconds();
+    assert!(
+        (100..=120).contains(&left),
+        "the configured idle time from now: {left} s"
+    );
+}

@@ -167,6 +167,7 @@ pub(crate) async fn lock(
         ticket_id,
         holder: info.holder,
         expires_at: info.expires_at,
+        idle_at: info.idle_at,
     }))
 }
 
