@@ -340,10 +340,11 @@ pub async fn page(
         ),
         Sort::Relevance => ("", "score DESC, id DESC"),
     };
+    // The order's columns of the relation `prefix` names (`t.`, `u.`); the score is always the page's.
     let qualified = |prefix: &str| {
         order
             .split(", ")
-            .map(|part| format!("{prefix}{part}"))
+            .map(|part| format!("{}{part}", if part.starts_with("score") { "p." } else { prefix }))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -433,15 +434,7 @@ pub async fn page(
          LEFT JOIN agents a ON a.id = t.assignee_id
          {RATING_JOIN}
          ORDER BY {}",
-        order
-            .split(", ")
-            .map(|part| if part.starts_with("score") {
-                format!("p.{part}")
-            } else {
-                format!("t.{part}")
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
+        qualified("t.")
     );
 
     let mut total: i64 = db

@@ -19,9 +19,10 @@ use crate::format::{ago, datetime, now};
 use crate::hooks::{NoticeKind, use_directory, use_live, use_notify, use_now, use_server_messages, use_session};
 use crate::idempotency::{Attempt, failure_message, new_key, with_retries};
 use crate::state::ticket::{Flash, LockState, Mode, TicketAction, TicketPage as PageState};
+use crate::ws::Connection;
 use gloo_timers::future::TimeoutFuture;
 use loket_protocol::TicketId;
-use loket_protocol::ticket::NotificationStatus;
+use loket_protocol::ticket::{NotificationStatus, TicketChanges};
 use loket_protocol::ws::{ClientMessage, ServerMessage};
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
@@ -34,6 +35,29 @@ const ACTIVITY_RENEW_MS: f64 = 15_000.0;
 #[derive(Properties, PartialEq)]
 pub struct TicketProps {
     pub id: TicketId,
+}
+
+/// Sends `changes` to ticket `id` as of `version` (the lock held) and tells the page how the save went.
+async fn send_update(
+    conn: &Connection,
+    dispatcher: &UseReducerDispatcher<PageState>,
+    id: TicketId,
+    version: i64,
+    changes: TicketChanges,
+) {
+    match conn
+        .request(ClientMessage::UpdateTicket {
+            ticket_id: id,
+            version,
+            changes,
+        })
+        .await
+    {
+        Ok(ack) => dispatcher.dispatch(TicketAction::SaveAcked {
+            version: ack.version.unwrap_or(version + 1),
+        }),
+        Err(error) => dispatcher.dispatch(TicketAction::SaveFailed(error)),
+    }
 }
 
 #[function_component]
@@ -210,19 +234,7 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                         }
                     }
                 }
-                match conn
-                    .request(ClientMessage::UpdateTicket {
-                        ticket_id: id,
-                        version,
-                        changes,
-                    })
-                    .await
-                {
-                    Ok(ack) => dispatcher.dispatch(TicketAction::SaveAcked {
-                        version: ack.version.unwrap_or(version + 1),
-                    }),
-                    Err(error) => dispatcher.dispatch(TicketAction::SaveFailed(error)),
-                }
+                send_update(&conn, &dispatcher, id, version, changes).await;
             });
         })
     };
@@ -252,24 +264,12 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                 sent.assignee_id = Some(me);
                 dispatcher.dispatch(TicketAction::Edit(crate::state::ticket::DraftEdit::Assignee(Some(me))));
                 dispatcher.dispatch(TicketAction::SaveStarted { sent });
-                let changes = loket_protocol::ticket::TicketChanges {
+                let changes = TicketChanges {
                     assignee_id: Some(Some(me)),
                     ..Default::default()
                 };
                 let version = ticket.version;
-                match conn
-                    .request(ClientMessage::UpdateTicket {
-                        ticket_id: id,
-                        version,
-                        changes,
-                    })
-                    .await
-                {
-                    Ok(ack) => dispatcher.dispatch(TicketAction::SaveAcked {
-                        version: ack.version.unwrap_or(version + 1),
-                    }),
-                    Err(error) => dispatcher.dispatch(TicketAction::SaveFailed(error)),
-                }
+                send_update(&conn, &dispatcher, id, version, changes).await;
             });
         })
     };
