@@ -9,8 +9,8 @@
 //! has found out what committed.
 //!
 //! With several instances on one database (`loket serve` always runs so, [`EventLog::follow`]), the bus
-//! is fed by one reader per process instead: it `LISTEN`s on [`CHANNEL`] (the log's insert trigger
-//! notifies at COMMIT; the notification carries nothing, the log is the source), reads the rows after its
+//! is fed by one reader per process instead: it `LISTEN`s on [`CHANNEL`] (woken by a `NOTIFY` sent after
+//! each commit that logged events, see below; the notification carries nothing, the log is the source), reads the rows after its
 //! last position in position order and goes past a missing position only by the gap rule
 //! ([`Follow`]), so a transaction that commits late is never skipped. The reader is the single source
 //! for this process's sessions, its own writes included (a local write wakes it at once): nothing is
@@ -19,6 +19,16 @@
 //! position; it also reads every [`FOLLOW_POLL`] without being woken. A missing position is passed only by
 //! the rule of [`crate::domain::follow`] (a transaction-id fence taken after the read that missed it); the
 //! same rule settles the tail at start ([`EventLog::open`]) and a write in doubt ([`EventLog::settle`]).
+//!
+//! **Waking the other instances.** A published slot asks this process's notifier task for one `NOTIFY`
+//! on [`CHANNEL`], sent from a pooled connection after the commit, outside the writing transaction
+//! ([`q::wake_followers`]); requests made while one is on its way collapse into the next, so a busy
+//! instance sends one per round trip, not one per commit. (Until V24 an insert trigger notified inside
+//! every event-writing transaction, which held `NOTIFY`'s database-wide commit lock through each WAL
+//! flush and serialised those commits.) Writers that log events without a slot (the SQL that ends
+//! leases, `db::leases`) notify in their own statement's transaction; they are rare. A lost
+//! notification (the process dies between COMMIT and `NOTIFY`) costs the other instances at most
+//! [`FOLLOW_POLL`].
 //!
 //! Per process: the reorder buffer, the reader's place and the watermark. In PostgreSQL: the log itself
 //! (`event_log`) and how far it was pruned (`event_log_horizon`).
@@ -47,7 +57,7 @@ pub const PRUNE_INTERVAL: Duration = Duration::from_secs(10 * 60);
 pub const STARTUP_WAIT: Duration = Duration::from_secs(45);
 /// At start, how many of the newest positions are checked for gaps still in flight.
 pub const STARTUP_WINDOW: usize = 1_000;
-/// The `LISTEN`/`NOTIFY` channel the log's insert trigger notifies (migration V14).
+/// The `LISTEN`/`NOTIFY` channel on which every instance is woken when events were logged.
 pub const CHANNEL: &str = "loket_events";
 /// A following reader reads at least this often, woken or not.
 pub const FOLLOW_POLL: Duration = Duration::from_millis(500);
@@ -70,6 +80,8 @@ struct Inner {
     /// A reader follows the log and feeds the bus ([`EventLog::follow`]); the reorder buffer only wakes it.
     following: std::sync::atomic::AtomicBool,
     wake: tokio::sync::Notify,
+    /// Asks the notifier task ([`EventLog::spawn_notifier`]) for one `NOTIFY`; permits collapse.
+    announce: tokio::sync::Notify,
 }
 
 /// The event log's handle. Cheap to clone.
@@ -83,7 +95,9 @@ impl EventLog {
     pub async fn open(pool: Pool, bus: Addr<EventBus>, retention: Retention) -> Result<EventLog, AppError> {
         let watermark = settled_tail(&pool).await?;
         tracing::debug!(watermark, "event log opened");
-        Ok(Self::starting_at(pool, bus, retention, watermark))
+        let log = Self::starting_at(pool, bus, retention, watermark);
+        log.spawn_notifier();
+        Ok(log)
     }
 
     /// A log whose history up to `watermark` is known to be complete.
@@ -97,7 +111,29 @@ impl EventLog {
             retention,
             following: std::sync::atomic::AtomicBool::new(false),
             wake: tokio::sync::Notify::new(),
+            announce: tokio::sync::Notify::new(),
         }))
+    }
+
+    /// Sends one `NOTIFY` on [`CHANNEL`] after each batch of published events, on the current actix
+    /// arbiter, for as long as the process runs (the module's doc: waking the other instances). Without
+    /// it (a log made by [`EventLog::starting_at`] alone) other instances find this process's events by
+    /// their [`FOLLOW_POLL`].
+    pub fn spawn_notifier(&self) {
+        let inner = self.0.clone();
+        actix::spawn(async move {
+            loop {
+                inner.announce.notified().await;
+                let sent = match inner.pool.get().await {
+                    Ok(client) => q::wake_followers(&client, CHANNEL).await,
+                    Err(err) => Err(err.into()),
+                };
+                if let Err(err) = sent {
+                    // The followers' poll finds the events all the same.
+                    tracing::debug!(error = %err, "could not notify the other instances of new events");
+                }
+            }
+        });
     }
 
     /// The released watermark: every event at or below it has committed and gone to the bus (or never
@@ -297,10 +333,15 @@ fn release(inner: &Inner, buffer: &mut ReorderBuffer<ServerMessage>) {
         // The reader delivers it (from the log), with everyone else's.
         if !buffer.drain().is_empty() {
             inner.wake.notify_one();
+            inner.announce.notify_one();
         }
         return;
     }
-    for (position, message) in buffer.drain() {
+    let released = buffer.drain();
+    if !released.is_empty() {
+        inner.announce.notify_one();
+    }
+    for (position, message) in released {
         inner.bus.do_send(Publish { position, message });
     }
     inner.watermark.store(buffer.watermark(), Ordering::Release);

@@ -443,3 +443,54 @@ async fn a_session_resumes_on_another_instance_and_a_dropped_listen_connection_c
     assert_eq!(ids, [t2.0, t3.0, t4.0]);
     assert!(replayed.iter().all(|r| r.0 > left_at));
 }
+
+/// Waits for one notification on a test's own `LISTEN` connection; fails after `patience`.
+async fn woken(listener: &mut loket_core::db::Listener, patience: Duration, what: &str) {
+    tokio::time::timeout(patience, listener.woken.recv())
+        .await
+        .unwrap_or_else(|_| panic!("no NOTIFY on the events channel after {what} within {patience:?}"))
+        .expect("the test's LISTEN connection closed");
+}
+
+/// Followers are woken by a `NOTIFY` sent after the commit (V24: no trigger notifies inside the
+/// writing transaction any more): by the writer's instance after a change, and by the statement that
+/// ends leases that ran out.
+#[actix_rt::test]
+async fn other_instances_are_notified_after_a_change_and_after_leases_run_out() {
+    let desk = Desk3::start(&[]).await;
+    let ana = desk.agent("Ana", Role::Agent, 0).await;
+    let mut ws = ana.ws().await;
+    let mut listener = desk.pool.listen(loket_core::event_log::CHANNEL).await.expect("LISTEN");
+    create_ticket(&mut ws, "Wake the other instances").await;
+    woken(&mut listener, Duration::from_secs(10), "a ticket was created").await;
+
+    // A lease that ran out, ended by the SQL every sweep runs (here by the test, once the servers are
+    // stopped: a listener opened after that hears only what is written after it).
+    let t = create_ticket(&mut ws, "A lease that runs out").await;
+    let locked = ana.post(&format!("/api/tickets/{}/lock", t.0), json!({})).await;
+    assert_eq!(locked.status, StatusCode::OK, "{:?}", locked.body);
+    drop(ws);
+    let Desk3 { nodes, pool } = desk;
+    drop(nodes);
+    let client = pool.get().await.unwrap();
+    client
+        .execute(
+            "UPDATE ticket_leases SET expires_at = now() - interval '1 second' WHERE ticket_id = $1",
+            &[&t.0],
+        )
+        .await
+        .unwrap();
+    let mut quiet = pool.listen(loket_core::event_log::CHANNEL).await.expect("LISTEN");
+    assert!(
+        loket_core::db::leases::expire_due(&client, Some(TicketId(t.0 + 1)))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let ended = loket_core::db::leases::expire_due(&client, None)
+        .await
+        .expect("expire_due");
+    assert_eq!(ended.len(), 1, "{ended:?}");
+    assert_eq!(ended[0].0, t);
+    woken(&mut quiet, Duration::from_secs(10), "a lease ran out").await;
+}

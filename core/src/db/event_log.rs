@@ -48,6 +48,18 @@ async fn append_about(
     position_of(row.get(0))
 }
 
+/// Wakes every instance's follower (`LISTEN` on `channel`, `core::event_log::CHANNEL`). Run it after the
+/// events' transaction committed, outside any transaction that writes: a statement with only a
+/// `NOTIFY` takes no transaction id, so its commit flushes no WAL and holds `NOTIFY`'s database-wide
+/// commit lock only for a moment (inside a writing transaction that lock is held through the WAL
+/// flush, which serialised every event-writing commit). The notification carries nothing; the log is
+/// the source.
+pub async fn wake_followers(db: &impl GenericClient, channel: &str) -> Result<(), AppError> {
+    db.execute(&db.prepare_cached("SELECT pg_notify($1, '')").await?, &[&channel])
+        .await?;
+    Ok(())
+}
+
 /// A position as stored (a `bigint` from the sequence: never negative).
 pub(crate) fn position_of(stored: i64) -> Result<u64, AppError> {
     u64::try_from(stored).map_err(|_| AppError::internal(format!("negative event position {stored}")))

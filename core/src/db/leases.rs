@@ -206,75 +206,94 @@ pub async fn end(db: &impl GenericClient, ticket: TicketId, token: i64) -> Resul
         == 1)
 }
 
-/// One statement that deletes the leases `condition` selects (over `ticket_leases`, parameters from `$3`
-/// on), records each end in the ticket's history as `$1` (reason `$2`, actor: the holder for
-/// `disconnected`, nobody otherwise) and appends its `TicketUnlocked` to the event log. Answers each
-/// ended ticket with its event's position.
+/// How one lease ended, as [`end_where`] records it.
+struct Ending {
+    reason: UnlockReason,
+    /// The reason written in the ticket's history, if any.
+    note: Option<&'static str>,
+}
+
+/// One statement that deletes the leases `condition` selects (over `ticket_leases`, parameters from `$4`
+/// on), records each end in the ticket's history (as `endings[i - 1]`, where `i` is what the SQL
+/// expression `which` answers for the row, from 1; actor: the holder for `disconnected`, nobody
+/// otherwise) and appends its `TicketUnlocked` to the event log. Answers each ended ticket with its
+/// event's position. If any ended, every instance's follower is woken (`NOTIFY`, sent at the caller's
+/// COMMIT; these writers log without an [`crate::event_log::Slot`], and are rare).
 async fn end_where(
     db: &impl GenericClient,
-    reason: UnlockReason,
-    note: Option<&str>,
+    endings: &[Ending],
+    which: &str,
     condition: &str,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
 ) -> Result<Vec<(TicketId, u64)>, AppError> {
-    let kind = loket_protocol::ticket::TicketEventKind::for_unlock(reason);
     let sql = format!(
         "WITH ended AS (
-             DELETE FROM ticket_leases WHERE {condition} RETURNING ticket_id, holder_agent),
+             DELETE FROM ticket_leases WHERE {condition}
+             RETURNING ticket_id, holder_agent, ({which})::int AS i),
          recorded AS (
              INSERT INTO ticket_events (ticket_id, actor_agent_id, kind, reason)
-             SELECT ticket_id, CASE WHEN $1 = 'lock_disconnected' THEN holder_agent END, $1, $2 FROM ended),
+             SELECT ticket_id, CASE WHEN ($1::text[])[i] = 'lock_disconnected' THEN holder_agent END,
+                    ($1::text[])[i], ($2::text[])[i]
+             FROM ended),
          numbered AS (
-             SELECT pg_current_xact_id() AS xid, ticket_id FROM ended),
+             SELECT pg_current_xact_id() AS xid, ticket_id, i FROM ended),
          logged AS (
              INSERT INTO event_log (position, xid, ticket_id, kind, payload)
              SELECT p.position, p.xid, p.ticket_id, 'TicketUnlocked',
                     jsonb_build_object('type', 'TicketUnlocked', 'ticket_id', p.ticket_id,
                                        'queue', (SELECT t.queue_id FROM tickets t WHERE t.id = p.ticket_id),
-                                       'reason', $4::text, 'position', p.position)
-             FROM (SELECT nextval('event_log_position_seq') AS position, xid, ticket_id FROM numbered) p
+                                       'reason', ($3::text[])[p.i], 'position', p.position)
+             FROM (SELECT nextval('event_log_position_seq') AS position, xid, ticket_id, i FROM numbered) p
              RETURNING ticket_id, position)
          SELECT ticket_id, position FROM logged ORDER BY position"
     );
+    let kinds: Vec<&str> = endings
+        .iter()
+        .map(|e| loket_protocol::ticket::TicketEventKind::for_unlock(e.reason).as_str())
+        .collect();
+    let notes: Vec<Option<&str>> = endings.iter().map(|e| e.note).collect();
+    let reasons: Vec<&str> = endings.iter().map(|e| e.reason.as_str()).collect();
     let mut all: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = Vec::with_capacity(params.len() + 3);
-    let kind = kind.as_str();
-    let reason_text = reason.as_str();
-    all.push(&kind);
-    all.push(&note);
+    all.push(&kinds);
+    all.push(&notes);
+    all.push(&reasons);
     all.extend_from_slice(params);
-    all.push(&reason_text);
-    // `$4` is the reason: the condition's own parameters are `$3` only.
     let rows = db.query(&db.prepare_cached(&sql).await?, &all).await?;
-    rows.iter()
+    let ended = rows
+        .iter()
         .map(|r| Ok((TicketId(r.get(0)), crate::db::event_log::position_of(r.get(1))?)))
-        .collect()
+        .collect::<Result<Vec<_>, AppError>>()?;
+    if !ended.is_empty() {
+        crate::db::event_log::wake_followers(db, crate::event_log::CHANNEL).await?;
+    }
+    Ok(ended)
 }
 
 /// Ends every lease that has run out or gone idle by the database clock (only on `ticket`, if given):
 /// one whose idle deadline came first as `idle`, the others as `expired`, recorded and broadcast through
-/// the event log (the rule of `Lease::end_reason`). Only one instance can delete a row, so each end is
-/// recorded and broadcast once cluster-wide. Answers the tickets and their events' positions.
+/// the event log (the rule of `Lease::end_reason`), in one statement. Only one instance can delete a
+/// row, so each end is recorded and broadcast once cluster-wide. Answers the tickets and their events'
+/// positions.
 pub async fn expire_due(db: &impl GenericClient, ticket: Option<TicketId>) -> Result<Vec<(TicketId, u64)>, AppError> {
     let ticket = ticket.map(|t| t.0);
-    let mut ended = end_where(
+    end_where(
         db,
-        UnlockReason::Idle,
-        Some(WENT_IDLE),
-        "idle_at <= now() AND idle_at <= expires_at AND ($3::bigint IS NULL OR ticket_id = $3)",
+        &[
+            Ending {
+                reason: UnlockReason::Idle,
+                note: Some(WENT_IDLE),
+            },
+            Ending {
+                reason: UnlockReason::Expired,
+                note: None,
+            },
+        ],
+        // Due rows only: the idle deadline came first (and has passed) or the expiry has passed first.
+        "CASE WHEN idle_at <= expires_at THEN 1 ELSE 2 END",
+        "(idle_at <= now() OR expires_at <= now()) AND ($4::bigint IS NULL OR ticket_id = $4)",
         &[&ticket],
     )
-    .await?;
-    ended.extend(
-        end_where(
-            db,
-            UnlockReason::Expired,
-            None,
-            "expires_at <= now() AND ($3::bigint IS NULL OR ticket_id = $3)",
-            &[&ticket],
-        )
-        .await?,
-    );
-    Ok(ended)
+    .await
 }
 
 /// Ends every session lease taken through instance `dead` as `disconnected` (its sessions are gone),
@@ -282,9 +301,12 @@ pub async fn expire_due(db: &impl GenericClient, ticket: Option<TicketId>) -> Re
 pub async fn end_sessions_of(db: &impl GenericClient, dead: InstanceId) -> Result<Vec<(TicketId, u64)>, AppError> {
     end_where(
         db,
-        UnlockReason::Disconnected,
-        Some(INSTANCE_DIED),
-        "via = 'session' AND instance_id = $3::bigint",
+        &[Ending {
+            reason: UnlockReason::Disconnected,
+            note: Some(INSTANCE_DIED),
+        }],
+        "1",
+        "via = 'session' AND instance_id = $4::bigint",
         &[&dead.0],
     )
     .await
