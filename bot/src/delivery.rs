@@ -28,11 +28,13 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use loket_core::cluster::Leadership;
 use loket_core::db::Pool;
+use loket_core::db::attachments;
 use loket_core::db::outbox::{self, Claimant, Head};
 use loket_core::outbox::OutboxSignal;
+use loket_protocol::AttachmentId;
 use loket_protocol::ticket::{Notice, Status};
 use teloxide::prelude::*;
-use teloxide::types::ReplyMarkup;
+use teloxide::types::{InputFile, ReplyMarkup};
 use teloxide::{ApiError, RequestError};
 use tokio::sync::watch;
 
@@ -137,7 +139,8 @@ pub fn text_of(head: &Head) -> String {
     let key = head.ticket_id.key();
     match &head.notice {
         Some(Notice::StatusChanged { status }) => texts::status_changed(lang, &key, &head.ticket_title, *status),
-        Some(Notice::AgentReply { agent, body }) => texts::agent_reply(lang, &key, agent.as_deref(), body),
+        Some(Notice::AgentReply { agent, body, .. }) => texts::agent_reply(lang, &key, agent.as_deref(), body),
+        Some(Notice::Merged { into, into_title }) => texts::merged(lang, &key, &into.key(), into_title),
         // A row with neither text nor data cannot come from Loket; say something rather than nothing.
         None => texts::status_changed(lang, &key, &head.ticket_title, loket_protocol::ticket::Status::Open),
     }
@@ -160,8 +163,48 @@ async fn send_part(
         attempts
     };
     let parts = split_message(&text, MAX_MESSAGE_CHARS);
+    // A reply's files are parts too, after its text: one message each, counted in `parts_sent`, so a
+    // retry after an outage sends the first part Telegram has not taken, never one twice.
+    let files: &[AttachmentId] = match &head.notice {
+        Some(Notice::AgentReply { attachments, .. }) => attachments,
+        _ => &[],
+    };
+    let total = parts.len() + files.len();
     let index = usize::try_from(head.parts_sent).unwrap_or(0);
-    let Some(part) = parts.get(index) else {
+    let last = index + 1 >= total;
+    let asked = Instant::now();
+    let result = if let Some(part) = parts.get(index) {
+        let mut request = bot.send_message(ChatId(head.chat_id), part.clone());
+        // A resolved ticket: the rating buttons go under the notice's last part.
+        if index + 1 >= parts.len()
+            && matches!(
+                head.notice,
+                Some(Notice::StatusChanged {
+                    status: Status::Resolved
+                })
+            )
+        {
+            let keyboard = crate::handlers::rating_keyboard(head.ticket_id);
+            request = request.reply_markup(ReplyMarkup::InlineKeyboard(keyboard));
+        }
+        request.await
+    } else if let Some(file) = index.checked_sub(parts.len()).and_then(|i| files.get(i)) {
+        let content = {
+            let client = pool.get().await?;
+            attachments::content(&client, *file).await?
+        };
+        let Some((stored, bytes)) = content else {
+            // Gone (its ticket deleted) or still on a data directory: nothing to send for this part.
+            tracing::warn!(notification = head.id, attachment = %file, "a reply's file has no bytes in the database; skipped");
+            return record(pool, head, Outcome::Delivered { message_id: None, last }).await;
+        };
+        let input = InputFile::memory(bytes).file_name(stored.file_name.clone());
+        let chat = ChatId(head.chat_id);
+        match is_photo(&stored.content_type, stored.size_bytes) {
+            true => bot.send_photo(chat, input).await,
+            false => bot.send_document(chat, input).await,
+        }
+    } else {
         return record(
             pool,
             head,
@@ -172,28 +215,13 @@ async fn send_part(
         )
         .await;
     };
-    let asked = Instant::now();
-    let mut request = bot.send_message(ChatId(head.chat_id), part.clone());
-    // A resolved ticket: the rating buttons go under the notice's last part.
-    if index + 1 >= parts.len()
-        && matches!(
-            head.notice,
-            Some(Notice::StatusChanged {
-                status: Status::Resolved
-            })
-        )
-    {
-        let keyboard = crate::handlers::rating_keyboard(head.ticket_id);
-        request = request.reply_markup(ReplyMarkup::InlineKeyboard(keyboard));
-    }
-    let result = request.await;
     let now = Instant::now();
     record_send(&result, now - asked);
     pacer.sent(head.chat_id, now);
     let outcome = match result {
         Ok(message) => Outcome::Delivered {
             message_id: Some(message.id.0),
-            last: index + 1 >= parts.len(),
+            last,
         },
         Err(err) => {
             let failure = classify(&err);
@@ -208,6 +236,15 @@ async fn send_part(
         }
     };
     record(pool, head, outcome).await
+}
+
+/// Largest photo Telegram's `sendPhoto` takes; a larger image goes as a document.
+const MAX_PHOTO_BYTES: i64 = 10 * 1024 * 1024;
+
+/// Whether a file goes as a photo (shown inline) rather than a document: JPEG, PNG or WebP up to
+/// [`MAX_PHOTO_BYTES`].
+fn is_photo(content_type: &str, size_bytes: i64) -> bool {
+    matches!(content_type, "image/jpeg" | "image/png" | "image/webp") && size_bytes <= MAX_PHOTO_BYTES
 }
 
 /// Sends by result (`ok`, `429`, `error`), with their latency.

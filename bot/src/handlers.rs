@@ -588,6 +588,12 @@ async fn follow_up(
 ) -> Result<Option<FollowedUp>, HandlerError> {
     let lang = reporter.language;
     let chat = msg.chat.id;
+    // A ticket merged as a duplicate: the follow-up lands on the ticket that carries the report now.
+    let ticket = match ctx.desk.reporter_follow_up_target(reporter.id, ticket).await {
+        Ok(target) => target,
+        Err(AppError::NotFound(_)) => ticket,
+        Err(err) => return Err(err.into()),
+    };
     let key = ticket.key();
     let mut done = FollowedUp {
         commented: false,

@@ -97,6 +97,19 @@ pub fn agent_reply(lang: Lang, key: &str, agent: Option<&str>, body: &str) -> St
     }
 }
 
+/// The reporter's report `key` was a duplicate and was merged into `into_key` (“`into_title`”): that
+/// ticket carries their report now, and replies go there.
+pub fn merged(lang: Lang, key: &str, into_key: &str, into_title: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "Your report {key} describes the same problem as report {into_key} \u{201c}{into_title}\u{201d}, so we have merged the two: {into_key} now carries your report and your messages, and {key} is closed.\n\nNothing is needed from you. To add something, reply to this message; to follow it, send /status {into_key}."
+        ),
+        Lang::Id => format!(
+            "Laporan Anda {key} menyangkut masalah yang sama dengan laporan {into_key} \u{201c}{into_title}\u{201d}, sehingga keduanya kami gabungkan: {into_key} kini memuat laporan dan pesan Anda, dan {key} ditutup.\n\nAnda tidak perlu melakukan apa pun. Untuk menambahkan sesuatu, balas pesan ini; untuk memantaunya, kirim /status {into_key}."
+        ),
+    }
+}
+
 /// The command menu registered with Telegram (`setMyCommands`): command and description.
 pub fn command_menu(lang: Lang) -> [(&'static str, &'static str); 7] {
     match lang {
@@ -861,6 +874,11 @@ mod tests {
         assert!(agent_reply(Lang::En, "TKT-0001", Some("Ana"), "Fixed.").contains("Fixed."));
         assert!(agent_reply(Lang::Id, "TKT-0001", None, "Sudah.").starts_with("Petugas layanan Loket membalas"));
         assert!(agent_reply(Lang::En, "TKT-0001", None, "Done.").starts_with("The Loket help desk replied"));
+        for lang in [Lang::En, Lang::Id] {
+            let told = merged(lang, "TKT-0007", "TKT-0042", "Lampu jalan mati");
+            assert!(told.contains("TKT-0007") && told.contains("TKT-0042") && told.contains("/status TKT-0042"));
+        }
+        assert!(merged(Lang::Id, "TKT-0007", "TKT-0042", "Lampu").contains("Anda"));
     }
 
     #[test]

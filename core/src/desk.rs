@@ -13,12 +13,12 @@ use loket_protocol::ticket::{AgentRef, Attachment, Author, Comment, LockInfo, Ti
 use loket_protocol::view::{TicketView, search_words};
 use loket_protocol::ws::ServerMessage;
 use loket_protocol::ws::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-use loket_protocol::{AgentId, ReporterId, TicketId};
+use loket_protocol::{AgentId, AttachmentId, ReporterId, TicketId};
 
 use crate::actors::bus::EventBus;
 use crate::actors::registry::{LockBoard, Registry, TicketDeps};
 use crate::actors::ticket::{
-    AddAttachment, AddComment, Break, InDoubt, Lock, Release, Renew, Resolve, SessionGone, TicketActor, Update,
+    AddAttachment, AddComment, Break, InDoubt, Lock, Merge, Release, Renew, Resolve, SessionGone, TicketActor, Update,
 };
 use crate::cluster::InstanceId;
 use crate::db::attachments::MAX_ATTACHMENT_BYTES;
@@ -407,6 +407,21 @@ impl Desk {
         internal: bool,
         idempotency_key: Option<String>,
     ) -> impl Future<Output = Result<Comment, AppError>> + 'static {
+        self.reply(id, author, body, internal, idempotency_key, Vec::new())
+    }
+
+    /// Adds a comment, like [`Desk::comment_once`], with `attachments`: files the agent uploaded to the
+    /// ticket ([`Desk::upload`]) and not yet sent, which become the comment's in its transaction. A
+    /// public reply's files are queued for the reporter with its text; an internal note's never are.
+    pub fn reply(
+        &self,
+        id: TicketId,
+        author: Author,
+        body: &str,
+        internal: bool,
+        idempotency_key: Option<String>,
+        attachments: Vec<AttachmentId>,
+    ) -> impl Future<Output = Result<Comment, AppError>> + 'static {
         let checked = match (&author, validate::text("comment", body, false)) {
             (Author::Reporter { .. }, _) if internal => {
                 Err(AppError::Forbidden("reporters cannot write internal notes".into()))
@@ -416,6 +431,7 @@ impl Desk {
                 body,
                 internal,
                 key,
+                attachments,
             }),
             (_, Err(invalid)) => Err(AppError::from(invalid)),
         };
@@ -440,6 +456,63 @@ impl Desk {
             (_, false) => Err(AppError::PayloadTooLarge),
         };
         async move { request?.await }
+    }
+
+    /// A file `agent` uploads from the reply composer to ticket `id`: recorded with its bytes, unlinked,
+    /// until their reply names it ([`Desk::reply`]); broadcast as `AttachmentAdded`. The same limits as
+    /// every attachment ([`MAX_ATTACHMENT_BYTES`]: `payload_too_large`; a file name of one line, at most
+    /// 255 characters); the agent must be able to act on the ticket's queue.
+    pub fn upload(
+        &self,
+        id: TicketId,
+        agent: AgentRef,
+        file_name: String,
+        content_type: String,
+        content: std::sync::Arc<[u8]>,
+    ) -> impl Future<Output = Result<Attachment, AppError>> + 'static {
+        let uploaded_by = Some(agent.id);
+        let draft = AttachmentDraft {
+            comment_id: None,
+            file_name,
+            content_type,
+            content,
+            telegram_file_id: None,
+            uploaded_by,
+        };
+        let checked = match content_type_ok(&draft.content_type) {
+            true => Ok(()),
+            false => Err(AppError::invalid(
+                "the file's content type must be a MIME type such as image/png",
+            )),
+        };
+        let request = checked.map(|()| self.attach(id, Author::from(agent), draft));
+        async move { request?.await }
+    }
+
+    /// Merges ticket `id` (the duplicate, at `version`) into `into` (at `into_version`) for `agent`, who
+    /// must hold both tickets' locks `via` this channel; both are broadcast as `TicketUpdated`. Refused,
+    /// with nothing changed: into itself (`invalid_request`), a duplicate merged already or a survivor
+    /// closed or merged (`conflict`), either ticket in a queue the agent may not act on (`not_in_queue`),
+    /// a lock not held (`not_lock_holder`), a stale version (`version_conflict`, with that ticket).
+    pub fn merge(
+        &self,
+        id: TicketId,
+        agent: Agent,
+        via: Via,
+        version: i64,
+        into: TicketId,
+        into_version: i64,
+    ) -> impl Future<Output = Result<loket_protocol::api::Merged, AppError>> + 'static {
+        self.send(
+            id,
+            Merge {
+                agent,
+                via,
+                version,
+                into,
+                into_version,
+            },
+        )
     }
 
     /// Extends the lease `renew.session` holds on ticket `id`; resolves to false if it holds none there.
@@ -564,6 +637,18 @@ fn visible(ticket: Option<Ticket>, access: &Access) -> Result<Ticket, AppError> 
         Some(ticket) if access.admits(ticket.queue) => Ok(ticket),
         Some(_) => Err(AppError::NotInQueue),
     }
+}
+
+/// Whether `content_type` looks like a MIME type (`type/subtype`, visible ASCII, at most 127 characters).
+fn content_type_ok(content_type: &str) -> bool {
+    let mut parts = content_type.splitn(2, '/');
+    let (Some(kind), Some(sub)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    content_type.len() <= 127
+        && !kind.is_empty()
+        && !sub.is_empty()
+        && content_type.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
 }
 
 /// `raw`, validated, as `author`'s key. Only agents name their requests.

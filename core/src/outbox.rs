@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use deadpool_postgres::GenericClient;
-use loket_protocol::TicketId;
 use loket_protocol::ticket::{Author, Status};
+use loket_protocol::{AttachmentId, TicketId};
 use tokio::sync::Notify;
 
 pub use loket_protocol::ticket::Notice;
@@ -26,6 +26,8 @@ pub enum Change<'a> {
         public_name: Option<&'a str>,
         body: &'a str,
         internal: bool,
+        /// Files the agent attached to the comment.
+        attachments: &'a [AttachmentId],
     },
 }
 
@@ -40,9 +42,11 @@ pub fn notice_for(change: Change<'_>) -> Option<Notice> {
             public_name,
             body,
             internal: false,
+            attachments,
         } => Some(Notice::AgentReply {
             agent: public_name.map(str::to_string),
             body: body.to_string(),
+            attachments: attachments.to_vec(),
         }),
         Change::Commented { .. } => None,
     }
@@ -53,11 +57,13 @@ pub fn kind(notice: &Notice) -> &'static str {
     match notice {
         Notice::StatusChanged { .. } => "status_changed",
         Notice::AgentReply { .. } => "agent_reply",
+        Notice::Merged { .. } => "merged",
     }
 }
 
-/// Queues `notice` for the reporter of `ticket`, if it has one, in one statement. Returns the
-/// notification's id. Call it inside the transaction that commits the change.
+/// Queues `notice` for the reporter of `ticket`, if it has one, and for the reporters linked to it by a
+/// merge (`ticket_reporters`), in one statement. Returns the first notification's id (none when nobody
+/// is told). Call it inside the transaction that commits the change.
 pub async fn enqueue(
     db: &impl GenericClient,
     ticket: TicketId,
@@ -68,13 +74,16 @@ pub async fn enqueue(
     let statement = db
         .prepare_cached(
             "INSERT INTO notifications (ticket_id, reporter_id, chat_id, kind, data)
-             SELECT t.id, r.id, r.chat_id, $2, $3 FROM tickets t JOIN reporters r ON r.id = t.reporter_id
-             WHERE t.id = $1
+             SELECT $1, r.id, r.chat_id, $2, $3
+             FROM reporters r
+             WHERE r.id = (SELECT reporter_id FROM tickets WHERE id = $1)
+                OR r.id IN (SELECT reporter_id FROM ticket_reporters WHERE ticket_id = $1)
+             ORDER BY r.id
              RETURNING id",
         )
         .await?;
-    let row = db.query_opt(&statement, &[&ticket.0, &kind(notice), &data]).await?;
-    Ok(row.map(|r| r.get(0)))
+    let rows = db.query(&statement, &[&ticket.0, &kind(notice), &data]).await?;
+    Ok(rows.first().map(|r| r.get(0)))
 }
 
 /// Says "notifications pending" once something was committed to the outbox. Cheap to clone; a signal
@@ -133,12 +142,14 @@ mod tests {
             public_name: Some("Petugas Ana"),
             body: "On our way",
             internal: false,
+            attachments: &[],
         };
         assert_eq!(
             notice_for(public),
             Some(Notice::AgentReply {
                 agent: Some("Petugas Ana".into()),
-                body: "On our way".into()
+                body: "On our way".into(),
+                attachments: vec![],
             })
         );
         // Without a public name the reporter is not told the account's name.
@@ -147,12 +158,14 @@ mod tests {
             public_name: None,
             body: "On our way",
             internal: false,
+            attachments: &[],
         };
         assert_eq!(
             notice_for(unnamed),
             Some(Notice::AgentReply {
                 agent: None,
-                body: "On our way".into()
+                body: "On our way".into(),
+                attachments: vec![],
             })
         );
         let internal = Change::Commented {
@@ -160,8 +173,23 @@ mod tests {
             public_name: None,
             body: "note",
             internal: true,
+            attachments: &[AttachmentId(5)],
         };
-        assert_eq!(notice_for(internal), None);
+        assert_eq!(
+            notice_for(internal),
+            None,
+            "an internal note's files never reach the reporter"
+        );
+        let with_file = Change::Commented {
+            author: &author,
+            public_name: None,
+            body: "Foto perbaikan",
+            internal: false,
+            attachments: &[AttachmentId(5)],
+        };
+        assert!(
+            matches!(notice_for(with_file), Some(Notice::AgentReply { attachments, .. }) if attachments == vec![AttachmentId(5)])
+        );
         let reporter = Author::Reporter {
             id: ReporterId(3),
             name: "Budi".into(),
@@ -171,6 +199,7 @@ mod tests {
             public_name: None,
             body: "thanks",
             internal: false,
+            attachments: &[],
         };
         assert_eq!(notice_for(own), None, "a reporter is not told of their own message");
     }

@@ -396,6 +396,7 @@ impl Desk {
             content_type: file.content_type,
             content: file.content,
             telegram_file_id: file.telegram_file_id,
+            uploaded_by: None,
         };
         self.attach(ticket, author, draft).await
     }
@@ -407,6 +408,20 @@ impl Desk {
         let client = self.pool.get().await?;
         let (on_ticket, last_day) = q::file_counts(&client, reporter, ticket).await?;
         Ok(on_ticket < MAX_FILES_PER_TICKET && last_day < MAX_FILES_PER_DAY)
+    }
+
+    /// The ticket a follow-up of `reporter` about `ticket` lands on: `ticket`, or, if it was merged as a
+    /// duplicate, the ticket that carries its report now (the end of the chain of merges). A reply to
+    /// the bot's messages about a merged duplicate goes there. Someone else's ticket is `not_found`.
+    pub async fn reporter_follow_up_target(
+        &self,
+        reporter: ReporterId,
+        ticket: TicketId,
+    ) -> Result<TicketId, AppError> {
+        let client = self.pool.get().await?;
+        q::surviving(&client, reporter, ticket)
+            .await?
+            .ok_or(AppError::NotFound("ticket"))
     }
 
     /// `reporter` as the author of a change to `ticket`; someone else's ticket is `not_found`.

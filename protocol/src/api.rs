@@ -1,7 +1,7 @@
 //! REST request and response bodies under `/api`.
 
 use crate::Timestamp;
-use crate::ids::{AgentId, AuditId, CategoryId, QueueId, SessionId, TicketId};
+use crate::ids::{AgentId, AttachmentId, AuditId, CategoryId, QueueId, SessionId, TicketId};
 use crate::ticket::{AgentRef, Attachment, Comment, Notification, Priority, Ticket, TicketChanges, TicketEvent};
 use crate::view::TicketView;
 use serde::{Deserialize, Serialize};
@@ -502,6 +502,29 @@ pub struct PatchTicket {
     pub changes: TicketChanges,
 }
 
+/// `POST /api/tickets/{id}/merge`: merge ticket `id` (the duplicate) into `into`. The agent must hold
+/// both tickets' locks; both versions are checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MergeRequest {
+    /// The duplicate's version the merge was decided on.
+    pub version: i64,
+    /// The ticket that carries the report on.
+    pub into: TicketId,
+    /// The surviving ticket's version the merge was decided on.
+    pub into_version: i64,
+}
+
+/// The answer to a merge: both tickets as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Merged {
+    /// The duplicate: closed, `merged_into` set.
+    pub duplicate: Ticket,
+    /// The surviving ticket, with the duplicate's comments, files and reporter.
+    pub survivor: Ticket,
+}
+
 /// `DELETE /api/tickets/{id}/lock` body (optional): an admin breaking someone else's lock must say why.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -536,6 +559,10 @@ pub struct NewComment {
     pub body: String,
     #[serde(default)]
     pub internal: bool,
+    /// Files this agent uploaded to the ticket (`POST /api/tickets/{id}/attachments`) and not yet sent
+    /// with a reply: they become this comment's. A public reply's files reach the reporter.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentId>,
 }
 
 /// `GET /readyz` and `GET /healthz`.

@@ -148,6 +148,10 @@ pub struct Ticket {
     /// The reporter's rating after resolution, if they gave one (a later one replaces it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<Rating>,
+    /// Set on a duplicate merged into another ticket (it is closed): the ticket that now carries its
+    /// report. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<TicketId>,
 }
 
 /// A point on the map, in WGS 84 degrees, as Telegram shares it.
@@ -472,10 +476,15 @@ pub enum TicketEventKind {
     Rated,
     /// An agent commented on a reopened ticket: the reopened flag is cleared.
     ReopenSeen,
+    /// This duplicate was merged into another ticket (`new_value` its key) and closed.
+    MergedInto,
+    /// A duplicate was merged into this ticket (`new_value` its key): its comments, files and reporter
+    /// moved here.
+    MergedFrom,
 }
 
 impl TicketEventKind {
-    pub const ALL: [TicketEventKind; 14] = [
+    pub const ALL: [TicketEventKind; 16] = [
         TicketEventKind::Created,
         TicketEventKind::Changed,
         TicketEventKind::Commented,
@@ -490,6 +499,8 @@ impl TicketEventKind {
         TicketEventKind::LocationSet,
         TicketEventKind::Rated,
         TicketEventKind::ReopenSeen,
+        TicketEventKind::MergedInto,
+        TicketEventKind::MergedFrom,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -508,6 +519,8 @@ impl TicketEventKind {
             TicketEventKind::LocationSet => "location_set",
             TicketEventKind::Rated => "rated",
             TicketEventKind::ReopenSeen => "reopen_seen",
+            TicketEventKind::MergedInto => "merged_into",
+            TicketEventKind::MergedFrom => "merged_from",
         }
     }
 
@@ -605,7 +618,13 @@ pub enum Notice {
         #[serde(default)]
         agent: Option<String>,
         body: String,
+        /// Files the agent attached to the reply, sent after its text as Telegram documents or photos.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<AttachmentId>,
     },
+    /// The reporter's ticket was a duplicate and was merged into ticket `into` (`into_key`, `into_title`):
+    /// that ticket now carries their report.
+    Merged { into: TicketId, into_title: String },
 }
 
 /// A message queued for a reporter, as agents see it on the ticket.

@@ -682,6 +682,7 @@ mod tests {
             location: None,
             reopened_at: None,
             rating: None,
+            merged_into: None,
         }
     }
 

@@ -6,7 +6,7 @@
 use crate::Timestamp;
 use crate::api::Agent;
 use crate::error::ErrorCode;
-use crate::ids::{AgentId, CategoryId, QueueId, TicketId};
+use crate::ids::{AgentId, AttachmentId, CategoryId, QueueId, TicketId};
 use crate::queue::Access;
 use crate::ticket::{AgentRef, Attachment, Comment, Priority, Ticket, TicketChanges, UnlockReason};
 use crate::view::TicketView;
@@ -83,6 +83,20 @@ pub enum ClientMessage {
         /// another. Per agent, kept for 24 hours.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         idempotency_key: Option<String>,
+        /// Files this agent uploaded to the ticket over REST (`POST /api/tickets/{id}/attachments`) and
+        /// not yet sent: they become this comment's (a public reply's reach the reporter).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<AttachmentId>,
+    },
+    /// Merge ticket `ticket_id` (the duplicate, at `version`) into `into` (at `into_version`). The session
+    /// must hold both tickets' locks. Broadcast: a `TicketUpdated` for each (the duplicate closed with
+    /// `merged_into`, the survivor at its next version); the Ack carries the survivor's `ticket_id` and
+    /// `version`.
+    MergeTicket {
+        ticket_id: TicketId,
+        version: i64,
+        into: TicketId,
+        into_version: i64,
     },
     /// Answered with `Pong`; clients may use it to measure latency.
     Ping,

@@ -613,6 +613,7 @@ async fn a_large_attachment_is_stored_in_chunks_and_read_back_whole() {
         content_type: "application/pdf".into(),
         content: std::sync::Arc::from(bytes.clone()),
         telegram_file_id: None,
+        uploaded_by: None,
     };
     let attached = server
         .desk()

@@ -27,7 +27,8 @@ use chrono::Utc;
 use deadpool_postgres::GenericClient;
 use loket_protocol::api::Agent;
 use loket_protocol::ticket::{
-    AgentRef, Attachment, Author, Comment, LockInfo, Previous, Ticket, TicketChanges, TicketEventKind, UnlockReason,
+    AgentRef, Attachment, Author, Comment, LockInfo, Notice, Previous, Ticket, TicketChanges, TicketEventKind,
+    UnlockReason,
 };
 use loket_protocol::ws::ServerMessage;
 use loket_protocol::{AgentId, QueueId, TicketId, Timestamp};
@@ -40,6 +41,7 @@ use crate::db::idempotency::{self, Earlier, IdempotencyKey};
 use crate::db::leases;
 use crate::db::tickets::{self as q, AttachmentDraft};
 use crate::domain::lease::{Lease, LeaseRefusal, LeaseTerms, LockPlan, LockState, SessionKey, Via};
+use crate::domain::merge::{self, MergeRefusal};
 use crate::domain::plan::{self, Refusal};
 use crate::error::AppError;
 use crate::event_log::{EventLog, Slot};
@@ -117,6 +119,8 @@ pub struct AddComment {
     pub body: String,
     pub internal: bool,
     pub key: Option<IdempotencyKey>,
+    /// Files the agent uploaded to this ticket and not yet sent: they become this comment's.
+    pub attachments: Vec<loket_protocol::AttachmentId>,
 }
 
 /// Record a file (its bytes go into the database with it). Broadcasts `AttachmentAdded` (unless the same
@@ -136,6 +140,21 @@ pub struct AddAttachment {
 pub struct ReporterChange {
     pub author: Author,
     pub edit: q::ReporterEdit,
+}
+
+/// Merge this ticket (the duplicate, at `version`) into `into` (at `into_version`). Needs both tickets'
+/// locks, held by `agent` (through `via`). Run by the duplicate's actor in one transaction that locks
+/// both rows in id order (`domain::merge::lock_order`); the survivor's actor takes no part, so two merges
+/// of the same pair, either way round, queue at the rows and never wait on each other's actors.
+/// Broadcasts a `TicketUpdated` for each ticket (duplicate first).
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "Result<loket_protocol::api::Merged, AppError>")]
+pub struct Merge {
+    pub agent: Agent,
+    pub via: Via,
+    pub version: i64,
+    pub into: TicketId,
+    pub into_version: i64,
 }
 
 /// A write whose COMMIT was cut off by a lost connection: its event log slot and the position its event
@@ -862,12 +881,21 @@ impl Handler<AddComment> for TicketActor {
                     None => {}
                 }
             }
-            let comment = q::insert_comment(&tx, id, &msg.author, &msg.body, msg.internal).await?;
+            let mut comment = q::insert_comment(&tx, id, &msg.author, &msg.body, msg.internal).await?;
+            let attached = match (&msg.author, msg.attachments.is_empty()) {
+                (_, true) => Vec::new(),
+                (Author::Agent { id: agent, .. }, false) => {
+                    q::link_uploads(&tx, id, comment.id, *agent, &msg.attachments).await?
+                }
+                (_, false) => return Err(AppError::Forbidden("only agents attach uploads to comments".into()).into()),
+            };
+            comment.attachments.clone_from(&attached);
             let change = Change::Commented {
                 author: &msg.author,
                 public_name: public_name.as_deref(),
                 body: &msg.body,
                 internal: msg.internal,
+                attachments: &attached,
             };
             let mut queued = false;
             if let Some(notice) = outbox::notice_for(change) {
@@ -959,6 +987,157 @@ impl Handler<AddAttachment> for TicketActor {
     }
 }
 
+/// A committed merge: both tickets, whether a notice was queued, and both events.
+type MergeDone = (loket_protocol::api::Merged, bool, Option<(Pending, Pending)>);
+
+impl Handler<Merge> for TicketActor {
+    type Result = Atomic<loket_protocol::api::Merged>;
+
+    fn handle(&mut self, msg: Merge, _: &mut Self::Context) -> Self::Result {
+        self.touch();
+        let (pool, log, id, me, idle) = (
+            self.pool.clone(),
+            self.log.clone(),
+            self.id,
+            self.instance,
+            self.terms.idle,
+        );
+        let registry = self.registry.clone();
+        let into = msg.into;
+        let fut = async move {
+            if msg.into == id {
+                return Err(merge_refusal(MergeRefusal::IntoItself).into());
+            }
+            let mut client = pool.get().await?;
+            let tx = client.transaction().await?;
+            // Both rows in id order, checking the agent may act on both queues: another merge of the same
+            // pair waits here, and a change to either ticket alone waits or goes first.
+            for ticket in merge::lock_order(id, msg.into) {
+                leases::lock_ticket(&tx, ticket, Some(msg.agent.id)).await?;
+            }
+            let agent = msg.agent.as_ref();
+            let mut locks = Vec::with_capacity(2);
+            for ticket in [id, msg.into] {
+                let held = LockState::of(leases::live(&tx, ticket, me, true).await?);
+                held.check_held(&agent, msg.via).map_err(refusal)?;
+                locks.push(held.info());
+            }
+            let mut loaded = Vec::with_capacity(2);
+            for ticket in merge::lock_order(id, msg.into) {
+                loaded.push(q::load_for_update(&tx, ticket).await?.0);
+            }
+            let (duplicate, survivor) = match loaded[0].id == id {
+                true => (loaded[0].clone(), loaded[1].clone()),
+                false => (loaded[1].clone(), loaded[0].clone()),
+            };
+            let planned = merge::plan(&duplicate, msg.version, &survivor, msg.into_version).map_err(merge_refusal)?;
+            // Activity on both leases (the holder's own).
+            for ticket in [id, msg.into] {
+                leases::touch(&tx, ticket, msg.agent.id, idle).await?;
+            }
+            // Told before the links move: the duplicate's reporter and those linked to it hear where
+            // their report went.
+            let notice = Notice::Merged {
+                into: survivor.id,
+                into_title: survivor.title.clone(),
+            };
+            let queued = outbox::enqueue(&tx, id, &notice).await?.is_some();
+            let actor = Author::from(msg.agent.as_ref());
+            let (stored_dup, stored_survivor) = q::merge(&tx, &actor, &planned, &survivor).await?;
+            let lock_of = |ticket: TicketId| leases::live(&tx, ticket, me, false);
+            let (dup_lock, survivor_lock) = tokio::try_join!(lock_of(id), lock_of(msg.into))?;
+            let (dup_lock, survivor_lock) = (
+                LockState::of(dup_lock).info().or(locks[0].clone()),
+                LockState::of(survivor_lock).info().or(locks[1].clone()),
+            );
+            let stored_dup = q::with_lock(stored_dup, dup_lock);
+            let stored_survivor = q::with_lock(stored_survivor, survivor_lock);
+            let events = [
+                (
+                    id,
+                    ServerMessage::TicketUpdated {
+                        previous: Some(Box::new(Previous::between(&duplicate, &stored_dup))),
+                        ticket: stored_dup.clone(),
+                        position: 0,
+                    },
+                ),
+                (
+                    msg.into,
+                    ServerMessage::TicketUpdated {
+                        previous: Some(Box::new(Previous::between(&survivor, &stored_survivor))),
+                        ticket: stored_survivor.clone(),
+                        position: 0,
+                    },
+                ),
+            ];
+            let mut numbered = Vec::with_capacity(2);
+            for (ticket, event) in events {
+                // Reserved as late as possible: until numbered, a slot holds back every later event.
+                let slot = log.reserve();
+                let position = log_q::append(&tx, ticket, &event).await?;
+                slot.numbered(position);
+                numbered.push(Pending { slot, position, event });
+            }
+            let survivor_event = numbered.pop();
+            let dup_event = numbered.pop();
+            let (Some(dup_event), Some(survivor_event)) = (dup_event, survivor_event) else {
+                return Err(AppError::internal("a merge logged fewer than two events").into());
+            };
+            let merged = loket_protocol::api::Merged {
+                duplicate: stored_dup,
+                survivor: stored_survivor,
+            };
+            match crate::db::commit(tx).await {
+                Ok(()) => Ok((merged, queued, Some((dup_event, survivor_event)))),
+                Err(AppError::OutcomeUnknown) => {
+                    // The survivor's event is looked for by its own actor; this one's by this actor.
+                    let Pending { slot, position, .. } = survivor_event;
+                    registry.do_send(into, Resolve(InDoubt { slot, position }));
+                    let Pending { slot, position, .. } = dup_event;
+                    Err(WriteError::InDoubt(InDoubt { slot, position }))
+                }
+                Err(err) => Err(WriteError::Failed(err)),
+            }
+        };
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(
+            |res: Result<MergeDone, WriteError>, act, ctx| {
+                let res = act.settle(res, ctx, |_, _, _| {});
+                act.stop_if_missing(&res, ctx);
+                let (merged, queued, pending) = res?;
+                act.note_activity(merged.duplicate.lock.as_ref(), ctx);
+                if queued {
+                    act.outbox.pending();
+                }
+                if let Some((dup_event, survivor_event)) = pending {
+                    dup_event.publish();
+                    survivor_event.publish();
+                }
+                Ok(merged)
+            },
+        )))
+    }
+}
+
+/// The error answering a refused merge; a stale version is answered with that ticket as it is now.
+fn merge_refusal(refusal: MergeRefusal) -> AppError {
+    match refusal {
+        MergeRefusal::IntoItself => AppError::invalid("a ticket cannot be merged into itself"),
+        MergeRefusal::AlreadyMerged(into) => {
+            AppError::Conflict(format!("this ticket was merged into {} already", into.key()))
+        }
+        MergeRefusal::SurvivorClosed => {
+            AppError::Conflict("the ticket to merge into is closed; reopen it first or choose another".into())
+        }
+        MergeRefusal::SurvivorMerged(into) => AppError::Conflict(format!(
+            "the ticket to merge into was itself merged into {}; merge into that one",
+            into.key()
+        )),
+        MergeRefusal::StaleDuplicate(current) | MergeRefusal::StaleSurvivor(current) => {
+            AppError::VersionConflict { current }
+        }
+    }
+}
+
 /// Plans `msg` against the ticket as it is (its row locked until the transaction ends) and writes the
 /// plan, all in `tx`, together with the notice for the reporter (if the change calls for one) and the
 /// change's `TicketUpdated` (for the log, with `lock`). The three statements go to PostgreSQL at once
@@ -973,6 +1152,12 @@ async fn update_fields(
     lock: Option<LockInfo>,
 ) -> Result<(Ticket, bool, Option<(Slot, u64, ServerMessage)>), AppError> {
     let (current, now) = q::load_for_update(tx, id).await?;
+    if let Some(into) = current.merged_into {
+        return Err(AppError::Conflict(format!(
+            "this ticket was merged into {}; change that ticket instead",
+            into.key()
+        )));
+    }
     let named = q::named(tx, &msg.changes, current.queue).await?;
     let planned = plan::plan(&current, msg.version, &msg.changes, msg.agent.role, &named)
         .map_err(|refused| planning_refusal(refused, &current))?;

@@ -68,6 +68,33 @@ pub async fn stored(db: &impl GenericClient, id: AttachmentId) -> Result<Option<
     }))
 }
 
+/// Attachment `id`'s name and type with its whole content, for sending it on (to a reporter on Telegram:
+/// at most [`MAX_ATTACHMENT_BYTES`] in memory); none if there is no such attachment or its bytes are not
+/// in the database yet (a file of a data directory not moved in).
+pub async fn content(
+    db: &impl GenericClient,
+    id: AttachmentId,
+) -> Result<Option<(StoredAttachment, Vec<u8>)>, AppError> {
+    let Some(stored) = stored(db, id).await? else {
+        return Ok(None);
+    };
+    if stored.chunks == 0 && stored.size_bytes > 0 {
+        return Ok(None);
+    }
+    let rows = db
+        .query(
+            &db.prepare_cached("SELECT bytes FROM attachment_chunks WHERE attachment_id = $1 ORDER BY seq")
+                .await?,
+            &[&id.0],
+        )
+        .await?;
+    let mut bytes = Vec::with_capacity(usize::try_from(stored.size_bytes).unwrap_or(0));
+    for row in rows {
+        bytes.extend_from_slice(row.get::<_, &[u8]>(0));
+    }
+    Ok(Some((stored, bytes)))
+}
+
 /// Chunk `seq` of attachment `id`.
 pub async fn chunk(db: &impl GenericClient, id: AttachmentId, seq: i32) -> Result<Option<Vec<u8>>, AppError> {
     let row = db

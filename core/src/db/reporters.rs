@@ -12,16 +12,19 @@ use crate::db::admin::OFFERED_CATEGORY;
 use crate::error::AppError;
 use crate::reporting::{CodeRefusal, Language, NewReporter, Reporter, ReporterTicket};
 
-/// The reporter's name, if `ticket` is theirs.
+/// Whether reporter `$2` may reach ticket `t`: theirs, or linked to them by a merge (`ticket_reporters`).
+const REACHES: &str = "(t.reporter_id = $2 OR EXISTS (SELECT 1 FROM ticket_reporters tr WHERE tr.ticket_id = t.id AND tr.reporter_id = $2))";
+
+/// The reporter's name, if `ticket` is theirs (or linked to them by a merge).
 pub async fn name_on_ticket(
     db: &impl GenericClient,
     reporter: ReporterId,
     ticket: TicketId,
 ) -> Result<Option<String>, AppError> {
     let statement = db
-        .prepare_cached(
-            "SELECT r.name FROM tickets t JOIN reporters r ON r.id = t.reporter_id WHERE t.id = $1 AND r.id = $2",
-        )
+        .prepare_cached(&format!(
+            "SELECT r.name FROM tickets t JOIN reporters r ON r.id = $2 WHERE t.id = $1 AND {REACHES}"
+        ))
         .await?;
     let row = db.query_opt(&statement, &[&ticket.0, &reporter.0]).await?;
     Ok(row.map(|r| r.get(0)))
@@ -187,14 +190,16 @@ pub async fn tickets(
     Ok(rows.iter().map(ticket_line).collect())
 }
 
-/// Ticket `ticket`, if it is the reporter's.
+/// Ticket `ticket`, if it is the reporter's (or linked to them by a merge).
 pub async fn own_ticket(
     db: &impl GenericClient,
     reporter: ReporterId,
     ticket: TicketId,
 ) -> Result<Option<ReporterTicket>, AppError> {
     let statement = db
-        .prepare_cached("SELECT id, title, status FROM tickets WHERE id = $1 AND reporter_id = $2")
+        .prepare_cached(&format!(
+            "SELECT t.id, t.title, t.status FROM tickets t WHERE t.id = $1 AND {REACHES}"
+        ))
         .await?;
     let row = db.query_opt(&statement, &[&ticket.0, &reporter.0]).await?;
     Ok(row.as_ref().map(ticket_line))
@@ -236,7 +241,8 @@ pub async fn open_tickets(
     let statement = db
         .prepare_cached(
             "SELECT t.id, t.title, t.status FROM tickets t
-             WHERE t.reporter_id = $1 AND t.status IN ('new', 'open', 'pending')
+             WHERE (t.reporter_id = $1 OR t.id IN (SELECT tr.ticket_id FROM ticket_reporters tr WHERE tr.reporter_id = $1))
+               AND t.status IN ('new', 'open', 'pending')
              ORDER BY greatest(t.updated_at, (SELECT max(c.created_at) FROM comments c WHERE c.ticket_id = t.id AND NOT c.internal)) DESC,
                       t.id DESC
              LIMIT $2",
@@ -244,6 +250,27 @@ pub async fn open_tickets(
         .await?;
     let rows = db.query(&statement, &[&reporter.0, &limit]).await?;
     Ok(rows.iter().map(ticket_line).collect())
+}
+
+/// Where a follow-up to `ticket` lands: the end of its chain of merges (`tickets.merged_into`, at most
+/// 32 steps), if the reporter may reach `ticket`; `ticket` itself when it was never merged.
+pub async fn surviving(
+    db: &impl GenericClient,
+    reporter: ReporterId,
+    ticket: TicketId,
+) -> Result<Option<TicketId>, AppError> {
+    let statement = db
+        .prepare_cached(&format!(
+            "WITH RECURSIVE chain (id, next, depth) AS (
+                 SELECT t.id, t.merged_into, 0 FROM tickets t WHERE t.id = $1 AND {REACHES}
+                 UNION ALL
+                 SELECT t.id, t.merged_into, c.depth + 1 FROM chain c JOIN tickets t ON t.id = c.next
+                 WHERE c.depth < 32)
+             SELECT id FROM chain ORDER BY depth DESC LIMIT 1"
+        ))
+        .await?;
+    let row = db.query_opt(&statement, &[&ticket.0, &reporter.0]).await?;
+    Ok(row.map(|r| TicketId(r.get(0))))
 }
 
 fn ticket_line(row: &Row) -> ReporterTicket {

@@ -17,7 +17,7 @@ const TICKET_SELECT: &str = "
            c.id AS category_id, c.name AS category_name,
            r.id AS reporter_id, r.name AS reporter_name,
            a.id AS assignee_id, a.name AS assignee_name,
-           t.latitude, t.longitude, t.reopened_at,
+           t.latitude, t.longitude, t.reopened_at, t.merged_into,
            rt.rating, rt.comment AS rating_comment, rt.rated_at
     FROM tickets t
     LEFT JOIN categories c ON c.id = t.category_id
@@ -28,7 +28,7 @@ const TICKET_SELECT: &str = "
 /// The columns [`ticket_from_row`] reads beyond the ticket row itself, for queries of their own: a
 /// location, the reopened flag and the rating (`rt`, joined on `RATING_JOIN`).
 pub(crate) const REPORTER_SIDE_COLUMNS: &str =
-    "t.latitude, t.longitude, t.reopened_at, rt.rating, rt.comment AS rating_comment, rt.rated_at";
+    "t.latitude, t.longitude, t.reopened_at, t.merged_into, rt.rating, rt.comment AS rating_comment, rt.rated_at";
 /// The join that brings a ticket's rating (`rt`).
 pub(crate) const RATING_JOIN: &str = "LEFT JOIN ticket_ratings rt ON rt.ticket_id = t.id";
 
@@ -70,6 +70,7 @@ pub(crate) fn ticket_from_row(row: &Row) -> Ticket {
             comment: row.get("rating_comment"),
             rated_at: row.get("rated_at"),
         }),
+        merged_into: row.get::<_, Option<i64>>("merged_into").map(TicketId),
     }
 }
 
@@ -431,7 +432,8 @@ pub async fn apply_reporter_edit(
     let bump = "version = version + 1, updated_at = now()";
     let record = match edit {
         ReporterEdit::Reopen => {
-            if !matches!(current.status, Status::Resolved | Status::Closed) {
+            // A merged duplicate stays closed: its reporter's replies go to the ticket it was merged into.
+            if !matches!(current.status, Status::Resolved | Status::Closed) || current.merged_into.is_some() {
                 return Ok(false);
             }
             let statement = db
@@ -512,6 +514,91 @@ pub async fn apply_reporter_edit(
     let (kind, record) = record;
     record_event(db, id, actor, kind, record).await?;
     Ok(true)
+}
+
+/// Writes the merge of `duplicate` into `survivor` (both rows locked by [`load_for_update`] in this
+/// transaction, as they were): the duplicate's comments and files move to the survivor, so do its
+/// reporter and the reporters linked to it (`ticket_reporters`); the duplicate is closed and points at
+/// the survivor; each gets one new version and its audit entries (`merged_into`, `merged_from`, and the
+/// status change). The search document of the survivor is rebuilt with the moved comments' words.
+/// Checks nothing: `domain::merge::plan` did. Answers both tickets as stored.
+pub async fn merge(
+    db: &impl GenericClient,
+    actor: &Author,
+    plan: &crate::domain::merge::MergePlan,
+    survivor: &Ticket,
+) -> Result<(Ticket, Ticket), AppError> {
+    let (dup, into) = (plan.duplicate.id, survivor.id);
+    let moves = db
+        .prepare_cached(
+            "WITH comments_moved AS (UPDATE comments SET ticket_id = $2 WHERE ticket_id = $1 RETURNING id),
+                  files_moved AS (UPDATE attachments SET ticket_id = $2 WHERE ticket_id = $1 RETURNING id),
+                  unlinked AS (DELETE FROM ticket_reporters WHERE ticket_id = $1 RETURNING reporter_id),
+                  linked AS (
+                      INSERT INTO ticket_reporters (ticket_id, reporter_id, merged_from)
+                      SELECT $2, r.reporter_id, $1
+                      FROM (SELECT reporter_id FROM unlinked
+                            UNION SELECT reporter_id FROM tickets WHERE id = $1 AND reporter_id IS NOT NULL) r
+                      WHERE r.reporter_id IS DISTINCT FROM (SELECT reporter_id FROM tickets WHERE id = $2)
+                      ON CONFLICT DO NOTHING RETURNING reporter_id)
+             SELECT (SELECT count(*) FROM comments_moved), (SELECT count(*) FROM files_moved),
+                    (SELECT count(*) FROM linked)",
+        )
+        .await?;
+    let moved = db.query_one(&moves, &[&dup.0, &into.0]).await?;
+    let (comments, files): (i64, i64) = (moved.get(0), moved.get(1));
+    let close = db
+        .prepare_cached(
+            "UPDATE tickets SET status = 'closed', merged_into = $2, reopened_at = NULL,
+                    version = version + 1, updated_at = now()
+             WHERE id = $1",
+        )
+        .await?;
+    db.execute(&close, &[&dup.0, &into.0]).await?;
+    let bump = db
+        .prepare_cached(
+            "UPDATE tickets SET reopened_at = NULL, version = version + 1, updated_at = now() WHERE id = $1",
+        )
+        .await?;
+    db.execute(&bump, &[&into.0]).await?;
+    if comments > 0 {
+        let search = db
+            .prepare_cached(
+                "UPDATE ticket_search s SET doc = loket_ticket_doc(t.title, t.body) || loket_comments_doc(t.id)
+                 FROM tickets t WHERE t.id = s.ticket_id AND s.ticket_id = ANY($1)",
+            )
+            .await?;
+        db.execute(&search, &[&vec![dup.0, into.0]]).await?;
+    }
+    if plan.old_status != Status::Closed {
+        let record = EventRecord {
+            field: Some(Field::Status),
+            old_value: Some(plan.old_status.as_str().into()),
+            new_value: Some(Status::Closed.as_str().into()),
+            reason: Some("merged"),
+        };
+        record_event(db, dup, actor, TicketEventKind::Changed, record).await?;
+    }
+    let moved_note = format!("{comments} comments, {files} files");
+    let into_record = EventRecord {
+        new_value: Some(into.key()),
+        reason: Some(&moved_note),
+        ..Default::default()
+    };
+    record_event(db, dup, actor, TicketEventKind::MergedInto, into_record).await?;
+    let from_record = EventRecord {
+        new_value: Some(dup.key()),
+        reason: Some(&moved_note),
+        ..Default::default()
+    };
+    record_event(db, into, actor, TicketEventKind::MergedFrom, from_record).await?;
+    let duplicate = load(db, dup)
+        .await?
+        .ok_or_else(|| AppError::internal("a merged ticket vanished"))?;
+    let survivor = load(db, into)
+        .await?
+        .ok_or_else(|| AppError::internal("a surviving ticket vanished"))?;
+    Ok((duplicate, survivor))
 }
 
 /// Like [`lock_row`], answering also whether the ticket is flagged reopened (`reopened_at` set).
@@ -700,6 +787,8 @@ pub struct AttachmentDraft {
     /// The file itself; cheap to clone.
     pub content: std::sync::Arc<[u8]>,
     pub telegram_file_id: Option<String>,
+    /// The agent who uploaded it from the web client (it waits for their reply), if one did.
+    pub uploaded_by: Option<AgentId>,
 }
 
 /// What recording an attachment did.
@@ -754,8 +843,8 @@ pub async fn insert_attachment(
     let row = db
         .query_one(
             &db.prepare_cached(&format!(
-                "INSERT INTO attachments (ticket_id, comment_id, file_name, content_type, size_bytes, telegram_file_id)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING {ATTACHMENT_COLUMNS}"
+                "INSERT INTO attachments (ticket_id, comment_id, file_name, content_type, size_bytes, telegram_file_id, uploaded_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {ATTACHMENT_COLUMNS}"
             ))
             .await?,
             &[
@@ -765,6 +854,7 @@ pub async fn insert_attachment(
                 &draft.content_type,
                 &size_bytes,
                 &draft.telegram_file_id,
+                &draft.uploaded_by.map(|a| a.0),
             ],
         )
         .await?;
@@ -784,6 +874,46 @@ pub async fn insert_attachment(
         attachment: attachment_from_row(&row),
         created: true,
     })
+}
+
+/// Makes `uploads` (files `agent` uploaded to `ticket`, not yet sent with a comment) comment `comment`'s,
+/// in the comment's transaction. Any that is not such an upload is `invalid` (and the comment rolls
+/// back). Answers them in id order.
+pub async fn link_uploads(
+    db: &impl GenericClient,
+    ticket: TicketId,
+    comment: CommentId,
+    agent: AgentId,
+    uploads: &[AttachmentId],
+) -> Result<Vec<AttachmentId>, AppError> {
+    let mut wanted: Vec<i64> = uploads.iter().map(|a| a.0).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let rows = db
+        .query(
+            &db.prepare_cached(
+                "UPDATE attachments SET comment_id = $2
+                 WHERE id = ANY($4) AND ticket_id = $1 AND comment_id IS NULL AND uploaded_by = $3
+                 RETURNING id",
+            )
+            .await?,
+            &[&ticket.0, &comment.0, &agent.0, &wanted],
+        )
+        .await?;
+    let mut linked: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+    linked.sort_unstable();
+    if linked != wanted {
+        let missing: Vec<String> = wanted
+            .iter()
+            .filter(|w| !linked.contains(w))
+            .map(|w| w.to_string())
+            .collect();
+        return Err(AppError::invalid(format!(
+            "file {} is not an upload of yours waiting on this ticket (sent already, or never uploaded here); upload it again",
+            missing.join(", ")
+        )));
+    }
+    Ok(linked.into_iter().map(AttachmentId).collect())
 }
 
 pub async fn events(db: &impl GenericClient, ticket: TicketId) -> Result<Vec<TicketEvent>, AppError> {

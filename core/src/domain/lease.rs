@@ -193,6 +193,16 @@ impl LockState {
         }
     }
 
+    /// Decides whether `agent` holds this lock for a change that needs it on every path (a merge needs
+    /// both tickets' locks, over REST too): a session must own it, REST takes any lease of the agent's own.
+    pub fn check_held(&self, agent: &AgentRef, via: Via) -> Result<(), LeaseRefusal> {
+        match (via, &self.lease) {
+            (Via::Rest, Some(lease)) if lease.holder.id == agent.id => Ok(()),
+            (Via::Session(_), Some(lease)) if lease.owned_by(agent, via) => Ok(()),
+            (_, lease) => Err(LeaseRefusal::NotHolder(lease.as_ref().map(|l| l.holder.clone()))),
+        }
+    }
+
     /// Decides a release by its holder. Over REST, an agent may release any lease of their own.
     pub fn plan_release(&self, agent: &AgentRef, via: Via) -> Result<&Lease, LeaseRefusal> {
         match &self.lease {
@@ -309,6 +319,29 @@ mod tests {
         assert_eq!(
             state.plan_lock(&ana, S2, t(1), Duration::seconds(TERM), idle()),
             Err(LeaseRefusal::HeldBy(ana.clone()))
+        );
+    }
+
+    #[test]
+    fn a_merge_needs_the_lock_on_every_path() {
+        let (ana, ben) = (agent(1), agent(2));
+        let free = LockState::default();
+        assert_eq!(free.check_held(&ana, Via::Rest), Err(LeaseRefusal::NotHolder(None)));
+        assert_eq!(free.check_held(&ana, S1), Err(LeaseRefusal::NotHolder(None)));
+        let state = locked_by(&ana, S1);
+        assert_eq!(state.check_held(&ana, S1), Ok(()));
+        assert_eq!(
+            state.check_held(&ana, Via::Rest),
+            Ok(()),
+            "REST: any lease of the agent's own"
+        );
+        assert_eq!(
+            state.check_held(&ana, S2),
+            Err(LeaseRefusal::NotHolder(Some(ana.clone())))
+        );
+        assert_eq!(
+            state.check_held(&ben, Via::Rest),
+            Err(LeaseRefusal::NotHolder(Some(ana.clone())))
         );
     }
 

@@ -241,6 +241,7 @@ mod tests {
             location: None,
             reopened_at: None,
             rating: None,
+            merged_into: None,
         }
     }
 

@@ -36,5 +36,6 @@ pub fn ticket(id: i64) -> Ticket {
         location: None,
         reopened_at: None,
         rating: None,
+        merged_into: None,
     }
 }

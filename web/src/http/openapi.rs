@@ -93,6 +93,8 @@ const ASSET_MAX_AGE: &str = "public, max-age=3600";
         tickets::lock,
         tickets::unlock,
         tickets::comment,
+        tickets::upload,
+        tickets::merge,
         tickets::events,
         tickets::attachment,
     ),

@@ -2,11 +2,12 @@
 
 use actix_web::{HttpRequest, HttpResponse, web as aw};
 use actix_web_actors::ws;
+use loket_core::db::attachments::MAX_ATTACHMENT_BYTES;
 use loket_protocol::api::{
-    IDEMPOTENCY_KEY_HEADER, LockGrant, NewComment, NewTicket, PatchTicket, Role, TicketDetail, TicketListParams,
-    TicketListQuery, TicketPage, UnlockRequest,
+    IDEMPOTENCY_KEY_HEADER, LockGrant, MergeRequest, Merged, NewComment, NewTicket, PatchTicket, Role, TicketDetail,
+    TicketListParams, TicketListQuery, TicketPage, UnlockRequest,
 };
-use loket_protocol::ticket::{Author, Comment, Ticket, TicketEvent};
+use loket_protocol::ticket::{Attachment, Author, Comment, Ticket, TicketEvent};
 use loket_protocol::{ApiError, AttachmentId, MAX_FRAME_BYTES, TicketId};
 
 use crate::error::WebError;
@@ -26,6 +27,8 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
         .route("/tickets/{id}/lock", aw::post().to(lock))
         .route("/tickets/{id}/lock", aw::delete().to(unlock))
         .route("/tickets/{id}/comments", aw::post().to(comment))
+        .route("/tickets/{id}/attachments", aw::post().to(upload))
+        .route("/tickets/{id}/merge", aw::post().to(merge))
         .route("/tickets/{id}/events", aw::get().to(events))
         .route("/attachments/{id}", aw::get().to(attachment));
 }
@@ -248,12 +251,126 @@ pub(crate) async fn comment(
     body: aw::Json<NewComment>,
 ) -> Result<HttpResponse, WebError> {
     let key = idempotency_key(&req)?;
-    let NewComment { body, internal } = body.into_inner();
+    let NewComment {
+        body,
+        internal,
+        attachments,
+    } = body.into_inner();
     let comment = state
         .desk
-        .comment_once(TicketId(*id), Author::from(agent.as_ref()), &body, internal, key)
+        .reply(
+            TicketId(*id),
+            Author::from(agent.as_ref()),
+            &body,
+            internal,
+            key,
+            attachments,
+        )
         .await?;
     Ok(created(&comment))
+}
+
+/// Uploads a file from the reply composer: the body is the file itself, its `Content-Type` the file's
+/// type, `name` its file name. It is on the ticket at once (broadcast as `AttachmentAdded`) and waits for
+/// this agent's next reply or note to name it in `attachments`; a public reply's files reach the
+/// reporter on Telegram, an internal note's never do.
+#[utoipa::path(
+    post, path = "/api/tickets/{id}/attachments", tag = "attachments", security(("session_cookie" = []), ("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "The ticket's number"),
+        UploadParams,
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file (at most 20 MiB), sent with its own Content-Type"),
+    responses(
+        (status = 201, description = "Stored, waiting for a reply to name it", body = Attachment),
+        (status = 400, description = "The request is malformed or a field has a bad value (no file name, an empty file, no content type)", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "The ticket is in a queue you are not a member of", body = ApiError),
+        (status = 404, description = "No such record", body = ApiError),
+        (status = 413, description = "The file is larger than 20 MiB", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed (`unavailable`), or the connection was lost while committing (`outcome_unknown`)", body = ApiError),
+    )
+)]
+pub(crate) async fn upload(
+    state: State,
+    req: HttpRequest,
+    CurrentAgent(agent): CurrentAgent,
+    id: aw::Path<i64>,
+    params: aw::Query<UploadParams>,
+    mut payload: aw::Payload,
+) -> Result<HttpResponse, WebError> {
+    use futures_util::StreamExt;
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .to_string();
+    let mut content = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| AppError::invalid(format!("cannot read the file: {e}")))?;
+        if content.len() + chunk.len() > MAX_ATTACHMENT_BYTES {
+            return Err(AppError::PayloadTooLarge.into());
+        }
+        content.extend_from_slice(&chunk);
+    }
+    if content.is_empty() {
+        return Err(AppError::invalid("the file is empty").into());
+    }
+    let attachment = state
+        .desk
+        .upload(
+            TicketId(*id),
+            agent.as_ref(),
+            params.into_inner().name,
+            content_type,
+            std::sync::Arc::from(content),
+        )
+        .await?;
+    Ok(created(&attachment))
+}
+
+/// Merges ticket `id` (a duplicate) into `into`: its comments, files and reporter move there, it is
+/// closed and points at `into`, and its reporter is told on Telegram which ticket carries their report
+/// now. Needs both tickets' locks (held by this agent) and both versions.
+#[utoipa::path(
+    post, path = "/api/tickets/{id}/merge", tag = "tickets", security(("session_cookie" = []), ("bearer" = [])),
+    params(("id" = i64, Path, description = "The duplicate's number")),
+    request_body = MergeRequest,
+    responses(
+        (status = 200, description = "Merged: both tickets as stored", body = Merged),
+        (status = 400, description = "The request is malformed, or names the ticket itself", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Either ticket is in a queue you are not a member of", body = ApiError),
+        (status = 404, description = "No such record", body = ApiError),
+        (status = 409, description = "A lock is not yours (`not_lock_holder`), a version is stale (`version_conflict`, with that ticket), the duplicate was merged already or the other ticket is closed or merged (`conflict`)", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed (`unavailable`), or the connection was lost while committing (`outcome_unknown`)", body = ApiError),
+    )
+)]
+pub(crate) async fn merge(
+    state: State,
+    CurrentAgent(agent): CurrentAgent,
+    id: aw::Path<i64>,
+    body: aw::Json<MergeRequest>,
+) -> Result<HttpResponse, WebError> {
+    let MergeRequest {
+        version,
+        into,
+        into_version,
+    } = body.into_inner();
+    let merged = state
+        .desk
+        .merge(TicketId(*id), agent, Via::Rest, version, into, into_version)
+        .await?;
+    Ok(HttpResponse::Ok().json(merged))
+}
+
+/// The query of an upload.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct UploadParams {
+    /// The file's name, as the reporter will see it (one line, at most 255 characters).
+    name: String,
 }
 
 /// The ticket's history, oldest first.

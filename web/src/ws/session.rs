@@ -368,16 +368,37 @@ impl WsSession {
                     )
                 });
             }
+            ClientMessage::MergeTicket {
+                ticket_id,
+                version,
+                into,
+                into_version,
+            } => {
+                let fut = self
+                    .desk
+                    .merge(ticket_id, self.agent.clone(), via, version, into, into_version);
+                self.respond(ctx, request_id, fut, move |_, merged, rid| {
+                    acked(
+                        rid,
+                        AckFields {
+                            ticket_id: Some(merged.survivor.id),
+                            version: Some(merged.survivor.version),
+                            ..Default::default()
+                        },
+                    )
+                });
+            }
             ClientMessage::AddComment {
                 ticket_id,
                 body,
                 internal,
                 idempotency_key,
+                attachments,
             } => {
                 let author = Author::from(me);
                 let fut = self
                     .desk
-                    .comment_once(ticket_id, author, &body, internal, idempotency_key);
+                    .reply(ticket_id, author, &body, internal, idempotency_key, attachments);
                 self.respond(ctx, request_id, fut, move |_, comment, rid| {
                     acked(
                         rid,
