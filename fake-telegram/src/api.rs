@@ -1,7 +1,8 @@
 //! The Bot API methods the fake answers, and the JSON shapes of users, chats and messages.
 //!
 //! Known methods: `getMe`, `getWebhookInfo`, `setWebhook`, `deleteWebhook`, `setMyCommands`, `getUpdates`,
-//! `sendMessage`, `editMessageText`, `answerCallbackQuery`, `getFile`, and file downloads at
+//! `sendMessage`, `sendDocument`, `sendPhoto` (multipart, the file's bytes recorded), `editMessageText`,
+//! `answerCallbackQuery`, `getFile`, and file downloads at
 //! `/file/bot<token>/<path>`. Anything else, and any wrong token, is counted as a bad request.
 
 use std::sync::Arc;
@@ -55,6 +56,8 @@ pub async fn answer(shared: &Arc<Shared>, request: Request) -> Response {
         }
         "getupdates" => get_updates(shared, &body).await,
         "sendmessage" => send_message(shared, &body, request.at),
+        "senddocument" => send_file(shared, "document", &request.body, request.at),
+        "sendphoto" => send_file(shared, "photo", &request.body, request.at),
         "editmessagetext" => edit_message(shared, &body, request.at),
         "getfile" => get_file(shared, &body),
         _ => {
@@ -213,6 +216,111 @@ fn send_message(shared: &Shared, body: &Value, at: Instant) -> Response {
             Some(json!({"retry_after": retry_after})),
         ),
     }
+}
+
+/// `sendDocument` / `sendPhoto`: records the file part's name and bytes (`kind` is the field it came
+/// in). Answered 429 (retry after 1 s) while [`crate::FakeTelegram::refuse_files`] says so.
+fn send_file(shared: &Shared, kind: &str, body: &[u8], at: Instant) -> Response {
+    let parts = form_parts(body);
+    let field = |name: &str| {
+        parts
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| String::from_utf8_lossy(&p.bytes).into_owned())
+    };
+    let chat_id = field("chat_id").and_then(|c| c.parse().ok()).unwrap_or_default();
+    // The file is in the field itself, or (as teloxide sends it) in the part the field names as
+    // `attach://<name>`.
+    let target = match field(kind) {
+        Some(value) if value.starts_with("attach://") => value.trim_start_matches("attach://").to_string(),
+        _ => kind.to_string(),
+    };
+    let Some(file) = parts.iter().find(|p| p.name == target && p.file_name.is_some()) else {
+        return refuse(400, "Bad Request: there is no file in the request", None);
+    };
+    let outcome = shared.update(|s| {
+        s.send_attempts += 1;
+        if s.refuse_files > 0 {
+            s.refuse_files -= 1;
+            return Err(());
+        }
+        s.next_message_id += 1;
+        let sent = crate::SentFile {
+            chat_id,
+            message_id: s.next_message_id,
+            kind: kind.to_string(),
+            file_name: file.file_name.clone().unwrap_or_default(),
+            bytes: file.bytes.clone(),
+            at,
+        };
+        s.files_sent.entry(chat_id).or_default().push(sent.clone());
+        Ok(sent)
+    });
+    let Ok(sent) = outcome else {
+        return refuse(429, "Too Many Requests: retry after 1", Some(json!({"retry_after": 1})));
+    };
+    let mut message = json!({
+        "message_id": sent.message_id, "date": unix_now(), "from": bot_user(),
+        "chat": {"id": chat_id, "type": "private", "first_name": "Reporter"},
+    });
+    let file_id = format!("sent-{}", sent.message_id);
+    let size = sent.bytes.len();
+    match kind {
+        "photo" => {
+            message["photo"] = json!([{"file_id": file_id, "file_unique_id": format!("{file_id}-u"), "width": 1, "height": 1, "file_size": size}]);
+        }
+        _ => {
+            message["document"] = json!({"file_id": file_id, "file_unique_id": format!("{file_id}-u"), "file_name": sent.file_name, "file_size": size});
+        }
+    }
+    ok(message)
+}
+
+/// One part of a `multipart/form-data` body, bytes as sent.
+struct FormPart {
+    name: String,
+    file_name: Option<String>,
+    bytes: Vec<u8>,
+}
+
+/// The parts of a `multipart/form-data` body, read as bytes (a file's content may be anything).
+fn form_parts(body: &[u8]) -> Vec<FormPart> {
+    let Some(line_end) = find(body, b"\r\n") else {
+        return Vec::new();
+    };
+    let boundary = [b"\r\n", &body[..line_end]].concat();
+    let mut parts = Vec::new();
+    // After the first boundary line; each part ends at "\r\n--boundary".
+    let mut rest = &body[line_end + 2..];
+    while let Some(end) = find(rest, &boundary) {
+        let part = &rest[..end];
+        if let Some(head_end) = find(part, b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&part[..head_end]);
+            let attribute = |key: &str| {
+                head.split(&format!("{key}=\""))
+                    .nth(1)
+                    .and_then(|r| r.split('"').next())
+                    .map(str::to_string)
+            };
+            if let Some(name) = attribute("name") {
+                parts.push(FormPart {
+                    name,
+                    file_name: attribute("filename"),
+                    bytes: part[head_end + 4..].to_vec(),
+                });
+            }
+        }
+        rest = &rest[end + boundary.len()..];
+        match rest.get(..2) {
+            Some(b"\r\n") => rest = &rest[2..],
+            _ => break,
+        }
+    }
+    parts
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 fn edit_message(shared: &Shared, body: &Value, at: Instant) -> Response {

@@ -85,6 +85,19 @@ impl Sent {
     }
 }
 
+/// A file the bot sent with `sendDocument` or `sendPhoto`.
+#[derive(Debug, Clone)]
+pub struct SentFile {
+    pub chat_id: i64,
+    pub message_id: i64,
+    /// `document` or `photo`.
+    pub kind: String,
+    pub file_name: String,
+    /// The file's bytes as they arrived.
+    pub bytes: Vec<u8>,
+    pub at: Instant,
+}
+
 /// A webhook set with `setWebhook`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Webhook {
@@ -111,6 +124,10 @@ struct State {
     bad_requests: u64,
     answer_429: u32,
     retry_after: u32,
+    /// The next this many file sends are answered 429 (retry after 1 s).
+    refuse_files: u32,
+    /// Per chat, files sent with `sendDocument` / `sendPhoto`, in order.
+    files_sent: HashMap<i64, Vec<SentFile>>,
     /// `getUpdates` requests being answered right now.
     polling: u32,
     /// `getUpdates` answered 409 because another was in flight.
@@ -183,6 +200,11 @@ impl StateView<'_> {
     /// Every message sent to `chat`, in order (edited ones with their latest text).
     pub fn sent_to(&self, chat: i64) -> &[Sent] {
         self.0.sent.get(&chat).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every file sent to `chat`, in order.
+    pub fn files_sent_to(&self, chat: i64) -> &[SentFile] {
+        self.0.files_sent.get(&chat).map_or(&[], Vec::as_slice)
     }
 
     /// Webhook POSTs acknowledged with a 2xx so far.
@@ -377,6 +399,18 @@ impl FakeTelegram {
         self.push_update(json!({"callback_query": {
             "id": format!("cq{id}"), "from": from.json(), "chat_instance": "ci", "data": data, "message": api::bot_message(on),
         }}));
+    }
+
+    /// Answers the next `times` file sends (`sendDocument`, `sendPhoto`) with 429, retry after 1 s:
+    /// Telegram refusing for a while.
+    pub fn refuse_files(&self, times: u32) {
+        self.shared.update(|s| s.refuse_files = times);
+    }
+
+    /// Every file sent to `chat` with `sendDocument` / `sendPhoto`, in order.
+    pub fn files_sent_to(&self, chat: i64) -> Vec<SentFile> {
+        self.shared
+            .read(|s| s.files_sent.get(&chat).cloned().unwrap_or_default())
     }
 
     /// Answers the next `times` sendMessage calls with 429 and `retry_after` seconds.

@@ -109,6 +109,25 @@ impl AgentClient {
         Reply { status, body }
     }
 
+    /// Uploads `bytes` as a file named `name` of type `content_type` to ticket `ticket` from the reply
+    /// composer (`POST /api/tickets/{id}/attachments`).
+    pub async fn upload(&self, ticket: i64, name: &str, content_type: &str, bytes: Vec<u8>) -> Reply {
+        let response = self
+            .http
+            .post(format!("{}/api/tickets/{ticket}/attachments", self.base))
+            .query(&[("name", name)])
+            .bearer_auth(&self.token)
+            .header("Content-Type", content_type)
+            .body(bytes)
+            .send()
+            .await
+            .expect("HTTP request");
+        let status = response.status();
+        let bytes = response.bytes().await.expect("HTTP body");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply { status, body }
+    }
+
     pub async fn patch(&self, path: &str, body: Value) -> Reply {
         self.request(Method::PATCH, path, Some(body)).await
     }

@@ -5,7 +5,7 @@ use std::ops::Deref;
 
 use loket_server::config::Config;
 
-pub use loket_fake_telegram::{BOT_USERNAME, Sent, TOKEN, TgUser};
+pub use loket_fake_telegram::{BOT_USERNAME, Sent, SentFile, TOKEN, TgUser};
 
 use crate::PATIENCE;
 

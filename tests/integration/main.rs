@@ -26,6 +26,7 @@ mod frames;
 mod hardening;
 mod health;
 mod locks;
+mod merge;
 mod observability;
 mod openapi;
 mod positions;
