@@ -176,6 +176,14 @@ pub fn describe_event(event: &TicketEvent, lookup: &Lookup<'_>) -> String {
             None => "shared a location".to_string(),
         },
         TicketEventKind::ReopenSeen => "answered the reopened ticket (flag cleared)".to_string(),
+        TicketEventKind::MergedInto => format!(
+            "merged this duplicate into {}{reason}",
+            event.new_value.as_deref().unwrap_or("another ticket")
+        ),
+        TicketEventKind::MergedFrom => format!(
+            "merged {} into this ticket{reason}",
+            event.new_value.as_deref().unwrap_or("a duplicate")
+        ),
         TicketEventKind::Rated => match event.new_value.as_deref() {
             Some(stars) => format!("rated the ticket {stars} of 5{reason}"),
             None => "rated the ticket".to_string(),

@@ -30,6 +30,7 @@ fn kind_class(kind: TicketEventKind) -> (&'static str, Icon) {
         TicketEventKind::LocationSet => ("ev-changed", Icon::Edit),
         TicketEventKind::Rated => ("ev-commented", Icon::Reply),
         TicketEventKind::ReopenSeen => ("ev-changed", Icon::Edit),
+        TicketEventKind::MergedInto | TicketEventKind::MergedFrom => ("ev-changed", Icon::Edit),
     }
 }
 

@@ -316,6 +316,7 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                         body: out.body.clone(),
                         internal: out.internal,
                         idempotency_key: Some(key.clone()),
+                        attachments: Vec::new(),
                     })
                 })
                 .await
@@ -471,6 +472,12 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                     if let Some(at) = ticket.reopened_at {
                         <span class="badge badge-reopened" data-testid="ticket-reopened" title={datetime(at)}>
                             { format!("Reopened by the reporter's reply {}", ago(now_tick, at)) }
+                        </span>
+                    }
+                    if let Some(into) = ticket.merged_into {
+                        <span class="badge badge-reopened" data-testid="ticket-merged-into">
+                            { "Merged into " }
+                            <AppLink to={Route::Ticket { id: into.0 }}>{ into.key() }</AppLink>
                         </span>
                     }
                     if matches!(page.mode, Mode::Viewing) && page.foreign_lock().is_none_or(|l| l.holder.id == me.id) {
