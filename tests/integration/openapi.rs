@@ -52,6 +52,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/tickets/{id}/lock"),
     ("delete", "/api/tickets/{id}/lock"),
     ("post", "/api/tickets/{id}/comments"),
+    ("post", "/api/tickets/{id}/attachments"),
+    ("post", "/api/tickets/{id}/merge"),
     ("get", "/api/tickets/{id}/events"),
     ("get", "/api/attachments/{id}"),
 ];
