@@ -331,3 +331,60 @@ async fn a_public_replys_files_reach_the_reporter_despite_refusals_and_an_intern
     let comments = detail(admin, id).await["comments"].as_array().unwrap().len();
     assert_eq!(comments, 2);
 }
+
+#[actix_rt::test]
+async fn the_browser_shows_a_merged_duplicate_pointing_at_the_ticket_that_carries_it() {
+    use loket_tests::TestServer;
+    use loket_tests::browser::{self, Browser};
+    use loket_tests::server::PASSWORD;
+
+    if !browser::available() {
+        return;
+    }
+    let server = TestServer::start_with(|config| config.web_dir = Some(browser::web_dir())).await;
+    let ayu = server.agent("Ayu", Role::Admin).await;
+    let mut ids = Vec::new();
+    for title in ["Lampu jalan mati", "Street lamp out"] {
+        let filed = ayu.post("/api/tickets", json!({"title": title})).await;
+        ids.push(TicketId(filed.body["id"].as_i64().unwrap()));
+    }
+    let (dup, survivor) = (ids[0], ids[1]);
+    let noted = ayu
+        .post(
+            &format!("/api/tickets/{}/comments", dup.0),
+            json!({"body": "Sudah tiga malam gelap"}),
+        )
+        .await;
+    assert_eq!(noted.status, StatusCode::CREATED, "{noted:?}");
+
+    let b = Browser::launch(&server.url(), "ayu-merge").await;
+    b.goto("/").await;
+    b.sign_in("ayu@example.org", PASSWORD).await;
+    b.goto(&format!("/tickets/{}", dup.0)).await;
+    b.wait_text("[data-testid=comment]", "Sudah tiga malam gelap").await;
+    assert!(b.text("[data-testid=ticket-merged-into]").await.is_none());
+
+    // Merged (over REST, with both locks) while the duplicate's page is open: the pointer shows live.
+    for id in [dup, survivor] {
+        let locked = ayu.post(&format!("/api/tickets/{}/lock", id.0), json!({})).await;
+        assert_eq!(locked.status, StatusCode::OK, "{locked:?}");
+    }
+    let merged = ayu
+        .post(
+            &format!("/api/tickets/{}/merge", dup.0),
+            json!({"version": 1, "into": survivor.0, "into_version": 1}),
+        )
+        .await;
+    assert_eq!(merged.status, StatusCode::OK, "{merged:?}");
+    b.wait_text("[data-testid=ticket-merged-into]", "Merged into").await;
+    b.wait_text("[data-testid=ticket-merged-into] a", &survivor.key()).await;
+    b.screenshot("merged-duplicate").await;
+    // The pointer leads to the survivor, which carries the moved comment and both history entries.
+    b.click("[data-testid=ticket-merged-into] a").await;
+    b.wait_until("the survivor's page", || async {
+        b.path().await == format!("/tickets/{}", survivor.0)
+    })
+    .await;
+    b.wait_text("[data-testid=comment]", "Sudah tiga malam gelap").await;
+    b.close().await;
+}
