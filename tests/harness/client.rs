@@ -103,10 +103,7 @@ impl AgentClient {
             .send()
             .await
             .expect("HTTP request");
-        let status = response.status();
-        let bytes = response.bytes().await.expect("HTTP body");
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, body }
+        json_reply(response).await
     }
 
     /// Uploads `bytes` as a file named `name` of type `content_type` to ticket `ticket` from the reply
@@ -122,10 +119,7 @@ impl AgentClient {
             .send()
             .await
             .expect("HTTP request");
-        let status = response.status();
-        let bytes = response.bytes().await.expect("HTTP body");
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, body }
+        json_reply(response).await
     }
 
     pub async fn patch(&self, path: &str, body: Value) -> Reply {
@@ -203,6 +197,14 @@ impl AgentClient {
         }
         client
     }
+}
+
+/// The status and the JSON body of `response` (`null` when it is not JSON).
+async fn json_reply(response: reqwest::Response) -> Reply {
+    let status = response.status();
+    let bytes = response.bytes().await.expect("HTTP body");
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Reply { status, body }
 }
 
 pub async fn send(
