@@ -240,6 +240,10 @@ pub enum ServerMessage {
         #[serde(default = "QueueId::original")]
         queue: QueueId,
         comment: Comment,
+        /// The ticket's SLA clocks when this comment moved them (an agent's first public reply meets
+        /// the first-response promise); absent otherwise.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sla: Option<Vec<crate::sla::SlaClock>>,
         /// This event's place in the event log: strictly increasing on every session's stream, the same
         /// for the same event on every session (docs/protocol.md, "Positions and resume").
         #[serde(default)]
@@ -256,6 +260,30 @@ pub enum ServerMessage {
         attachment: Attachment,
         /// This event's place in the event log: strictly increasing on every session's stream, the same
         /// for the same event on every session (docs/protocol.md, "Positions and resume").
+        #[serde(default)]
+        position: u64,
+    },
+    /// Broadcast: an SLA clock of the ticket reached its warning share (docs/sla.md).
+    SlaWarning {
+        ticket_id: TicketId,
+        /// The queue the ticket is in; only agents who may see it receive the event.
+        queue: QueueId,
+        target: crate::sla::SlaTarget,
+        /// When the warning share was reached.
+        at: Timestamp,
+        /// This event's place in the event log (docs/protocol.md, "Positions and resume").
+        #[serde(default)]
+        position: u64,
+    },
+    /// Broadcast: an SLA clock of the ticket ran out (docs/sla.md).
+    SlaBreached {
+        ticket_id: TicketId,
+        /// The queue the ticket is in; only agents who may see it receive the event.
+        queue: QueueId,
+        target: crate::sla::SlaTarget,
+        /// When the promise ran out.
+        at: Timestamp,
+        /// This event's place in the event log (docs/protocol.md, "Positions and resume").
         #[serde(default)]
         position: u64,
     },
@@ -296,7 +324,9 @@ impl ServerMessage {
             ServerMessage::TicketLocked { ticket_id, .. }
             | ServerMessage::TicketUnlocked { ticket_id, .. }
             | ServerMessage::CommentAdded { ticket_id, .. }
-            | ServerMessage::AttachmentAdded { ticket_id, .. } => Some(*ticket_id),
+            | ServerMessage::AttachmentAdded { ticket_id, .. }
+            | ServerMessage::SlaWarning { ticket_id, .. }
+            | ServerMessage::SlaBreached { ticket_id, .. } => Some(*ticket_id),
             _ => None,
         }
     }
@@ -310,6 +340,8 @@ impl ServerMessage {
             | ServerMessage::TicketUpdated { position, .. }
             | ServerMessage::CommentAdded { position, .. }
             | ServerMessage::AttachmentAdded { position, .. }
+            | ServerMessage::SlaWarning { position, .. }
+            | ServerMessage::SlaBreached { position, .. }
             | ServerMessage::MembershipChanged { position, .. } => Some(*position),
             _ => None,
         }
@@ -324,6 +356,8 @@ impl ServerMessage {
             | ServerMessage::TicketUpdated { position, .. }
             | ServerMessage::CommentAdded { position, .. }
             | ServerMessage::AttachmentAdded { position, .. }
+            | ServerMessage::SlaWarning { position, .. }
+            | ServerMessage::SlaBreached { position, .. }
             | ServerMessage::MembershipChanged { position, .. } => *position = at,
             _ => {}
         }
@@ -342,6 +376,8 @@ impl ServerMessage {
             ServerMessage::TicketUpdated { .. } => "TicketUpdated",
             ServerMessage::CommentAdded { .. } => "CommentAdded",
             ServerMessage::AttachmentAdded { .. } => "AttachmentAdded",
+            ServerMessage::SlaWarning { .. } => "SlaWarning",
+            ServerMessage::SlaBreached { .. } => "SlaBreached",
             ServerMessage::MembershipChanged { .. } => "MembershipChanged",
             ServerMessage::Pong { .. } => "Pong",
         }

@@ -797,6 +797,7 @@ mod tests {
                 queue: loket_protocol::QueueId::ORIGINAL,
                 comment: comment(5, "hi"),
                 position: 0,
+                sla: None,
             },
         );
         assert_eq!(page.editing().unwrap().draft.title, "My better title");
@@ -986,6 +987,7 @@ mod tests {
                 queue: loket_protocol::QueueId::ORIGINAL,
                 comment: comment(1, "x"),
                 position: 0,
+                sla: None,
             },
         );
         assert!(page.comments.is_empty());
@@ -1002,6 +1004,7 @@ mod tests {
                 queue: loket_protocol::QueueId::ORIGINAL,
                 comment: comment(2, "live"),
                 position: 0,
+                sla: None,
             },
         );
         let mut newer = ticket(1);
@@ -1051,6 +1054,7 @@ mod tests {
                 queue: loket_protocol::QueueId::ORIGINAL,
                 comment: comment(4, "Now it is worse"),
                 position: 0,
+                sla: None,
             },
         );
         let added = |id, comment| ServerMessage::AttachmentAdded {
