@@ -131,6 +131,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
     let placeholder_note = use_state(|| None::<String>);
     let uploads = use_reducer(Uploads::default);
     let next_upload = use_mut_ref(|| 0u32);
+    let file_input = use_node_ref();
     {
         let (textarea, cursor_handle) = (textarea.clone(), cursor.clone());
         use_effect_with((*cursor, (*body).clone()), move |(at, text)| {
@@ -236,6 +237,14 @@ pub fn Composer(props: &ComposerProps) -> Html {
         }
     });
     let blocking = uploads.blocking();
+    let choose_files = {
+        let file_input = file_input.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(input) = file_input.cast::<HtmlInputElement>() {
+                input.click();
+            }
+        })
+    };
     let on_submit = submit.reform(|e: SubmitEvent| e.prevent_default());
     let on_key = {
         let submit = submit.clone();
@@ -381,7 +390,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
                 <p class="lock-note warn" data-testid="canned-note">{ note }</p>
             }
             if !uploads.items.is_empty() {
-                <ul class="chips composer-files" aria-label="Files to send with it">{ for chips }</ul>
+                <ul class="chips upload-chips" aria-label="Files to send with it">{ for chips }</ul>
                 <p class="muted small">{ files_hint }</p>
             }
             if let Some(message) = &*error {
@@ -390,8 +399,11 @@ pub fn Composer(props: &ComposerProps) -> Html {
             <div class="composer-foot">
                 <span class="muted small">{ blocking.map(|b| format!("{b} ")).unwrap_or_default() }{ hint }{ " Ctrl+Enter sends." }</span>
                 <input type="file" id="composer-files" class="sr-only" multiple=true onchange={on_files}
+                    ref={file_input.clone()} tabindex="-1" aria-label="Files to attach"
                     data-testid="composer-files" />
-                <label for="composer-files" class="btn btn-ghost" role="button">{ icon(Icon::Paperclip) }{ "Attach files" }</label>
+                <button type="button" class="btn btn-ghost" onclick={choose_files} data-testid="attach-files">
+                    { icon(Icon::Paperclip) }{ "Attach files" }
+                </button>
                 <button type="button" class="btn btn-ghost" onclick={open_picker} data-testid="canned-open">
                     { "Canned reply" }
                 </button>
