@@ -104,11 +104,8 @@ async fn an_agent_merges_a_duplicate_from_its_page_after_a_refusal_that_changed_
         .call(json!({"type": "UnlockTicket", "ticket_id": survivor.0}))
         .await;
     b.click("[data-testid=merge-confirm]").await;
-    b.wait_text(
-        "[data-testid=ticket-merged-into]",
-        &format!("Merged into {}", survivor.key()),
-    )
-    .await;
+    b.wait_text("[data-testid=ticket-merged-into]", "Merged into").await;
+    b.wait_text("[data-testid=ticket-merged-into] a", &survivor.key()).await;
     assert_eq!(
         count(&b, "[data-testid=merge-dialog]").await,
         0,
@@ -138,6 +135,10 @@ async fn an_agent_merges_a_duplicate_from_its_page_after_a_refusal_that_changed_
         })
         .await;
     }
+    // Its page no longer shows the moved conversation, and points to where it is.
+    b.wait_text("[data-testid=merged-conversation]", &survivor.key()).await;
+    assert_eq!(count(&b, "[data-testid=comment]").await, 0);
+    assert_eq!(count(&b, "[data-testid=composer]").await, 0);
     // The action is gone from the merged ticket.
     assert_eq!(count(&b, "[data-testid=merge-open]").await, 0);
     b.close().await;

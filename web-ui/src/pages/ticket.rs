@@ -621,8 +621,15 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                     <section class="card" aria-labelledby="conversation-h">
                         <h2 id="conversation-h">{ "Conversation" }
                             <span class="count">{ page.comments.len() }</span></h2>
-                        <Thread comments={page.comments.clone()} attachments={page.attachments.clone()} now={now_tick} />
-                        <Composer {on_send} {on_search} {on_render} {on_upload} connected={live.connected()} has_reporter={ticket.reporter.is_some()} />
+                        if let Some(into) = ticket.merged_into {
+                            <p class="muted" data-testid="merged-conversation">
+                                { format!("This ticket was merged, so its conversation and files are on {} now. Reply there: ", into.key()) }
+                                <AppLink to={Route::Ticket { id: into.0 }}>{ format!("open {}", into.key()) }</AppLink>
+                            </p>
+                        } else {
+                            <Thread comments={page.comments.clone()} attachments={page.attachments.clone()} now={now_tick} />
+                            <Composer {on_send} {on_search} {on_render} {on_upload} connected={live.connected()} has_reporter={ticket.reporter.is_some()} />
+                        }
                     </section>
                 </div>
                 <aside class="ticket-side">

@@ -439,6 +439,11 @@ impl TicketPage {
         if !keep_ours {
             self.ticket = Some(fresh);
         }
+        if self.ticket.as_ref().is_some_and(|t| t.merged_into.is_some()) {
+            // A merged duplicate keeps nothing: what it had is the survivor's now.
+            self.comments.clear();
+            self.attachments.clear();
+        }
         for comment in detail.comments {
             if !self.comments.iter().any(|c| c.id == comment.id) {
                 self.comments.push(comment);
@@ -469,7 +474,13 @@ impl TicketPage {
             ServerMessage::TicketCreated { ticket, .. } if self.ticket.is_none() => self.ticket = Some(ticket.clone()),
             other => {
                 if let Some(ticket) = &mut self.ticket {
+                    let was_merged = ticket.merged_into.is_some();
                     apply_to_ticket(ticket, other, at);
+                    if !was_merged && ticket.merged_into.is_some() {
+                        // Merged: its comments and files moved to the survivor with it.
+                        self.comments.clear();
+                        self.attachments.clear();
+                    }
                 }
             }
         }
@@ -726,6 +737,31 @@ mod tests {
         });
         assert_eq!(page.mode, Mode::Viewing);
         assert!(matches!(&page.flash, Some(Flash::Info(text)) if text.starts_with("Merged into TKT-0041")));
+
+        // The duplicate's update moves its conversation away with it.
+        page.apply(TicketAction::Server {
+            msg: Rc::new(ServerMessage::CommentAdded {
+                ticket_id: TicketId(1),
+                comment: comment(5, "Sudah tiga malam gelap"),
+                queue: QueueId::ORIGINAL,
+                position: 3,
+            }),
+            at: at(5),
+        });
+        assert_eq!(page.comments.len(), 1);
+        let mut merged = ticket(1);
+        merged.status = Status::Closed;
+        merged.merged_into = Some(TicketId(41));
+        merged.version = 2;
+        server(
+            &mut page,
+            ServerMessage::TicketUpdated {
+                ticket: merged,
+                previous: None,
+                position: 4,
+            },
+        );
+        assert!(page.comments.is_empty(), "the comments are the survivor's now");
     }
 
     #[test]
