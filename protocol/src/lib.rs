@@ -10,6 +10,7 @@ pub mod error;
 pub mod ids;
 pub mod lifecycle;
 pub mod queue;
+pub mod stats;
 pub mod ticket;
 pub mod view;
 pub mod ws;

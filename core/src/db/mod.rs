@@ -13,6 +13,7 @@ pub mod leases;
 pub mod outbox;
 pub mod queues;
 pub mod reporters;
+pub mod stats;
 pub mod throttle;
 pub mod tickets;
 pub mod tls;

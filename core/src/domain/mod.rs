@@ -12,5 +12,6 @@ pub mod lease;
 pub mod merge;
 pub mod plan;
 pub mod reorder;
+pub mod stats;
 pub mod throttle;
 pub mod validate;
