@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod queues;
 pub mod reporters;
 pub mod sla;
+pub mod stats;
 pub mod throttle;
 pub mod tickets;
 pub mod tls;

@@ -13,5 +13,6 @@ pub mod merge;
 pub mod plan;
 pub mod reorder;
 pub mod sla;
+pub mod stats;
 pub mod throttle;
 pub mod validate;
