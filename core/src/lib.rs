@@ -29,6 +29,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod queues;
 pub mod reporting;
+pub mod sla;
 pub mod startup;
 pub mod stats;
 

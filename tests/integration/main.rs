@@ -35,6 +35,7 @@ mod queues;
 mod realtime;
 mod refusals;
 mod robustness;
+mod sla;
 mod stats;
 mod views;
 mod workflow;

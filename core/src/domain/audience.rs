@@ -83,6 +83,7 @@ mod tests {
                 attachments: vec![],
             },
             position: 1,
+            sla: None,
         }
     }
 

@@ -4,9 +4,11 @@
 use crate::app::Route;
 use crate::components::AppLink;
 use crate::components::badges::{LockBadge, PriorityBadge, StatusBadge};
+use crate::components::sla::SlaBadge;
 use crate::format::{age, datetime};
 use crate::hooks::{NoticeKind, use_live, use_notify};
 use crate::take::{assign_to_me, refusal_text};
+use loket_protocol::sla::headline;
 use loket_protocol::ticket::Ticket;
 use loket_protocol::view::highlight;
 use loket_protocol::{AgentId, TicketId, Timestamp};
@@ -111,6 +113,9 @@ pub fn TicketTable(props: &TableProps) -> Html {
                 </td>
                 <td data-label="Status"><StatusBadge status={t.status} /></td>
                 <td data-label="Priority"><PriorityBadge priority={t.priority} /></td>
+                <td data-label="SLA" class="col-sla">
+                    { headline(&t.sla).map(|c| html! { <SlaBadge clock={c.clone()} now={props.now} /> }).unwrap_or_else(dash) }
+                </td>
                 <td data-label="Category">
                     { t.category.as_ref().map(|c| html! { <span>{ &c.name }</span> }).unwrap_or_else(dash) }
                 </td>
@@ -139,6 +144,7 @@ pub fn TicketTable(props: &TableProps) -> Html {
                         <th scope="col">{ "Title" }</th>
                         <th scope="col">{ "Status" }</th>
                         <th scope="col">{ "Priority" }</th>
+                        <th scope="col" title="The service-level clock that runs out soonest">{ "SLA" }</th>
                         <th scope="col">{ "Category" }</th>
                         <th scope="col">{ "Reporter" }</th>
                         <th scope="col">{ "Assignee" }</th>

@@ -14,6 +14,7 @@ use crate::components::conversation::{AttachmentLink, Composer, Outgoing, Thread
 use crate::components::icons::{Icon, icon};
 use crate::components::lock_panel::{LockPanel, LockView};
 use crate::components::merge_dialog::{MergeDialog, MergeOutcome};
+use crate::components::sla::SlaClocks;
 use crate::components::ticket_fields::{TicketFieldsForm, TicketFieldsView};
 use crate::components::timeline::Timeline;
 use crate::format::{ago, datetime, now};
@@ -557,6 +558,7 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                     <span class="ticket-key big">{ &ticket.key }</span>
                     <StatusBadge status={ticket.status} />
                     <PriorityBadge priority={ticket.priority} />
+                    <SlaClocks clocks={ticket.sla.clone()} />
                     if let Some(at) = ticket.reopened_at {
                         <span class="badge badge-reopened" data-testid="ticket-reopened" title={datetime(at)}>
                             { format!("Reopened by the reporter's reply {}", ago(now_tick, at)) }
