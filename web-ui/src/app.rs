@@ -9,7 +9,7 @@ use crate::hooks::{BoardProvider, ConnectionProvider, DirectoryProvider, NoticeP
 use crate::pages::{
     account::AccountPage, agents::AgentsPage, audit::AuditPage, board::BoardPage, categories::CategoriesPage,
     invite_codes::InviteCodesPage, login::LoginPage, new_ticket::NewTicketPage, not_found::NotFoundPage,
-    queues::QueuesPage, sessions::SessionsPage, ticket::TicketPage,
+    queues::QueuesPage, sessions::SessionsPage, sla::SlaPage, ticket::TicketPage,
 };
 use loket_protocol::api::Agent;
 use loket_protocol::{ApiError, ErrorCode, TicketId};
@@ -36,6 +36,9 @@ pub enum Route {
     Queues,
     #[at("/admin/sessions")]
     Sessions,
+    /// Service levels: calendars and promises per queue and priority.
+    #[at("/admin/sla")]
+    Sla,
     #[at("/admin/audit")]
     Audit,
     /// The signed-in agent's own account: change the password.
@@ -58,6 +61,7 @@ fn switch(route: Route) -> Html {
         Route::Categories => html! { <CategoriesPage /> },
         Route::Queues => html! { <QueuesPage /> },
         Route::Sessions => html! { <SessionsPage /> },
+        Route::Sla => html! { <SlaPage /> },
         Route::Audit => html! { <AuditPage /> },
         Route::Account => html! { <AccountPage /> },
         Route::Login => html! { <Redirect<Route> to={Route::Board} /> },

@@ -13,6 +13,7 @@ mod hooks;
 mod idempotency;
 mod merge;
 mod pages;
+mod sla_form;
 mod state;
 mod take;
 mod ws;
