@@ -1,5 +1,5 @@
 //! Service-level clocks (docs/sla.md): one clock as a coloured label with its text ("2 h 05 m left",
-//! "overdue 12 m", "paused, …", "met"), and a ticket's clocks counting down live. The colour rule is
+//! "overdue 12 m", "paused, …", "met") that counts down live, and a ticket's clocks. The colour rule is
 //! `protocol::sla::SlaClock::state`, the same on the board and the ticket page; colour is never the
 //! only signal: the words say it too.
 
@@ -12,18 +12,31 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct SlaBadgeProps {
     pub clock: SlaClock,
-    pub now: Timestamp,
     /// Name the promise ("First response: …"); the board's column names it in the title instead.
     #[prop_or_default]
     pub named: bool,
 }
 
-/// One clock at `now`.
+/// How often a clock re-renders: every second in its last minutes (where the text shows seconds), else
+/// every 15 s (the text shows minutes or hours).
+fn tick_ms(clock: &SlaClock, now: Timestamp) -> u32 {
+    match clock.due_at {
+        Some(due) if clock.met_at.is_none() && !clock.paused && (due - now).num_seconds() < 120 => 1_000,
+        _ => 15_000,
+    }
+}
+
+/// One clock, kept true as time passes.
 #[function_component]
 pub fn SlaBadge(props: &SlaBadgeProps) -> Html {
     let clock = &props.clock;
-    let state = clock.state(props.now);
-    let text = clock.describe(props.now);
+    let every = use_state(|| tick_ms(clock, crate::format::now()));
+    let now = use_now(*every);
+    if tick_ms(clock, now) != *every {
+        every.set(tick_ms(clock, now));
+    }
+    let state = clock.state(now);
+    let text = clock.describe(now);
     let label = clock.target.label();
     let due = clock
         .due_at
@@ -54,16 +67,15 @@ pub struct SlaClocksProps {
     pub clocks: Vec<SlaClock>,
 }
 
-/// A ticket's clocks, every second (the ticket page).
+/// A ticket's clocks, each named (the ticket page).
 #[function_component]
 pub fn SlaClocks(props: &SlaClocksProps) -> Html {
-    let now = use_now(1_000);
     if props.clocks.is_empty() {
         return Html::default();
     }
     html! {
         <span class="sla-clocks" data-testid="sla-clocks">
-            { for props.clocks.iter().map(|c| html! { <SlaBadge clock={c.clone()} {now} named=true /> }) }
+            { for props.clocks.iter().map(|c| html! { <SlaBadge key={c.target.as_str()} clock={c.clone()} named=true /> }) }
         </span>
     }
 }

@@ -114,7 +114,7 @@ pub fn TicketTable(props: &TableProps) -> Html {
                 <td data-label="Status"><StatusBadge status={t.status} /></td>
                 <td data-label="Priority"><PriorityBadge priority={t.priority} /></td>
                 <td data-label="SLA" class="col-sla">
-                    { headline(&t.sla).map(|c| html! { <SlaBadge clock={c.clone()} now={props.now} /> }).unwrap_or_else(dash) }
+                    { headline(&t.sla).map(|c| html! { <SlaBadge clock={c.clone()} /> }).unwrap_or_else(dash) }
                 </td>
                 <td data-label="Category">
                     { t.category.as_ref().map(|c| html! { <span>{ &c.name }</span> }).unwrap_or_else(dash) }
