@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod agents;
+pub mod attention;
 pub mod attachments;
 pub mod canned;
 pub mod cluster;
