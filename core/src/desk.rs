@@ -117,7 +117,8 @@ impl Desk {
 
     /// Serves as one of several instances on the database: the lock board starts with every live lease,
     /// this process's sessions get every event from the log's reader ([`EventLog::follow`], which keeps
-    /// the board too), and a sweep every [`LEASE_SWEEP`] ends leases that ran out. Must run inside an
+    /// the board too), and a sweep every [`LEASE_SWEEP`] ends leases that ran out and records SLA
+    /// warnings and breaches that fell due (`db::sla::sweep`). Must run inside an
     /// actix system.
     pub async fn join_cluster(&self) -> Result<(), AppError> {
         let client = self.pool.get().await?;
@@ -159,6 +160,25 @@ impl Desk {
                     Ok(ended) if !ended.is_empty() => tracing::info!(count = ended.len(), "leases that ran out ended"),
                     Ok(_) => {}
                     Err(err) => tracing::warn!(error = %err, "cannot end leases that ran out; trying again"),
+                }
+                let recorded = match pool.get().await {
+                    Ok(client) => db::sla::sweep(&client).await,
+                    Err(err) => Err(err.into()),
+                };
+                match recorded {
+                    Ok(recorded) => {
+                        for r in &recorded {
+                            let name = match r.breach {
+                                true => crate::metrics::SLA_BREACHES,
+                                false => crate::metrics::SLA_WARNINGS,
+                            };
+                            metrics::counter!(name, "target" => r.target.as_str()).increment(1);
+                        }
+                        if !recorded.is_empty() {
+                            tracing::info!(count = recorded.len(), "SLA warnings and breaches recorded");
+                        }
+                    }
+                    Err(err) => tracing::warn!(error = %err, "cannot record SLA warnings and breaches; trying again"),
                 }
             }
         });

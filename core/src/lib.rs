@@ -7,7 +7,7 @@
 //! one database and their leases (`cluster`), access administration (`accounts`), queues and their
 //! members (`queues`), the one error type (`error`), the
 //! data directory on disk (`data_dir`), the metrics it records (`metrics`) and the demo desk generator
-//! (`demo`). The web layer (`loket-web`) and the Telegram bot (`loket-bot`) both stand on this crate; it
+//! (`demo`) and statistics (`stats`). The web layer (`loket-web`) and the Telegram bot (`loket-bot`) both stand on this crate; it
 //! depends on neither.
 
 pub mod accounts;
@@ -31,6 +31,7 @@ pub mod outbox;
 pub mod queues;
 pub mod reporting;
 pub mod startup;
+pub mod stats;
 
 pub use desk::Desk;
 pub use error::AppError;

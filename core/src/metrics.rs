@@ -18,6 +18,10 @@ pub const EVENTS_PUBLISHED: &str = "loket_events_published_total";
 pub const EVENTS_DELIVERED: &str = "loket_events_delivered_total";
 /// From an event's publication to its frame being written to a session.
 pub const FANOUT_SECONDS: &str = "loket_fanout_seconds";
+/// SLA warnings this instance's sweep recorded, by `target` (each is recorded by one instance only).
+pub const SLA_WARNINGS: &str = "loket_sla_warnings_total";
+/// SLA breaches this instance's sweep recorded, by `target` (each is recorded by one instance only).
+pub const SLA_BREACHES: &str = "loket_sla_breaches_total";
 /// Ticket actors running.
 pub const TICKET_ACTORS: &str = "loket_ticket_actors";
 /// Tickets locked right now.
@@ -48,6 +52,8 @@ pub fn describe() {
         "Events published to the bus after their change committed"
     );
     describe_counter!(EVENTS_DELIVERED, "Event frames written to WebSocket sessions");
+    describe_counter!(SLA_WARNINGS, "SLA warnings recorded by this instance's sweep, by target");
+    describe_counter!(SLA_BREACHES, "SLA breaches recorded by this instance's sweep, by target");
     describe_histogram!(
         FANOUT_SECONDS,
         Unit::Seconds,

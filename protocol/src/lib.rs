@@ -11,6 +11,8 @@ pub mod error;
 pub mod ids;
 pub mod lifecycle;
 pub mod queue;
+pub mod sla;
+pub mod stats;
 pub mod ticket;
 pub mod view;
 pub mod ws;

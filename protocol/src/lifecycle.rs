@@ -8,8 +8,36 @@
 //! any status → closed                       (admins only)
 //! ```
 
+use serde::{Deserialize, Serialize};
+
 use crate::api::Role;
 use crate::ticket::Status;
+
+/// What a status means for the work, whatever it is called: service-level clocks run in `Initial` and
+/// `Active`, pause in `Waiting` and stop in `Done`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum StatusKind {
+    /// Filed, nobody has started on it.
+    Initial,
+    /// Someone works on it.
+    Active,
+    /// Waiting on the reporter or a third party.
+    Waiting,
+    /// Resolved or closed.
+    Done,
+}
+
+/// The kind of each status of the default lifecycle.
+pub fn kind_of(status: Status) -> StatusKind {
+    match status {
+        Status::New => StatusKind::Initial,
+        Status::Open => StatusKind::Active,
+        Status::Pending => StatusKind::Waiting,
+        Status::Resolved | Status::Closed => StatusKind::Done,
+    }
+}
 
 /// Whether a ticket may move from `from` to `to` when `role` asks. Staying put is not a transition.
 pub fn can_transition(from: Status, to: Status, role: Role) -> bool {
@@ -39,6 +67,15 @@ pub fn next_statuses(from: Status, role: Role) -> Vec<Status> {
 mod tests {
     use super::*;
     use Status::*;
+
+    #[test]
+    fn every_status_has_the_kind_its_clocks_need() {
+        assert_eq!(kind_of(New), StatusKind::Initial);
+        assert_eq!(kind_of(Open), StatusKind::Active);
+        assert_eq!(kind_of(Pending), StatusKind::Waiting);
+        assert_eq!(kind_of(Resolved), StatusKind::Done);
+        assert_eq!(kind_of(Closed), StatusKind::Done);
+    }
 
     #[test]
     fn the_forward_path_and_reopening_are_allowed_for_agents() {

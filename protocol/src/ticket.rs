@@ -152,6 +152,9 @@ pub struct Ticket {
     /// report. Absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged_into: Option<TicketId>,
+    /// The service-level clocks a policy set for this ticket (docs/sla.md); empty without one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sla: Vec<crate::sla::SlaClock>,
 }
 
 /// A point on the map, in WGS 84 degrees, as Telegram shares it.
@@ -481,10 +484,14 @@ pub enum TicketEventKind {
     /// A duplicate was merged into this ticket (`new_value` its key): its comments, files and reporter
     /// moved here.
     MergedFrom,
+    /// An SLA clock reached its warning share (`new_value` the clock: `first_response`, `resolution`).
+    SlaWarning,
+    /// An SLA clock ran out (`new_value` the clock; `reason` when it fell due).
+    SlaBreached,
 }
 
 impl TicketEventKind {
-    pub const ALL: [TicketEventKind; 16] = [
+    pub const ALL: [TicketEventKind; 18] = [
         TicketEventKind::Created,
         TicketEventKind::Changed,
         TicketEventKind::Commented,
@@ -501,6 +508,8 @@ impl TicketEventKind {
         TicketEventKind::ReopenSeen,
         TicketEventKind::MergedInto,
         TicketEventKind::MergedFrom,
+        TicketEventKind::SlaWarning,
+        TicketEventKind::SlaBreached,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -521,6 +530,8 @@ impl TicketEventKind {
             TicketEventKind::ReopenSeen => "reopen_seen",
             TicketEventKind::MergedInto => "merged_into",
             TicketEventKind::MergedFrom => "merged_from",
+            TicketEventKind::SlaWarning => "sla_warning",
+            TicketEventKind::SlaBreached => "sla_breached",
         }
     }
 

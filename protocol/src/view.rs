@@ -683,6 +683,7 @@ mod tests {
             reopened_at: None,
             rating: None,
             merged_into: None,
+            sla: Vec::new(),
         }
     }
 

@@ -247,6 +247,10 @@ pub enum ServerMessage {
         #[serde(default = "QueueId::original")]
         queue: QueueId,
         comment: Comment,
+        /// The ticket's SLA clocks when this comment moved them (an agent's first public reply meets
+        /// the first-response promise); absent otherwise.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sla: Option<Vec<crate::sla::SlaClock>>,
         /// This event's place in the event log: strictly increasing on every session's stream, the same
         /// for the same event on every session (docs/protocol.md, "Positions and resume").
         #[serde(default)]
@@ -263,6 +267,30 @@ pub enum ServerMessage {
         attachment: Attachment,
         /// This event's place in the event log: strictly increasing on every session's stream, the same
         /// for the same event on every session (docs/protocol.md, "Positions and resume").
+        #[serde(default)]
+        position: u64,
+    },
+    /// Broadcast: an SLA clock of the ticket reached its warning share (docs/sla.md).
+    SlaWarning {
+        ticket_id: TicketId,
+        /// The queue the ticket is in; only agents who may see it receive the event.
+        queue: QueueId,
+        target: crate::sla::SlaTarget,
+        /// When the warning share was reached.
+        at: Timestamp,
+        /// This event's place in the event log (docs/protocol.md, "Positions and resume").
+        #[serde(default)]
+        position: u64,
+    },
+    /// Broadcast: an SLA clock of the ticket ran out (docs/sla.md).
+    SlaBreached {
+        ticket_id: TicketId,
+        /// The queue the ticket is in; only agents who may see it receive the event.
+        queue: QueueId,
+        target: crate::sla::SlaTarget,
+        /// When the promise ran out.
+        at: Timestamp,
+        /// This event's place in the event log (docs/protocol.md, "Positions and resume").
         #[serde(default)]
         position: u64,
     },
@@ -313,6 +341,8 @@ impl ServerMessage {
             | ServerMessage::TicketUnlocked { ticket_id, .. }
             | ServerMessage::CommentAdded { ticket_id, .. }
             | ServerMessage::AttachmentAdded { ticket_id, .. }
+            | ServerMessage::SlaWarning { ticket_id, .. }
+            | ServerMessage::SlaBreached { ticket_id, .. }
             | ServerMessage::TicketRead { ticket_id, .. } => Some(*ticket_id),
             _ => None,
         }
@@ -327,6 +357,8 @@ impl ServerMessage {
             | ServerMessage::TicketUpdated { position, .. }
             | ServerMessage::CommentAdded { position, .. }
             | ServerMessage::AttachmentAdded { position, .. }
+            | ServerMessage::SlaWarning { position, .. }
+            | ServerMessage::SlaBreached { position, .. }
             | ServerMessage::MembershipChanged { position, .. }
             | ServerMessage::TicketRead { position, .. } => Some(*position),
             _ => None,
@@ -342,6 +374,8 @@ impl ServerMessage {
             | ServerMessage::TicketUpdated { position, .. }
             | ServerMessage::CommentAdded { position, .. }
             | ServerMessage::AttachmentAdded { position, .. }
+            | ServerMessage::SlaWarning { position, .. }
+            | ServerMessage::SlaBreached { position, .. }
             | ServerMessage::MembershipChanged { position, .. }
             | ServerMessage::TicketRead { position, .. } => *position = at,
             _ => {}
@@ -361,6 +395,8 @@ impl ServerMessage {
             ServerMessage::TicketUpdated { .. } => "TicketUpdated",
             ServerMessage::CommentAdded { .. } => "CommentAdded",
             ServerMessage::AttachmentAdded { .. } => "AttachmentAdded",
+            ServerMessage::SlaWarning { .. } => "SlaWarning",
+            ServerMessage::SlaBreached { .. } => "SlaBreached",
             ServerMessage::MembershipChanged { .. } => "MembershipChanged",
             ServerMessage::TicketRead { .. } => "TicketRead",
             ServerMessage::Pong { .. } => "Pong",

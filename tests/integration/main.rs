@@ -16,6 +16,7 @@ mod bot_input;
 mod bot_reporter;
 mod browser;
 mod browser_board;
+mod browser_workflow;
 mod cluster;
 mod cluster_leases;
 mod data_dir;
@@ -34,6 +35,7 @@ mod queues;
 mod realtime;
 mod refusals;
 mod robustness;
+mod stats;
 mod views;
 mod workflow;
 

@@ -269,6 +269,25 @@ pub async fn ticket(id: TicketId) -> ApiResult<TicketDetail> {
     json(get(&format!("/api/tickets/{id}"))).await
 }
 
+/// Uploads `file` to ticket `id` for the agent's next reply or note (the body is the file, sent with its
+/// own content type); answers the stored attachment, whose id the reply names.
+pub async fn upload_attachment(id: TicketId, file: web_sys::File) -> ApiResult<loket_protocol::ticket::Attachment> {
+    let content_type = match file.type_() {
+        t if t.is_empty() => "application/octet-stream".to_string(),
+        t => t,
+    };
+    let url = format!("/api/tickets/{id}/attachments?name={}", encode(&file.name()));
+    json(Request::post(&url).header("Content-Type", &content_type).body(file)).await
+}
+
+/// Changes a canned reply this agent manages (only the fields given).
+pub async fn change_canned_reply(
+    id: loket_protocol::CannedReplyId,
+    change: loket_protocol::canned::CannedReplyChange,
+) -> ApiResult<loket_protocol::canned::CannedReply> {
+    json(with_json(Request::patch(&format!("/api/canned-replies/{id}")), &change)).await
+}
+
 pub async fn ticket_events(id: TicketId) -> ApiResult<Vec<TicketEvent>> {
     json(get(&format!("/api/tickets/{id}/events"))).await
 }

@@ -188,7 +188,18 @@ pub fn describe_event(event: &TicketEvent, lookup: &Lookup<'_>) -> String {
             Some(stars) => format!("rated the ticket {stars} of 5{reason}"),
             None => "rated the ticket".to_string(),
         },
+        TicketEventKind::SlaWarning => format!("{} time is running out (SLA warning){reason}", sla_label(event)),
+        TicketEventKind::SlaBreached => format!("{} promise was missed (SLA breached){reason}", sla_label(event)),
     }
+}
+
+/// "First response" or "Resolution", from an SLA event's `new_value`.
+fn sla_label(event: &TicketEvent) -> &'static str {
+    event
+        .new_value
+        .as_deref()
+        .and_then(loket_protocol::sla::SlaTarget::parse)
+        .map_or("An SLA", |t| t.label())
 }
 
 /// An audit entry as a sentence after the actor's name: `disabled Ana (2 sign-ins ended)`.

@@ -11,6 +11,7 @@ mod components;
 mod format;
 mod hooks;
 mod idempotency;
+mod merge;
 mod pages;
 mod state;
 mod take;

@@ -39,6 +39,7 @@ use crate::db::Pool;
 use crate::db::event_log::{self as log_q, Logged};
 use crate::db::idempotency::{self, Earlier, IdempotencyKey};
 use crate::db::leases;
+use crate::db::sla;
 use crate::db::tickets::{self as q, AttachmentDraft};
 use crate::domain::lease::{Lease, LeaseRefusal, LeaseTerms, LockPlan, LockState, SessionKey, Via};
 use crate::domain::merge::{self, MergeRefusal};
@@ -911,10 +912,16 @@ impl Handler<AddComment> for TicketActor {
                     return Err(idempotency::reused().into());
                 }
             }
+            // An agent's first public reply meets the first-response promise.
+            let sla = match (&msg.author, msg.internal) {
+                (Author::Agent { .. }, false) => crate::db::sla::answered(&tx, id).await?,
+                _ => None,
+            };
             let event = ServerMessage::CommentAdded {
                 ticket_id: id,
                 queue,
                 comment: comment.clone(),
+                sla,
                 position: 0,
             };
             let pending = commit_with_event(tx, &log, id, event).await?;
@@ -1168,6 +1175,27 @@ async fn update_fields(
     let mut planned = planned;
     // An agent's change is an agent acting on the ticket: a reporter's reopening is seen.
     planned.next.reopened_at = None;
+    // A change of status, priority or queue moves the SLA clocks (and may change the promise): read what
+    // they need (one round trip), step them here, store them with the update.
+    let clocks = match (
+        planned.next.status != current.status,
+        planned.next.priority != current.priority,
+        planned.next.queue != current.queue,
+    ) {
+        (false, false, false) => None,
+        _ => {
+            let inputs = sla::inputs(tx, id, planned.next.queue, planned.next.priority).await?;
+            let moved = inputs.step(planned.next.status, false, &current.sla);
+            planned.next.sla.clone_from(&moved.wire);
+            Some(moved)
+        }
+    };
+    let store_clocks = async {
+        match &clocks {
+            Some(moved) => sla::store(tx, id, moved).await,
+            None => Ok(()),
+        }
+    };
     let actor = Author::from(msg.agent.as_ref());
     let expected = q::applied(&planned, current.version, now);
     let event = ServerMessage::TicketUpdated {
@@ -1187,10 +1215,11 @@ async fn update_fields(
     };
     // Reserved as late as possible: until numbered, the slot holds back every later event.
     let slot = log.reserve();
-    let (ticket, queued, position) = tokio::try_join!(
+    let (ticket, queued, position, ()) = tokio::try_join!(
         q::apply(tx, id, &actor, &planned),
         enqueue,
-        log_q::append(tx, id, &event)
+        log_q::append(tx, id, &event),
+        store_clocks
     )?;
     if (ticket.version, ticket.updated_at) != (expected.version, expected.updated_at) {
         // Dropping the slot abandons the position; the transaction rolls back.
@@ -1238,6 +1267,10 @@ impl Handler<ReporterChange> for TicketActor {
                         .map(|()| (q::with_lock(current, lock), None))
                         .map_err(WriteError::Failed),
                 };
+            }
+            if msg.edit == q::ReporterEdit::Reopen {
+                // Reopened: the resolution clock goes on from what it had used.
+                crate::db::sla::refresh(&tx, id).await?;
             }
             let stored = q::load(&tx, id)
                 .await?

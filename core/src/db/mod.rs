@@ -14,6 +14,8 @@ pub mod leases;
 pub mod outbox;
 pub mod queues;
 pub mod reporters;
+pub mod sla;
+pub mod stats;
 pub mod throttle;
 pub mod tickets;
 pub mod tls;

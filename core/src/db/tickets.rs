@@ -9,26 +9,33 @@ use loket_protocol::{AgentId, AttachmentId, CategoryId, CommentId, QueueId, Repo
 use tokio_postgres::Row;
 
 use crate::cluster::InstanceId;
+use crate::db::sla::sla_column;
 use crate::domain::plan::{Named, Plan};
 use crate::error::AppError;
 
-const TICKET_SELECT: &str = "
+const TICKET_SELECT: &str = concat!(
+    "
     SELECT t.id, t.title, t.body, t.status, t.priority, t.queue_id, t.version, t.created_at, t.updated_at,
            c.id AS category_id, c.name AS category_name,
            r.id AS reporter_id, r.name AS reporter_name,
            a.id AS assignee_id, a.name AS assignee_name,
            t.latitude, t.longitude, t.reopened_at, t.merged_into,
-           rt.rating, rt.comment AS rating_comment, rt.rated_at
+           rt.rating, rt.comment AS rating_comment, rt.rated_at, ",
+    sla_column!(),
+    "
     FROM tickets t
     LEFT JOIN categories c ON c.id = t.category_id
     LEFT JOIN reporters r ON r.id = t.reporter_id
     LEFT JOIN agents a ON a.id = t.assignee_id
-    LEFT JOIN ticket_ratings rt ON rt.ticket_id = t.id";
+    LEFT JOIN ticket_ratings rt ON rt.ticket_id = t.id"
+);
 
 /// The columns [`ticket_from_row`] reads beyond the ticket row itself, for queries of their own: a
-/// location, the reopened flag and the rating (`rt`, joined on `RATING_JOIN`).
-pub(crate) const REPORTER_SIDE_COLUMNS: &str =
-    "t.latitude, t.longitude, t.reopened_at, t.merged_into, rt.rating, rt.comment AS rating_comment, rt.rated_at";
+/// location, the reopened flag, the rating and the SLA clocks (`rt`, joined on `RATING_JOIN`).
+pub(crate) const REPORTER_SIDE_COLUMNS: &str = concat!(
+    "t.latitude, t.longitude, t.reopened_at, t.merged_into, rt.rating, rt.comment AS rating_comment, rt.rated_at, ",
+    sla_column!()
+);
 /// The join that brings a ticket's rating (`rt`).
 pub(crate) const RATING_JOIN: &str = "LEFT JOIN ticket_ratings rt ON rt.ticket_id = t.id";
 
@@ -71,6 +78,7 @@ pub(crate) fn ticket_from_row(row: &Row) -> Ticket {
             rated_at: row.get("rated_at"),
         }),
         merged_into: row.get::<_, Option<i64>>("merged_into").map(TicketId),
+        sla: crate::db::sla::clocks_from(row),
     }
 }
 
@@ -269,6 +277,8 @@ pub async fn insert(db: &impl GenericClient, actor: &Author, draft: &TicketDraft
     };
     let id = TicketId(row.get(0));
     record_event(db, id, actor, TicketEventKind::Created, EventRecord::default()).await?;
+    // The SLA clocks start with the ticket, under the policy of its queue and priority.
+    crate::db::sla::refresh(db, id).await?;
     let ticket = load(db, id)
         .await?
         .ok_or_else(|| AppError::internal("inserted ticket vanished"))?;
@@ -592,6 +602,9 @@ pub async fn merge(
         ..Default::default()
     };
     record_event(db, into, actor, TicketEventKind::MergedFrom, from_record).await?;
+    // The closed duplicate's clocks stop; the survivor's first response may be among the moved replies.
+    crate::db::sla::refresh(db, dup).await?;
+    crate::db::sla::refresh(db, into).await?;
     let duplicate = load(db, dup)
         .await?
         .ok_or_else(|| AppError::internal("a merged ticket vanished"))?;

@@ -36,7 +36,9 @@ pub fn audience(event: &ServerMessage) -> Audience {
         ServerMessage::TicketLocked { queue, .. }
         | ServerMessage::TicketUnlocked { queue, .. }
         | ServerMessage::CommentAdded { queue, .. }
-        | ServerMessage::AttachmentAdded { queue, .. } => Audience::Queue {
+        | ServerMessage::AttachmentAdded { queue, .. }
+        | ServerMessage::SlaWarning { queue, .. }
+        | ServerMessage::SlaBreached { queue, .. } => Audience::Queue {
             now: *queue,
             before: None,
         },

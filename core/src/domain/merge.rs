@@ -97,6 +97,7 @@ mod tests {
             reopened_at: None,
             rating: None,
             merged_into: None,
+            sla: Vec::new(),
         }
     }
 
@@ -119,6 +120,7 @@ mod tests {
         let merged = Ticket {
             status: Status::Closed,
             merged_into: Some(TicketId(9)),
+            sla: Vec::new(),
             ..dup.clone()
         };
         assert_eq!(
@@ -128,6 +130,7 @@ mod tests {
         let gone = Ticket {
             status: Status::Closed,
             merged_into: Some(TicketId(9)),
+            sla: Vec::new(),
             ..survivor.clone()
         };
         assert_eq!(plan(&dup, 3, &gone, 5), Err(MergeRefusal::SurvivorMerged(TicketId(9))));

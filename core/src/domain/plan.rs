@@ -242,6 +242,7 @@ mod tests {
             reopened_at: None,
             rating: None,
             merged_into: None,
+            sla: Vec::new(),
         }
     }
 

@@ -5,13 +5,18 @@
 //! the chosen reply is rendered by the server for this ticket (the reporter's language, placeholders
 //! filled in) and inserted where `::` was typed (replacing it) or at the cursor, the cursor after it. The
 //! page does the searching and rendering (`ComposerProps::on_search`, `on_render`).
+//!
+//! Files: "Attach files" chooses one or more; each is uploaded at once (the page does it,
+//! `ComposerProps::on_upload`) and shown as a chip (uploading, its size once stored, or why it failed)
+//! with a remove button; the reply names the stored ones and waits while one is uploading or failed.
 
 use crate::components::badges::Avatar;
 use crate::components::icons::{Icon, icon};
 use crate::format::{ago, author_name, datetime, file_size};
+use crate::state::uploads::{UploadAction, UploadState, Uploads, refuse_before_upload};
 use loket_protocol::canned::{CannedReply, RenderedReply};
 use loket_protocol::ticket::{Attachment, Author, Comment};
-use loket_protocol::{CannedReplyId, Timestamp};
+use loket_protocol::{AttachmentId, CannedReplyId, Timestamp};
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -92,6 +97,8 @@ pub fn AttachmentLink(props: &AttachmentLinkProps) -> Html {
 pub struct Outgoing {
     pub body: String,
     pub internal: bool,
+    /// The files uploaded for it.
+    pub attachments: Vec<AttachmentId>,
     /// Called with `Ok` when the server took it (the composer then clears) or the error to show.
     pub done: Callback<Result<(), String>>,
 }
@@ -103,6 +110,8 @@ pub struct ComposerProps {
     pub on_search: Callback<(String, Callback<Vec<CannedReply>>)>,
     /// A canned reply rendered for this ticket (or why not), answered through the callback.
     pub on_render: Callback<(CannedReplyId, Callback<Result<RenderedReply, String>>)>,
+    /// Uploads a chosen file, answering the stored attachment or why not (said for the agent).
+    pub on_upload: Callback<(web_sys::File, Callback<Result<Attachment, String>>)>,
     pub connected: bool,
     /// True when the ticket has a reporter who would receive public replies.
     pub has_reporter: bool,
@@ -120,6 +129,9 @@ pub fn Composer(props: &ComposerProps) -> Html {
     // The cursor to set once the inserted text is on the page (bytes into the body).
     let cursor = use_state(|| None::<usize>);
     let placeholder_note = use_state(|| None::<String>);
+    let uploads = use_reducer(Uploads::default);
+    let next_upload = use_mut_ref(|| 0u32);
+    let file_input = use_node_ref();
     {
         let (textarea, cursor_handle) = (textarea.clone(), cursor.clone());
         use_effect_with((*cursor, (*body).clone()), move |(at, text)| {
@@ -133,26 +145,30 @@ pub fn Composer(props: &ComposerProps) -> Html {
     }
 
     let submit = {
-        let (body, internal, sending, error, on_send) = (
+        let (body, internal, sending, error, on_send, uploads) = (
             body.clone(),
             internal.clone(),
             sending.clone(),
             error.clone(),
             props.on_send.clone(),
+            uploads.clone(),
         );
         Callback::from(move |()| {
             let text = body.trim().to_string();
-            if text.is_empty() || *sending {
+            if text.is_empty() || *sending || uploads.blocking().is_some() {
                 return;
             }
             sending.set(true);
             error.set(None);
             let done = {
-                let (body, sending, error) = (body.clone(), sending.clone(), error.clone());
+                let (body, sending, error, uploads) = (body.clone(), sending.clone(), error.clone(), uploads.clone());
                 Callback::from(move |result: Result<(), String>| {
                     sending.set(false);
                     match result {
-                        Ok(()) => body.set(String::new()),
+                        Ok(()) => {
+                            body.set(String::new());
+                            uploads.dispatch(UploadAction::Sent);
+                        }
                         Err(message) => error.set(Some(message)),
                     }
                 })
@@ -160,8 +176,73 @@ pub fn Composer(props: &ComposerProps) -> Html {
             on_send.emit(Outgoing {
                 body: text,
                 internal: *internal,
+                attachments: uploads.ids(),
                 done,
             });
+        })
+    };
+    let on_files = {
+        let (uploads, next_upload, on_upload) = (uploads.clone(), next_upload.clone(), props.on_upload.clone());
+        Callback::from(move |e: Event| {
+            let input = e.target_unchecked_into::<HtmlInputElement>();
+            let Some(list) = input.files() else { return };
+            for index in 0..list.length() {
+                let Some(file) = list.get(index) else { continue };
+                let local = {
+                    let mut next = next_upload.borrow_mut();
+                    *next += 1;
+                    *next
+                };
+                let (name, size) = (file.name(), file.size());
+                let refused = refuse_before_upload(&name, size);
+                let upload = refused.is_none();
+                uploads.dispatch(UploadAction::Chosen {
+                    local,
+                    name,
+                    size,
+                    refused,
+                });
+                if upload {
+                    let uploads = uploads.clone();
+                    on_upload.emit((
+                        file,
+                        Callback::from(move |result| uploads.dispatch(UploadAction::Finished { local, result })),
+                    ));
+                }
+            }
+            // The same file may be chosen again (after removing it, say).
+            input.set_value("");
+        })
+    };
+    let chips = uploads.items.iter().map(|u| {
+        let remove = {
+            let (uploads, local) = (uploads.clone(), u.local);
+            Callback::from(move |_: MouseEvent| uploads.dispatch(UploadAction::Removed(local)))
+        };
+        let (state, detail) = match &u.state {
+            UploadState::Uploading => ("uploading", "uploading…".to_string()),
+            UploadState::Done(a) => ("done", file_size(a.size_bytes)),
+            UploadState::Failed(why) => ("failed", why.clone()),
+        };
+        html! {
+            <li key={u.local} class={classes!("chip", "upload-chip", format!("upload-{state}"))}
+                data-testid="upload-chip" data-state={state}>
+                { icon(Icon::Paperclip) }
+                <span class="file-name">{ &u.name }</span>
+                <span class={if state == "failed" { "form-error small" } else { "muted small" }}
+                    role={(state == "failed").then_some("alert")}>{ format!(" {detail}") }</span>
+                <button type="button" class="chip-remove" aria-label={format!("Remove {}", u.name)}
+                    data-testid="upload-remove" onclick={remove}>{ "×" }</button>
+            </li>
+        }
+    });
+    let blocking = uploads.blocking();
+    let choose_files = {
+        let file_input = file_input.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(input) = file_input.cast::<HtmlInputElement>() {
+                input.click();
+            }
         })
     };
     let on_submit = submit.reform(|e: SubmitEvent| e.prevent_default());
@@ -281,6 +362,13 @@ pub fn Composer(props: &ComposerProps) -> Html {
             "Public replies are part of the ticket's public record.".to_string(),
         )
     };
+    let files_hint = if *internal {
+        "Files on an internal note stay with agents."
+    } else if props.has_reporter {
+        "The files go to the reporter on Telegram with the reply."
+    } else {
+        "The files are kept with the reply."
+    };
     html! {
         <form class={classes!("composer", (*internal).then_some("composer-internal"))} onsubmit={on_submit}
             data-testid="composer">
@@ -301,16 +389,26 @@ pub fn Composer(props: &ComposerProps) -> Html {
             if let Some(note) = &*placeholder_note {
                 <p class="lock-note warn" data-testid="canned-note">{ note }</p>
             }
+            if !uploads.items.is_empty() {
+                <ul class="chips upload-chips" aria-label="Files to send with it">{ for chips }</ul>
+                <p class="muted small">{ files_hint }</p>
+            }
             if let Some(message) = &*error {
                 <p class="form-error" role="alert">{ message }</p>
             }
             <div class="composer-foot">
-                <span class="muted small">{ hint }{ " Ctrl+Enter sends." }</span>
+                <span class="muted small">{ blocking.map(|b| format!("{b} ")).unwrap_or_default() }{ hint }{ " Ctrl+Enter sends." }</span>
+                <input type="file" id="composer-files" class="sr-only" multiple=true onchange={on_files}
+                    ref={file_input.clone()} tabindex="-1" aria-label="Files to attach"
+                    data-testid="composer-files" />
+                <button type="button" class="btn btn-ghost" onclick={choose_files} data-testid="attach-files">
+                    { icon(Icon::Paperclip) }{ "Attach files" }
+                </button>
                 <button type="button" class="btn btn-ghost" onclick={open_picker} data-testid="canned-open">
                     { "Canned reply" }
                 </button>
                 <button type="submit" class={classes!("btn", if *internal { "btn-note" } else { "btn-primary" })}
-                    disabled={body.trim().is_empty() || *sending || !props.connected} aria-busy={sending.to_string()}>
+                    disabled={body.trim().is_empty() || *sending || !props.connected || blocking.is_some()} aria-busy={sending.to_string()}>
                     { button }
                 </button>
             </div>

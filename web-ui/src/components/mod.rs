@@ -13,6 +13,7 @@ pub mod header;
 pub mod icons;
 pub mod link;
 pub mod lock_panel;
+pub mod merge_dialog;
 pub mod reset_password;
 pub mod ticket_fields;
 pub mod ticket_table;

@@ -31,6 +31,8 @@ fn kind_class(kind: TicketEventKind) -> (&'static str, Icon) {
         TicketEventKind::Rated => ("ev-commented", Icon::Reply),
         TicketEventKind::ReopenSeen => ("ev-changed", Icon::Edit),
         TicketEventKind::MergedInto | TicketEventKind::MergedFrom => ("ev-changed", Icon::Edit),
+        TicketEventKind::SlaWarning => ("ev-sla-warning", Icon::Clock),
+        TicketEventKind::SlaBreached => ("ev-sla-breached", Icon::Alert),
     }
 }
 

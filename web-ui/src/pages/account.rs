@@ -2,11 +2,12 @@
 //! (admins: the shared ones too), and changing their password.
 
 use crate::api;
+use crate::components::dialog::Dialog;
 use crate::format::role_label;
 use crate::hooks::{NoticeKind, use_notify, use_session};
 use loket_protocol::ErrorCode;
 use loket_protocol::api::{PUBLIC_NAME_MAX_CHARS, PasswordChange, PublicName, validate_public_name};
-use loket_protocol::canned::{self, CannedReply, CannedScope, NewCannedReply};
+use loket_protocol::canned::{self, CannedReply, CannedReplyChange, CannedScope, NewCannedReply};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -265,7 +266,7 @@ struct CannedRepliesProps {
 }
 
 /// The canned replies this agent manages (their personal ones; for admins the shared ones too): a list
-/// with Delete, and a form to add one. Changing one is over REST for now (`PATCH /api/canned-replies/{id}`).
+/// with Edit (a dialog, sending only what changed) and Delete, and a form to add one.
 #[function_component]
 fn CannedReplies(props: &CannedRepliesProps) -> Html {
     let notify = use_notify();
@@ -279,6 +280,7 @@ fn CannedReplies(props: &CannedRepliesProps) -> Html {
     );
     let shared = use_state(|| false);
     let error = use_state(|| None::<String>);
+    let editing = use_state(|| None::<CannedReply>);
     {
         let list = list.clone();
         use_effect_with(*revision, move |_| {
@@ -373,25 +375,50 @@ fn CannedReplies(props: &CannedRepliesProps) -> Html {
                 }
             });
         });
+        let edit = {
+            let (editing, reply) = (editing.clone(), reply.clone());
+            Callback::from(move |_: MouseEvent| editing.set(Some(reply.clone())))
+        };
         let scope = if reply.scope == CannedScope::Shared {
             "shared"
         } else {
             "personal"
         };
         html! {
-            <li key={reply.id.0} data-testid="canned-row">
+            <li key={reply.id.0} data-testid="canned-row" data-shortcut={reply.shortcut.clone()}>
                 <strong>{ &reply.title }</strong>
                 <span class="muted small">{ format!(" ::{} · {scope}", reply.shortcut) }</span>
+                <span class="muted small canned-preview" data-testid="canned-text">{ format!(" — {}", reply.text_en) }</span>
+                <button type="button" class="btn btn-ghost" onclick={edit} data-testid="canned-edit"
+                    aria-label={format!("Edit {}", reply.title)}>{ "Edit" }</button>
                 <button type="button" class="btn btn-ghost" onclick={delete}>{ "Delete" }</button>
             </li>
         }
     });
+    let edit_dialog = (*editing).clone().map(|reply| {
+        let close = {
+            let editing = editing.clone();
+            Callback::from(move |()| editing.set(None))
+        };
+        let saved = {
+            let (editing, revision, notify) = (editing.clone(), revision.clone(), notify.clone());
+            Callback::from(move |reply: CannedReply| {
+                editing.set(None);
+                revision.set(*revision + 1);
+                notify.emit((NoticeKind::Success, format!("Saved ::{}.", reply.shortcut)));
+            })
+        };
+        let key = reply.id.0;
+        html! { <CannedEdit {key} {reply} on_close={close} on_saved={saved} /> }
+    });
     html! {
-        <form class="card form" onsubmit={on_submit} aria-labelledby="canned-h" data-testid="canned-form">
+        <section class="card form" aria-labelledby="canned-h" data-testid="canned-form">
             <h2 id="canned-h">{ "Canned replies" }</h2>
             <p class="muted">{ "Type :: in a reply to insert one. Placeholders: {{ticket.key}}, {{ticket.title}}, \
                                 {{reporter.name}}, {{agent.name}} (your public name)." }</p>
             <ul class="canned-list">{ for rows }</ul>
+            { edit_dialog }
+            <form class="form" onsubmit={on_submit} aria-label="Add a canned reply" data-testid="canned-add">
             <div class="field">
                 <label for="canned-title">{ "Title" }</label>
                 <input id="canned-title" type="text" value={(*title).clone()} oninput={text(&title)} />
@@ -418,13 +445,165 @@ fn CannedReplies(props: &CannedRepliesProps) -> Html {
                 <p class="form-error" role="alert">{ message }</p>
             }
             <button type="submit" class="btn btn-primary">{ "Add canned reply" }</button>
-        </form>
+            </form>
+        </section>
+    }
+}
+
+/// The change that turns `old` into the edited fields: only those that differ (none: nothing to send).
+fn canned_change(old: &CannedReply, title: &str, shortcut: &str, text_en: &str, text_id: &str) -> CannedReplyChange {
+    let differs = |new: &str, was: &str| (new != was).then(|| new.to_string());
+    CannedReplyChange {
+        title: differs(title, &old.title),
+        shortcut: differs(shortcut, &old.shortcut),
+        text_en: differs(text_en, &old.text_en),
+        text_id: differs(text_id, &old.text_id),
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CannedEditProps {
+    reply: CannedReply,
+    on_close: Callback<()>,
+    on_saved: Callback<CannedReply>,
+}
+
+/// Editing one canned reply in a dialog: its title, shortcut and both texts, checked as the server checks
+/// them; Save sends only what changed (`PATCH /api/canned-replies/{id}`). Its scope never changes.
+#[function_component]
+fn CannedEdit(props: &CannedEditProps) -> Html {
+    let reply = &props.reply;
+    let title = use_state(|| reply.title.clone());
+    let shortcut = use_state(|| reply.shortcut.clone());
+    let text_en = use_state(|| reply.text_en.clone());
+    let text_id = use_state(|| reply.text_id.clone());
+    let error = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+    let on_submit = {
+        let (title, shortcut, text_en, text_id, error, busy) = (
+            title.clone(),
+            shortcut.clone(),
+            text_en.clone(),
+            text_id.clone(),
+            error.clone(),
+            busy.clone(),
+        );
+        let (old, on_saved, on_close) = (reply.clone(), props.on_saved.clone(), props.on_close.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *busy {
+                return;
+            }
+            let change = canned_change(&old, &title, &shortcut, &text_en, &text_id);
+            if change == CannedReplyChange::default() {
+                on_close.emit(());
+                return;
+            }
+            if let Err(problem) = canned::validate(
+                change.title.as_deref(),
+                change.shortcut.as_deref(),
+                &[change.text_en.as_deref(), change.text_id.as_deref()],
+            ) {
+                error.set(Some(problem));
+                return;
+            }
+            busy.set(true);
+            error.set(None);
+            let (error, busy, on_saved, id) = (error.clone(), busy.clone(), on_saved.clone(), old.id);
+            spawn_local(async move {
+                let result = api::change_canned_reply(id, change).await;
+                busy.set(false);
+                match result {
+                    Ok(reply) => on_saved.emit(reply),
+                    Err(e) if e.code == ErrorCode::Conflict => {
+                        error.set(Some("That shortcut is taken already. Choose another one.".to_string()))
+                    }
+                    Err(e) => error.set(Some(e.message)),
+                }
+            });
+        })
+    };
+    let text = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| state.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let area = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| {
+            state.set(e.target_unchecked_into::<web_sys::HtmlTextAreaElement>().value())
+        })
+    };
+    let cancel = props.on_close.reform(|_: MouseEvent| ());
+    html! {
+        <Dialog title={format!("Edit ::{}", reply.shortcut)} on_close={props.on_close.clone()} testid="canned-edit-dialog">
+            <form class="form" onsubmit={on_submit}>
+                <div class="field">
+                    <label for="canned-edit-title">{ "Title" }</label>
+                    <input id="canned-edit-title" type="text" value={(*title).clone()} oninput={text(&title)} />
+                </div>
+                <div class="field">
+                    <label for="canned-edit-shortcut">{ "Shortcut" }</label>
+                    <input id="canned-edit-shortcut" type="text" value={(*shortcut).clone()} oninput={text(&shortcut)} />
+                    <p class="hint">{ "Lowercase letters, digits, - and _." }</p>
+                </div>
+                <div class="field">
+                    <label for="canned-edit-en">{ "Text in English" }</label>
+                    <textarea id="canned-edit-en" rows="3" value={(*text_en).clone()} oninput={area(&text_en)} />
+                </div>
+                <div class="field">
+                    <label for="canned-edit-id">{ "Text in Indonesian" }</label>
+                    <textarea id="canned-edit-id" rows="3" value={(*text_id).clone()} oninput={area(&text_id)} />
+                </div>
+                if let Some(message) = &*error {
+                    <p class="form-error" role="alert" data-testid="canned-edit-error">{ message }</p>
+                }
+                <div class="modal-actions">
+                    <button type="button" class="btn" onclick={cancel}>{ "Cancel" }</button>
+                    <button type="submit" class="btn btn-primary" disabled={*busy} aria-busy={busy.to_string()}>
+                        { "Save changes" }
+                    </button>
+                </div>
+            </form>
+        </Dialog>
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_edit_sends_only_the_fields_that_changed() {
+        let old = CannedReply {
+            id: loket_protocol::CannedReplyId(3),
+            scope: CannedScope::Personal,
+            owner_id: None,
+            title: "Received".into(),
+            shortcut: "received".into(),
+            text_en: "We got it.".into(),
+            text_id: "Sudah kami terima.".into(),
+            updated_at: chrono::Utc::now(),
+        };
+        assert_eq!(
+            canned_change(&old, "Received", "received", "We got it.", "Sudah kami terima."),
+            CannedReplyChange::default()
+        );
+        let change = canned_change(
+            &old,
+            "Received",
+            "got-it",
+            "We got {{ticket.key}}.",
+            "Sudah kami terima.",
+        );
+        assert_eq!(
+            change,
+            CannedReplyChange {
+                shortcut: Some("got-it".into()),
+                text_en: Some("We got {{ticket.key}}.".into()),
+                ..CannedReplyChange::default()
+            }
+        );
+    }
 
     #[test]
     fn the_form_is_checked_before_it_is_sent() {

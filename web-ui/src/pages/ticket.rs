@@ -13,6 +13,7 @@ use crate::components::conflict::ConflictView;
 use crate::components::conversation::{AttachmentLink, Composer, Outgoing, Thread};
 use crate::components::icons::{Icon, icon};
 use crate::components::lock_panel::{LockPanel, LockView};
+use crate::components::merge_dialog::{MergeDialog, MergeOutcome};
 use crate::components::ticket_fields::{TicketFieldsForm, TicketFieldsView};
 use crate::components::timeline::Timeline;
 use crate::format::{ago, datetime, now};
@@ -21,9 +22,9 @@ use crate::idempotency::{Attempt, failure_message, new_key, with_retries};
 use crate::state::ticket::{Flash, LockState, Mode, TicketAction, TicketPage as PageState};
 use crate::ws::Connection;
 use gloo_timers::future::TimeoutFuture;
-use loket_protocol::TicketId;
-use loket_protocol::ticket::{NotificationStatus, TicketChanges};
+use loket_protocol::ticket::{NotificationStatus, Ticket, TicketChanges};
 use loket_protocol::ws::{ClientMessage, ServerMessage};
+use loket_protocol::{ApiError, AttachmentId, ErrorCode, TicketId};
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -31,6 +32,23 @@ use yew::prelude::*;
 /// Typing in the draft renews the lock (activity: it moves the idle deadline) at most this often. The
 /// server's heartbeat keeps the lease itself alive; only activity keeps it from lapsing as idle.
 const ACTIVITY_RENEW_MS: f64 = 15_000.0;
+
+/// What to tell the agent when uploading `name` failed.
+fn upload_failure(error: &ApiError, name: &str) -> String {
+    match error.code {
+        ErrorCode::PayloadTooLarge => {
+            format!("{name} is larger than 20 MB, the most a file may be. Send a smaller one.")
+        }
+        ErrorCode::InvalidRequest => format!("{name} was not accepted: {}", error.message),
+        ErrorCode::Forbidden | ErrorCode::NotInQueue => {
+            format!("{name} was not uploaded: this ticket is in a queue you cannot act on.")
+        }
+        ErrorCode::Unavailable | ErrorCode::OutcomeUnknown => {
+            format!("{name} was not uploaded: the server could not be reached. Remove it and choose it again.")
+        }
+        _ => format!("{name} was not uploaded: {}", error.message),
+    }
+}
 
 #[derive(Properties, PartialEq)]
 pub struct TicketProps {
@@ -299,15 +317,69 @@ pub fn TicketPage(props: &TicketProps) -> Html {
             });
         })
     };
+    // "Merge into…": the survivor looked up over REST, then both locks and `MergeTicket` on the connection.
+    let merge_open = use_state(|| false);
+    let on_merge_lookup = Callback::from(|(survivor, answer): (TicketId, Callback<Result<Ticket, String>>)| {
+        spawn_local(async move {
+            answer.emit(match api::ticket(survivor).await {
+                Ok(detail) => Ok(detail.ticket),
+                Err(e) if e.code == loket_protocol::ErrorCode::NotFound => {
+                    Err(format!("There is no ticket {}. Check the key.", survivor.key()))
+                }
+                Err(e)
+                    if matches!(
+                        e.code,
+                        loket_protocol::ErrorCode::Forbidden | loket_protocol::ErrorCode::NotInQueue
+                    ) =>
+                {
+                    Err(format!(
+                        "{} is in a queue you cannot act on, so you cannot merge into it.",
+                        survivor.key()
+                    ))
+                }
+                Err(e) => Err(format!("Could not look {} up: {}", survivor.key(), e.message)),
+            });
+        });
+    });
+    let on_merge = {
+        let (conn, dispatcher, page, merge_open) =
+            (live.conn.clone(), page.dispatcher(), page.clone(), merge_open.clone());
+        let me = session.agent.id;
+        Callback::from(move |(survivor, answer): (Ticket, Callback<MergeOutcome>)| {
+            let Some(ticket) = page.ticket.clone() else { return };
+            let holds = matches!(&page.mode, Mode::Editing(e) if e.lock == LockState::Held);
+            dispatcher.dispatch(TicketAction::MergeStarted);
+            let (conn, dispatcher, merge_open) = (conn.clone(), dispatcher.clone(), merge_open.clone());
+            spawn_local(async move {
+                let merged =
+                    crate::merge::merge_into(&conn, id, ticket.version, holds, survivor.id, survivor.version).await;
+                match merged {
+                    Ok(_) => {
+                        dispatcher.dispatch(TicketAction::MergeEnded {
+                            into: Some(survivor.id),
+                        });
+                        merge_open.set(false);
+                        answer.emit(Ok(()));
+                    }
+                    Err(failure) => {
+                        dispatcher.dispatch(TicketAction::MergeEnded { into: None });
+                        let text = crate::merge::refusal_text(&failure, id, me);
+                        let now = failure.error.ticket.filter(|t| t.id == survivor.id).map(|t| *t);
+                        answer.emit(Err((text, now)));
+                    }
+                }
+            });
+        })
+    };
     // The comment being sent and its idempotency key, kept across retries of the same comment.
-    let comment_attempt = use_mut_ref(Attempt::<(TicketId, String, bool)>::default);
+    let comment_attempt = use_mut_ref(Attempt::<(TicketId, String, bool, Vec<AttachmentId>)>::default);
     let on_send = {
         let (conn, attempt) = (live.conn.clone(), comment_attempt.clone());
         Callback::from(move |out: Outgoing| {
             let (conn, attempt) = (conn.clone(), attempt.clone());
             let key = attempt
                 .borrow_mut()
-                .key_for(&(id, out.body.clone(), out.internal), new_key);
+                .key_for(&(id, out.body.clone(), out.internal, out.attachments.clone()), new_key);
             spawn_local(async move {
                 // Retried with the same key after a reconnect or an unknown outcome: posted once.
                 let sent = with_retries(|| {
@@ -316,7 +388,7 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                         body: out.body.clone(),
                         internal: out.internal,
                         idempotency_key: Some(key.clone()),
-                        attachments: Vec::new(),
+                        attachments: out.attachments.clone(),
                     })
                 })
                 .await
@@ -326,6 +398,22 @@ pub fn TicketPage(props: &TicketProps) -> Html {
             });
         })
     };
+    // The composer's files, uploaded one by one as they are chosen.
+    let on_upload = Callback::from(
+        move |(file, answer): (
+            web_sys::File,
+            Callback<Result<loket_protocol::ticket::Attachment, String>>,
+        )| {
+            spawn_local(async move {
+                let name = file.name();
+                answer.emit(
+                    api::upload_attachment(id, file)
+                        .await
+                        .map_err(|e| upload_failure(&e, &name)),
+                );
+            });
+        },
+    );
     // Canned replies for the composer: searched, and rendered for this ticket by the server.
     let on_search = Callback::from(
         |(q, answer): (String, Callback<Vec<loket_protocol::canned::CannedReply>>)| {
@@ -480,6 +568,14 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                             <AppLink to={Route::Ticket { id: into.0 }}>{ into.key() }</AppLink>
                         </span>
                     }
+                    if ticket.merged_into.is_none() {
+                        <button type="button" class="btn btn-small" data-testid="merge-open"
+                            disabled={!live.connected() || page.merging || page.foreign_lock().is_some_and(|l| l.holder.id != me.id)}
+                            title="Merge this ticket into another one that reports the same problem"
+                            onclick={{ let open = merge_open.clone(); Callback::from(move |_: MouseEvent| open.set(true)) }}>
+                            { "Merge into…" }
+                        </button>
+                    }
                     if matches!(page.mode, Mode::Viewing) && page.foreign_lock().is_none_or(|l| l.holder.id == me.id) {
                         <span class="assign-actions">
                             if ticket.assignee.as_ref().is_none_or(|a| a.id != me.id) {
@@ -511,6 +607,11 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                 stale={page.draft_is_stale() && editing.as_ref().is_some_and(|e| e.conflict.is_none())}
                 {on_edit} {on_save} {on_release} {on_break} />
             { conflict }
+            if *merge_open && ticket.merged_into.is_none() {
+                <MergeDialog duplicate={ticket.clone()} dirty={editing.as_ref().is_some_and(|e| e.dirty())}
+                    connected={live.connected()} on_lookup={on_merge_lookup} on_merge={on_merge}
+                    on_close={{ let open = merge_open.clone(); Callback::from(move |()| open.set(false)) }} />
+            }
             <div class="ticket-grid">
                 <div class="ticket-main">
                     <section class="card" aria-labelledby="details-h">
@@ -520,8 +621,15 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                     <section class="card" aria-labelledby="conversation-h">
                         <h2 id="conversation-h">{ "Conversation" }
                             <span class="count">{ page.comments.len() }</span></h2>
-                        <Thread comments={page.comments.clone()} attachments={page.attachments.clone()} now={now_tick} />
-                        <Composer {on_send} {on_search} {on_render} connected={live.connected()} has_reporter={ticket.reporter.is_some()} />
+                        if let Some(into) = ticket.merged_into {
+                            <p class="muted" data-testid="merged-conversation">
+                                { format!("This ticket was merged, so its conversation and files are on {} now. Reply there: ", into.key()) }
+                                <AppLink to={Route::Ticket { id: into.0 }}>{ format!("open {}", into.key()) }</AppLink>
+                            </p>
+                        } else {
+                            <Thread comments={page.comments.clone()} attachments={page.attachments.clone()} now={now_tick} />
+                            <Composer {on_send} {on_search} {on_render} {on_upload} connected={live.connected()} has_reporter={ticket.reporter.is_some()} />
+                        }
                     </section>
                 </div>
                 <aside class="ticket-side">

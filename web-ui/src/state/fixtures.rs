@@ -37,5 +37,6 @@ pub fn ticket(id: i64) -> Ticket {
         reopened_at: None,
         rating: None,
         merged_into: None,
+        sla: Vec::new(),
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod board;
 pub mod ticket;
+pub mod uploads;
 
 #[cfg(test)]
 pub(crate) mod fixtures;

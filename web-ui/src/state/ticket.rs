@@ -234,6 +234,8 @@ pub struct TicketPage {
     pub flash: Option<Flash>,
     /// Bumped on every server message about this ticket; the page re-fetches history when it moves.
     pub revision: u64,
+    /// A merge into another ticket is in flight: a lock of this agent's on this ticket is the merge's.
+    pub merging: bool,
 }
 
 /// What can happen on the ticket page.
@@ -271,6 +273,12 @@ pub enum TicketAction {
     DiscardDraft,
     /// The agent released the lock (an `UnlockTicket` is on its way).
     Released,
+    /// "Merge into…" confirmed: the locks are being taken and the merge sent.
+    MergeStarted,
+    /// The merge is over: into this ticket (the locks given back), or refused (`None`; nothing changed).
+    MergeEnded {
+        into: Option<TicketId>,
+    },
     DismissFlash,
 }
 
@@ -288,6 +296,7 @@ impl TicketPage {
             mode: Mode::Viewing,
             flash: None,
             revision: 0,
+            merging: false,
         }
     }
 
@@ -302,7 +311,8 @@ impl TicketPage {
     /// The lock as the server last told us, when someone other than this page holds it.
     pub fn foreign_lock(&self) -> Option<&LockInfo> {
         let lock = self.ticket.as_ref()?.lock.as_ref()?;
-        let ours = lock.holder.id == self.me.id && matches!(self.mode, Mode::Editing(_) | Mode::Locking);
+        let ours =
+            lock.holder.id == self.me.id && (self.merging || matches!(self.mode, Mode::Editing(_) | Mode::Locking));
         (!ours).then_some(lock)
     }
 
@@ -404,6 +414,21 @@ impl TicketPage {
                 }
             }
             TicketAction::Released => self.mode = Mode::Viewing,
+            TicketAction::MergeStarted => {
+                self.merging = true;
+                self.flash = None;
+            }
+            TicketAction::MergeEnded { into } => {
+                self.merging = false;
+                if let Some(into) = into {
+                    // Merged: the duplicate is closed, and both locks were given back.
+                    self.mode = Mode::Viewing;
+                    self.flash = Some(Flash::Info(format!(
+                        "Merged into {}: its page now carries this ticket's comments, files and reporter.",
+                        into.key()
+                    )));
+                }
+            }
             TicketAction::DismissFlash => self.flash = None,
         }
     }
@@ -413,6 +438,11 @@ impl TicketPage {
         let keep_ours = self.ticket.as_ref().is_some_and(|held| held.version > fresh.version);
         if !keep_ours {
             self.ticket = Some(fresh);
+        }
+        if self.ticket.as_ref().is_some_and(|t| t.merged_into.is_some()) {
+            // A merged duplicate keeps nothing: what it had is the survivor's now.
+            self.comments.clear();
+            self.attachments.clear();
         }
         for comment in detail.comments {
             if !self.comments.iter().any(|c| c.id == comment.id) {
@@ -444,7 +474,13 @@ impl TicketPage {
             ServerMessage::TicketCreated { ticket, .. } if self.ticket.is_none() => self.ticket = Some(ticket.clone()),
             other => {
                 if let Some(ticket) = &mut self.ticket {
+                    let was_merged = ticket.merged_into.is_some();
                     apply_to_ticket(ticket, other, at);
+                    if !was_merged && ticket.merged_into.is_some() {
+                        // Merged: its comments and files moved to the survivor with it.
+                        self.comments.clear();
+                        self.attachments.clear();
+                    }
                 }
             }
         }
@@ -672,6 +708,63 @@ mod tests {
     }
 
     #[test]
+    fn a_merges_own_lock_is_not_someone_elses_and_a_done_merge_ends_the_edit() {
+        let mut page = page();
+        page.apply(TicketAction::MergeStarted);
+        if let Some(t) = &mut page.ticket {
+            t.lock = Some(LockInfo {
+                holder: agent(2, "Budi"),
+                expires_at: at(90),
+                since: Some(at(1)),
+                idle_at: None,
+            });
+        }
+        assert!(page.foreign_lock().is_none(), "the merge's own lock");
+        page.apply(TicketAction::MergeEnded { into: None });
+        assert!(
+            page.foreign_lock().is_some(),
+            "after the merge, a lock of Budi's is another window's"
+        );
+        assert_eq!(page.flash, None, "a refusal is shown in the dialog");
+
+        let mut page = editing_page();
+        page.apply(TicketAction::MergeStarted);
+        page.apply(TicketAction::MergeEnded { into: None });
+        assert!(page.editing().is_some(), "refused: still editing, the lock kept");
+        page.apply(TicketAction::MergeStarted);
+        page.apply(TicketAction::MergeEnded {
+            into: Some(TicketId(41)),
+        });
+        assert_eq!(page.mode, Mode::Viewing);
+        assert!(matches!(&page.flash, Some(Flash::Info(text)) if text.starts_with("Merged into TKT-0041")));
+
+        // The duplicate's update moves its conversation away with it.
+        page.apply(TicketAction::Server {
+            msg: Rc::new(ServerMessage::CommentAdded {
+                ticket_id: TicketId(1),
+                comment: comment(5, "Sudah tiga malam gelap"),
+                queue: QueueId::ORIGINAL,
+                position: 3,
+            }),
+            at: at(5),
+        });
+        assert_eq!(page.comments.len(), 1);
+        let mut merged = ticket(1);
+        merged.status = Status::Closed;
+        merged.merged_into = Some(TicketId(41));
+        merged.version = 2;
+        server(
+            &mut page,
+            ServerMessage::TicketUpdated {
+                ticket: merged,
+                previous: None,
+                position: 4,
+            },
+        );
+        assert!(page.comments.is_empty(), "the comments are the survivor's now");
+    }
+
+    #[test]
     fn edit_starts_from_the_current_ticket_once_the_lock_is_granted() {
         let page = editing_page();
         let editing = page.editing().expect("editing");
@@ -797,6 +890,7 @@ mod tests {
                 queue: loket_protocol::QueueId::ORIGINAL,
                 comment: comment(5, "hi"),
                 position: 0,
+                sla: None,
             },
         );
         assert_eq!(page.editing().unwrap().draft.title, "My better title");
@@ -986,6 +1080,7 @@ mod tests {
                 queue: loket_protocol::QueueId::ORIGINAL,
                 comment: comment(1, "x"),
                 position: 0,
+                sla: None,
             },
         );
         assert!(page.comments.is_empty());
@@ -1002,6 +1097,7 @@ mod tests {
                 queue: loket_protocol::QueueId::ORIGINAL,
                 comment: comment(2, "live"),
                 position: 0,
+                sla: None,
             },
         );
         let mut newer = ticket(1);
@@ -1051,6 +1147,7 @@ mod tests {
                 queue: loket_protocol::QueueId::ORIGINAL,
                 comment: comment(4, "Now it is worse"),
                 position: 0,
+                sla: None,
             },
         );
         let added = |id, comment| ServerMessage::AttachmentAdded {

@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod origin;
 pub mod queues;
 pub mod security;
+pub mod stats;
 pub mod telegram;
 pub mod tickets;
 pub mod web;
@@ -69,6 +70,7 @@ pub fn configure(cfg: &mut aw::ServiceConfig) {
                 .configure(admin::routes)
                 .configure(canned::routes)
                 .configure(queues::routes)
+                .configure(stats::routes)
                 .configure(tickets::routes)
                 .default_service(aw::to(|| async {
                     Err::<HttpResponse, _>(WebError(AppError::NotFound("API route")))

@@ -13,7 +13,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use crate::http::security::NOT_BUILT_CSP;
-use crate::http::{admin, agents, auth, canned, health, metrics, queues, tickets};
+use crate::http::{admin, agents, auth, canned, health, metrics, queues, stats, tickets};
 
 /// Where `/docs` finds Swagger UI's files, if anywhere.
 #[derive(Debug, Clone)]
@@ -86,6 +86,8 @@ const ASSET_MAX_AGE: &str = "public, max-age=3600";
         queues::set_member,
         queues::remove_member,
         queues::category_queue,
+        stats::json,
+        stats::csv,
         tickets::list,
         tickets::create,
         tickets::detail,
@@ -106,6 +108,7 @@ const ASSET_MAX_AGE: &str = "public, max-age=3600";
         (name = "admin", description = "Invite codes, categories, sign-in sessions and the audit trail"),
         (name = "tickets", description = "Tickets, their locks, comments and history"),
         (name = "queues", description = "Queues (teams): who works which tickets"),
+        (name = "stats", description = "Statistics: volumes, backlog, response times, workload and CSAT"),
         (name = "canned-replies", description = "Canned replies (text modules) for the reply composer"),
         (name = "attachments", description = "Files reporters and agents attached"),
         (name = "health", description = "Liveness, readiness and metrics"),
