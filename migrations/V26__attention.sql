@@ -1,6 +1,6 @@
 -- Attention signals for agents (issue 12): what calls an agent's attention to a ticket, and how far each
 -- agent has read each ticket. A ticket is unread for an agent when a signal for them is newer than their
--- read position. Both tables are read for the rows of a board page only (primary keys), never scanned.
+-- read position (or baseline, agents.attention_from). Both tables are read for the rows of a board page only (primary keys), never scanned.
 
 -- The newest signal of each ticket, as event log positions (protocol/src/attention.rs: which events count).
 -- Written in the signalling event's transaction, by the statement that appends it to the event log.
@@ -22,3 +22,10 @@ CREATE TABLE ticket_reads (
     PRIMARY KEY (agent_id, ticket_id)
 );
 COMMENT ON TABLE ticket_reads IS 'per agent and ticket: the attention position read up to (unread markers on the board)';
+
+-- Each agent's baseline: signals at or below it are read for them without a ticket_reads row, so an agent
+-- added later does not find every earlier ticket unread. The event log position when the agent was created
+-- (existing agents: when V26 ran).
+ALTER TABLE agents ADD COLUMN attention_from bigint NOT NULL
+    DEFAULT coalesce(pg_sequence_last_value('event_log_position_seq'::regclass), 0);
+COMMENT ON COLUMN agents.attention_from IS 'attention signals at or below this event log position are read for this agent (baseline for ticket_reads)';

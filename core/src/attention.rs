@@ -1,14 +1,12 @@
 //! What agents do about attention signals (the rule of which events signal is
 //! `loket_protocol::attention`; recording them is `db::attention`): marking a ticket read when they open
-//! it, and dismissing the reopened flag a reporter's reply set.
+//! it. docs/attention.md.
 
 use loket_protocol::TicketId;
 use loket_protocol::api::Agent;
-use loket_protocol::ticket::{Author, Ticket};
 use loket_protocol::ws::ServerMessage;
 
-use crate::actors::ticket::ReporterChange;
-use crate::db::{self, tickets::ReporterEdit};
+use crate::db;
 use crate::desk::Desk;
 use crate::error::AppError;
 
@@ -38,24 +36,5 @@ impl Desk {
         db::commit(tx).await?;
         slot.publish(position, event);
         Ok(true)
-    }
-
-    /// Whether `agent` has anything unread on ticket `ticket` (which they may see).
-    pub async fn is_unread(&self, agent: &Agent, ticket: TicketId) -> Result<bool, AppError> {
-        self.ticket(agent.id, ticket).await?;
-        let client = self.pool.get().await?;
-        db::attention::is_unread(&client, agent.id, ticket).await
-    }
-
-    /// `agent` has seen that a reporter's reply reopened ticket `ticket`: the flag is cleared through the
-    /// ticket's actor (audited as `reopen_seen`, one new version, broadcast as `TicketUpdated`), as their
-    /// next comment would. Answers the ticket as stored (unchanged when it was not flagged).
-    pub async fn dismiss_reopened(&self, agent: &Agent, ticket: TicketId) -> Result<Ticket, AppError> {
-        self.ticket(agent.id, ticket).await?;
-        let change = ReporterChange {
-            author: Author::from(agent.as_ref()),
-            edit: ReporterEdit::Seen,
-        };
-        self.send_to_ticket(ticket, change).await
     }
 }

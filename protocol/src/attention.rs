@@ -1,9 +1,7 @@
 //! Attention signals: which events call an agent's attention to a ticket (a new ticket, a reporter's
-//! reply, a ticket assigned to them), as one rule shared by the server (it records them for the board's
-//! unread markers, `ticket_attention`) and the web client (it shows a toast, counts it in the tab title).
-//!
-//! SLA warnings will be a fourth [`SignalKind`] once their event exists; the client's toasts already take
-//! any kind.
+//! reply, a ticket assigned to them, an SLA clock warning or running out), as one rule shared by the server
+//! (it records them for the board's unread markers, `ticket_attention`) and the web client (it shows a
+//! toast, counts it in the tab title). docs/attention.md.
 
 use crate::AgentId;
 use crate::TicketId;
@@ -21,8 +19,10 @@ pub enum SignalKind {
     ReporterReply,
     /// The ticket was assigned to this agent.
     Assigned,
-    /// The ticket is close to breaching its SLA (reserved: no event carries it yet).
+    /// An SLA clock of the ticket reached its warning share (`SlaWarning`).
     SlaWarning,
+    /// An SLA clock of the ticket ran out (`SlaBreached`).
+    SlaBreached,
 }
 
 impl SignalKind {
@@ -33,6 +33,7 @@ impl SignalKind {
             SignalKind::ReporterReply => "reporter_reply",
             SignalKind::Assigned => "assigned",
             SignalKind::SlaWarning => "sla_warning",
+            SignalKind::SlaBreached => "sla_breached",
         }
     }
 }
@@ -65,7 +66,7 @@ impl Signal {
 }
 
 /// The signal `event` raises, if any: `TicketCreated`; `CommentAdded` written by the reporter;
-/// `TicketUpdated` that changed the assignee to someone (for that agent only).
+/// `TicketUpdated` that changed the assignee to someone (for that agent only); `SlaWarning`, `SlaBreached`.
 pub fn signal(event: &ServerMessage) -> Option<Signal> {
     match event {
         ServerMessage::TicketCreated { ticket, .. } => Some(Signal {
@@ -80,6 +81,16 @@ pub fn signal(event: &ServerMessage) -> Option<Signal> {
                 whom: Whom::Everyone,
             })
         }
+        ServerMessage::SlaWarning { ticket_id, .. } => Some(Signal {
+            ticket: *ticket_id,
+            kind: SignalKind::SlaWarning,
+            whom: Whom::Everyone,
+        }),
+        ServerMessage::SlaBreached { ticket_id, .. } => Some(Signal {
+            ticket: *ticket_id,
+            kind: SignalKind::SlaBreached,
+            whom: Whom::Everyone,
+        }),
         ServerMessage::TicketUpdated {
             ticket,
             previous: Some(previous),
@@ -131,6 +142,7 @@ mod tests {
             reopened_at: None,
             rating: None,
             merged_into: None,
+            sla: Vec::new(),
         }
     }
 
@@ -147,6 +159,7 @@ mod tests {
                 created_at: at(),
                 attachments: Vec::new(),
             },
+            sla: None,
             position: 3,
         }
     }
@@ -169,7 +182,10 @@ mod tests {
             id: ReporterId(2),
             name: "Siti".into(),
         });
-        assert_eq!(signal_for(&reply, AgentId(9)).map(|s| s.kind), Some(SignalKind::ReporterReply));
+        assert_eq!(
+            signal_for(&reply, AgentId(9)).map(|s| s.kind),
+            Some(SignalKind::ReporterReply)
+        );
         let agents = comment(Author::Agent {
             id: AgentId(1),
             name: "Ana".into(),
@@ -192,7 +208,10 @@ mod tests {
             ticket: after.clone(),
             position: 5,
         };
-        assert_eq!(signal_for(&assigned, AgentId(7)).map(|s| s.kind), Some(SignalKind::Assigned));
+        assert_eq!(
+            signal_for(&assigned, AgentId(7)).map(|s| s.kind),
+            Some(SignalKind::Assigned)
+        );
         assert_eq!(signal_for(&assigned, AgentId(8)), None);
         let mut retitled = after.clone();
         retitled.title = "Lampu jalan".into();
@@ -211,6 +230,17 @@ mod tests {
         };
         assert_eq!(signal(&dropped), None, "unassigning calls nobody");
         assert_eq!(SignalKind::SlaWarning.as_str(), "sla_warning");
+        let warned = ServerMessage::SlaWarning {
+            ticket_id: TicketId(4),
+            queue: QueueId::ORIGINAL,
+            target: crate::sla::SlaTarget::FirstResponse,
+            at: at(),
+            position: 8,
+        };
+        assert_eq!(
+            signal_for(&warned, AgentId(8)).map(|s| s.kind),
+            Some(SignalKind::SlaWarning)
+        );
         assert_eq!(serde_json::to_value(SignalKind::NewTicket).unwrap(), "new_ticket");
     }
 }

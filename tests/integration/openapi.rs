@@ -51,6 +51,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("patch", "/api/tickets/{id}"),
     ("post", "/api/tickets/{id}/lock"),
     ("delete", "/api/tickets/{id}/lock"),
+    ("post", "/api/tickets/{id}/read"),
     ("post", "/api/tickets/{id}/comments"),
     ("post", "/api/tickets/{id}/attachments"),
     ("post", "/api/tickets/{id}/merge"),

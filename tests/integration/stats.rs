@@ -37,7 +37,10 @@ async fn update(ws: &mut WsClient, client: &AgentClient, id: TicketId, changes: 
     let answer = ws
         .call(json!({"type": "UpdateTicket", "ticket_id": id.0, "version": version, "changes": changes}))
         .await;
-    assert!(matches!(answer, loket_protocol::ws::ServerMessage::Ack { .. }), "{answer:?}");
+    assert!(
+        matches!(answer, loket_protocol::ws::ServerMessage::Ack { .. }),
+        "{answer:?}"
+    );
     ws.call(json!({"type": "UnlockTicket", "ticket_id": id.0})).await;
 }
 
@@ -45,7 +48,10 @@ async fn reply(ws: &mut WsClient, id: TicketId, internal: bool) {
     let answer = ws
         .call(json!({"type": "AddComment", "ticket_id": id.0, "body": "Sudah kami periksa", "internal": internal}))
         .await;
-    assert!(matches!(answer, loket_protocol::ws::ServerMessage::Ack { .. }), "{answer:?}");
+    assert!(
+        matches!(answer, loket_protocol::ws::ServerMessage::Ack { .. }),
+        "{answer:?}"
+    );
 }
 
 async fn stats(client: &AgentClient, query: &str) -> Stats {
@@ -63,7 +69,10 @@ async fn csv(client: &AgentClient, query: &str) -> String {
         .expect("HTTP request");
     assert_eq!(response.status(), StatusCode::OK);
     assert!(
-        response.headers()["content-type"].to_str().unwrap().starts_with("text/csv"),
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv"),
         "{:?}",
         response.headers()
     );
@@ -116,7 +125,10 @@ fn nearest_rank(values: &[f64], p: f64) -> f64 {
 fn assert_close(got: Option<f64>, exact: f64, what: &str) {
     let got = got.unwrap_or_else(|| panic!("{what}: no value"));
     let error = (got - exact).abs() / exact;
-    assert!(error <= max_relative_error() + 1e-9, "{what}: {got} vs exact {exact} ({error:.3})");
+    assert!(
+        error <= max_relative_error() + 1e-9,
+        "{what}: {got} vs exact {exact} ({error:.3})"
+    );
 }
 
 #[actix_rt::test]
@@ -164,12 +176,23 @@ async fn statistics_count_what_happened_and_the_rebuild_agrees() {
     let code = invite(&sari, 1).await;
     let desk = server.desk();
     let Ok(Registration::Registered(dewi)) = desk
-        .register_reporter(NewReporter { telegram_user_id: 7101, chat_id: 7101, name: "Dewi", language: Language::Id, code: &code })
+        .register_reporter(NewReporter {
+            telegram_user_id: 7101,
+            chat_id: 7101,
+            name: "Dewi",
+            language: Language::Id,
+            code: &code,
+        })
         .await
     else {
         panic!("Dewi not registered");
     };
-    let report = NewTicket { title: "Banjir".into(), body: "Di depan pasar".into(), priority: Default::default(), category_id: None };
+    let report = NewTicket {
+        title: "Banjir".into(),
+        body: "Di depan pasar".into(),
+        priority: Default::default(),
+        category_id: None,
+    };
     let t5 = desk.file_report(dewi.id, report, None).await.unwrap().id;
     update(&mut ws, &sari, t5, json!({"status": "resolved"})).await;
     desk.reporter_rate(dewi.id, t5, 4, Some("Cepat")).await.unwrap();
@@ -182,7 +205,11 @@ async fn statistics_count_what_happened_and_the_rebuild_agrees() {
     assert_eq!(all.queues, vec![QueueId::ORIGINAL, roads]);
     let created: u64 = all.days.iter().map(|d| d.created).sum();
     let resolved: u64 = all.days.iter().map(|d| d.resolved).sum();
-    assert_eq!((created, resolved), (5, 3), "t1..t5 filed; t1, t4, t5 resolved (t3 reopened)");
+    assert_eq!(
+        (created, resolved),
+        (5, 3),
+        "t1..t5 filed; t1, t4, t5 resolved (t3 reopened)"
+    );
     assert_eq!(all.days.first().unwrap().day.to_string(), "2000-01-01");
     assert_eq!(all.days.last().unwrap().day, all.to);
     // Backlog: t2 and t3 in General, by their statuses now.
@@ -201,22 +228,44 @@ async fn statistics_count_what_happened_and_the_rebuild_agrees() {
     assert_eq!(all.first_response.count, 2);
     let firsts = exact(&server, "first_response_at", &[t1, t2]).await;
     assert!(firsts[0] > 500.0, "{firsts:?}");
-    assert_close(all.first_response.median_seconds, nearest_rank(&firsts, 0.5), "first response median");
-    assert_close(all.first_response.p90_seconds, nearest_rank(&firsts, 0.9), "first response p90");
+    assert_close(
+        all.first_response.median_seconds,
+        nearest_rank(&firsts, 0.5),
+        "first response median",
+    );
+    assert_close(
+        all.first_response.p90_seconds,
+        nearest_rank(&firsts, 0.9),
+        "first response p90",
+    );
     assert_eq!(all.resolution.count, 3);
     let resolutions = exact(&server, "resolved_at", &[t1, t4, t5]).await;
     // t5 was resolved within seconds of filing: bucket 0 or a small one; the median is t1's two hours.
-    assert_close(all.resolution.median_seconds, nearest_rank(&resolutions, 0.5), "resolution median");
-    assert_close(all.resolution.p90_seconds, nearest_rank(&resolutions, 0.9), "resolution p90");
+    assert_close(
+        all.resolution.median_seconds,
+        nearest_rank(&resolutions, 0.5),
+        "resolution median",
+    );
+    assert_close(
+        all.resolution.p90_seconds,
+        nearest_rank(&resolutions, 0.9),
+        "resolution p90",
+    );
     assert_eq!(all.sla, None, "no SLA policies: not configured");
 
     // Agents: Sari wrote three public replies and resolved t1 (assigned to her); Budi holds t2.
-    let agents: Vec<(&str, u64, u64, u64)> =
-        all.agents.iter().map(|a| (a.name.as_str(), a.replies, a.resolved, a.open_assigned)).collect();
+    let agents: Vec<(&str, u64, u64, u64)> = all
+        .agents
+        .iter()
+        .map(|a| (a.name.as_str(), a.replies, a.resolved, a.open_assigned))
+        .collect();
     assert_eq!(agents, vec![("Budi", 0, 0, 1), ("Sari", 3, 1, 0)]);
     // Categories: t3 in "Lampu jalan", the rest in none.
-    let categories: Vec<(&str, u64, u64)> =
-        all.categories.iter().map(|c| (c.name.as_str(), c.created, c.resolved)).collect();
+    let categories: Vec<(&str, u64, u64)> = all
+        .categories
+        .iter()
+        .map(|c| (c.name.as_str(), c.created, c.resolved))
+        .collect();
     assert_eq!(categories, vec![("Lampu jalan", 1, 0), ("", 4, 3)]);
     assert_eq!(all.csat.ratings, vec![0, 0, 0, 0, 1]);
     assert_eq!(all.csat.average, Some(5.0));
@@ -224,7 +273,14 @@ async fn statistics_count_what_happened_and_the_rebuild_agrees() {
     // One queue: Roads holds t4 only.
     let roads_only = stats(&sari, &format!("{range}&queue={}", roads.0)).await;
     assert_eq!(roads_only.queues, vec![roads]);
-    assert_eq!(roads_only.days.iter().map(|d| (d.created, d.resolved)).fold((0, 0), |a, d| (a.0 + d.0, a.1 + d.1)), (1, 1));
+    assert_eq!(
+        roads_only
+            .days
+            .iter()
+            .map(|d| (d.created, d.resolved))
+            .fold((0, 0), |a, d| (a.0 + d.0, a.1 + d.1)),
+        (1, 1)
+    );
     assert_eq!(roads_only.first_response.count, 0);
     assert_eq!(roads_only.first_response.median_seconds, None);
     assert!(roads_only.backlog.is_empty());
@@ -246,7 +302,10 @@ async fn statistics_count_what_happened_and_the_rebuild_agrees() {
             .map(|c| c[10].to_string())
             .collect()
     };
-    let summed: u64 = value("daily", "", "created").iter().map(|v| v.parse::<u64>().unwrap()).sum();
+    let summed: u64 = value("daily", "", "created")
+        .iter()
+        .map(|v| v.parse::<u64>().unwrap())
+        .sum();
     assert_eq!(summed, created);
     assert_eq!(value("daily", "", "created").len(), all.days.len());
     assert_eq!(value("agents", "Sari", "replies"), vec!["3"]);

@@ -8,22 +8,29 @@ use loket_protocol::{AgentId, TicketId};
 use crate::error::AppError;
 
 /// Joined to a board page's rows (`t`, the tickets; the agent's id is parameter `me`): one primary-key
-/// lookup in each table per row on the page.
+/// lookup in each table per row on the page, and the agent's baseline once.
 pub(crate) fn join(me: &str) -> String {
     format!(
         "LEFT JOIN ticket_attention ta ON ta.ticket_id = t.id
-         LEFT JOIN ticket_reads tr ON tr.agent_id = {me} AND tr.ticket_id = t.id"
+         LEFT JOIN ticket_reads tr ON tr.agent_id = {me} AND tr.ticket_id = t.id
+         LEFT JOIN agents am ON am.id = {me}"
     )
 }
 
-/// The column `unread` of a row joined with [`join`] for agent parameter `me`: a signal for everyone
-/// newer than the agent's read position, or an assignment to them (still theirs) newer than it.
-pub(crate) fn unread_column(me: &str) -> String {
+/// Whether a row joined with [`join`] is unread for agent parameter `me`: a signal for everyone newer than
+/// the agent's read position (without one, their baseline), or an assignment to them (still theirs) newer
+/// than it.
+fn unread_test(me: &str) -> String {
     format!(
-        "coalesce(ta.position > coalesce(tr.position, 0)
+        "coalesce(ta.position > coalesce(tr.position, am.attention_from)
                   OR (t.assignee_id = {me} AND ta.assignee_id = {me}
-                      AND ta.assigned_position > coalesce(tr.position, 0)), false) AS unread"
+                      AND ta.assigned_position > coalesce(tr.position, am.attention_from)), false)"
     )
+}
+
+/// The column `unread` of a row joined with [`join`] for agent parameter `me`.
+pub(crate) fn unread_column(me: &str) -> String {
+    format!("{} AS unread", unread_test(me))
 }
 
 /// The statement that appends an event raising `signal` to the event log and records the signal in the
@@ -44,33 +51,20 @@ pub(crate) fn append_recording(signal: &Signal, insert_event: &str) -> String {
     format!("WITH e AS ({insert_event}), a AS ({record}) SELECT position FROM e")
 }
 
-/// Marks ticket `ticket` read by `agent` up to its newest signal. Answers whether anything was unread
-/// before (then the agent's other sessions are told).
+/// Marks ticket `ticket` read by `agent` up to its newest signal, when something was unread for them.
+/// Answers whether anything was unread (then the agent's other sessions are told).
 pub async fn mark_read(db: &impl GenericClient, agent: AgentId, ticket: TicketId) -> Result<bool, AppError> {
     let statement = db
-        .prepare_cached(
-            "INSERT INTO ticket_reads (agent_id, ticket_id, position)
-             SELECT $1, ta.ticket_id, greatest(coalesce(ta.position, 0), coalesce(ta.assigned_position, 0))
-             FROM ticket_attention ta WHERE ta.ticket_id = $2
-             ON CONFLICT (agent_id, ticket_id) DO UPDATE SET position = excluded.position, read_at = now()
-             WHERE ticket_reads.position < excluded.position
-             RETURNING position",
-        )
-        .await?;
-    Ok(!db.query(&statement, &[&agent.0, &ticket.0]).await?.is_empty())
-}
-
-/// Whether `ticket` is unread by `agent`.
-pub async fn is_unread(db: &impl GenericClient, agent: AgentId, ticket: TicketId) -> Result<bool, AppError> {
-    let statement = db
         .prepare_cached(&format!(
-            "SELECT {} FROM tickets t {} WHERE t.id = $2",
-            unread_column("$1"),
-            join("$1")
+            "INSERT INTO ticket_reads (agent_id, ticket_id, position)
+             SELECT $1, t.id, greatest(coalesce(ta.position, 0), coalesce(ta.assigned_position, 0))
+             FROM tickets t {} WHERE t.id = $2 AND {}
+             ON CONFLICT (agent_id, ticket_id) DO UPDATE
+             SET position = greatest(ticket_reads.position, excluded.position), read_at = now()
+             RETURNING position",
+            join("$1"),
+            unread_test("$1")
         ))
         .await?;
-    Ok(db
-        .query_opt(&statement, &[&agent.0, &ticket.0])
-        .await?
-        .is_some_and(|row| row.get::<_, bool>("unread")))
+    Ok(!db.query(&statement, &[&agent.0, &ticket.0]).await?.is_empty())
 }

@@ -45,11 +45,16 @@ async fn append_about(
     // statement: the board's unread markers (`db::attention`).
     let row = match attention::signal(message).filter(|_| ticket.is_some()) {
         None => {
-            db.query_one(&db.prepare_cached(&insert).await?, &[&id, &message.type_name(), &payload])
-                .await?
+            db.query_one(
+                &db.prepare_cached(&insert).await?,
+                &[&id, &message.type_name(), &payload],
+            )
+            .await?
         }
         Some(signal) => {
-            let statement = db.prepare_cached(&attention_q::append_recording(&signal, &insert)).await?;
+            let statement = db
+                .prepare_cached(&attention_q::append_recording(&signal, &insert))
+                .await?;
             match signal.whom {
                 Whom::Everyone => db.query_one(&statement, &[&id, &message.type_name(), &payload]).await?,
                 Whom::Agent(agent) => {

@@ -2,8 +2,8 @@
 
 pub mod admin;
 pub mod agents;
-pub mod attention;
 pub mod attachments;
+pub mod attention;
 pub mod canned;
 pub mod cluster;
 pub mod embedded;

@@ -155,7 +155,11 @@ impl Inputs {
                 };
                 clock.target_secs = fresh.target_secs;
                 clock.warn_secs = fresh.warn_secs;
-                rows.push((target, Some(policy), clock.step(target, situation, self.now, &self.calendar)));
+                rows.push((
+                    target,
+                    Some(policy),
+                    clock.step(target, situation, self.now, &self.calendar),
+                ));
             }
         }
         let wire = rows
@@ -168,7 +172,10 @@ impl Inputs {
                 paused: c.running_since.is_none() && c.met_at.is_none(),
                 left_secs: c.target_secs - c.used_secs,
                 target_secs: c.target_secs,
-                breached_at: breached.iter().find(|b| b.target == *target).and_then(|b| b.breached_at),
+                breached_at: breached
+                    .iter()
+                    .find(|b| b.target == *target)
+                    .and_then(|b| b.breached_at),
             })
             .collect();
         Moved { rows, wire }
@@ -181,7 +188,11 @@ pub async fn store(db: &impl GenericClient, id: TicketId, moved: &Moved) -> Resu
     let targets: Vec<&str> = moved.rows.iter().map(|(t, _, _)| t.as_str()).collect();
     let policies: Vec<Option<i64>> = moved.rows.iter().map(|(_, p, _)| *p).collect();
     let secs = |f: fn(&Clock) -> i64| -> Vec<i32> {
-        moved.rows.iter().map(|(_, _, c)| i32::try_from(f(c)).unwrap_or(i32::MAX)).collect()
+        moved
+            .rows
+            .iter()
+            .map(|(_, _, c)| i32::try_from(f(c)).unwrap_or(i32::MAX))
+            .collect()
     };
     let (target_secs, warn_secs) = (secs(|c| c.target_secs), secs(|c| c.warn_secs));
     let used: Vec<i64> = moved.rows.iter().map(|(_, _, c)| c.used_secs).collect();
@@ -207,7 +218,18 @@ pub async fn store(db: &impl GenericClient, id: TicketId, moved: &Moved) -> Resu
                  due_at = EXCLUDED.due_at, warn_at = EXCLUDED.warn_at",
         )
         .await?,
-        &[&id.0, &targets, &policies, &target_secs, &warn_secs, &used, &since, &met, &due, &warn],
+        &[
+            &id.0,
+            &targets,
+            &policies,
+            &target_secs,
+            &warn_secs,
+            &used,
+            &since,
+            &met,
+            &due,
+            &warn,
+        ],
     )
     .await?;
     Ok(())
@@ -274,15 +296,21 @@ pub struct Recorded {
 const SWEEP_BATCH: i64 = 500;
 
 /// Records every warning and breach that fell due by the database clock: marks the clock, writes the
-/// ticket's history (`sla_warning`, `sla_breached`) and appends `SlaWarning`/`SlaBreached` to the event
-/// log, in one statement each. Concurrent sweeps on other instances skip rows another one holds, and a
+/// ticket's history (`sla_warning`, `sla_breached`), appends `SlaWarning`/`SlaBreached` to the event
+/// log and records them as the ticket's newest attention signal (`db::attention`), in one statement each. Concurrent sweeps on other instances skip rows another one holds, and a
 /// marked row no longer matches, so each is recorded once cluster-wide. Wakes every instance's follower
 /// when anything was recorded. Run outside a transaction.
 pub async fn sweep(db: &impl GenericClient) -> Result<Vec<Recorded>, AppError> {
     let mut recorded = Vec::new();
     for (breach, at, mark, kind, event) in [
         (false, "warn_at", "warned_at", TicketEventKind::SlaWarning, "SlaWarning"),
-        (true, "due_at", "breached_at", TicketEventKind::SlaBreached, "SlaBreached"),
+        (
+            true,
+            "due_at",
+            "breached_at",
+            TicketEventKind::SlaBreached,
+            "SlaBreached",
+        ),
     ] {
         let sql = format!(
             "WITH marked AS (
@@ -305,7 +333,11 @@ pub async fn sweep(db: &impl GenericClient) -> Result<Vec<Recorded>, AppError> {
                                            'target', p.target, 'at', p.at, 'position', p.position)
                  FROM (SELECT nextval('event_log_position_seq') AS position, xid, ticket_id, target, at, queue_id
                        FROM numbered ORDER BY at) p
-                 RETURNING ticket_id, payload->>'target' AS target, position)
+                 RETURNING ticket_id, payload->>'target' AS target, position),
+             attention AS (
+                 INSERT INTO ticket_attention (ticket_id, position)
+                 SELECT ticket_id, max(position) FROM logged GROUP BY ticket_id
+                 ON CONFLICT (ticket_id) DO UPDATE SET position = excluded.position)
              SELECT ticket_id, target, position FROM logged ORDER BY position"
         );
         let rows = db
@@ -353,7 +385,9 @@ pub async fn calendars(db: &impl GenericClient) -> Result<Vec<SlaCalendar>, AppE
 pub fn check_calendar(calendar: &SlaCalendar) -> Result<(), AppError> {
     let name = calendar.name.trim();
     if name.is_empty() || name.chars().count() > 80 || name != calendar.name {
-        return Err(AppError::invalid("a calendar's name is 1 to 80 characters, without spaces around it"));
+        return Err(AppError::invalid(
+            "a calendar's name is 1 to 80 characters, without spaces around it",
+        ));
     }
     if calendar.hours.len() != 7 {
         return Err(AppError::invalid("hours lists seven days, Monday first"));
@@ -456,7 +490,9 @@ pub async fn save_policy(db: &impl GenericClient, policy: &SlaPolicy) -> Result<
     };
     let (frt, res) = (secs(policy.first_response_secs)?, secs(policy.resolution_secs)?);
     if frt.is_none() && res.is_none() {
-        return Err(AppError::invalid("a policy promises a first response, a resolution or both"));
+        return Err(AppError::invalid(
+            "a policy promises a first response, a resolution or both",
+        ));
     }
     if !(policy.warn_share > 0.0 && policy.warn_share < 1.0) {
         return Err(AppError::invalid("warn_share is between 0 and 1, such as 0.8"));
@@ -489,7 +525,10 @@ pub async fn save_policy(db: &impl GenericClient, policy: &SlaPolicy) -> Result<
 /// Deletes a policy; tickets keep their clocks until their next change that moves one.
 pub async fn delete_policy(db: &impl GenericClient, id: i64) -> Result<(), AppError> {
     let n = db
-        .execute(&db.prepare_cached("DELETE FROM sla_policies WHERE id = $1").await?, &[&id])
+        .execute(
+            &db.prepare_cached("DELETE FROM sla_policies WHERE id = $1").await?,
+            &[&id],
+        )
         .await?;
     match n {
         0 => Err(AppError::NotFound("policy")),

@@ -7,9 +7,9 @@
 //! Events of the desk itself (`MembershipChanged`) go to no client: the bus acts on them. An agent's own
 //! read markers (`TicketRead`) go to that agent's sessions only.
 
-use loket_protocol::{AgentId, QueueId};
 use loket_protocol::queue::Access;
 use loket_protocol::ws::ServerMessage;
+use loket_protocol::{AgentId, QueueId};
 
 /// Who an event is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +87,7 @@ mod tests {
                 created_at: DateTime::from_timestamp(0, 0).unwrap(),
                 attachments: vec![],
             },
+            sla: None,
             position: 1,
         }
     }
@@ -128,7 +129,10 @@ mod tests {
         let admin = Access::of(Role::Admin, vec![]);
         assert_eq!(audience(&read), Audience::Agent(AgentId(4)));
         assert!(audience(&read).admits(AgentId(4), &Access::of(Role::Agent, vec![])));
-        assert!(!audience(&read).admits(AgentId(5), &admin), "not even an admin sees another's");
+        assert!(
+            !audience(&read).admits(AgentId(5), &admin),
+            "not even an admin sees another's"
+        );
     }
 
     #[test]

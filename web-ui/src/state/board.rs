@@ -284,6 +284,7 @@ impl Board {
             next_cursor,
             position,
             terms,
+            ..
         } = msg
         {
             self.answered(tickets, (*total, *total_exact), next_cursor, *position, terms, at);
@@ -601,6 +602,7 @@ mod tests {
                 next_cursor: next.map(str::to_string),
                 position,
                 terms: vec![],
+                unread: vec![],
             },
             at(0),
         );
@@ -722,6 +724,7 @@ mod tests {
                 next_cursor: Some("c901".into()),
                 position: 12,
                 terms: vec![],
+                unread: vec![],
             },
             at(0),
         );
@@ -806,6 +809,7 @@ mod tests {
                 next_cursor: Some("c951".into()),
                 position: 10,
                 terms: vec![],
+                unread: vec![],
             },
             at(0),
         );
@@ -899,6 +903,7 @@ mod tests {
                 next_cursor: None,
                 position: 10,
                 terms: vec![],
+                unread: vec![],
             },
             at(0),
         );
@@ -933,6 +938,7 @@ mod tests {
                 next_cursor: None,
                 position: 3,
                 terms: vec![],
+                unread: vec![],
             },
             at(0),
         );
