@@ -1,7 +1,8 @@
 //! Attention signals (issue 12): per-agent unread markers stored in PostgreSQL. A new ticket is unread for
 //! the agents who may see its queue, a reporter's reply (through the fake Bot API) makes it unread again,
 //! an assignment only for the assignee; `MarkRead` and `POST /api/tickets/{id}/read` clear it for that
-//! agent alone, `TicketRead` reaches only that agent's sessions, and it all survives a restart.
+//! agent alone, `TicketRead` reaches only that agent's sessions, an SLA warning recorded by the sweep makes
+//! a read ticket unread again, and it all survives a restart.
 
 use loket_protocol::api::Role;
 use loket_protocol::ws::ServerMessage;
@@ -127,8 +128,8 @@ async fn mark_read_clears_it_for_that_agent_and_ticket_read_reaches_only_their_o
     let rig = rig().await;
     let budi = rig.server.agent("Budi", Role::Agent).await;
     let dewi = rig.server.agent("Dewi", Role::Agent).await;
-    let (mut tab1, mut tab2, mut dewi_ws) = (budi.ws().await, budi.ws().await, dewi.ws().await);
     let id = file(&rig.admin, "Lampu jalan mati").await;
+    let (mut tab1, mut tab2, mut dewi_ws) = (budi.ws().await, budi.ws().await, dewi.ws().await);
     assert!(unread(&budi, id).await && unread(&dewi, id).await);
 
     let message = serde_json::to_value(ClientMessage::MarkRead { ticket_id: id }).unwrap();
@@ -151,6 +152,11 @@ async fn mark_read_clears_it_for_that_agent_and_ticket_read_reaches_only_their_o
     assert!(unread(&dewi, id).await, "Dewi has not opened it");
 
     // Marking it again changes nothing and tells nobody.
+    tab2.recv_until("Dewi's marker", |m| match m {
+        ServerMessage::CommentAdded { comment, .. } if comment.body.starts_with("quiet marker") => Some(()),
+        _ => None,
+    })
+    .await;
     tab1.call(message).await;
     assert_quiet(&mut tab2, id).await;
 
@@ -190,4 +196,41 @@ async fn unread_markers_survive_a_restart() {
     assert!(unread(&budi, second).await, "still unread after it");
     let mut ws = budi.ws().await;
     assert!(unread_over_ws(&mut ws, second).await);
+}
+
+#[actix_rt::test]
+async fn an_sla_warning_makes_a_read_ticket_unread_again() {
+    let rig = rig().await;
+    let budi = rig.server.agent("Budi", Role::Agent).await;
+    // A catch-all promise of a first reply within 6 s, around the clock, warned at 10 %: the sweep (every
+    // 2 s) records the warning by 2.6 s and the breach from 6 s on, never both in one round.
+    rig.server
+        .pool
+        .get()
+        .await
+        .unwrap()
+        .execute(
+            "INSERT INTO sla_policies (first_response_secs, warn_share) VALUES (6, 0.1)",
+            &[],
+        )
+        .await
+        .expect("an SLA policy");
+    let mut ws = budi.ws().await;
+    let id = file(&rig.admin, "Lampu jalan mati").await;
+    assert_eq!(read_over_rest(&budi, id).await, StatusCode::NO_CONTENT);
+    assert!(!unread(&budi, id).await);
+
+    ws.recv_until("SlaWarning", |m| match m {
+        ServerMessage::SlaWarning { ticket_id, .. } if *ticket_id == id => Some(()),
+        _ => None,
+    })
+    .await;
+    assert!(unread(&budi, id).await, "the warning is new for Budi");
+    assert_eq!(read_over_rest(&budi, id).await, StatusCode::NO_CONTENT);
+    ws.recv_until("SlaBreached", |m| match m {
+        ServerMessage::SlaBreached { ticket_id, .. } if *ticket_id == id => Some(()),
+        _ => None,
+    })
+    .await;
+    assert!(unread(&budi, id).await, "so is the breach");
 }

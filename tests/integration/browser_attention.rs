@@ -1,6 +1,7 @@
 //! Attention signals in real headless Chromium against a real `loket`: an agent on the board gets a toast
 //! for a new ticket, the tab title counts it, its row is marked (still after a reload: the server stores
-//! it); opening the ticket from the toast clears the marker and the count.
+//! it); opening the ticket clears the marker and the count. The opt-in sound and notifications are stored
+//! in the browser.
 
 use loket_protocol::TicketId;
 use loket_protocol::api::Role;
@@ -97,5 +98,28 @@ async fn a_new_ticket_toasts_counts_in_the_title_and_is_marked_on_the_board_unti
     })
     .await;
     wait_title(&b, "Loket").await;
+
+    // The opt-ins live on the account page and in this browser's localStorage (permission granted here as
+    // the agent would when asked).
+    b.cdp(
+        "Browser.grantPermissions",
+        json!({"permissions": ["notifications"], "origin": server.url()}),
+    )
+    .await;
+    b.goto("/account").await;
+    b.click("[data-testid=attention-sound]").await;
+    b.click("[data-testid=attention-notify]").await;
+    for key in ["loket.attention.sound", "loket.attention.notify"] {
+        b.wait_until(&format!("{key} stored"), || async {
+            let stored = b
+                .client()
+                .execute(&format!("return localStorage.getItem('{key}');"), vec![])
+                .await
+                .expect("localStorage");
+            stored.as_str() == Some("on")
+        })
+        .await;
+    }
+    b.screenshot("attention-settings").await;
     b.close().await;
 }

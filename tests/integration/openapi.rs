@@ -32,6 +32,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/sessions"),
     ("delete", "/api/sessions/{id}"),
     ("get", "/api/audit"),
+    ("get", "/api/stats"),
+    ("get", "/api/stats.csv"),
     ("get", "/api/canned-replies"),
     ("post", "/api/canned-replies"),
     ("get", "/api/canned-replies/{id}"),

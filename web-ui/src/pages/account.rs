@@ -193,7 +193,7 @@ fn AttentionSettings() -> Html {
     html! {
         <div class="card form" aria-labelledby="attention-h" data-testid="attention-settings">
             <h2 id="attention-h">{ "Signals" }</h2>
-            <p class="muted">{ "A new ticket, a reporter's reply, a ticket assigned to you or an SLA warning always shows a notice here and counts in the tab title." }</p>
+            <p class="muted">{ "A new ticket, a reporter's reply, a ticket assigned to you or an SLA warning always shows a notice wherever you are in Loket and counts in the tab title." }</p>
             <label><input type="checkbox" checked={*sound} onchange={on_sound} data-testid="attention-sound" />
                 { " Play a sound" }</label>
             <label><input type="checkbox" checked={*notify_on} onchange={on_notify} data-testid="attention-notify" />
