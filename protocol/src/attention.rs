@@ -66,7 +66,8 @@ impl Signal {
 }
 
 /// The signal `event` raises, if any: `TicketCreated`; `CommentAdded` written by the reporter;
-/// `TicketUpdated` that changed the assignee to someone (for that agent only); `SlaWarning`, `SlaBreached`.
+/// `TicketUpdated` that changed the assignee to someone other than the lock holder who made the change (for
+/// that agent only); `SlaWarning`, `SlaBreached`.
 pub fn signal(event: &ServerMessage) -> Option<Signal> {
     match event {
         ServerMessage::TicketCreated { ticket, .. } => Some(Signal {
@@ -96,7 +97,9 @@ pub fn signal(event: &ServerMessage) -> Option<Signal> {
             previous: Some(previous),
             ..
         } => match (&previous.assignee, &ticket.assignee) {
-            (Some(_), Some(now)) => Some(Signal {
+            // Changes are made under the ticket's lock, so its holder made this one: an agent who took
+            // the ticket themselves ("Assign to me", "Take") is not told about it.
+            (Some(_), Some(now)) if ticket.lock.as_ref().is_none_or(|lock| lock.holder.id != now.id) => Some(Signal {
                 ticket: ticket.id,
                 kind: SignalKind::Assigned,
                 whom: Whom::Agent(now.id),
@@ -213,6 +216,22 @@ mod tests {
             Some(SignalKind::Assigned)
         );
         assert_eq!(signal_for(&assigned, AgentId(8)), None);
+        let mut took = after.clone();
+        took.lock = Some(crate::ticket::LockInfo {
+            holder: AgentRef {
+                id: AgentId(7),
+                name: "Budi".into(),
+            },
+            expires_at: at(),
+            since: None,
+            idle_at: None,
+        });
+        let taken = ServerMessage::TicketUpdated {
+            previous: Some(Box::new(Previous::between(&before, &took))),
+            ticket: took,
+            position: 5,
+        };
+        assert_eq!(signal(&taken), None, "Budi assigned it to himself");
         let mut retitled = after.clone();
         retitled.title = "Lampu jalan".into();
         let other = ServerMessage::TicketUpdated {

@@ -178,6 +178,24 @@ async fn mark_read_clears_it_for_that_agent_and_ticket_read_reaches_only_their_o
         .await;
     assert!(unread(&dewi, id).await, "assigned to Dewi");
     assert!(!unread(&budi, id).await, "not Budi's");
+
+    // Taking it himself tells Budi nothing new.
+    admin_ws.call(json!({"type": "UnlockTicket", "ticket_id": id.0})).await;
+    tab1.call(json!({"type": "LockTicket", "ticket_id": id.0})).await;
+    tab1.call(json!({"type": "UpdateTicket", "ticket_id": id.0, "version": version + 1, "changes": {"assignee_id": budi.agent.id.0}}))
+        .await;
+    let taken = tab1
+        .recv_until("Budi's assignment", |m| match m {
+            ServerMessage::TicketUpdated { ticket, .. }
+                if ticket.assignee.as_ref().map(|a| a.id) == Some(budi.agent.id) =>
+            {
+                Some(ticket.id)
+            }
+            _ => None,
+        })
+        .await;
+    assert_eq!(taken, id);
+    assert!(!unread(&budi, id).await, "he assigned it to himself");
 }
 
 #[actix_rt::test]
