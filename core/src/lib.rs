@@ -12,6 +12,7 @@
 
 pub mod accounts;
 pub mod actors;
+pub mod attention;
 pub mod auth;
 pub mod backup;
 pub mod bootstrap;

@@ -495,6 +495,9 @@ pub struct TicketPage {
     /// With search text: the words searched for, for highlighting; empty without.
     #[serde(default)]
     pub terms: Vec<String>,
+    /// The tickets of this page unread by the requesting agent (as `AllTickets.unread`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<TicketId>,
 }
 
 /// `GET /api/tickets/{id}`: the ticket with everything attached to it.

@@ -8,6 +8,7 @@
 )]
 
 mod access;
+mod attention;
 mod auth;
 mod backup;
 mod bot;
@@ -15,6 +16,7 @@ mod bot_api;
 mod bot_input;
 mod bot_reporter;
 mod browser;
+mod browser_attention;
 mod browser_board;
 mod browser_sla;
 mod browser_workflow;

@@ -1,11 +1,13 @@
 //! The application shell: routes, the session gate (sign-in page or the signed-in shell) and the
-//! providers every page relies on (session → connection → directory → board).
+//! providers every page relies on (session → connection → directory → board → attention).
 
 use crate::api;
 use crate::components::connection_badge::ConnectionBanner;
 use crate::components::header::Header;
 use crate::hooks::use_session;
-use crate::hooks::{BoardProvider, ConnectionProvider, DirectoryProvider, NoticeProvider, Session, use_live};
+use crate::hooks::{
+    AttentionProvider, BoardProvider, ConnectionProvider, DirectoryProvider, NoticeProvider, Session, use_live,
+};
 use crate::pages::{
     account::AccountPage, agents::AgentsPage, audit::AuditPage, board::BoardPage, categories::CategoriesPage,
     invite_codes::InviteCodesPage, login::LoginPage, new_ticket::NewTicketPage, not_found::NotFoundPage,
@@ -164,7 +166,9 @@ fn SessionGate() -> Html {
                     <ConnectionProvider>
                         <DirectoryProvider>
                             <BoardProvider>
-                                <Shell />
+                                <AttentionProvider>
+                                    <Shell />
+                                </AttentionProvider>
                             </BoardProvider>
                         </DirectoryProvider>
                     </ConnectionProvider>

@@ -284,6 +284,7 @@ impl Board {
             next_cursor,
             position,
             terms,
+            ..
         } = msg
         {
             self.answered(tickets, (*total, *total_exact), next_cursor, *position, terms, at);
@@ -625,6 +626,7 @@ mod tests {
                 next_cursor: next.map(str::to_string),
                 position,
                 terms: vec![],
+                unread: vec![],
             },
             at(0),
         );
@@ -746,6 +748,7 @@ mod tests {
                 next_cursor: Some("c901".into()),
                 position: 12,
                 terms: vec![],
+                unread: vec![],
             },
             at(0),
         );
@@ -830,6 +833,7 @@ mod tests {
                 next_cursor: Some("c951".into()),
                 position: 10,
                 terms: vec![],
+                unread: vec![],
             },
             at(0),
         );
@@ -923,6 +927,7 @@ mod tests {
                 next_cursor: None,
                 position: 10,
                 terms: vec![],
+                unread: vec![],
             },
             at(0),
         );
@@ -957,6 +962,7 @@ mod tests {
                 next_cursor: None,
                 position: 3,
                 terms: vec![],
+                unread: vec![],
             },
             at(0),
         );

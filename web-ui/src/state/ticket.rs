@@ -747,6 +747,7 @@ mod tests {
                 ticket_id: TicketId(1),
                 comment: comment(5, "Sudah tiga malam gelap"),
                 queue: QueueId::ORIGINAL,
+                sla: None,
                 position: 3,
                 sla: None,
             }),

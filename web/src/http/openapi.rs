@@ -100,6 +100,7 @@ const ASSET_MAX_AGE: &str = "public, max-age=3600";
         tickets::patch,
         tickets::lock,
         tickets::unlock,
+        tickets::read,
         tickets::comment,
         tickets::upload,
         tickets::merge,
