@@ -52,8 +52,14 @@ pub fn describe() {
         "Events published to the bus after their change committed"
     );
     describe_counter!(EVENTS_DELIVERED, "Event frames written to WebSocket sessions");
-    describe_counter!(SLA_WARNINGS, "SLA warnings recorded by this instance's sweep, by target");
-    describe_counter!(SLA_BREACHES, "SLA breaches recorded by this instance's sweep, by target");
+    describe_counter!(
+        SLA_WARNINGS,
+        "SLA warnings recorded by this instance's sweep, by target"
+    );
+    describe_counter!(
+        SLA_BREACHES,
+        "SLA breaches recorded by this instance's sweep, by target"
+    );
     describe_histogram!(
         FANOUT_SECONDS,
         Unit::Seconds,

@@ -1,13 +1,16 @@
 //! Statistics (issue 12, docs/stats.md): tickets filed, answered, resolved, reopened and rated through
 //! the real WebSocket, REST and desk, then `GET /api/stats` checked exactly for counts and within the
 //! documented error for medians and 90th percentiles; the CSV says the same; `loket_stats_rebuild`
-//! recomputes exactly what the triggers kept; a non-admin sees only their queues.
+//! recomputes exactly what the triggers kept; a non-admin sees only their queues; SLA compliance counts
+//! the clocks met, breached (by the real sweep) and pending.
 
 use loket_core::domain::stats::max_relative_error;
 use loket_core::reporting::{Language, NewReporter, Registration};
 use loket_protocol::api::{NewTicket, Role};
+use loket_protocol::sla::{SlaPolicy, SlaTarget};
 use loket_protocol::stats::Stats;
 use loket_protocol::ticket::Status;
+use loket_protocol::ws::ServerMessage;
 use loket_protocol::{QueueId, TicketId};
 use loket_tests::{AgentClient, TestServer, WsClient};
 use reqwest::StatusCode;
@@ -17,7 +20,7 @@ use crate::bot::invite;
 use crate::create_ticket;
 
 /// Creates a queue as `admin` and returns its id.
-async fn queue(admin: &AgentClient, name: &str) -> QueueId {
+pub(crate) async fn queue(admin: &AgentClient, name: &str) -> QueueId {
     let reply = admin.post("/api/queues", json!({"name": name})).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
     QueueId(reply.body["id"].as_i64().expect("a queue id"))
@@ -31,21 +34,40 @@ async fn version(client: &AgentClient, id: TicketId) -> i64 {
 }
 
 /// Locks ticket `id` and applies `changes` over `ws`; panics unless acknowledged.
-async fn update(ws: &mut WsClient, client: &AgentClient, id: TicketId, changes: serde_json::Value) {
+pub(crate) async fn update(ws: &mut WsClient, client: &AgentClient, id: TicketId, changes: serde_json::Value) {
     ws.call(json!({"type": "LockTicket", "ticket_id": id.0})).await;
     let version = version(client, id).await;
     let answer = ws
         .call(json!({"type": "UpdateTicket", "ticket_id": id.0, "version": version, "changes": changes}))
         .await;
-    assert!(matches!(answer, loket_protocol::ws::ServerMessage::Ack { .. }), "{answer:?}");
+    assert!(
+        matches!(answer, loket_protocol::ws::ServerMessage::Ack { .. }),
+        "{answer:?}"
+    );
     ws.call(json!({"type": "UnlockTicket", "ticket_id": id.0})).await;
+}
+
+/// Takes ticket `id` the lifecycle's way to resolved (open, pending, resolved).
+pub(crate) async fn resolve(ws: &mut WsClient, client: &AgentClient, id: TicketId) {
+    let detail = client.get(&format!("/api/tickets/{}", id.0)).await;
+    let mut at: Status = serde_json::from_value(detail.body["ticket"]["status"].clone()).expect("a status");
+    for next in [Status::Open, Status::Pending, Status::Resolved] {
+        if at != Status::Resolved && loket_protocol::lifecycle::can_transition(at, next, Role::Agent) {
+            update(ws, client, id, json!({"status": next.as_str()})).await;
+            at = next;
+        }
+    }
+    assert_eq!(at, Status::Resolved, "ticket {id:?} not resolved");
 }
 
 async fn reply(ws: &mut WsClient, id: TicketId, internal: bool) {
     let answer = ws
         .call(json!({"type": "AddComment", "ticket_id": id.0, "body": "Sudah kami periksa", "internal": internal}))
         .await;
-    assert!(matches!(answer, loket_protocol::ws::ServerMessage::Ack { .. }), "{answer:?}");
+    assert!(
+        matches!(answer, loket_protocol::ws::ServerMessage::Ack { .. }),
+        "{answer:?}"
+    );
 }
 
 async fn stats(client: &AgentClient, query: &str) -> Stats {
@@ -63,7 +85,10 @@ async fn csv(client: &AgentClient, query: &str) -> String {
         .expect("HTTP request");
     assert_eq!(response.status(), StatusCode::OK);
     assert!(
-        response.headers()["content-type"].to_str().unwrap().starts_with("text/csv"),
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv"),
         "{:?}",
         response.headers()
     );
@@ -116,7 +141,10 @@ fn nearest_rank(values: &[f64], p: f64) -> f64 {
 fn assert_close(got: Option<f64>, exact: f64, what: &str) {
     let got = got.unwrap_or_else(|| panic!("{what}: no value"));
     let error = (got - exact).abs() / exact;
-    assert!(error <= max_relative_error() + 1e-9, "{what}: {got} vs exact {exact} ({error:.3})");
+    assert!(
+        error <= max_relative_error() + 1e-9,
+        "{what}: {got} vs exact {exact} ({error:.3})"
+    );
 }
 
 #[actix_rt::test]
@@ -153,37 +181,54 @@ async fn statistics_count_what_happened_and_the_rebuild_agrees() {
     reply(&mut ws, t3, true).await;
     reply(&mut ws, t1, false).await;
     update(&mut ws, &sari, t1, json!({"assignee_id": sari.agent.id.0})).await;
-    update(&mut ws, &sari, t1, json!({"status": "resolved"})).await;
+    resolve(&mut ws, &sari, t1).await;
     update(&mut ws, &sari, t2, json!({"assignee_id": budi.agent.id.0})).await;
     update(&mut ws, &sari, t4, json!({"status": "closed"})).await;
     // Resolved and reopened: no resolution counts.
-    update(&mut ws, &sari, t3, json!({"status": "resolved"})).await;
+    resolve(&mut ws, &sari, t3).await;
     update(&mut ws, &sari, t3, json!({"status": "open"})).await;
 
     // A reporter's report, resolved and rated 4 through the desk the bot calls.
     let code = invite(&sari, 1).await;
     let desk = server.desk();
     let Ok(Registration::Registered(dewi)) = desk
-        .register_reporter(NewReporter { telegram_user_id: 7101, chat_id: 7101, name: "Dewi", language: Language::Id, code: &code })
+        .register_reporter(NewReporter {
+            telegram_user_id: 7101,
+            chat_id: 7101,
+            name: "Dewi",
+            language: Language::Id,
+            code: &code,
+        })
         .await
     else {
         panic!("Dewi not registered");
     };
-    let report = NewTicket { title: "Banjir".into(), body: "Di depan pasar".into(), priority: Default::default(), category_id: None };
+    let report = NewTicket {
+        title: "Banjir".into(),
+        body: "Di depan pasar".into(),
+        priority: Default::default(),
+        category_id: None,
+    };
     let t5 = desk.file_report(dewi.id, report, None).await.unwrap().id;
-    update(&mut ws, &sari, t5, json!({"status": "resolved"})).await;
+    resolve(&mut ws, &sari, t5).await;
     desk.reporter_rate(dewi.id, t5, 4, Some("Cepat")).await.unwrap();
     // Rated again: the later rating replaces the first.
     desk.reporter_rate(dewi.id, t5, 5, None).await.unwrap();
 
-    let range = "from=2000-01-01";
+    // Forty days back: every ticket above was filed within the range, in any time zone.
+    let start = (chrono::Utc::now() - chrono::Duration::days(40)).date_naive();
+    let range = &format!("from={start}");
     let all = stats(&sari, range).await;
     assert_eq!(all.tz, "Asia/Jakarta");
     assert_eq!(all.queues, vec![QueueId::ORIGINAL, roads]);
     let created: u64 = all.days.iter().map(|d| d.created).sum();
     let resolved: u64 = all.days.iter().map(|d| d.resolved).sum();
-    assert_eq!((created, resolved), (5, 3), "t1..t5 filed; t1, t4, t5 resolved (t3 reopened)");
-    assert_eq!(all.days.first().unwrap().day.to_string(), "2000-01-01");
+    assert_eq!(
+        (created, resolved),
+        (5, 3),
+        "t1..t5 filed; t1, t4, t5 resolved (t3 reopened)"
+    );
+    assert_eq!(all.days.first().unwrap().day, start);
     assert_eq!(all.days.last().unwrap().day, all.to);
     // Backlog: t2 and t3 in General, by their statuses now.
     let mut backlog: Vec<(QueueId, Status, u64)> = all.backlog.iter().map(|b| (b.queue, b.status, b.count)).collect();
@@ -201,22 +246,44 @@ async fn statistics_count_what_happened_and_the_rebuild_agrees() {
     assert_eq!(all.first_response.count, 2);
     let firsts = exact(&server, "first_response_at", &[t1, t2]).await;
     assert!(firsts[0] > 500.0, "{firsts:?}");
-    assert_close(all.first_response.median_seconds, nearest_rank(&firsts, 0.5), "first response median");
-    assert_close(all.first_response.p90_seconds, nearest_rank(&firsts, 0.9), "first response p90");
+    assert_close(
+        all.first_response.median_seconds,
+        nearest_rank(&firsts, 0.5),
+        "first response median",
+    );
+    assert_close(
+        all.first_response.p90_seconds,
+        nearest_rank(&firsts, 0.9),
+        "first response p90",
+    );
     assert_eq!(all.resolution.count, 3);
     let resolutions = exact(&server, "resolved_at", &[t1, t4, t5]).await;
     // t5 was resolved within seconds of filing: bucket 0 or a small one; the median is t1's two hours.
-    assert_close(all.resolution.median_seconds, nearest_rank(&resolutions, 0.5), "resolution median");
-    assert_close(all.resolution.p90_seconds, nearest_rank(&resolutions, 0.9), "resolution p90");
+    assert_close(
+        all.resolution.median_seconds,
+        nearest_rank(&resolutions, 0.5),
+        "resolution median",
+    );
+    assert_close(
+        all.resolution.p90_seconds,
+        nearest_rank(&resolutions, 0.9),
+        "resolution p90",
+    );
     assert_eq!(all.sla, None, "no SLA policies: not configured");
 
     // Agents: Sari wrote three public replies and resolved t1 (assigned to her); Budi holds t2.
-    let agents: Vec<(&str, u64, u64, u64)> =
-        all.agents.iter().map(|a| (a.name.as_str(), a.replies, a.resolved, a.open_assigned)).collect();
+    let agents: Vec<(&str, u64, u64, u64)> = all
+        .agents
+        .iter()
+        .map(|a| (a.name.as_str(), a.replies, a.resolved, a.open_assigned))
+        .collect();
     assert_eq!(agents, vec![("Budi", 0, 0, 1), ("Sari", 3, 1, 0)]);
     // Categories: t3 in "Lampu jalan", the rest in none.
-    let categories: Vec<(&str, u64, u64)> =
-        all.categories.iter().map(|c| (c.name.as_str(), c.created, c.resolved)).collect();
+    let categories: Vec<(&str, u64, u64)> = all
+        .categories
+        .iter()
+        .map(|c| (c.name.as_str(), c.created, c.resolved))
+        .collect();
     assert_eq!(categories, vec![("Lampu jalan", 1, 0), ("", 4, 3)]);
     assert_eq!(all.csat.ratings, vec![0, 0, 0, 0, 1]);
     assert_eq!(all.csat.average, Some(5.0));
@@ -224,7 +291,14 @@ async fn statistics_count_what_happened_and_the_rebuild_agrees() {
     // One queue: Roads holds t4 only.
     let roads_only = stats(&sari, &format!("{range}&queue={}", roads.0)).await;
     assert_eq!(roads_only.queues, vec![roads]);
-    assert_eq!(roads_only.days.iter().map(|d| (d.created, d.resolved)).fold((0, 0), |a, d| (a.0 + d.0, a.1 + d.1)), (1, 1));
+    assert_eq!(
+        roads_only
+            .days
+            .iter()
+            .map(|d| (d.created, d.resolved))
+            .fold((0, 0), |a, d| (a.0 + d.0, a.1 + d.1)),
+        (1, 1)
+    );
     assert_eq!(roads_only.first_response.count, 0);
     assert_eq!(roads_only.first_response.median_seconds, None);
     assert!(roads_only.backlog.is_empty());
@@ -246,14 +320,18 @@ async fn statistics_count_what_happened_and_the_rebuild_agrees() {
             .map(|c| c[10].to_string())
             .collect()
     };
-    let summed: u64 = value("daily", "", "created").iter().map(|v| v.parse::<u64>().unwrap()).sum();
+    let summed: u64 = value("daily", "", "created")
+        .iter()
+        .map(|v| v.parse::<u64>().unwrap())
+        .sum();
     assert_eq!(summed, created);
     assert_eq!(value("daily", "", "created").len(), all.days.len());
     assert_eq!(value("agents", "Sari", "replies"), vec!["3"]);
     assert_eq!(value("agents", "Budi", "open_assigned"), vec!["1"]);
     assert_eq!(value("categories", "Lampu jalan", "created"), vec!["1"]);
     assert_eq!(value("csat", "", "rating_5"), vec!["1"]);
-    assert_eq!(value("sla", "", "met"), vec![""]);
+    assert_eq!(value("sla_first_response", "", "met"), vec![""]);
+    assert_eq!(value("sla_resolution", "", "met_percent"), vec![""]);
     assert_eq!(
         value("resolution", "", "median_seconds"),
         vec![format!("{:.3}", all.resolution.median_seconds.unwrap())]
@@ -312,4 +390,80 @@ async fn an_agent_sees_the_statistics_of_their_queues_only() {
     assert_eq!(not_a_date.status, StatusCode::BAD_REQUEST, "{not_a_date:?}");
     let stranger = reqwest::get(format!("{}/api/stats", server.url())).await.unwrap();
     assert_eq!(stranger.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[actix_rt::test]
+async fn sla_compliance_counts_clocks_met_breached_and_pending() {
+    let server = TestServer::start().await;
+    let sari = server.agent("Sari", Role::Admin).await;
+    let roads = queue(&sari, "Jalan").await;
+    {
+        let db = server.desk().pool.get().await.unwrap();
+        // Everywhere: an hour to answer, a day to resolve; in Roads: one second for each.
+        for (queue, secs) in [(None, [3600, 86_400]), (Some(roads), [1, 1])] {
+            let policy = SlaPolicy {
+                id: 0,
+                queue,
+                priority: None,
+                calendar_id: None,
+                first_response_secs: Some(secs[0]),
+                resolution_secs: Some(secs[1]),
+                warn_share: 0.8,
+            };
+            loket_core::db::sla::save_policy(&db, &policy).await.unwrap();
+        }
+    }
+    let mut ws = sari.ws().await;
+    let answered = create_ticket(&mut ws, "Lampu mati").await;
+    let _waiting = create_ticket(&mut ws, "Got tersumbat").await;
+    let late = create_ticket(&mut ws, "Jalan berlubang").await;
+    reply(&mut ws, answered, false).await;
+    resolve(&mut ws, &sari, answered).await;
+    update(&mut ws, &sari, late, json!({"queue_id": roads.0})).await;
+    // The sweep records both of the moved ticket's clocks as breached (a second after the move).
+    let mut breached = Vec::new();
+    while breached.len() < 2 {
+        let target = ws
+            .recv_until("SlaBreached", |m| match m {
+                ServerMessage::SlaBreached { ticket_id, target, .. } if *ticket_id == late => Some(*target),
+                _ => None,
+            })
+            .await;
+        breached.push(target);
+    }
+    // Answered after the breach: still breached.
+    reply(&mut ws, late, false).await;
+
+    let all = stats(&sari, "").await;
+    let sla = all.sla.expect("SLA policies: configured");
+    let counts: Vec<(SlaTarget, u64, u64, u64)> =
+        sla.iter().map(|s| (s.target, s.met, s.breached, s.pending)).collect();
+    assert_eq!(
+        counts,
+        vec![(SlaTarget::FirstResponse, 1, 1, 1), (SlaTarget::Resolution, 1, 1, 1)],
+        "answered: met; waiting: pending; late: breached"
+    );
+    assert_eq!(sla[0].met_percent, Some(50.0));
+    let roads_only = stats(&sari, &format!("queue={}", roads.0)).await.sla.unwrap();
+    assert!(
+        roads_only.iter().all(|s| (s.met, s.breached, s.pending) == (0, 1, 0)),
+        "{roads_only:?}"
+    );
+    // Tickets filed before the range: nothing counted, still configured.
+    let before = stats(&sari, "from=2001-01-01&to=2001-01-31").await.sla.unwrap();
+    assert!(
+        before
+            .iter()
+            .all(|s| s.met + s.breached + s.pending == 0 && s.met_percent.is_none())
+    );
+
+    let text = csv(&sari, "").await;
+    let row = |chart: &str, measure: &str| {
+        text.split("\r\n")
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .find(|c| c[0] == chart && c.get(9) == Some(&measure))
+            .map(|c| c[10].to_string())
+    };
+    assert_eq!(row("sla_first_response", "breached").as_deref(), Some("1"));
+    assert_eq!(row("sla_resolution", "met_percent").as_deref(), Some("50.000"));
 }

@@ -155,7 +155,11 @@ impl Inputs {
                 };
                 clock.target_secs = fresh.target_secs;
                 clock.warn_secs = fresh.warn_secs;
-                rows.push((target, Some(policy), clock.step(target, situation, self.now, &self.calendar)));
+                rows.push((
+                    target,
+                    Some(policy),
+                    clock.step(target, situation, self.now, &self.calendar),
+                ));
             }
         }
         let wire = rows
@@ -168,7 +172,10 @@ impl Inputs {
                 paused: c.running_since.is_none() && c.met_at.is_none(),
                 left_secs: c.target_secs - c.used_secs,
                 target_secs: c.target_secs,
-                breached_at: breached.iter().find(|b| b.target == *target).and_then(|b| b.breached_at),
+                breached_at: breached
+                    .iter()
+                    .find(|b| b.target == *target)
+                    .and_then(|b| b.breached_at),
             })
             .collect();
         Moved { rows, wire }
@@ -181,7 +188,11 @@ pub async fn store(db: &impl GenericClient, id: TicketId, moved: &Moved) -> Resu
     let targets: Vec<&str> = moved.rows.iter().map(|(t, _, _)| t.as_str()).collect();
     let policies: Vec<Option<i64>> = moved.rows.iter().map(|(_, p, _)| *p).collect();
     let secs = |f: fn(&Clock) -> i64| -> Vec<i32> {
-        moved.rows.iter().map(|(_, _, c)| i32::try_from(f(c)).unwrap_or(i32::MAX)).collect()
+        moved
+            .rows
+            .iter()
+            .map(|(_, _, c)| i32::try_from(f(c)).unwrap_or(i32::MAX))
+            .collect()
     };
     let (target_secs, warn_secs) = (secs(|c| c.target_secs), secs(|c| c.warn_secs));
     let used: Vec<i64> = moved.rows.iter().map(|(_, _, c)| c.used_secs).collect();
@@ -207,7 +218,18 @@ pub async fn store(db: &impl GenericClient, id: TicketId, moved: &Moved) -> Resu
                  due_at = EXCLUDED.due_at, warn_at = EXCLUDED.warn_at",
         )
         .await?,
-        &[&id.0, &targets, &policies, &target_secs, &warn_secs, &used, &since, &met, &due, &warn],
+        &[
+            &id.0,
+            &targets,
+            &policies,
+            &target_secs,
+            &warn_secs,
+            &used,
+            &since,
+            &met,
+            &due,
+            &warn,
+        ],
     )
     .await?;
     Ok(())
@@ -282,7 +304,13 @@ pub async fn sweep(db: &impl GenericClient) -> Result<Vec<Recorded>, AppError> {
     let mut recorded = Vec::new();
     for (breach, at, mark, kind, event) in [
         (false, "warn_at", "warned_at", TicketEventKind::SlaWarning, "SlaWarning"),
-        (true, "due_at", "breached_at", TicketEventKind::SlaBreached, "SlaBreached"),
+        (
+            true,
+            "due_at",
+            "breached_at",
+            TicketEventKind::SlaBreached,
+            "SlaBreached",
+        ),
     ] {
         let sql = format!(
             "WITH marked AS (
@@ -353,7 +381,9 @@ pub async fn calendars(db: &impl GenericClient) -> Result<Vec<SlaCalendar>, AppE
 pub fn check_calendar(calendar: &SlaCalendar) -> Result<(), AppError> {
     let name = calendar.name.trim();
     if name.is_empty() || name.chars().count() > 80 || name != calendar.name {
-        return Err(AppError::invalid("a calendar's name is 1 to 80 characters, without spaces around it"));
+        return Err(AppError::invalid(
+            "a calendar's name is 1 to 80 characters, without spaces around it",
+        ));
     }
     if calendar.hours.len() != 7 {
         return Err(AppError::invalid("hours lists seven days, Monday first"));
@@ -456,7 +486,9 @@ pub async fn save_policy(db: &impl GenericClient, policy: &SlaPolicy) -> Result<
     };
     let (frt, res) = (secs(policy.first_response_secs)?, secs(policy.resolution_secs)?);
     if frt.is_none() && res.is_none() {
-        return Err(AppError::invalid("a policy promises a first response, a resolution or both"));
+        return Err(AppError::invalid(
+            "a policy promises a first response, a resolution or both",
+        ));
     }
     if !(policy.warn_share > 0.0 && policy.warn_share < 1.0) {
         return Err(AppError::invalid("warn_share is between 0 and 1, such as 0.8"));
@@ -489,7 +521,10 @@ pub async fn save_policy(db: &impl GenericClient, policy: &SlaPolicy) -> Result<
 /// Deletes a policy; tickets keep their clocks until their next change that moves one.
 pub async fn delete_policy(db: &impl GenericClient, id: i64) -> Result<(), AppError> {
     let n = db
-        .execute(&db.prepare_cached("DELETE FROM sla_policies WHERE id = $1").await?, &[&id])
+        .execute(
+            &db.prepare_cached("DELETE FROM sla_policies WHERE id = $1").await?,
+            &[&id],
+        )
         .await?;
     match n {
         0 => Err(AppError::NotFound("policy")),

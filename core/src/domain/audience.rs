@@ -82,6 +82,7 @@ mod tests {
                 created_at: DateTime::from_timestamp(0, 0).unwrap(),
                 attachments: vec![],
             },
+            sla: None,
             position: 1,
         }
     }
