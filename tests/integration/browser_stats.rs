@@ -139,6 +139,14 @@ async fn the_statistics_page_draws_tickets_per_day_and_follows_the_queue_filter(
         Some("/api/stats.csv?")
     );
     b.screenshot("stats-all").await;
+    b.client()
+        .execute(
+            "document.querySelector('[data-testid=chart-categories]').scrollIntoView(); return true;",
+            vec![],
+        )
+        .await
+        .expect("scroll");
+    b.screenshot("stats-more").await;
 
     // One queue: Roads holds the moved ticket only.
     b.select("#stats-queue", &roads.0.to_string()).await;

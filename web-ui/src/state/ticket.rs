@@ -744,6 +744,7 @@ mod tests {
                 ticket_id: TicketId(1),
                 comment: comment(5, "Sudah tiga malam gelap"),
                 queue: QueueId::ORIGINAL,
+                sla: None,
                 position: 3,
             }),
             at: at(5),
