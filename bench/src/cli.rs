@@ -194,6 +194,17 @@ pub enum Scenario {
         #[arg(long)]
         prepare_only: bool,
     },
+    /// Statistics at scale: the `views` bench data plus SLA clocks (kept with --data-dir), then every chart
+    /// query of `GET /api/stats` timed on its own for 30 days, 365 days and three years, and the whole
+    /// request (JSON and CSV) over HTTP (docs/benchmarks.md, "Statistics at 1,000,000 tickets").
+    Stats {
+        /// Tickets on file (inserted if fewer are there).
+        #[arg(long, default_value_t = 1_000_000)]
+        tickets: i64,
+        /// Measured runs per query and range.
+        #[arg(long, default_value_t = 15)]
+        rounds: usize,
+    },
     /// Internal: serve the fan-out baseline and print its address.
     #[command(hide = true)]
     ServeFanout {

@@ -334,6 +334,28 @@ pub async fn run(cli: &Cli) -> Result<Bundle, String> {
                 );
             }
         }
+        Scenario::Stats { tickets, rounds } => {
+            let loket = Loket::open(&options(cli)?, cli.accounts).await?;
+            let url = loket.target.database_url.clone().ok_or("give --database-url")?;
+            let params = scenario::stats::StatsParams {
+                tickets: *tickets,
+                rounds: *rounds,
+            };
+            scenario::views::prepare(&url, params.tickets).await?;
+            scenario::stats::prepare_sla(&url).await?;
+            let token = loket.target.admin_token().await?;
+            runs.push(
+                scenario::stats::run(
+                    &loket.target.base,
+                    &token,
+                    &url,
+                    loket.target.server_watch(),
+                    loket.target.postgres_watch(),
+                    &params,
+                )
+                .await?,
+            );
+        }
     }
     let bundle = Bundle {
         machine,

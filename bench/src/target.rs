@@ -229,6 +229,11 @@ impl Target {
         self.pg_data.as_deref().and_then(postmaster_pid).map(Watch::Tree)
     }
 
+    /// A session token of the server's admin (who may see every queue's statistics).
+    pub async fn admin_token(&self) -> Result<String, String> {
+        self.login(&self.admin_email, &self.admin_password).await
+    }
+
     async fn login(&self, email: &str, password: &str) -> Result<String, String> {
         let reply = self
             .http

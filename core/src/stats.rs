@@ -31,11 +31,12 @@ impl Desk {
         let (tz, today) = db::stats::today(&tx).await?;
         let (from, to) = range(query.from, query.to, today)?;
         let db = &tx;
-        let (daily, backlog, first_response, resolution, agents, categories, ratings) = tokio::try_join!(
+        let (daily, backlog, first_response, resolution, sla, agents, categories, ratings) = tokio::try_join!(
             db::stats::daily(db, from, to, &queues),
             db::stats::backlog(db, &queues),
             db::stats::histogram(db, "first_response", from, to, &queues),
             db::stats::histogram(db, "resolution", from, to, &queues),
+            db::stats::sla(db, from, to, &tz, &queues),
             db::stats::agents(db, from, to, &queues),
             db::stats::categories(db, from, to, &queues),
             db::stats::ratings(db, from, to, &queues),
@@ -50,8 +51,7 @@ impl Desk {
             backlog,
             first_response: durations(&first_response),
             resolution: durations(&resolution),
-            // The SLA feature fills this in; until then the desk has no SLA policies.
-            sla: None,
+            sla,
             agents,
             categories,
             csat: loket_protocol::stats::Csat::from_counts(ratings),

@@ -5,6 +5,7 @@
 //! 90th percentiles of durations are read from log-scaled buckets and are within 9 % of the true value.
 
 use crate::ids::{AgentId, CategoryId, QueueId};
+use crate::sla::SlaTarget;
 use crate::ticket::Status;
 use serde::{Deserialize, Serialize};
 
@@ -54,9 +55,10 @@ pub struct Stats {
     pub first_response: Durations,
     /// Time from filing to resolution, for tickets resolved within the range.
     pub resolution: Durations,
-    /// SLA compliance: `null` while the desk has no SLA policies (not configured).
+    /// SLA compliance per promise (first response, resolution) of the clocks of tickets filed within
+    /// the range; `null` while the desk has no SLA policies and no clocks were counted (not configured).
     #[serde(default)]
-    pub sla: Option<SlaCompliance>,
+    pub sla: Option<Vec<SlaCompliance>>,
     /// Per agent: replies and resolutions within the range, open tickets assigned now; by name.
     pub agents: Vec<AgentLoad>,
     /// Tickets filed and resolved within the range, per category (no category last).
@@ -97,12 +99,33 @@ pub struct Durations {
     pub p90_seconds: Option<f64>,
 }
 
-/// Tickets that met and missed their SLA targets (the slot for the SLA feature; `null` until then).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// How one SLA promise fared for the tickets filed within the range (their clocks in `sla_clocks`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SlaCompliance {
+    pub target: SlaTarget,
+    /// Met before they were due.
     pub met: u64,
+    /// Breached: ran out while open (recorded by the sweep, or due and not recorded yet), or met late.
     pub breached: u64,
+    /// Neither yet: running or paused, not due.
+    pub pending: u64,
+    /// `met` in percent of `met + breached`; `null` when none is decided yet.
+    pub met_percent: Option<f64>,
+}
+
+impl SlaCompliance {
+    /// The figures of `target` from its counts.
+    pub fn from_counts(target: SlaTarget, met: u64, breached: u64, pending: u64) -> SlaCompliance {
+        let decided = met + breached;
+        SlaCompliance {
+            target,
+            met,
+            breached,
+            pending,
+            met_percent: (decided > 0).then(|| met as f64 * 100.0 / decided as f64),
+        }
+    }
 }
 
 /// One agent's workload.
@@ -176,6 +199,16 @@ mod tests {
         assert_eq!(csat.average, Some(3.5));
         assert_eq!(csat.satisfied_percent, Some(50.0));
         assert_eq!(Csat::from_counts([0; 5]).average, None);
+    }
+
+    #[test]
+    fn sla_share_of_decided_clocks() {
+        let sla = SlaCompliance::from_counts(SlaTarget::Resolution, 3, 1, 7);
+        assert_eq!(sla.met_percent, Some(75.0));
+        assert_eq!(
+            SlaCompliance::from_counts(SlaTarget::FirstResponse, 0, 0, 2).met_percent,
+            None
+        );
     }
 
     #[test]

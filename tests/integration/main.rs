@@ -19,6 +19,7 @@ mod browser;
 mod browser_attention;
 mod browser_board;
 mod browser_sla;
+mod browser_stats;
 mod browser_workflow;
 mod cluster;
 mod cluster_leases;

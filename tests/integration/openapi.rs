@@ -30,6 +30,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/categories"),
     ("patch", "/api/categories/{id}"),
     ("get", "/api/sessions"),
+    ("get", "/api/stats"),
+    ("get", "/api/stats.csv"),
     ("delete", "/api/sessions/{id}"),
     ("get", "/api/audit"),
     ("get", "/api/stats"),

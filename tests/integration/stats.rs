@@ -1,13 +1,16 @@
 //! Statistics (issue 12, docs/stats.md): tickets filed, answered, resolved, reopened and rated through
 //! the real WebSocket, REST and desk, then `GET /api/stats` checked exactly for counts and within the
 //! documented error for medians and 90th percentiles; the CSV says the same; `loket_stats_rebuild`
-//! recomputes exactly what the triggers kept; a non-admin sees only their queues.
+//! recomputes exactly what the triggers kept; a non-admin sees only their queues; SLA compliance counts
+//! the clocks met, breached (by the real sweep) and pending.
 
 use loket_core::domain::stats::max_relative_error;
 use loket_core::reporting::{Language, NewReporter, Registration};
 use loket_protocol::api::{NewTicket, Role};
+use loket_protocol::sla::{SlaPolicy, SlaTarget};
 use loket_protocol::stats::Stats;
 use loket_protocol::ticket::Status;
+use loket_protocol::ws::ServerMessage;
 use loket_protocol::{QueueId, TicketId};
 use loket_tests::{AgentClient, TestServer, WsClient};
 use reqwest::StatusCode;
@@ -17,7 +20,7 @@ use crate::bot::invite;
 use crate::create_ticket;
 
 /// Creates a queue as `admin` and returns its id.
-async fn queue(admin: &AgentClient, name: &str) -> QueueId {
+pub(crate) async fn queue(admin: &AgentClient, name: &str) -> QueueId {
     let reply = admin.post("/api/queues", json!({"name": name})).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
     QueueId(reply.body["id"].as_i64().expect("a queue id"))
@@ -31,7 +34,7 @@ async fn version(client: &AgentClient, id: TicketId) -> i64 {
 }
 
 /// Locks ticket `id` and applies `changes` over `ws`; panics unless acknowledged.
-async fn update(ws: &mut WsClient, client: &AgentClient, id: TicketId, changes: serde_json::Value) {
+pub(crate) async fn update(ws: &mut WsClient, client: &AgentClient, id: TicketId, changes: serde_json::Value) {
     ws.call(json!({"type": "LockTicket", "ticket_id": id.0})).await;
     let version = version(client, id).await;
     let answer = ws
@@ -42,6 +45,19 @@ async fn update(ws: &mut WsClient, client: &AgentClient, id: TicketId, changes: 
         "{answer:?}"
     );
     ws.call(json!({"type": "UnlockTicket", "ticket_id": id.0})).await;
+}
+
+/// Takes ticket `id` the lifecycle's way to resolved (open, pending, resolved).
+pub(crate) async fn resolve(ws: &mut WsClient, client: &AgentClient, id: TicketId) {
+    let detail = client.get(&format!("/api/tickets/{}", id.0)).await;
+    let mut at: Status = serde_json::from_value(detail.body["ticket"]["status"].clone()).expect("a status");
+    for next in [Status::Open, Status::Pending, Status::Resolved] {
+        if at != Status::Resolved && loket_protocol::lifecycle::can_transition(at, next, Role::Agent) {
+            update(ws, client, id, json!({"status": next.as_str()})).await;
+            at = next;
+        }
+    }
+    assert_eq!(at, Status::Resolved, "ticket {id:?} not resolved");
 }
 
 async fn reply(ws: &mut WsClient, id: TicketId, internal: bool) {
@@ -165,11 +181,11 @@ async fn statistics_count_what_happened_and_the_rebuild_agrees() {
     reply(&mut ws, t3, true).await;
     reply(&mut ws, t1, false).await;
     update(&mut ws, &sari, t1, json!({"assignee_id": sari.agent.id.0})).await;
-    update(&mut ws, &sari, t1, json!({"status": "resolved"})).await;
+    resolve(&mut ws, &sari, t1).await;
     update(&mut ws, &sari, t2, json!({"assignee_id": budi.agent.id.0})).await;
     update(&mut ws, &sari, t4, json!({"status": "closed"})).await;
     // Resolved and reopened: no resolution counts.
-    update(&mut ws, &sari, t3, json!({"status": "resolved"})).await;
+    resolve(&mut ws, &sari, t3).await;
     update(&mut ws, &sari, t3, json!({"status": "open"})).await;
 
     // A reporter's report, resolved and rated 4 through the desk the bot calls.
@@ -194,12 +210,14 @@ async fn statistics_count_what_happened_and_the_rebuild_agrees() {
         category_id: None,
     };
     let t5 = desk.file_report(dewi.id, report, None).await.unwrap().id;
-    update(&mut ws, &sari, t5, json!({"status": "resolved"})).await;
+    resolve(&mut ws, &sari, t5).await;
     desk.reporter_rate(dewi.id, t5, 4, Some("Cepat")).await.unwrap();
     // Rated again: the later rating replaces the first.
     desk.reporter_rate(dewi.id, t5, 5, None).await.unwrap();
 
-    let range = "from=2000-01-01";
+    // Forty days back: every ticket above was filed within the range, in any time zone.
+    let start = (chrono::Utc::now() - chrono::Duration::days(40)).date_naive();
+    let range = &format!("from={start}");
     let all = stats(&sari, range).await;
     assert_eq!(all.tz, "Asia/Jakarta");
     assert_eq!(all.queues, vec![QueueId::ORIGINAL, roads]);
@@ -210,7 +228,7 @@ async fn statistics_count_what_happened_and_the_rebuild_agrees() {
         (5, 3),
         "t1..t5 filed; t1, t4, t5 resolved (t3 reopened)"
     );
-    assert_eq!(all.days.first().unwrap().day.to_string(), "2000-01-01");
+    assert_eq!(all.days.first().unwrap().day, start);
     assert_eq!(all.days.last().unwrap().day, all.to);
     // Backlog: t2 and t3 in General, by their statuses now.
     let mut backlog: Vec<(QueueId, Status, u64)> = all.backlog.iter().map(|b| (b.queue, b.status, b.count)).collect();
@@ -312,7 +330,8 @@ async fn statistics_count_what_happened_and_the_rebuild_agrees() {
     assert_eq!(value("agents", "Budi", "open_assigned"), vec!["1"]);
     assert_eq!(value("categories", "Lampu jalan", "created"), vec!["1"]);
     assert_eq!(value("csat", "", "rating_5"), vec!["1"]);
-    assert_eq!(value("sla", "", "met"), vec![""]);
+    assert_eq!(value("sla_first_response", "", "met"), vec![""]);
+    assert_eq!(value("sla_resolution", "", "met_percent"), vec![""]);
     assert_eq!(
         value("resolution", "", "median_seconds"),
         vec![format!("{:.3}", all.resolution.median_seconds.unwrap())]
@@ -371,4 +390,80 @@ async fn an_agent_sees_the_statistics_of_their_queues_only() {
     assert_eq!(not_a_date.status, StatusCode::BAD_REQUEST, "{not_a_date:?}");
     let stranger = reqwest::get(format!("{}/api/stats", server.url())).await.unwrap();
     assert_eq!(stranger.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[actix_rt::test]
+async fn sla_compliance_counts_clocks_met_breached_and_pending() {
+    let server = TestServer::start().await;
+    let sari = server.agent("Sari", Role::Admin).await;
+    let roads = queue(&sari, "Jalan").await;
+    {
+        let db = server.desk().pool.get().await.unwrap();
+        // Everywhere: an hour to answer, a day to resolve; in Roads: one second for each.
+        for (queue, secs) in [(None, [3600, 86_400]), (Some(roads), [1, 1])] {
+            let policy = SlaPolicy {
+                id: 0,
+                queue,
+                priority: None,
+                calendar_id: None,
+                first_response_secs: Some(secs[0]),
+                resolution_secs: Some(secs[1]),
+                warn_share: 0.8,
+            };
+            loket_core::db::sla::save_policy(&db, &policy).await.unwrap();
+        }
+    }
+    let mut ws = sari.ws().await;
+    let answered = create_ticket(&mut ws, "Lampu mati").await;
+    let _waiting = create_ticket(&mut ws, "Got tersumbat").await;
+    let late = create_ticket(&mut ws, "Jalan berlubang").await;
+    reply(&mut ws, answered, false).await;
+    resolve(&mut ws, &sari, answered).await;
+    update(&mut ws, &sari, late, json!({"queue_id": roads.0})).await;
+    // The sweep records both of the moved ticket's clocks as breached (a second after the move).
+    let mut breached = Vec::new();
+    while breached.len() < 2 {
+        let target = ws
+            .recv_until("SlaBreached", |m| match m {
+                ServerMessage::SlaBreached { ticket_id, target, .. } if *ticket_id == late => Some(*target),
+                _ => None,
+            })
+            .await;
+        breached.push(target);
+    }
+    // Answered after the breach: still breached.
+    reply(&mut ws, late, false).await;
+
+    let all = stats(&sari, "").await;
+    let sla = all.sla.expect("SLA policies: configured");
+    let counts: Vec<(SlaTarget, u64, u64, u64)> =
+        sla.iter().map(|s| (s.target, s.met, s.breached, s.pending)).collect();
+    assert_eq!(
+        counts,
+        vec![(SlaTarget::FirstResponse, 1, 1, 1), (SlaTarget::Resolution, 1, 1, 1)],
+        "answered: met; waiting: pending; late: breached"
+    );
+    assert_eq!(sla[0].met_percent, Some(50.0));
+    let roads_only = stats(&sari, &format!("queue={}", roads.0)).await.sla.unwrap();
+    assert!(
+        roads_only.iter().all(|s| (s.met, s.breached, s.pending) == (0, 1, 0)),
+        "{roads_only:?}"
+    );
+    // Tickets filed before the range: nothing counted, still configured.
+    let before = stats(&sari, "from=2001-01-01&to=2001-01-31").await.sla.unwrap();
+    assert!(
+        before
+            .iter()
+            .all(|s| s.met + s.breached + s.pending == 0 && s.met_percent.is_none())
+    );
+
+    let text = csv(&sari, "").await;
+    let row = |chart: &str, measure: &str| {
+        text.split("\r\n")
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .find(|c| c[0] == chart && c.get(9) == Some(&measure))
+            .map(|c| c[10].to_string())
+    };
+    assert_eq!(row("sla_first_response", "breached").as_deref(), Some("1"));
+    assert_eq!(row("sla_resolution", "met_percent").as_deref(), Some("50.000"));
 }

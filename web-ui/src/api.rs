@@ -292,6 +292,26 @@ pub async fn ticket_events(id: TicketId) -> ApiResult<Vec<TicketEvent>> {
     json(get(&format!("/api/tickets/{id}/events"))).await
 }
 
+/// The query string of `GET /api/stats` and `/api/stats.csv` for `query` (empty for the defaults).
+pub fn stats_query(query: &loket_protocol::stats::StatsQuery) -> String {
+    let mut parts = Vec::new();
+    if let Some(from) = query.from {
+        parts.push(format!("from={from}"));
+    }
+    if let Some(to) = query.to {
+        parts.push(format!("to={to}"));
+    }
+    if let Some(queue) = query.queue {
+        parts.push(format!("queue={}", queue.0));
+    }
+    parts.join("&")
+}
+
+/// The statistics for a range of days and a queue (or every queue the agent may see).
+pub async fn stats(query: loket_protocol::stats::StatsQuery) -> ApiResult<loket_protocol::stats::Stats> {
+    json(get(&format!("/api/stats?{}", stats_query(&query)))).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,6 +322,22 @@ mod tests {
         assert_eq!(status_error(502).code, ErrorCode::Unavailable);
         assert_eq!(status_error(500).code, ErrorCode::Internal);
         assert_eq!(network_error().code, ErrorCode::Unavailable);
+    }
+
+    #[test]
+    fn stats_queries_read_back_as_sent() {
+        use loket_protocol::stats::StatsQuery;
+        assert_eq!(stats_query(&StatsQuery::default()), "");
+        let query = StatsQuery {
+            from: chrono::NaiveDate::from_ymd_opt(2026, 11, 1),
+            to: None,
+            queue: Some(QueueId(3)),
+        };
+        assert_eq!(stats_query(&query), "from=2026-11-01&queue=3");
+        assert_eq!(
+            serde_urlencoded::from_str::<StatsQuery>(&stats_query(&query)).unwrap(),
+            query
+        );
     }
 }
 

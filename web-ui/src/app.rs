@@ -11,7 +11,7 @@ use crate::hooks::{
 use crate::pages::{
     account::AccountPage, agents::AgentsPage, audit::AuditPage, board::BoardPage, categories::CategoriesPage,
     invite_codes::InviteCodesPage, login::LoginPage, new_ticket::NewTicketPage, not_found::NotFoundPage,
-    queues::QueuesPage, sessions::SessionsPage, sla::SlaPage, ticket::TicketPage,
+    queues::QueuesPage, sessions::SessionsPage, sla::SlaPage, stats::StatsPage, ticket::TicketPage,
 };
 use loket_protocol::api::Agent;
 use loket_protocol::{ApiError, ErrorCode, TicketId};
@@ -28,6 +28,9 @@ pub enum Route {
     Ticket { id: i64 },
     #[at("/new")]
     NewTicket,
+    /// Statistics of the queues the agent may see (docs/stats.md).
+    #[at("/stats")]
+    Stats,
     #[at("/admin/agents")]
     Agents,
     #[at("/admin/invite-codes")]
@@ -58,6 +61,7 @@ fn switch(route: Route) -> Html {
         Route::Board => html! { <BoardPage /> },
         Route::Ticket { id } => html! { <TicketPage key={id} id={TicketId(id)} /> },
         Route::NewTicket => html! { <NewTicketPage /> },
+        Route::Stats => html! { <StatsPage /> },
         Route::Agents => html! { <AgentsPage /> },
         Route::InviteCodes => html! { <InviteCodesPage /> },
         Route::Categories => html! { <CategoriesPage /> },

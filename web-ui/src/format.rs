@@ -310,9 +310,47 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// A duration in seconds, in its two largest units: `45 s`, `12 min`, `2 h 5 min`, `3 d 4 h`; `–` for none.
+pub fn duration(seconds: Option<f64>) -> String {
+    let Some(seconds) = seconds else {
+        return "–".into();
+    };
+    let s = seconds.max(0.0).round() as u64;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min", s / 60),
+        3600..86_400 => match (s % 3600) / 60 {
+            0 => format!("{} h", s / 3600),
+            m => format!("{} h {m} min", s / 3600),
+        },
+        _ => match (s % 86_400) / 3600 {
+            0 => format!("{} d", s / 86_400),
+            h => format!("{} d {h} h", s / 86_400),
+        },
+    }
+}
+
+/// A share in percent with one decimal: `87.5 %`; `–` for none.
+pub fn percent(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".into(), |v| format!("{v:.1} %"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_in_two_units() {
+        assert_eq!(duration(None), "–");
+        assert_eq!(duration(Some(0.4)), "0 s");
+        assert_eq!(duration(Some(45.0)), "45 s");
+        assert_eq!(duration(Some(725.0)), "12 min");
+        assert_eq!(duration(Some(7200.0)), "2 h");
+        assert_eq!(duration(Some(7500.0)), "2 h 5 min");
+        assert_eq!(duration(Some(86_400.0 * 3.0 + 4.0 * 3600.0)), "3 d 4 h");
+        assert_eq!(percent(Some(87.54)), "87.5 %");
+        assert_eq!(percent(None), "–");
+    }
 
     #[test]
     fn thousands_are_separated() {

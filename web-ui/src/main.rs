@@ -7,6 +7,7 @@
 mod api;
 mod app;
 mod board_query;
+mod charts;
 mod components;
 mod format;
 mod hooks;

@@ -8,6 +8,7 @@ pub mod idle;
 pub mod pgcommit;
 pub mod reporter;
 pub mod resume;
+pub mod stats;
 pub mod storm;
 pub mod views;
 

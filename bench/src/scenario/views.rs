@@ -65,10 +65,16 @@ pub async fn prepare(database_url: &str, tickets: i64) -> Result<i64, String> {
     ))
     .await
     .map_err(|e| format!("categories and reporters: {e:?}"))?;
-    // Comments are indexed for search by a trigger per row; for the bulk load they are folded in once.
-    db.batch_execute("ALTER TABLE comments DISABLE TRIGGER comments_search")
-        .await
-        .map_err(|e| format!("disable the comment trigger: {e}"))?;
+    // Comments are indexed for search by a trigger per row, and the statistics aggregates (V25) are kept
+    // by triggers per row; for the bulk load both are folded in once at the end.
+    db.batch_execute(
+        "ALTER TABLE comments DISABLE TRIGGER comments_search;
+         ALTER TABLE comments DISABLE TRIGGER comments_stats_insert;
+         ALTER TABLE tickets DISABLE TRIGGER tickets_stats_insert;
+         ALTER TABLE tickets DISABLE TRIGGER tickets_stats_update;",
+    )
+    .await
+    .map_err(|e| format!("disable the per-row triggers: {e}"))?;
     let mut from = have;
     while from < tickets {
         let to = (from + BATCH).min(tickets);
@@ -114,16 +120,22 @@ pub async fn prepare(database_url: &str, tickets: i64) -> Result<i64, String> {
         eprintln!("views: {to} tickets on file ({:.0} s)", started.elapsed().as_secs_f64());
         from = to;
     }
-    // Some comments (one for every fifth ticket, a third of them internal notes), folded into search.
+    // Some comments (one for every fifth ticket, a third of them internal notes, written 5 minutes to
+    // 2 days after the ticket), folded into search and into the tickets' first response.
     db.batch_execute(&format!(
         "SET synchronous_commit = off;
-         INSERT INTO comments (ticket_id, author_agent_id, body, internal)
+         INSERT INTO comments (ticket_id, author_agent_id, body, internal, created_at)
          SELECT t.id, t.assignee_id,
                 (ARRAY['Petugas sudah dijadwalkan besok pagi.','Crew dispatched, waiting for parts.',
                        'Koordinasi dengan dinas pekerjaan umum.','Trafo perlu diganti, menunggu PLN.',
                        'Checked on site: the culvert is blocked.','Warga sudah dihubungi lewat telepon.'])[(1 + t.id % 6)::int],
-                t.id % 3 = 0
+                t.id % 3 = 0,
+                least(now(), t.created_at + make_interval(mins => (5 + (t.id * 7) % 2880)::int))
          FROM tickets t WHERE t.id % 5 = 0 AND t.id > {have} AND t.assignee_id IS NOT NULL;
+         UPDATE tickets t SET first_response_at = c.first
+           FROM (SELECT ticket_id, min(created_at) AS first FROM comments
+                 WHERE ticket_id > {have} AND author_agent_id IS NOT NULL AND NOT internal GROUP BY ticket_id) c
+          WHERE c.ticket_id = t.id AND t.first_response_at IS NULL;
          UPDATE ticket_search s SET doc = s.doc || c.doc
            FROM (SELECT ticket_id, setweight(to_tsvector('simple', loket_fold(string_agg(body, ' ' ORDER BY id))), 'C') AS doc
                    FROM comments WHERE ticket_id > {have} GROUP BY ticket_id) c
@@ -134,6 +146,10 @@ pub async fn prepare(database_url: &str, tickets: i64) -> Result<i64, String> {
     // One statement each: VACUUM cannot run inside the implicit transaction of a multi-statement batch.
     for statement in [
         "ALTER TABLE comments ENABLE TRIGGER comments_search",
+        "ALTER TABLE comments ENABLE TRIGGER comments_stats_insert",
+        "ALTER TABLE tickets ENABLE TRIGGER tickets_stats_insert",
+        "ALTER TABLE tickets ENABLE TRIGGER tickets_stats_update",
+        "SELECT loket_stats_rebuild()",
         "VACUUM ANALYZE tickets",
         "VACUUM ANALYZE comments",
         "VACUUM ANALYZE reporters",

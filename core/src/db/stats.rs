@@ -1,10 +1,12 @@
 //! The statistics aggregates of migrations/V25__stats.sql (`stats_daily`, `stats_histograms`,
 //! `stats_agents`, `stats_ratings`, kept by triggers) and the open-ticket counts read from
-//! `tickets_backlog_idx`: one query per chart, each reading only the days and queues asked for.
+//! `tickets_backlog_idx`: one query per chart, each reading only the days and queues asked for. SLA
+//! compliance reads `sla_clocks` (migrations/V27__sla.sql) of the tickets filed in the range.
 
 use chrono::NaiveDate;
 use deadpool_postgres::GenericClient;
-use loket_protocol::stats::{AgentLoad, BacklogCount, CategoryCount, DayCount};
+use loket_protocol::sla::SlaTarget;
+use loket_protocol::stats::{AgentLoad, BacklogCount, CategoryCount, DayCount, SlaCompliance};
 use loket_protocol::ticket::Status;
 use loket_protocol::{AgentId, CategoryId, QueueId};
 
@@ -215,4 +217,53 @@ pub async fn ratings(
         }
     }
     Ok(counts)
+}
+
+/// SLA clocks of the tickets filed within the range (desk days in `tz`) in `queues`: per target, how
+/// many were met in time, breached and neither yet; `None` when the desk has no SLA policy and no such
+/// clock exists. Reads the tickets of the range through `tickets_queue_idx` (queue, created_at) and their
+/// clocks by primary key: proportional to the tickets filed in the range, not to all tickets.
+pub async fn sla(
+    db: &impl GenericClient,
+    from: NaiveDate,
+    to: NaiveDate,
+    tz: &str,
+    queues: &[QueueId],
+) -> Result<Option<Vec<SlaCompliance>>, AppError> {
+    let rows = db
+        .query(
+            &db.prepare_cached(
+                "WITH clocks AS (
+                     SELECT s.target,
+                            s.breached_at IS NOT NULL OR coalesce(s.due_at < coalesce(s.met_at, now()), false) AS breached,
+                            s.met_at IS NOT NULL AS met
+                     FROM tickets t JOIN sla_clocks s ON s.ticket_id = t.id
+                     WHERE t.queue_id = ANY($3)
+                       AND t.created_at >= ($1::date::timestamp AT TIME ZONE $4)
+                       AND t.created_at < (($2::date + 1)::timestamp AT TIME ZONE $4))
+                 SELECT target, count(*) FILTER (WHERE met AND NOT breached),
+                        count(*) FILTER (WHERE breached), count(*) FILTER (WHERE NOT met AND NOT breached)
+                 FROM clocks GROUP BY target
+                 UNION ALL
+                 SELECT NULL, 0, 0, 0 WHERE EXISTS (SELECT 1 FROM sla_policies)",
+            )
+            .await?,
+            &[&from, &to, &ids(queues), &tz],
+        )
+        .await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        SlaTarget::ALL
+            .into_iter()
+            .map(|target| {
+                let row = rows
+                    .iter()
+                    .find(|r| r.get::<_, Option<&str>>(0) == Some(target.as_str()));
+                let n = |column| row.map_or(0, |r| count(r, column));
+                SlaCompliance::from_counts(target, n(1), n(2), n(3))
+            })
+            .collect(),
+    ))
 }

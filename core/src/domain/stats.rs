@@ -3,6 +3,7 @@
 //! and the CSV rendering of [`Stats`].
 
 use chrono::NaiveDate;
+use loket_protocol::sla::SlaTarget;
 use loket_protocol::stats::{DEFAULT_STATS_DAYS, Durations, MAX_STATS_DAYS, Stats};
 
 use crate::error::AppError;
@@ -188,22 +189,31 @@ pub fn csv(stats: &Stats) -> String {
             ..Row::default()
         });
     }
-    let (met, breached) = match stats.sla {
-        Some(s) => (s.met.to_string(), s.breached.to_string()),
-        None => (String::new(), String::new()),
-    };
-    rows.push(Row {
-        chart: "sla",
-        measure: "met",
-        value: met,
-        ..Row::default()
-    });
-    rows.push(Row {
-        chart: "sla",
-        measure: "breached",
-        value: breached,
-        ..Row::default()
-    });
+    // SLA: one chart per promise (`sla_first_response`, `sla_resolution`); empty values when the desk
+    // has no SLA policies.
+    for target in SlaTarget::ALL {
+        let share = stats
+            .sla
+            .as_ref()
+            .and_then(|all| all.iter().find(|s| s.target == target));
+        let chart = match target {
+            SlaTarget::FirstResponse => "sla_first_response",
+            SlaTarget::Resolution => "sla_resolution",
+        };
+        for (measure, value) in [
+            ("met", share.map(|s| s.met.to_string())),
+            ("breached", share.map(|s| s.breached.to_string())),
+            ("pending", share.map(|s| s.pending.to_string())),
+            ("met_percent", share.map(|s| opt(s.met_percent))),
+        ] {
+            rows.push(Row {
+                chart,
+                measure,
+                value: value.unwrap_or_default(),
+                ..Row::default()
+            });
+        }
+    }
     for a in &stats.agents {
         for (measure, value) in [
             ("replies", a.replies),

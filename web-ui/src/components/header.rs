@@ -51,6 +51,7 @@ pub fn Header() -> Html {
                     <AppLink to={Route::NewTicket} classes="nav-link" current={here(&Route::NewTicket)}>
                         { "New ticket" }
                     </AppLink>
+                    <AppLink to={Route::Stats} classes="nav-link" current={here(&Route::Stats)}>{ "Statistics" }</AppLink>
                     { admin_links }
                 </nav>
                 <div class="topbar-end">

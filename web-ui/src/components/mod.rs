@@ -5,6 +5,7 @@ pub mod account_row;
 pub mod badges;
 pub mod board_filters;
 pub mod category_row;
+pub mod charts;
 pub mod conflict;
 pub mod connection_badge;
 pub mod conversation;

@@ -12,6 +12,7 @@ pub mod not_found;
 pub mod queues;
 pub mod sessions;
 pub mod sla;
+pub mod stats;
 pub mod ticket;
 
 use crate::hooks::Loadable;
