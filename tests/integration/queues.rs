@@ -340,7 +340,11 @@ async fn an_agent_outside_the_queue_receives_none_of_its_events() {
     if let ServerMessage::TicketUpdated { ticket, .. } = &first
         && ticket.id == hidden
     {
-        assert_eq!((ticket.version, ticket.queue), (2, parks), "only the move out of her queue: {first:?}");
+        assert_eq!(
+            (ticket.version, ticket.queue),
+            (2, parks),
+            "only the move out of her queue: {first:?}"
+        );
         first = a.recv().await;
     }
     match first {
