@@ -89,7 +89,6 @@ mod tests {
             },
             sla: None,
             position: 1,
-            sla: None,
         }
     }
 

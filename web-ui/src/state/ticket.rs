@@ -749,7 +749,6 @@ mod tests {
                 queue: QueueId::ORIGINAL,
                 sla: None,
                 position: 3,
-                sla: None,
             }),
             at: at(5),
         });
