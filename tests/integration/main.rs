@@ -32,6 +32,7 @@ mod merge;
 mod observability;
 mod openapi;
 mod positions;
+mod presence;
 mod queues;
 mod realtime;
 mod refusals;
