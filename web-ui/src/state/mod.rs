@@ -3,6 +3,7 @@
 //! Nothing here touches the browser, so `cargo test -p loket-web-ui` runs these natively.
 
 pub mod board;
+pub mod presence;
 pub mod ticket;
 pub mod uploads;
 
