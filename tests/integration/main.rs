@@ -16,6 +16,7 @@ mod bot_input;
 mod bot_reporter;
 mod browser;
 mod browser_board;
+mod browser_presence;
 mod browser_sla;
 mod browser_workflow;
 mod cluster;
