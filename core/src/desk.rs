@@ -52,6 +52,8 @@ pub struct Desk {
     board: LockBoard,
     outbox: OutboxSignal,
     inbox: InboxSignal,
+    /// Who is viewing and typing where (per process; shared with the other instances by `join_cluster`).
+    presence: crate::presence::Presence,
     /// Whether a reporter's reply to a resolved or closed ticket reopens it (`LOKET_REOPEN_ON_REPLY`).
     reopen_on_reply: bool,
 }
@@ -87,6 +89,7 @@ impl Desk {
             board,
             outbox,
             inbox: InboxSignal::default(),
+            presence: crate::presence::Presence::start(instance),
             reopen_on_reply: true,
         }
     }
@@ -118,7 +121,8 @@ impl Desk {
     /// Serves as one of several instances on the database: the lock board starts with every live lease,
     /// this process's sessions get every event from the log's reader ([`EventLog::follow`], which keeps
     /// the board too), and a sweep every [`LEASE_SWEEP`] ends leases that ran out and records SLA
-    /// warnings and breaches that fell due (`db::sla::sweep`). Must run inside an
+    /// warnings and breaches that fell due (`db::sla::sweep`); presence is shared with the other instances
+    /// (`crate::presence`). Must run inside an
     /// actix system.
     pub async fn join_cluster(&self) -> Result<(), AppError> {
         let client = self.pool.get().await?;
@@ -148,6 +152,7 @@ impl Desk {
             ServerMessage::TicketUnlocked { ticket_id, .. } => board.set(*ticket_id, None),
             _ => {}
         });
+        self.presence.spawn_cluster(self.pool.clone());
         let pool = self.pool.clone();
         actix::spawn(async move {
             loop {
@@ -194,6 +199,11 @@ impl Desk {
     /// the snapshot includes every event up to it. Cheap.
     pub fn watermark(&self) -> u64 {
         self.log.watermark()
+    }
+
+    /// Who is viewing which ticket and typing there (`crate::presence`).
+    pub fn presence(&self) -> &crate::presence::Presence {
+        &self.presence
     }
 
     /// Signalled whenever a committed change queued a notification for a reporter.

@@ -28,6 +28,7 @@ pub mod event_log;
 pub mod inbox;
 pub mod metrics;
 pub mod outbox;
+pub mod presence;
 pub mod queues;
 pub mod reporting;
 pub mod sla;

@@ -10,6 +10,7 @@ pub mod canned;
 pub mod error;
 pub mod ids;
 pub mod lifecycle;
+pub mod presence;
 pub mod queue;
 pub mod sla;
 pub mod stats;

@@ -107,6 +107,17 @@ pub enum ClientMessage {
     /// The agent opened the ticket: its attention signals so far are read for this agent (stored, per
     /// agent). When it was unread, `TicketRead` goes to this agent's sessions (other tabs drop the marker).
     MarkRead { ticket_id: TicketId },
+    /// This session now shows ticket `ticket_id`'s page (`None`: no ticket page). Answered with a
+    /// `Presence` for that ticket (then the Ack); refused `not_found` or `not_in_queue` like reading the
+    /// ticket. Not logged, not replayed: send it again after reconnecting (docs/protocol.md, "Presence").
+    Viewing {
+        #[serde(default)]
+        ticket_id: Option<TicketId>,
+    },
+    /// The agent is typing a reply on ticket `ticket_id`, which this session is `Viewing`. Send it at
+    /// most every [`crate::presence::TYPING_EVERY_MS`] while typing; typing lapses
+    /// [`crate::presence::TYPING_LAPSE_MS`] after the last one.
+    Typing { ticket_id: TicketId },
 }
 
 /// What the server sends. Variants marked "broadcast" go to every connected agent.
@@ -317,6 +328,18 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
+    /// Who is viewing ticket `ticket_id` and who is typing a reply there, across every instance: sent to
+    /// the agents who may see `queue` whenever that changes, and to a session right after its
+    /// `Viewing`. The whole set each time (an empty `viewers`: nobody). Ephemeral: no position, never
+    /// logged nor replayed by `Resume`. Each agent once, at most [`crate::presence::MAX_LISTED`], the
+    /// receiving agent included.
+    Presence {
+        ticket_id: TicketId,
+        queue: QueueId,
+        viewers: Vec<AgentRef>,
+        #[serde(default)]
+        typing: Vec<AgentRef>,
+    },
 }
 
 impl ServerMessage {
@@ -343,7 +366,8 @@ impl ServerMessage {
             | ServerMessage::AttachmentAdded { ticket_id, .. }
             | ServerMessage::SlaWarning { ticket_id, .. }
             | ServerMessage::SlaBreached { ticket_id, .. }
-            | ServerMessage::TicketRead { ticket_id, .. } => Some(*ticket_id),
+            | ServerMessage::TicketRead { ticket_id, .. }
+            | ServerMessage::Presence { ticket_id, .. } => Some(*ticket_id),
             _ => None,
         }
     }
@@ -400,6 +424,7 @@ impl ServerMessage {
             ServerMessage::MembershipChanged { .. } => "MembershipChanged",
             ServerMessage::TicketRead { .. } => "TicketRead",
             ServerMessage::Pong { .. } => "Pong",
+            ServerMessage::Presence { .. } => "Presence",
         }
     }
 }
@@ -601,5 +626,41 @@ mod tests {
             ServerMessage::AttachmentAdded { attachment, .. } => assert_eq!(attachment.comment_id, None),
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn presence_frames_read_and_carry_no_position() {
+        let viewing: ClientFrame =
+            serde_json::from_value(json!({"type": "Viewing", "ticket_id": 4, "request_id": "v"})).unwrap();
+        assert_eq!(
+            viewing.message,
+            ClientMessage::Viewing {
+                ticket_id: Some(TicketId(4))
+            }
+        );
+        let away: ClientFrame = serde_json::from_value(json!({"type": "Viewing"})).unwrap();
+        assert_eq!(away.message, ClientMessage::Viewing { ticket_id: None });
+        let typing: ClientFrame = serde_json::from_value(json!({"type": "Typing", "ticket_id": 4})).unwrap();
+        assert_eq!(typing.message, ClientMessage::Typing { ticket_id: TicketId(4) });
+        let sari = AgentRef {
+            id: AgentId(2),
+            name: "Sari".into(),
+        };
+        let mut msg = ServerMessage::Presence {
+            ticket_id: TicketId(4),
+            queue: QueueId(3),
+            viewers: vec![sari.clone()],
+            typing: vec![sari],
+        };
+        msg.set_position(9);
+        assert_eq!(
+            (msg.position(), msg.ticket_id(), msg.type_name()),
+            (None, Some(TicketId(4)), "Presence")
+        );
+        assert_eq!(
+            serde_json::to_value(&msg).unwrap(),
+            json!({"type": "Presence", "ticket_id": 4, "queue": 3,
+                   "viewers": [{"id": 2, "name": "Sari"}], "typing": [{"id": 2, "name": "Sari"}]})
+        );
     }
 }

@@ -8,15 +8,17 @@
 //! how many ([`Snapshot::resumed`]). Only when the server cannot resume (`resync_required`, or any other
 //! failure) does it ask the views to reload ([`Snapshot::syncs`]).
 
+use crate::state::presence::{PresenceBoard, Seen};
 use futures::channel::{mpsc, oneshot};
 use futures::future::{Either, select};
 use futures::{SinkExt, StreamExt};
 use gloo_net::websocket::futures::WebSocket;
 use gloo_net::websocket::{Message, WebSocketError};
 use gloo_timers::future::TimeoutFuture;
+use loket_protocol::presence::TypingThrottle;
 use loket_protocol::queue::Access;
 use loket_protocol::ws::{ClientFrame, ClientMessage, ServerMessage};
-use loket_protocol::{ApiError, CommentId, ErrorCode, TicketId, Timestamp};
+use loket_protocol::{AgentId, ApiError, CommentId, ErrorCode, TicketId, Timestamp};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -161,6 +163,11 @@ struct Inner {
     next_id: Cell<u64>,
     on_change: Callback<Snapshot>,
     on_unauthorized: Callback<()>,
+    /// Who views and types where, as the server last told (`Presence`; told again on every connection).
+    presence: RefCell<PresenceBoard>,
+    /// The ticket whose page is open: said again after every reconnect.
+    viewing: Cell<Option<TicketId>>,
+    typing: RefCell<TypingThrottle>,
 }
 
 /// A handle to the live connection. Cheap to clone; equal when it is the same connection.
@@ -241,6 +248,9 @@ impl Connection {
             next_id: Cell::new(1),
             on_change,
             on_unauthorized,
+            presence: RefCell::new(PresenceBoard::default()),
+            viewing: Cell::new(None),
+            typing: RefCell::new(TypingThrottle::default()),
         }))
     }
 
@@ -285,6 +295,31 @@ impl Connection {
                 request_id: None,
                 message,
             })
+    }
+
+    /// The ticket page now open (`None`: none): tells the server now and after every reconnect.
+    pub fn set_viewing(&self, ticket_id: Option<TicketId>) {
+        if self.0.viewing.replace(ticket_id) != ticket_id {
+            self.0.typing.borrow_mut().reset();
+            self.send(ClientMessage::Viewing { ticket_id });
+        }
+    }
+
+    /// The agent typed in the composer of `ticket_id`: says so, at most every few seconds.
+    pub fn typed(&self, ticket_id: TicketId) {
+        if self
+            .0
+            .typing
+            .borrow_mut()
+            .keystroke(ticket_id, js_sys::Date::now() as u64)
+        {
+            self.send(ClientMessage::Typing { ticket_id });
+        }
+    }
+
+    /// The other agents (not `me`) viewing and typing on `ticket`.
+    pub fn presence(&self, ticket: TicketId, me: AgentId) -> Seen {
+        self.0.presence.borrow().others(ticket, me)
     }
 
     /// Sends a message and waits for its `Ack` (or `Error`, or `Pong`).
@@ -470,6 +505,15 @@ impl Inner {
         match &msg {
             ServerMessage::Welcome { position, access, .. } => {
                 self.welcomed.set(true);
+                self.presence.borrow_mut().clear();
+                if let Some(ticket_id) = self.viewing.get() {
+                    self.transmit(&ClientFrame {
+                        request_id: None,
+                        message: ClientMessage::Viewing {
+                            ticket_id: Some(ticket_id),
+                        },
+                    });
+                }
                 self.failures.set(0);
                 self.epoch.set(self.epoch.get() + 1);
                 let before = self.access.replace(Some(access.clone()));
@@ -521,6 +565,9 @@ impl Inner {
             ServerMessage::Pong {
                 request_id: Some(request_id),
             } => self.answer(request_id, Ok(Ack::default())),
+            ServerMessage::Presence { .. } => {
+                self.presence.borrow_mut().apply(&msg);
+            }
             _ => {}
         }
         self.dispatch(msg);

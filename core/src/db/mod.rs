@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod inbox;
 pub mod leases;
 pub mod outbox;
+pub mod presence;
 pub mod queues;
 pub mod reporters;
 pub mod sla;
@@ -76,6 +77,14 @@ struct ListenConnect {
 /// The `application_name` of `LISTEN` connections (so operators, and tests, can tell them apart).
 pub const LISTEN_APPLICATION_NAME: &str = "loket-listen";
 
+/// A connection of its own that `LISTEN`s on one channel and hands on each notification's payload, in
+/// the order PostgreSQL delivered them, on [`NoteListener::notes`]; when the connection ends, `notes`
+/// ends (answers `None`).
+pub struct NoteListener {
+    _client: tokio_postgres::Client,
+    pub notes: tokio::sync::mpsc::UnboundedReceiver<String>,
+}
+
 /// A connection of its own that `LISTEN`s on one channel. Each notification arrives as one `()` on
 /// [`Listener::woken`]; when the connection ends, `woken` ends (answers `None`).
 pub struct Listener {
@@ -97,14 +106,22 @@ impl Pool {
         let connect = self.1.clone();
         let opened = db_io_runtime().spawn(async move {
             let (woke, woken) = tokio::sync::mpsc::unbounded_channel();
-            let mut config = connect.config.clone();
-            config.application_name(LISTEN_APPLICATION_NAME);
-            let client = match connect.tls.clone() {
-                Some(tls) => open_listening(config, tls, woke).await?,
-                None => open_listening(config, NoTls, woke).await?,
-            };
-            client.batch_execute(&format!("LISTEN {channel}")).await?;
+            let client = connect.open(channel, move |_| woke.send(()).is_ok()).await?;
             Ok::<_, tokio_postgres::Error>(Listener { _client: client, woken })
+        });
+        match opened.await {
+            Ok(listener) => Ok(listener?),
+            Err(err) => Err(AppError::internal(format!("opening a LISTEN connection failed: {err}"))),
+        }
+    }
+
+    /// [`Pool::listen`], handing on the notifications' payloads.
+    pub async fn listen_notes(&self, channel: &'static str) -> Result<NoteListener, AppError> {
+        let connect = self.1.clone();
+        let opened = db_io_runtime().spawn(async move {
+            let (note, notes) = tokio::sync::mpsc::unbounded_channel();
+            let client = connect.open(channel, move |payload| note.send(payload).is_ok()).await?;
+            Ok::<_, tokio_postgres::Error>(NoteListener { _client: client, notes })
         });
         match opened.await {
             Ok(listener) => Ok(listener?),
@@ -113,12 +130,30 @@ impl Pool {
     }
 }
 
-/// Connects with `tls` and drives the connection on the current runtime, sending `()` on `woke` for every
-/// notification; `woke` is dropped when the connection ends.
+impl ListenConnect {
+    /// Connects and `LISTEN`s on `channel`, calling `on_note` with each payload until it answers false.
+    async fn open(
+        &self,
+        channel: &'static str,
+        on_note: impl FnMut(String) -> bool + Send + 'static,
+    ) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+        let mut config = self.config.clone();
+        config.application_name(LISTEN_APPLICATION_NAME);
+        let client = match self.tls.clone() {
+            Some(tls) => open_listening(config, tls, on_note).await?,
+            None => open_listening(config, NoTls, on_note).await?,
+        };
+        client.batch_execute(&format!("LISTEN {channel}")).await?;
+        Ok(client)
+    }
+}
+
+/// Connects with `tls` and drives the connection on the current runtime, calling `on_note` with every
+/// notification's payload (until it answers false); `on_note` is dropped when the connection ends.
 async fn open_listening<T>(
     pg_config: tokio_postgres::Config,
     tls: T,
-    woke: tokio::sync::mpsc::UnboundedSender<()>,
+    mut on_note: impl FnMut(String) -> bool + Send + 'static,
 ) -> Result<tokio_postgres::Client, tokio_postgres::Error>
 where
     T: MakeTlsConnect<tokio_postgres::Socket> + Send,
@@ -130,8 +165,8 @@ where
     tokio::spawn(async move {
         loop {
             match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
-                Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => {
-                    if woke.send(()).is_err() {
+                Some(Ok(tokio_postgres::AsyncMessage::Notification(note))) => {
+                    if !on_note(note.payload().to_owned()) {
                         return;
                     }
                 }

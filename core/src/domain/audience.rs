@@ -38,7 +38,8 @@ pub fn audience(event: &ServerMessage) -> Audience {
         | ServerMessage::CommentAdded { queue, .. }
         | ServerMessage::AttachmentAdded { queue, .. }
         | ServerMessage::SlaWarning { queue, .. }
-        | ServerMessage::SlaBreached { queue, .. } => Audience::Queue {
+        | ServerMessage::SlaBreached { queue, .. }
+        | ServerMessage::Presence { queue, .. } => Audience::Queue {
             now: *queue,
             before: None,
         },

@@ -11,6 +11,7 @@ pub mod follow;
 pub mod lease;
 pub mod merge;
 pub mod plan;
+pub mod presence;
 pub mod reorder;
 pub mod sla;
 pub mod stats;

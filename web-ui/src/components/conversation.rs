@@ -115,6 +115,9 @@ pub struct ComposerProps {
     pub connected: bool,
     /// True when the ticket has a reporter who would receive public replies.
     pub has_reporter: bool,
+    /// The agent typed in the reply (presence: "is typing a reply").
+    #[prop_or_default]
+    pub on_typing: Callback<()>,
 }
 
 #[function_component]
@@ -256,8 +259,9 @@ pub fn Composer(props: &ComposerProps) -> Html {
         })
     };
     let on_input = {
-        let (body, picking) = (body.clone(), picking.clone());
+        let (body, picking, on_typing) = (body.clone(), picking.clone(), props.on_typing.clone());
         Callback::from(move |e: InputEvent| {
+            on_typing.emit(());
             let area = e.target_unchecked_into::<HtmlTextAreaElement>();
             let value = area.value();
             let at = area

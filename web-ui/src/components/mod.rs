@@ -15,6 +15,7 @@ pub mod icons;
 pub mod link;
 pub mod lock_panel;
 pub mod merge_dialog;
+pub mod presence;
 pub mod reset_password;
 pub mod sla;
 pub mod ticket_fields;

@@ -4,9 +4,10 @@
 use crate::app::Route;
 use crate::components::AppLink;
 use crate::components::badges::{LockBadge, PriorityBadge, StatusBadge};
+use crate::components::presence::RowViewers;
 use crate::components::sla::SlaBadge;
 use crate::format::{age, datetime};
-use crate::hooks::{NoticeKind, use_attention, use_live, use_notify};
+use crate::hooks::{NoticeKind, use_attention, use_live, use_notify, use_presence_updates};
 use crate::take::{assign_to_me, refusal_text};
 use loket_protocol::sla::headline;
 use loket_protocol::ticket::Ticket;
@@ -35,6 +36,7 @@ pub fn TicketTable(props: &TableProps) -> Html {
     let live = use_live();
     let notify = use_notify();
     let attention = use_attention();
+    use_presence_updates();
     // Tickets with an "Assign to me" or "Take" on its way: their buttons wait.
     let busy = use_state(Vec::<TicketId>::new);
     let rows = props.tickets.iter().map(|t| {
@@ -118,6 +120,7 @@ pub fn TicketTable(props: &TableProps) -> Html {
                         <span class="badge badge-reopened" data-testid="reopened" title="The reporter replied after it was resolved or closed">{ "Reopened" }</span>
                     }
                     { lock }
+                    <RowViewers agents={live.conn.presence(t.id, props.me).viewers} />
                 </td>
                 <td data-label="Status"><StatusBadge status={t.status} /></td>
                 <td data-label="Priority"><PriorityBadge priority={t.priority} /></td>

@@ -8,6 +8,7 @@ pub mod use_directory;
 pub mod use_load;
 pub mod use_notices;
 pub mod use_now;
+pub mod use_presence;
 pub mod use_session;
 pub mod use_theme;
 
@@ -18,5 +19,6 @@ pub use use_directory::{Directory, DirectoryProvider, use_directory};
 pub use use_load::{Loadable, use_load};
 pub use use_notices::{NoticeKind, NoticeProvider, use_notify, use_notify_ticket};
 pub use use_now::use_now;
+pub use use_presence::use_presence_updates;
 pub use use_session::{Session, use_session};
 pub use use_theme::{Theme, use_theme};

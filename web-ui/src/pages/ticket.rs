@@ -14,12 +14,14 @@ use crate::components::conversation::{AttachmentLink, Composer, Outgoing, Thread
 use crate::components::icons::{Icon, icon};
 use crate::components::lock_panel::{LockPanel, LockView};
 use crate::components::merge_dialog::{MergeDialog, MergeOutcome};
+use crate::components::presence::TicketPresence;
 use crate::components::sla::SlaClocks;
 use crate::components::ticket_fields::{TicketFieldsForm, TicketFieldsView};
 use crate::components::timeline::Timeline;
 use crate::format::{ago, datetime, now};
 use crate::hooks::{
-    NoticeKind, use_attention, use_directory, use_live, use_notify, use_now, use_server_messages, use_session,
+    NoticeKind, use_attention, use_directory, use_live, use_notify, use_now, use_presence_updates, use_server_messages,
+    use_session,
 };
 use crate::idempotency::{Attempt, failure_message, new_key, with_retries};
 use crate::state::ticket::{Flash, LockState, Mode, TicketAction, TicketPage as PageState};
@@ -116,6 +118,21 @@ pub fn TicketPage(props: &TicketProps) -> Html {
             move || closed.emit(id)
         });
     }
+    // Presence: this page says it shows the ticket (the connection says it again after a reconnect) and
+    // shows who else does.
+    {
+        let conn = live.conn.clone();
+        use_effect_with(id, move |id| {
+            conn.set_viewing(Some(*id));
+            move || conn.set_viewing(None)
+        });
+    }
+    use_presence_updates();
+    let seen = live.conn.presence(id, session.agent.id);
+    let on_typing = {
+        let conn = live.conn.clone();
+        Callback::from(move |()| conn.typed(id))
+    };
 
     // Re-take a held lock after every reconnect (the old connection's lease ended with it).
     {
@@ -647,7 +664,8 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                             </p>
                         } else {
                             <Thread comments={page.comments.clone()} attachments={page.attachments.clone()} now={now_tick} />
-                            <Composer {on_send} {on_search} {on_render} {on_upload} connected={live.connected()} has_reporter={ticket.reporter.is_some()} />
+                            <TicketPresence {seen} />
+                            <Composer {on_typing} {on_send} {on_search} {on_render} {on_upload} connected={live.connected()} has_reporter={ticket.reporter.is_some()} />
                         }
                     </section>
                 </div>

@@ -4,6 +4,7 @@
 
 pub mod attention;
 pub mod board;
+pub mod presence;
 pub mod ticket;
 pub mod uploads;
 

@@ -67,11 +67,11 @@ struct Stream {
 
 /// The session actor.
 pub struct WsSession {
-    key: SessionKey,
-    agent: Agent,
+    pub(super) key: SessionKey,
+    pub(super) agent: Agent,
     /// Digest of the sign-in token this connection was opened with.
     token_digest: Vec<u8>,
-    desk: Desk,
+    pub(super) desk: Desk,
     last_heard: Instant,
     /// Tickets whose lock this session was granted, with the grant's sequence number.
     held: HashMap<TicketId, u64>,
@@ -87,6 +87,8 @@ pub struct WsSession {
     /// membership change committed later reaches this session as `SessionControl::QueuesChanged` (every
     /// instance's bus acts on the logged `MembershipChanged`) and the client reconnects.
     access: Access,
+    /// How many `Viewing`s this session sent: only the newest one's answer takes effect.
+    pub(super) viewings: std::rc::Rc<std::cell::Cell<u64>>,
 }
 
 impl WsSession {
@@ -104,10 +106,11 @@ impl WsSession {
             budget: MessageBudget::new(Instant::now()),
             stream: Stream::default(),
             access: Access::default(),
+            viewings: Default::default(),
         }
     }
 
-    fn send(ctx: &mut ws::WebsocketContext<Self>, message: &ServerMessage) {
+    pub(super) fn send(ctx: &mut ws::WebsocketContext<Self>, message: &ServerMessage) {
         match serde_json::to_string(message) {
             Ok(json) => ctx.text(json),
             Err(err) => tracing::error!(error = %err, "cannot serialise a server message"),
@@ -199,7 +202,7 @@ impl WsSession {
 
     /// Answers `request_id` (if any) once `fut` is done, with what `reply` makes of its result. The request
     /// counts as in flight until then.
-    fn answer<T, F>(
+    pub(super) fn answer<T, F>(
         &mut self,
         ctx: &mut ws::WebsocketContext<Self>,
         request_id: Option<String>,
@@ -265,6 +268,8 @@ impl WsSession {
                 );
             }
             ClientMessage::Resume { after } => self.resume(after, request_id, ctx),
+            ClientMessage::Viewing { ticket_id } => self.viewing(ticket_id, request_id, ctx),
+            ClientMessage::Typing { ticket_id } => self.typing(ticket_id, request_id, ctx),
             ClientMessage::CreateTicket {
                 title,
                 body,
@@ -565,7 +570,7 @@ impl WsSession {
 }
 
 /// What a request's sender is told on success, in order.
-type Replies = Vec<ServerMessage>;
+pub(super) type Replies = Vec<ServerMessage>;
 
 /// The Ack carrying `fields`, if the request asked for one.
 fn acked(request_id: Option<String>, fields: AckFields) -> Replies {
@@ -589,6 +594,17 @@ fn acked(request_id: Option<String>, fields: AckFields) -> Replies {
         })
         .into_iter()
         .collect()
+}
+
+/// The Ack naming `ticket_id` (if any), if the request asked for one.
+pub(super) fn acked_ticket(request_id: Option<String>, ticket_id: Option<TicketId>) -> Replies {
+    acked(
+        request_id,
+        AckFields {
+            ticket_id,
+            ..Default::default()
+        },
+    )
 }
 
 /// Result fields of an Ack.
@@ -645,6 +661,7 @@ impl Actor for WsSession {
                     held: None,
                 };
                 act.access = access.clone();
+                act.join_presence(access.clone(), ctx);
                 Self::send(
                     ctx,
                     &ServerMessage::Welcome {
@@ -673,6 +690,7 @@ impl Actor for WsSession {
         // hears of the end last, so a session counted gone there has told them all.
         let tickets = self.held.keys().chain(self.locking.keys()).copied();
         self.desk.session_gone(tickets.collect::<Vec<_>>(), self.key);
+        self.leave_presence();
         self.desk.bus.do_send(Unsubscribe { session: self.key });
         tracing::debug!(session = self.key.0, agent = %self.agent.id, "session ended");
     }
