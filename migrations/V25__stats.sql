@@ -93,11 +93,18 @@ CREATE INDEX tickets_backlog_idx ON tickets (queue_id, status, assignee_id) WHER
 -- column of stats_agents: its filing (if `filed`), its resolution (if `resolution`) and its first
 -- response (if `response`). An update takes out and puts back only the parts it changed, so a resolution
 -- does not touch the row of the day the ticket was filed.
+-- Every change to the aggregates takes this transaction-level lock first, so two transactions never
+-- update shared counter rows (a day's row, a bucket, an agent's day) in opposite orders and deadlock:
+-- they queue here instead, for as long as the rest of their transaction takes.
+CREATE FUNCTION loket_stats_lock() RETURNS void LANGUAGE sql AS
+$$ SELECT pg_advisory_xact_lock(7715534011) $$;
+
 CREATE FUNCTION loket_stats_ticket(t tickets, sign integer, tz text, filed boolean, resolution boolean, response boolean)
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     cat bigint := coalesce(t.category_id, 0);
 BEGIN
+    PERFORM loket_stats_lock();
     IF filed THEN
         INSERT INTO stats_daily AS s (day, queue_id, category_id, created)
             VALUES (loket_stats_day(t.created_at, tz), t.queue_id, cat, sign)
@@ -131,6 +138,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     r record;
 BEGIN
+    PERFORM loket_stats_lock();
     FOR r IN SELECT loket_stats_day(created_at, tz) AS day, author_agent_id AS agent, count(*)::int AS n
              FROM comments WHERE ticket_id = ticket AND author_agent_id IS NOT NULL AND NOT internal
              GROUP BY 1, 2 LOOP
@@ -170,6 +178,7 @@ DECLARE
     resolution boolean := true;
     response boolean := true;
 BEGIN
+    PERFORM loket_stats_lock();
     IF TG_OP = 'UPDATE' THEN
         moved := OLD.queue_id <> NEW.queue_id OR OLD.created_at IS DISTINCT FROM NEW.created_at;
         filed := moved OR OLD.category_id IS DISTINCT FROM NEW.category_id;
@@ -208,6 +217,7 @@ DECLARE
     tz text := loket_stats_tz();
     queue bigint;
 BEGIN
+    PERFORM loket_stats_lock();
     UPDATE tickets SET first_response_at = NEW.created_at
         WHERE id = NEW.ticket_id AND first_response_at IS NULL
         RETURNING queue_id INTO queue;
@@ -227,6 +237,7 @@ CREATE FUNCTION loket_stats_ratings() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     tz text := loket_stats_tz();
 BEGIN
+    PERFORM loket_stats_lock();
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         UPDATE stats_ratings s SET count = s.count - 1 FROM tickets t
             WHERE t.id = OLD.ticket_id AND s.queue_id = t.queue_id

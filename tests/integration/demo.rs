@@ -252,6 +252,7 @@ async fn desk_contents(pool: &loket_core::db::Pool) -> Vec<(String, String, Stri
 
 #[actix_rt::test]
 async fn the_same_seed_gives_the_same_desk_on_another_database() {
+    loket_tests::init_logging();
     let mut desks = Vec::new();
     for seed in [42, 42, 43] {
         let config = fresh_config().await;

@@ -76,6 +76,9 @@ struct ListenConnect {
 
 /// The `application_name` of `LISTEN` connections (so operators, and tests, can tell them apart).
 pub const LISTEN_APPLICATION_NAME: &str = "loket-listen";
+/// The `application_name` of connections that `LISTEN` for payloads ([`Pool::listen_notes`]: presence),
+/// apart from the event log's.
+pub const NOTES_APPLICATION_NAME: &str = "loket-listen-notes";
 
 /// A connection of its own that `LISTEN`s on one channel and hands on each notification's payload, in
 /// the order PostgreSQL delivered them, on [`NoteListener::notes`]; when the connection ends, `notes`
@@ -106,7 +109,9 @@ impl Pool {
         let connect = self.1.clone();
         let opened = db_io_runtime().spawn(async move {
             let (woke, woken) = tokio::sync::mpsc::unbounded_channel();
-            let client = connect.open(channel, move |_| woke.send(()).is_ok()).await?;
+            let client = connect
+                .open(channel, LISTEN_APPLICATION_NAME, move |_| woke.send(()).is_ok())
+                .await?;
             Ok::<_, tokio_postgres::Error>(Listener { _client: client, woken })
         });
         match opened.await {
@@ -120,7 +125,11 @@ impl Pool {
         let connect = self.1.clone();
         let opened = db_io_runtime().spawn(async move {
             let (note, notes) = tokio::sync::mpsc::unbounded_channel();
-            let client = connect.open(channel, move |payload| note.send(payload).is_ok()).await?;
+            let client = connect
+                .open(channel, NOTES_APPLICATION_NAME, move |payload| {
+                    note.send(payload).is_ok()
+                })
+                .await?;
             Ok::<_, tokio_postgres::Error>(NoteListener { _client: client, notes })
         });
         match opened.await {
@@ -135,10 +144,11 @@ impl ListenConnect {
     async fn open(
         &self,
         channel: &'static str,
+        application_name: &str,
         on_note: impl FnMut(String) -> bool + Send + 'static,
     ) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
         let mut config = self.config.clone();
-        config.application_name(LISTEN_APPLICATION_NAME);
+        config.application_name(application_name);
         let client = match self.tls.clone() {
             Some(tls) => open_listening(config, tls, on_note).await?,
             None => open_listening(config, NoTls, on_note).await?,
