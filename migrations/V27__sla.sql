@@ -50,3 +50,8 @@ COMMENT ON TABLE sla_clocks IS 'each ticket''s SLA clocks: business time used, d
 -- The sweep finds what falls due without scanning: only rows with something left to record are indexed.
 CREATE INDEX sla_clocks_due_idx ON sla_clocks (due_at) WHERE breached_at IS NULL AND due_at IS NOT NULL;
 CREATE INDEX sla_clocks_warn_idx ON sla_clocks (warn_at) WHERE warned_at IS NULL AND warn_at IS NOT NULL;
+
+-- Calendars and policies are admin records: their changes go to the admin audit trail.
+ALTER TABLE admin_audit DROP CONSTRAINT admin_audit_target_kind_check;
+ALTER TABLE admin_audit ADD CONSTRAINT admin_audit_target_kind_check
+    CHECK (target_kind IN ('agent', 'session', 'category', 'queue', 'sla_calendar', 'sla_policy'));

@@ -81,6 +81,11 @@ pub enum Scenario {
         /// Also run the fan-out and commit-rate baselines and print ratios.
         #[arg(long)]
         baselines: bool,
+        /// Then, on the same server, set a service-level policy on a business-hours calendar (every
+        /// update then moves two SLA clocks) and run again: the cost of SLA recomputation per change, as
+        /// the ratio of the two runs' changes per second (docs/sla.md).
+        #[arg(long)]
+        sla: bool,
     },
     /// Active agents create tickets as fast as possible (or at --rate).
     Storm {

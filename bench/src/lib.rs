@@ -242,6 +242,7 @@ pub async fn run(cli: &Cli) -> Result<Bundle, String> {
             rate,
             duration,
             baselines,
+            sla,
         } => {
             let loket = Loket::open(&options(cli)?, cli.accounts.max(*active)).await?;
             let params = CollabParams {
@@ -260,6 +261,26 @@ pub async fn run(cli: &Cli) -> Result<Bundle, String> {
                 runs.extend(extra);
             } else {
                 runs.push(report);
+            }
+            if *sla {
+                loket.target.set_sla_policy().await?;
+                let mut with_sla = scenario::collab::run(&loket, &params, cc).await?;
+                with_sla.scenario = "collaboration, SLA clocks".into();
+                let without = runs
+                    .iter()
+                    .find(|r| r.scenario == "collaboration")
+                    .ok_or("no first run")?;
+                ratios.push(Ratio::new(
+                    "changes/s with SLA clocks vs without (same server)",
+                    with_sla.ops_per_s,
+                    without.ops_per_s,
+                ));
+                ratios.push(Ratio::new(
+                    "p99 to every session, ms, with SLA clocks vs without",
+                    with_sla.latency.last().map_or(0.0, |l| l.p99_ms),
+                    without.latency.last().map_or(0.0, |l| l.p99_ms),
+                ));
+                runs.push(with_sla);
             }
         }
         Scenario::Storm {

@@ -277,6 +277,55 @@ impl Target {
         Ok(accounts)
     }
 
+    /// Sets a catch-all service-level policy (first response in 4 business hours, resolution in 3 days)
+    /// on a weekday-hours calendar in Asia/Jakarta with a holiday, so every clock event runs the
+    /// business-time arithmetic (docs/sla.md). An existing calendar of the same name is reused.
+    pub async fn set_sla_policy(&self) -> Result<(), String> {
+        let admin = self.login(&self.admin_email, &self.admin_password).await?;
+        let day = json!(["08:00-12:00", "13:00-17:00"]);
+        let calendar = json!({"name": "Bench office hours", "tz": "Asia/Jakarta",
+            "hours": [day, day, day, day, day, ["08:00-12:00"], []], "holidays": ["2026-12-25"]});
+        let reply = self
+            .http
+            .post(format!("{}/api/sla/calendars", self.base))
+            .bearer_auth(&admin)
+            .json(&calendar)
+            .send()
+            .await
+            .map_err(|e| format!("SLA calendar: {e}"))?;
+        let calendars: Value = match reply.status() {
+            s if s.is_success() || s == reqwest::StatusCode::CONFLICT => self
+                .http
+                .get(format!("{}/api/sla/calendars", self.base))
+                .bearer_auth(&admin)
+                .send()
+                .await
+                .map_err(|e| format!("SLA calendars: {e}"))?
+                .json()
+                .await
+                .map_err(|e| format!("SLA calendars: {e}"))?,
+            s => return Err(format!("SLA calendar: HTTP {s}")),
+        };
+        let id = calendars
+            .as_array()
+            .and_then(|all| all.iter().find(|c| c["name"] == "Bench office hours"))
+            .and_then(|c| c["id"].as_i64())
+            .ok_or("SLA calendar: not listed")?;
+        let policy = json!({"calendar_id": id, "first_response_secs": 4 * 3600, "resolution_secs": 3 * 8 * 3600});
+        let reply = self
+            .http
+            .put(format!("{}/api/sla/policies", self.base))
+            .bearer_auth(&admin)
+            .json(&policy)
+            .send()
+            .await
+            .map_err(|e| format!("SLA policy: {e}"))?;
+        match reply.status() {
+            s if s.is_success() => Ok(()),
+            s => Err(format!("SLA policy: HTTP {s}")),
+        }
+    }
+
     /// Stops the server this tool started (SIGTERM, then waits; it stops its PostgreSQL) and removes a
     /// made-up data directory; attached servers are left alone.
     pub fn stop(&mut self) {

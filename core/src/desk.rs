@@ -617,6 +617,7 @@ impl Desk {
             next_cursor: page.next.map(|after| after.encode()),
             position,
             terms: view.search_words(),
+            unread: page.unread,
         })
     }
 

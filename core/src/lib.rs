@@ -12,6 +12,7 @@
 
 pub mod accounts;
 pub mod actors;
+pub mod attention;
 pub mod auth;
 pub mod backup;
 pub mod bootstrap;
@@ -29,6 +30,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod queues;
 pub mod reporting;
+pub mod sla;
 pub mod startup;
 pub mod stats;
 

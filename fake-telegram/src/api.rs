@@ -219,7 +219,8 @@ fn send_message(shared: &Shared, body: &Value, at: Instant) -> Response {
 }
 
 /// `sendDocument` / `sendPhoto`: records the file part's name and bytes (`kind` is the field it came
-/// in). Answered 429 (retry after 1 s) while [`crate::FakeTelegram::refuse_files`] says so.
+/// in). Answered 429 (retry after 1 s) while [`crate::FakeTelegram::refuse_files`] says so, then 500 and 502
+/// while [`crate::FakeTelegram::break_files`] does.
 fn send_file(shared: &Shared, kind: &str, body: &[u8], at: Instant) -> Response {
     let parts = form_parts(body);
     let field = |name: &str| {
@@ -242,7 +243,11 @@ fn send_file(shared: &Shared, kind: &str, body: &[u8], at: Instant) -> Response 
         s.send_attempts += 1;
         if s.refuse_files > 0 {
             s.refuse_files -= 1;
-            return Err(());
+            return Err(429);
+        }
+        if s.break_files > 0 {
+            s.break_files -= 1;
+            return Err(if s.break_files % 2 == 1 { 500 } else { 502 });
         }
         s.next_message_id += 1;
         let sent = crate::SentFile {
@@ -256,8 +261,17 @@ fn send_file(shared: &Shared, kind: &str, body: &[u8], at: Instant) -> Response 
         s.files_sent.entry(chat_id).or_default().push(sent.clone());
         Ok(sent)
     });
-    let Ok(sent) = outcome else {
-        return refuse(429, "Too Many Requests: retry after 1", Some(json!({"retry_after": 1})));
+    let sent = match outcome {
+        Ok(sent) => sent,
+        Err(429) => return refuse(429, "Too Many Requests: retry after 1", Some(json!({"retry_after": 1}))),
+        Err(500) => return refuse(500, "Internal Server Error", None),
+        Err(_) => {
+            return Response {
+                status: "502 Bad Gateway",
+                content_type: "text/html",
+                body: b"<html><body><h1>502 Bad Gateway</h1></body></html>".to_vec(),
+            };
+        }
     };
     let mut message = json!({
         "message_id": sent.message_id, "date": unix_now(), "from": bot_user(),

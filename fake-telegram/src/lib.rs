@@ -126,6 +126,8 @@ struct State {
     retry_after: u32,
     /// The next this many file sends are answered 429 (retry after 1 s).
     refuse_files: u32,
+    /// Then the next this many are answered 500 (JSON) and 502 (an HTML page, as a proxy sends), in turn.
+    break_files: u32,
     /// Per chat, files sent with `sendDocument` / `sendPhoto`, in order.
     files_sent: HashMap<i64, Vec<SentFile>>,
     /// `getUpdates` requests being answered right now.
@@ -405,6 +407,12 @@ impl FakeTelegram {
     /// Telegram refusing for a while.
     pub fn refuse_files(&self, times: u32) {
         self.shared.update(|s| s.refuse_files = times);
+    }
+
+    /// Answers the next `times` file sends with server errors: 500 with Telegram's JSON, then 502 with an
+    /// HTML page (a proxy in front of Telegram), in turn. Telegram broken for a while.
+    pub fn break_files(&self, times: u32) {
+        self.shared.update(|s| s.break_files = times);
     }
 
     /// Every file sent to `chat` with `sendDocument` / `sendPhoto`, in order.

@@ -201,10 +201,16 @@ pub enum AdminAction {
     /// A category's reports now go to this queue (`name`: the category; `from`, `to`: queue names,
     /// none: the default queue).
     CategoryQueueSet,
+    /// A business-hours calendar was added or changed (`name`: the calendar).
+    SlaCalendarSaved,
+    /// A service-level policy was set (`name`: its queue and priority; `to`: the promises).
+    SlaPolicySaved,
+    /// A service-level policy was deleted (`name`: its queue and priority).
+    SlaPolicyDeleted,
 }
 
 impl AdminAction {
-    pub const ALL: [AdminAction; 17] = [
+    pub const ALL: [AdminAction; 20] = [
         AdminAction::AgentCreated,
         AdminAction::AgentDisabled,
         AdminAction::AgentEnabled,
@@ -222,6 +228,9 @@ impl AdminAction {
         AdminAction::QueueMemberSet,
         AdminAction::QueueMemberRemoved,
         AdminAction::CategoryQueueSet,
+        AdminAction::SlaCalendarSaved,
+        AdminAction::SlaPolicySaved,
+        AdminAction::SlaPolicyDeleted,
     ];
 
     /// The snake_case name, on the wire and in the database.
@@ -244,6 +253,9 @@ impl AdminAction {
             AdminAction::QueueMemberSet => "queue_member_set",
             AdminAction::QueueMemberRemoved => "queue_member_removed",
             AdminAction::CategoryQueueSet => "category_queue_set",
+            AdminAction::SlaCalendarSaved => "sla_calendar_saved",
+            AdminAction::SlaPolicySaved => "sla_policy_saved",
+            AdminAction::SlaPolicyDeleted => "sla_policy_deleted",
         }
     }
 
@@ -261,6 +273,10 @@ pub enum AuditTarget {
     Session(SessionId),
     Category(CategoryId),
     Queue(QueueId),
+    /// A business-hours calendar (`sla_calendars.id`).
+    SlaCalendar(i64),
+    /// A service-level policy (`sla_policies.id`).
+    SlaPolicy(i64),
 }
 
 /// Details of an audited action, as they were at the time. Never a password or a token.
@@ -479,6 +495,9 @@ pub struct TicketPage {
     /// With search text: the words searched for, for highlighting; empty without.
     #[serde(default)]
     pub terms: Vec<String>,
+    /// The tickets of this page unread by the requesting agent (as `AllTickets.unread`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<TicketId>,
 }
 
 /// `GET /api/tickets/{id}`: the ticket with everything attached to it.

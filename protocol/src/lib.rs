@@ -5,6 +5,7 @@
 //! ones are never renamed or removed. The crate depends on serde and chrono only, so it builds for wasm.
 
 pub mod api;
+pub mod attention;
 pub mod canned;
 pub mod error;
 pub mod ids;

@@ -146,8 +146,11 @@ impl SlaClock {
                 false => format!("paused, overdue {}", duration(-self.left_secs)),
             };
         }
+        // A recorded breach is overdue even if this screen's clock has not caught up yet.
+        let now = self.breached_at.map_or(now, |b| now.max(b));
         match self.due_at {
             Some(due) if due > now => format!("{} left", duration((due - now).num_seconds())),
+            Some(due) if (now - due).num_seconds() < 1 => "overdue".into(),
             Some(due) => format!("overdue {}", duration((now - due).num_seconds())),
             None => "no due time".into(),
         }
@@ -260,6 +263,11 @@ mod tests {
         assert_eq!(clock.state(now + Duration::seconds(600)), SlaState::Warning);
         assert_eq!(clock.state(now + Duration::seconds(3600)), SlaState::Breached);
         assert_eq!(clock.describe(now + Duration::seconds(3600 + 720)), "overdue 12 m");
+        // A breach recorded by the server reads as overdue even on a screen whose clock lags behind.
+        let mut recorded = clock.clone();
+        recorded.breached_at = clock.due_at;
+        assert_eq!(recorded.describe(now), "overdue");
+        assert_eq!(recorded.describe(now + Duration::seconds(3600 + 60)), "overdue 1 m");
     }
 
     #[test]

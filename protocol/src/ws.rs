@@ -104,6 +104,9 @@ pub enum ClientMessage {
     /// Ack (its `position` is the newest position sent). `resync_required` when `after` is older than
     /// the retained history (or newer than any event): reload the view instead.
     Resume { after: u64 },
+    /// The agent opened the ticket: its attention signals so far are read for this agent (stored, per
+    /// agent). When it was unread, `TicketRead` goes to this agent's sessions (other tabs drop the marker).
+    MarkRead { ticket_id: TicketId },
 }
 
 /// What the server sends. Variants marked "broadcast" go to every connected agent.
@@ -176,6 +179,10 @@ pub enum ServerMessage {
         /// [`crate::view::highlight`]. Empty without text.
         #[serde(default)]
         terms: Vec<String>,
+        /// The tickets of this page unread by the requesting agent (a new ticket, a reporter's reply or an
+        /// assignment to them since they last opened it).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        unread: Vec<TicketId>,
     },
     /// Broadcast.
     TicketCreated {
@@ -296,6 +303,15 @@ pub enum ServerMessage {
         #[serde(default)]
         position: u64,
     },
+    /// To agent `agent_id`'s sessions only: they read the ticket (`MarkRead` or
+    /// `POST /api/tickets/{id}/read`, from any tab or instance); drop its unread marker.
+    TicketRead {
+        ticket_id: TicketId,
+        agent_id: AgentId,
+        /// This event's place in the event log.
+        #[serde(default)]
+        position: u64,
+    },
     /// Answer to `Ping`.
     Pong {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -326,7 +342,8 @@ impl ServerMessage {
             | ServerMessage::CommentAdded { ticket_id, .. }
             | ServerMessage::AttachmentAdded { ticket_id, .. }
             | ServerMessage::SlaWarning { ticket_id, .. }
-            | ServerMessage::SlaBreached { ticket_id, .. } => Some(*ticket_id),
+            | ServerMessage::SlaBreached { ticket_id, .. }
+            | ServerMessage::TicketRead { ticket_id, .. } => Some(*ticket_id),
             _ => None,
         }
     }
@@ -342,7 +359,8 @@ impl ServerMessage {
             | ServerMessage::AttachmentAdded { position, .. }
             | ServerMessage::SlaWarning { position, .. }
             | ServerMessage::SlaBreached { position, .. }
-            | ServerMessage::MembershipChanged { position, .. } => Some(*position),
+            | ServerMessage::MembershipChanged { position, .. }
+            | ServerMessage::TicketRead { position, .. } => Some(*position),
             _ => None,
         }
     }
@@ -358,7 +376,8 @@ impl ServerMessage {
             | ServerMessage::AttachmentAdded { position, .. }
             | ServerMessage::SlaWarning { position, .. }
             | ServerMessage::SlaBreached { position, .. }
-            | ServerMessage::MembershipChanged { position, .. } => *position = at,
+            | ServerMessage::MembershipChanged { position, .. }
+            | ServerMessage::TicketRead { position, .. } => *position = at,
             _ => {}
         }
     }
@@ -379,6 +398,7 @@ impl ServerMessage {
             ServerMessage::SlaWarning { .. } => "SlaWarning",
             ServerMessage::SlaBreached { .. } => "SlaBreached",
             ServerMessage::MembershipChanged { .. } => "MembershipChanged",
+            ServerMessage::TicketRead { .. } => "TicketRead",
             ServerMessage::Pong { .. } => "Pong",
         }
     }
@@ -543,7 +563,8 @@ mod tests {
                 total_exact: true,
                 next_cursor: None,
                 position: 4,
-                terms: vec![]
+                terms: vec![],
+                unread: vec![]
             }
         );
     }

@@ -8,6 +8,7 @@
 )]
 
 mod access;
+mod attention;
 mod auth;
 mod backup;
 mod bot;
@@ -15,8 +16,10 @@ mod bot_api;
 mod bot_input;
 mod bot_reporter;
 mod browser;
+mod browser_attention;
 mod browser_board;
 mod browser_stats;
+mod browser_sla;
 mod browser_workflow;
 mod cluster;
 mod cluster_leases;
@@ -36,6 +39,7 @@ mod queues;
 mod realtime;
 mod refusals;
 mod robustness;
+mod sla;
 mod stats;
 mod views;
 mod workflow;

@@ -1,6 +1,8 @@
 //! Issue 11's merge and attachments on agents' replies, end to end: the real server, real agents over
 //! WebSocket and REST, the bot against the fake Bot API.
 
+use std::time::Duration;
+
 use loket_protocol::ErrorCode;
 use loket_protocol::TicketId;
 use loket_protocol::api::Role;
@@ -387,4 +389,53 @@ async fn the_browser_shows_a_merged_duplicate_pointing_at_the_ticket_that_carrie
     .await;
     b.wait_text("[data-testid=comment]", "Sudah tiga malam gelap").await;
     b.close().await;
+}
+
+#[actix_rt::test]
+async fn a_public_replys_file_reaches_the_reporter_once_after_telegram_server_errors() {
+    let rig = rig().await;
+    let tg = &rig.tg;
+    let ana = TgUser::new(3202, "Ana", "en");
+    register(&rig, &ana).await;
+    let (id, _) = report(tg, &ana, "Got tertutup sampah").await;
+    let admin = &rig.admin;
+    let photo: Vec<u8> = (0..=255u8).rev().cycle().take(40_000).collect();
+    let up = admin.upload(id.0, "selesai.jpg", "image/jpeg", photo.clone()).await;
+    assert_eq!(up.status, StatusCode::CREATED, "{up:?}");
+
+    // Telegram answers the file with a 500 and then a proxy's 502 page: both are retried with backoff (and
+    // teloxide waits 10 s after each 5xx before it reports it, hence the long patience below).
+    tg.break_files(2);
+    let before = tg.send_attempts();
+    let reply = admin
+        .post(
+            &format!("/api/tickets/{}/comments", id.0),
+            json!({"body": "Sudah dibersihkan", "attachments": [up.body["id"]]}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+    assert!(
+        tg.wait_until(Duration::from_secs(90), |s| !s.files_sent_to(ana.id).is_empty())
+            .await,
+        "the file never arrived: {:?}",
+        detail(admin, id).await["notifications"]
+    );
+    let files = tg.files_sent_to(ana.id);
+    assert_eq!(files.len(), 1, "sent once, not once per attempt: {files:?}");
+    assert_eq!(
+        (files[0].kind.as_str(), files[0].file_name.as_str()),
+        ("photo", "selesai.jpg")
+    );
+    assert_eq!(files[0].bytes, photo);
+    assert!(
+        tg.send_attempts() - before >= 3,
+        "two refused attempts and the one that went through: {}",
+        tg.send_attempts() - before
+    );
+    let texts = tg.sent_to(ana.id);
+    assert_eq!(
+        texts.iter().filter(|m| m.text.contains("Sudah dibersihkan")).count(),
+        1,
+        "{texts:?}"
+    );
 }

@@ -25,7 +25,7 @@ fn child_server() {
 }
 
 /// One scrape: each series (`name{labels}`, as rendered) and its value.
-struct Scrape(HashMap<String, f64>);
+pub(crate) struct Scrape(HashMap<String, f64>);
 
 impl Scrape {
     fn parse(text: &str) -> Scrape {
@@ -42,7 +42,7 @@ impl Scrape {
     }
 
     /// The value of `series`; 0 for a counter not yet incremented (absent).
-    fn get(&self, series: &str) -> f64 {
+    pub(crate) fn get(&self, series: &str) -> f64 {
         self.0.get(series).copied().unwrap_or(0.0)
     }
 
@@ -62,7 +62,7 @@ async fn get(url: &str, token: Option<&str>) -> (StatusCode, reqwest::header::He
     (status, headers, response.text().await.expect("a body"))
 }
 
-async fn scrape(url: &str, token: Option<&str>) -> Scrape {
+pub(crate) async fn scrape(url: &str, token: Option<&str>) -> Scrape {
     let (status, headers, body) = get(&format!("{url}/metrics"), token).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let content_type = headers["content-type"].to_str().unwrap();
@@ -71,7 +71,7 @@ async fn scrape(url: &str, token: Option<&str>) -> Scrape {
 }
 
 /// Scrapes until `done` holds (a metric recorded just after the fact the test can see); fails after `PATIENCE`.
-async fn scrape_until(url: &str, token: &str, what: &str, done: impl Fn(&Scrape) -> bool) -> Scrape {
+pub(crate) async fn scrape_until(url: &str, token: &str, what: &str, done: impl Fn(&Scrape) -> bool) -> Scrape {
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
         let now = scrape(url, Some(token)).await;

@@ -16,7 +16,7 @@ use crate::bot::invite;
 use crate::{assert_quiet, create_ticket, event_kinds};
 
 /// Creates a queue as `admin` and returns its id.
-async fn queue(admin: &AgentClient, name: &str) -> QueueId {
+pub(crate) async fn queue(admin: &AgentClient, name: &str) -> QueueId {
     let reply = admin
         .post("/api/queues", json!({"name": name, "description": "Laporan warga"}))
         .await;
@@ -25,7 +25,7 @@ async fn queue(admin: &AgentClient, name: &str) -> QueueId {
 }
 
 /// Makes `agent` a plain member of `queue`.
-async fn join(admin: &AgentClient, queue: QueueId, agent: &AgentClient) {
+pub(crate) async fn join(admin: &AgentClient, queue: QueueId, agent: &AgentClient) {
     let path = format!("/api/queues/{}/members/{}", queue.0, agent.agent.id.0);
     let reply = admin.put(&path, json!({"manager": false})).await;
     assert_eq!(reply.status, StatusCode::OK, "{reply:?}");

@@ -46,6 +46,7 @@ async fn page(ws: &mut WsClient, view: &Value) -> Page {
         next_cursor,
         position,
         terms,
+        ..
     } = all
     else {
         unreachable!("found above")

@@ -340,3 +340,33 @@ mod tests {
         );
     }
 }
+
+/// Every business-hours calendar (docs/sla.md).
+pub async fn sla_calendars() -> ApiResult<Vec<loket_protocol::sla::SlaCalendar>> {
+    json(get("/api/sla/calendars")).await
+}
+
+/// Adds a calendar (`id` 0) or replaces one (admins).
+pub async fn save_sla_calendar(
+    calendar: loket_protocol::sla::SlaCalendar,
+) -> ApiResult<loket_protocol::sla::SlaCalendar> {
+    match calendar.id {
+        0 => json(with_json(Request::post("/api/sla/calendars"), &calendar)).await,
+        id => json(with_json(Request::put(&format!("/api/sla/calendars/{id}")), &calendar)).await,
+    }
+}
+
+/// Every service-level policy, the most specific first.
+pub async fn sla_policies() -> ApiResult<Vec<loket_protocol::sla::SlaPolicy>> {
+    json(get("/api/sla/policies")).await
+}
+
+/// Sets the policy for its queue and priority (admins).
+pub async fn set_sla_policy(policy: loket_protocol::sla::SlaPolicy) -> ApiResult<loket_protocol::sla::SlaPolicy> {
+    json(with_json(Request::put("/api/sla/policies"), &policy)).await
+}
+
+/// Deletes a policy (admins).
+pub async fn delete_sla_policy(id: i64) -> ApiResult<()> {
+    empty(Request::delete(&format!("/api/sla/policies/{id}")).build()).await
+}

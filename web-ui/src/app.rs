@@ -1,15 +1,17 @@
 //! The application shell: routes, the session gate (sign-in page or the signed-in shell) and the
-//! providers every page relies on (session → connection → directory → board).
+//! providers every page relies on (session → connection → directory → board → attention).
 
 use crate::api;
 use crate::components::connection_badge::ConnectionBanner;
 use crate::components::header::Header;
 use crate::hooks::use_session;
-use crate::hooks::{BoardProvider, ConnectionProvider, DirectoryProvider, NoticeProvider, Session, use_live};
+use crate::hooks::{
+    AttentionProvider, BoardProvider, ConnectionProvider, DirectoryProvider, NoticeProvider, Session, use_live,
+};
 use crate::pages::{
     account::AccountPage, agents::AgentsPage, audit::AuditPage, board::BoardPage, categories::CategoriesPage,
     invite_codes::InviteCodesPage, login::LoginPage, new_ticket::NewTicketPage, not_found::NotFoundPage,
-    queues::QueuesPage, sessions::SessionsPage, stats::StatsPage, ticket::TicketPage,
+    queues::QueuesPage, sessions::SessionsPage, sla::SlaPage, stats::StatsPage, ticket::TicketPage,
 };
 use loket_protocol::api::Agent;
 use loket_protocol::{ApiError, ErrorCode, TicketId};
@@ -39,6 +41,9 @@ pub enum Route {
     Queues,
     #[at("/admin/sessions")]
     Sessions,
+    /// Service levels: calendars and promises per queue and priority.
+    #[at("/admin/sla")]
+    Sla,
     #[at("/admin/audit")]
     Audit,
     /// The signed-in agent's own account: change the password.
@@ -62,6 +67,7 @@ fn switch(route: Route) -> Html {
         Route::Categories => html! { <CategoriesPage /> },
         Route::Queues => html! { <QueuesPage /> },
         Route::Sessions => html! { <SessionsPage /> },
+        Route::Sla => html! { <SlaPage /> },
         Route::Audit => html! { <AuditPage /> },
         Route::Account => html! { <AccountPage /> },
         Route::Login => html! { <Redirect<Route> to={Route::Board} /> },
@@ -164,7 +170,9 @@ fn SessionGate() -> Html {
                     <ConnectionProvider>
                         <DirectoryProvider>
                             <BoardProvider>
-                                <Shell />
+                                <AttentionProvider>
+                                    <Shell />
+                                </AttentionProvider>
                             </BoardProvider>
                         </DirectoryProvider>
                     </ConnectionProvider>

@@ -254,6 +254,9 @@ pub fn describe_audit(entry: &AuditEntry) -> String {
             "filed the category {name}'s reports in {}",
             d.to.as_deref().unwrap_or("the default queue")
         ),
+        AdminAction::SlaCalendarSaved => format!("saved the business-hours calendar {name}"),
+        AdminAction::SlaPolicySaved => format!("set the service level for {name}: {}", d.to.as_deref().unwrap_or("?")),
+        AdminAction::SlaPolicyDeleted => format!("removed the service level for {name}"),
     }
 }
 

@@ -14,6 +14,7 @@ mod hooks;
 mod idempotency;
 mod merge;
 mod pages;
+mod sla_form;
 mod state;
 mod take;
 mod ws;

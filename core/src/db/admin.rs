@@ -175,6 +175,8 @@ fn target_parts(target: AuditTarget) -> (&'static str, i64) {
         AuditTarget::Session(id) => ("session", id.0),
         AuditTarget::Category(id) => ("category", id.0),
         AuditTarget::Queue(id) => ("queue", id.0),
+        AuditTarget::SlaCalendar(id) => ("sla_calendar", id),
+        AuditTarget::SlaPolicy(id) => ("sla_policy", id),
     }
 }
 
@@ -208,6 +210,8 @@ fn audit_from_row(row: &Row) -> Result<AuditEntry, AppError> {
         "session" => AuditTarget::Session(SessionId(id)),
         "category" => AuditTarget::Category(CategoryId(id)),
         "queue" => AuditTarget::Queue(loket_protocol::QueueId(id)),
+        "sla_calendar" => AuditTarget::SlaCalendar(id),
+        "sla_policy" => AuditTarget::SlaPolicy(id),
         other => return Err(AppError::internal(format!("audit row with target kind {other}"))),
     };
     Ok(AuditEntry {

@@ -2,9 +2,11 @@
 //! `Resume`, the snapshot facts a reader outside the writer needs, and pruning.
 
 use deadpool_postgres::GenericClient;
+use loket_protocol::attention::{self, Whom};
 use loket_protocol::ws::ServerMessage;
 use loket_protocol::{TicketId, Timestamp};
 
+use crate::db::attention as attention_q;
 use crate::domain::follow::SnapshotFacts;
 use crate::error::AppError;
 
@@ -31,20 +33,37 @@ async fn append_about(
     ticket: Option<TicketId>,
     message: &ServerMessage,
 ) -> Result<u64, AppError> {
-    let ticket = ticket.map(|t| t.0);
+    let id = ticket.map(|t| t.0);
     let payload = serde_json::to_string(message).map_err(AppError::internal)?;
-    let row = db
-        .query_one(
-            &db.prepare_cached(&format!(
-                "INSERT INTO event_log (position, xid, ticket_id, kind, payload)
-                 SELECT p.position, p.xid, $1, $2, $3::text::jsonb || jsonb_build_object('position', p.position)
-                 FROM ({TAKE_POSITION}) p
-                 RETURNING position"
-            ))
-            .await?,
-            &[&ticket, &message.type_name(), &payload],
-        )
-        .await?;
+    let insert = format!(
+        "INSERT INTO event_log (position, xid, ticket_id, kind, payload)
+         SELECT p.position, p.xid, $1, $2, $3::text::jsonb || jsonb_build_object('position', p.position)
+         FROM ({TAKE_POSITION}) p
+         RETURNING position"
+    );
+    // An attention signal (a new ticket, a reporter's reply, an assignment) is recorded by the same
+    // statement: the board's unread markers (`db::attention`).
+    let row = match attention::signal(message).filter(|_| ticket.is_some()) {
+        None => {
+            db.query_one(
+                &db.prepare_cached(&insert).await?,
+                &[&id, &message.type_name(), &payload],
+            )
+            .await?
+        }
+        Some(signal) => {
+            let statement = db
+                .prepare_cached(&attention_q::append_recording(&signal, &insert))
+                .await?;
+            match signal.whom {
+                Whom::Everyone => db.query_one(&statement, &[&id, &message.type_name(), &payload]).await?,
+                Whom::Agent(agent) => {
+                    db.query_one(&statement, &[&id, &message.type_name(), &payload, &agent.0])
+                        .await?
+                }
+            }
+        }
+    };
     position_of(row.get(0))
 }
 

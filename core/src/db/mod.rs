@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod agents;
 pub mod attachments;
+pub mod attention;
 pub mod canned;
 pub mod cluster;
 pub mod embedded;

@@ -296,8 +296,8 @@ pub struct Recorded {
 const SWEEP_BATCH: i64 = 500;
 
 /// Records every warning and breach that fell due by the database clock: marks the clock, writes the
-/// ticket's history (`sla_warning`, `sla_breached`) and appends `SlaWarning`/`SlaBreached` to the event
-/// log, in one statement each. Concurrent sweeps on other instances skip rows another one holds, and a
+/// ticket's history (`sla_warning`, `sla_breached`), appends `SlaWarning`/`SlaBreached` to the event
+/// log and records them as the ticket's newest attention signal (`db::attention`), in one statement each. Concurrent sweeps on other instances skip rows another one holds, and a
 /// marked row no longer matches, so each is recorded once cluster-wide. Wakes every instance's follower
 /// when anything was recorded. Run outside a transaction.
 pub async fn sweep(db: &impl GenericClient) -> Result<Vec<Recorded>, AppError> {
@@ -333,7 +333,11 @@ pub async fn sweep(db: &impl GenericClient) -> Result<Vec<Recorded>, AppError> {
                                            'target', p.target, 'at', p.at, 'position', p.position)
                  FROM (SELECT nextval('event_log_position_seq') AS position, xid, ticket_id, target, at, queue_id
                        FROM numbered ORDER BY at) p
-                 RETURNING ticket_id, payload->>'target' AS target, position)
+                 RETURNING ticket_id, payload->>'target' AS target, position),
+             attention AS (
+                 INSERT INTO ticket_attention (ticket_id, position)
+                 SELECT ticket_id, max(position) FROM logged GROUP BY ticket_id
+                 ON CONFLICT (ticket_id) DO UPDATE SET position = excluded.position)
              SELECT ticket_id, target, position FROM logged ORDER BY position"
         );
         let rows = db

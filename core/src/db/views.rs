@@ -20,6 +20,7 @@ use loket_protocol::{AgentId, Timestamp};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
+use crate::db::attention;
 use crate::db::tickets::{RATING_JOIN, REPORTER_SIDE_COLUMNS, ticket_from_row};
 use crate::domain::cursor::After;
 use crate::error::AppError;
@@ -44,6 +45,8 @@ pub struct ViewPage {
     /// False when `total` is [`SEARCH_COUNT_CAP`] and more match.
     pub total_exact: bool,
     pub next: Option<After>,
+    /// The page's tickets unread by the agent (`db::attention`).
+    pub unread: Vec<TicketId>,
 }
 
 /// A query under construction: SQL text and its parameters, numbered as they are added.
@@ -421,9 +424,13 @@ pub async fn page(
             )
         }
     };
+    // The agent's unread markers: looked up for the page's rows only (primary keys), after the page is cut.
+    let me_param = rows.param(me.0);
+    let unread = attention::unread_column(&me_param);
+    let attention_join = attention::join(&me_param);
     rows.text = format!(
         "SELECT t.id, t.title, t.body, t.status, t.priority, t.priority_rank, t.queue_id, t.version, t.created_at,
-                t.updated_at, p.score,
+                t.updated_at, p.score, {unread},
                 c.id AS category_id, c.name AS category_name,
                 r.id AS reporter_id, r.name AS reporter_name,
                 a.id AS assignee_id, a.name AS assignee_name, {REPORTER_SIDE_COLUMNS}
@@ -433,6 +440,7 @@ pub async fn page(
          LEFT JOIN reporters r ON r.id = t.reporter_id
          LEFT JOIN agents a ON a.id = t.assignee_id
          {RATING_JOIN}
+         {attention_join}
          ORDER BY {}",
         qualified("t.")
     );
@@ -454,6 +462,11 @@ pub async fn page(
         None
     };
     Ok(ViewPage {
+        unread: found
+            .iter()
+            .filter(|row| row.get::<_, bool>("unread"))
+            .map(|row| TicketId(row.get("id")))
+            .collect(),
         tickets: found.iter().map(ticket_from_row).collect(),
         total: u64::try_from(total).unwrap_or(0),
         total_exact,

@@ -4,17 +4,20 @@
 //! through the outbox). An event about a ticket goes to the agents who may see the ticket's queue
 //! (`protocol::queue::Access`: its members, and admins); an update that moved a ticket goes to those of
 //! the queue it left as well, so their boards drop it. Internal notes go to the same agents as the rest.
-//! Events of the desk itself (`MembershipChanged`) go to no client: the bus acts on them.
+//! Events of the desk itself (`MembershipChanged`) go to no client: the bus acts on them. An agent's own
+//! read markers (`TicketRead`) go to that agent's sessions only.
 
-use loket_protocol::QueueId;
 use loket_protocol::queue::Access;
 use loket_protocol::ws::ServerMessage;
+use loket_protocol::{AgentId, QueueId};
 
 /// Who an event is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
     /// The agents who may see `now` (the ticket's queue) or `before` (the queue an update moved it from).
     Queue { now: QueueId, before: Option<QueueId> },
+    /// One agent's sessions only (`TicketRead`: their own read markers).
+    Agent(AgentId),
     /// No client.
     Nobody,
 }
@@ -39,6 +42,7 @@ pub fn audience(event: &ServerMessage) -> Audience {
             now: *queue,
             before: None,
         },
+        ServerMessage::TicketRead { agent_id, .. } => Audience::Agent(*agent_id),
         ServerMessage::MembershipChanged { .. }
         | ServerMessage::Welcome { .. }
         | ServerMessage::Ack { .. }
@@ -49,10 +53,11 @@ pub fn audience(event: &ServerMessage) -> Audience {
 }
 
 impl Audience {
-    /// Whether an agent with `access` may see events for this audience.
-    pub fn admits(self, access: &Access) -> bool {
+    /// Whether agent `agent` with `access` may see events for this audience.
+    pub fn admits(self, agent: AgentId, access: &Access) -> bool {
         match self {
             Audience::Queue { now, before } => access.admits(now) || before.is_some_and(|q| access.admits(q)),
+            Audience::Agent(only) => only == agent,
             Audience::Nobody => false,
         }
     }
@@ -84,6 +89,7 @@ mod tests {
             },
             sla: None,
             position: 1,
+            sla: None,
         }
     }
 
@@ -92,9 +98,9 @@ mod tests {
         let member = Access::of(Role::Agent, vec![ROADS]);
         let outsider = Access::of(Role::Agent, vec![PARKS]);
         let admin = Access::of(Role::Admin, vec![]);
-        assert!(audience(&note(ROADS)).admits(&member));
-        assert!(audience(&note(ROADS)).admits(&admin));
-        assert!(!audience(&note(ROADS)).admits(&outsider));
+        assert!(audience(&note(ROADS)).admits(AgentId(1), &member));
+        assert!(audience(&note(ROADS)).admits(AgentId(1), &admin));
+        assert!(!audience(&note(ROADS)).admits(AgentId(1), &outsider));
     }
 
     #[test]
@@ -103,15 +109,31 @@ mod tests {
             now: PARKS,
             before: Some(ROADS),
         };
-        assert!(moved.admits(&Access::of(Role::Agent, vec![ROADS])));
-        assert!(moved.admits(&Access::of(Role::Agent, vec![PARKS])));
-        assert!(!moved.admits(&Access::of(Role::Agent, vec![QueueId(9)])));
+        assert!(moved.admits(AgentId(1), &Access::of(Role::Agent, vec![ROADS])));
+        assert!(moved.admits(AgentId(1), &Access::of(Role::Agent, vec![PARKS])));
+        assert!(!moved.admits(AgentId(1), &Access::of(Role::Agent, vec![QueueId(9)])));
         let changed = ServerMessage::MembershipChanged {
             agent_id: AgentId(1),
             position: 2,
         };
         assert_eq!(audience(&changed), Audience::Nobody);
-        assert!(!audience(&changed).admits(&Access::of(Role::Admin, vec![])));
+        assert!(!audience(&changed).admits(AgentId(1), &Access::of(Role::Admin, vec![])));
+    }
+
+    #[test]
+    fn read_markers_go_to_their_agent_only() {
+        let read = ServerMessage::TicketRead {
+            ticket_id: TicketId(3),
+            agent_id: AgentId(4),
+            position: 9,
+        };
+        let admin = Access::of(Role::Admin, vec![]);
+        assert_eq!(audience(&read), Audience::Agent(AgentId(4)));
+        assert!(audience(&read).admits(AgentId(4), &Access::of(Role::Agent, vec![])));
+        assert!(
+            !audience(&read).admits(AgentId(5), &admin),
+            "not even an admin sees another's"
+        );
     }
 
     #[test]

@@ -33,6 +33,7 @@ pub fn Header() -> Html {
                 { "Categories" }
             </AppLink>
             <AppLink to={Route::Queues} classes="nav-link" current={here(&Route::Queues)}>{ "Queues" }</AppLink>
+            <AppLink to={Route::Sla} classes="nav-link" current={here(&Route::Sla)}>{ "Service levels" }</AppLink>
             <AppLink to={Route::Sessions} classes="nav-link" current={here(&Route::Sessions)}>{ "Sessions" }</AppLink>
             <AppLink to={Route::Audit} classes="nav-link" current={here(&Route::Audit)}>{ "Audit" }</AppLink>
         </> }

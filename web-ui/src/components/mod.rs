@@ -16,6 +16,7 @@ pub mod link;
 pub mod lock_panel;
 pub mod merge_dialog;
 pub mod reset_password;
+pub mod sla;
 pub mod ticket_fields;
 pub mod ticket_table;
 pub mod timeline;

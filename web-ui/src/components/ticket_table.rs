@@ -1,12 +1,14 @@
-//! The board's table of tickets, search words marked. At phone width each row becomes a card (see the
-//! CSS).
+//! The board's table of tickets, search words marked, tickets unread by the agent bold with a dot
+//! (`hooks::use_attention`). At phone width each row becomes a card (see the CSS).
 
 use crate::app::Route;
 use crate::components::AppLink;
 use crate::components::badges::{LockBadge, PriorityBadge, StatusBadge};
+use crate::components::sla::SlaBadge;
 use crate::format::{age, datetime};
-use crate::hooks::{NoticeKind, use_live, use_notify};
+use crate::hooks::{NoticeKind, use_attention, use_live, use_notify};
 use crate::take::{assign_to_me, refusal_text};
+use loket_protocol::sla::headline;
 use loket_protocol::ticket::Ticket;
 use loket_protocol::view::highlight;
 use loket_protocol::{AgentId, TicketId, Timestamp};
@@ -32,6 +34,7 @@ pub fn TicketTable(props: &TableProps) -> Html {
     let navigator = use_navigator();
     let live = use_live();
     let notify = use_notify();
+    let attention = use_attention();
     // Tickets with an "Assign to me" or "Take" on its way: their buttons wait.
     let busy = use_state(Vec::<TicketId>::new);
     let rows = props.tickets.iter().map(|t| {
@@ -96,10 +99,17 @@ pub fn TicketTable(props: &TableProps) -> Html {
             .changed
             .get(&t.id)
             .map(|rev| if rev % 2 == 0 { "flash-a" } else { "flash-b" });
+        let unread = attention.unread.contains(&t.id);
         html! {
             <tr key={t.id.0} data-ticket-key={t.key.clone()} data-testid="ticket-row" onclick={open}
-                class={classes!("ticket-row", t.lock.is_some().then_some("is-locked"), flash)}>
+                data-unread={unread.then_some("true")}
+                class={classes!("ticket-row", t.lock.is_some().then_some("is-locked"), unread.then_some("is-unread"), flash)}>
                 <td class="col-key" data-label="Ticket">
+                    if unread {
+                        <span class="unread-dot" data-testid="unread-marker" title="Unread: something new since you last opened it">
+                            <span class="sr-only">{ "Unread" }</span>
+                        </span>
+                    }
                     <AppLink to={route} classes="ticket-key">{ &t.key }</AppLink>
                 </td>
                 <td class="col-title" data-label="Title">
@@ -111,6 +121,9 @@ pub fn TicketTable(props: &TableProps) -> Html {
                 </td>
                 <td data-label="Status"><StatusBadge status={t.status} /></td>
                 <td data-label="Priority"><PriorityBadge priority={t.priority} /></td>
+                <td data-label="SLA" class="col-sla">
+                    { headline(&t.sla).map(|c| html! { <SlaBadge clock={c.clone()} /> }).unwrap_or_else(dash) }
+                </td>
                 <td data-label="Category">
                     { t.category.as_ref().map(|c| html! { <span>{ &c.name }</span> }).unwrap_or_else(dash) }
                 </td>
@@ -139,6 +152,7 @@ pub fn TicketTable(props: &TableProps) -> Html {
                         <th scope="col">{ "Title" }</th>
                         <th scope="col">{ "Status" }</th>
                         <th scope="col">{ "Priority" }</th>
+                        <th scope="col" title="The service-level clock that runs out soonest">{ "SLA" }</th>
                         <th scope="col">{ "Category" }</th>
                         <th scope="col">{ "Reporter" }</th>
                         <th scope="col">{ "Assignee" }</th>

@@ -1,6 +1,10 @@
-//! Short-lived notices ("Lock broken", "Reconnected") shown as toasts in a polite live region.
+//! Short-lived notices ("Lock broken", "Reconnected") shown as toasts in a polite live region; an
+//! attention signal's toast links its ticket ([`use_notify_ticket`]).
 
+use crate::app::Route;
+use crate::components::AppLink;
 use gloo_timers::callback::Timeout;
+use loket_protocol::TicketId;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -30,6 +34,8 @@ struct Notice {
     id: u64,
     kind: NoticeKind,
     text: String,
+    /// The ticket the toast links to.
+    ticket: Option<TicketId>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -39,7 +45,7 @@ struct Notices {
 }
 
 enum NoticeAction {
-    Push(NoticeKind, String),
+    Push(NoticeKind, String, Option<TicketId>),
     Dismiss(u64),
 }
 
@@ -49,12 +55,13 @@ impl Reducible for Notices {
     fn reduce(self: Rc<Self>, action: NoticeAction) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
-            NoticeAction::Push(kind, text) => {
+            NoticeAction::Push(kind, text, ticket) => {
                 next.next += 1;
                 next.items.push(Notice {
                     id: next.next,
                     kind,
                     text,
+                    ticket,
                 });
                 // Never a flood: keep the latest few.
                 if next.items.len() > 4 {
@@ -70,6 +77,9 @@ impl Reducible for Notices {
 #[derive(Clone, PartialEq)]
 struct Notify(Callback<(NoticeKind, String)>);
 
+#[derive(Clone, PartialEq)]
+struct NotifyTicket(Callback<(String, TicketId)>);
+
 #[derive(Properties, PartialEq)]
 pub struct ProviderProps {
     pub children: Html,
@@ -83,7 +93,15 @@ pub fn NoticeProvider(props: &ProviderProps) -> Html {
         let dispatcher = notices.dispatcher();
         use_memo((), move |_| {
             Notify(Callback::from(move |(kind, text)| {
-                dispatcher.dispatch(NoticeAction::Push(kind, text))
+                dispatcher.dispatch(NoticeAction::Push(kind, text, None))
+            }))
+        })
+    };
+    let notify_ticket = {
+        let dispatcher = notices.dispatcher();
+        use_memo((), move |_| {
+            NotifyTicket(Callback::from(move |(text, ticket)| {
+                dispatcher.dispatch(NoticeAction::Push(NoticeKind::Info, text, Some(ticket)))
             }))
         })
     };
@@ -93,12 +111,15 @@ pub fn NoticeProvider(props: &ProviderProps) -> Html {
     };
     html! {
         <ContextProvider<Notify> context={(*notify).clone()}>
+        <ContextProvider<NotifyTicket> context={(*notify_ticket).clone()}>
             { props.children.clone() }
             <div class="toasts" role="status" aria-live="polite">
                 { for notices.items.iter().map(|n| html! {
-                    <Toast key={n.id} id={n.id} kind={n.kind} text={n.text.clone()} on_dismiss={dismiss.clone()} />
+                    <Toast key={n.id} id={n.id} kind={n.kind} text={n.text.clone()} ticket={n.ticket}
+                        on_dismiss={dismiss.clone()} />
                 }) }
             </div>
+        </ContextProvider<NotifyTicket>>
         </ContextProvider<Notify>>
     }
 }
@@ -108,6 +129,7 @@ struct ToastProps {
     id: u64,
     kind: NoticeKind,
     text: String,
+    ticket: Option<TicketId>,
     on_dismiss: Callback<u64>,
 }
 
@@ -125,11 +147,23 @@ fn Toast(props: &ToastProps) -> Html {
         Callback::from(move |_| on_dismiss.emit(id))
     };
     html! {
-        <div class={classes!("toast", props.kind.class())}>
+        <div class={classes!("toast", props.kind.class())}
+            data-testid={props.ticket.map(|_| "attention-toast")}>
             <span>{ &props.text }</span>
+            if let Some(ticket) = props.ticket {
+                <AppLink to={Route::Ticket { id: ticket.0 }} classes="toast-link" testid="attention-toast-open">
+                    { "Open" }
+                </AppLink>
+            }
             <button type="button" class="toast-close" aria-label="Dismiss" onclick={close}>{ "×" }</button>
         </div>
     }
+}
+
+/// Shows a toast linking a ticket: `notify_ticket.emit(("New ticket TKT-0042".into(), TicketId(42)))`.
+#[hook]
+pub fn use_notify_ticket() -> Callback<(String, TicketId)> {
+    use_context::<NotifyTicket>().map(|n| n.0).unwrap_or_default()
 }
 
 /// Shows a notice: `notify.emit((NoticeKind::Success, "Saved".into()))`.

@@ -1,9 +1,11 @@
 //! The signed-in agent's own account: who they are, the public name reporters see, their canned replies
-//! (admins: the shared ones too), and changing their password.
+//! (admins: the shared ones too), the opt-in sound and browser notifications for attention signals
+//! (stored in this browser), and changing their password.
 
 use crate::api;
 use crate::components::dialog::Dialog;
 use crate::format::role_label;
+use crate::hooks::use_attention::{NOTIFY_KEY, SOUND_KEY, pref, set_pref};
 use crate::hooks::{NoticeKind, use_notify, use_session};
 use loket_protocol::ErrorCode;
 use loket_protocol::api::{PUBLIC_NAME_MAX_CHARS, PasswordChange, PublicName, validate_public_name};
@@ -111,6 +113,7 @@ pub fn AccountPage() -> Html {
                     <p class="muted">{ "Ask an admin to change your name, email or role." }</p>
                 </div>
                 <PublicNameForm />
+                <AttentionSettings />
                 <CannedReplies is_admin={session.is_admin()} />
                 <form class="card form" onsubmit={on_submit} aria-labelledby="password-h" data-testid="password-form">
                     <h2 id="password-h">{ "Change my password" }</h2>
@@ -143,6 +146,82 @@ pub fn AccountPage() -> Html {
                 </form>
             </div>
         </section>
+    }
+}
+
+/// Sound and browser notifications for attention signals (a new ticket, a reporter's reply, an assignment,
+/// an SLA warning), both off until switched on; stored in this browser's localStorage. The browser asks for
+/// permission to notify once, when the agent switches notifications on.
+#[function_component]
+fn AttentionSettings() -> Html {
+    let sound = use_state(|| pref(SOUND_KEY));
+    let notify_on = use_state(|| pref(NOTIFY_KEY));
+    let problem = use_state(|| None::<String>);
+    let on_sound = {
+        let sound = sound.clone();
+        Callback::from(move |e: Event| {
+            let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+            set_pref(SOUND_KEY, on);
+            sound.set(on);
+        })
+    };
+    let on_notify = {
+        let (notify_on, problem) = (notify_on.clone(), problem.clone());
+        Callback::from(move |e: Event| {
+            let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+            problem.set(None);
+            if !on {
+                set_pref(NOTIFY_KEY, false);
+                notify_on.set(false);
+                return;
+            }
+            let (notify_on, problem) = (notify_on.clone(), problem.clone());
+            spawn_local(async move {
+                if notification_permission().await {
+                    set_pref(NOTIFY_KEY, true);
+                    notify_on.set(true);
+                } else {
+                    notify_on.set(false);
+                    problem.set(Some(
+                        "This browser does not allow notifications from Loket. Allow them in the site settings, then switch this on again."
+                            .to_string(),
+                    ));
+                }
+            });
+        })
+    };
+    html! {
+        <div class="card form" aria-labelledby="attention-h" data-testid="attention-settings">
+            <h2 id="attention-h">{ "Signals" }</h2>
+            <p class="muted">{ "A new ticket, a reporter's reply, a ticket assigned to you or an SLA warning always shows a notice wherever you are in Loket and counts in the tab title." }</p>
+            <label><input type="checkbox" checked={*sound} onchange={on_sound} data-testid="attention-sound" />
+                { " Play a sound" }</label>
+            <label><input type="checkbox" checked={*notify_on} onchange={on_notify} data-testid="attention-notify" />
+                { " Show a browser notification while Loket is in the background" }</label>
+            if let Some(message) = &*problem {
+                <p class="form-error" role="alert">{ message }</p>
+            }
+            <p class="hint">{ "Stored in this browser only." }</p>
+        </div>
+    }
+}
+
+/// Whether the browser lets Loket notify: asks the agent when they were never asked.
+async fn notification_permission() -> bool {
+    use web_sys::{Notification, NotificationPermission};
+    match Notification::permission() {
+        NotificationPermission::Granted => true,
+        NotificationPermission::Denied => false,
+        _ => {
+            let Ok(asked) = Notification::request_permission() else {
+                return false;
+            };
+            wasm_bindgen_futures::JsFuture::from(asked)
+                .await
+                .ok()
+                .and_then(|answer| answer.as_string())
+                .is_some_and(|answer| answer == "granted")
+        }
     }
 }
 

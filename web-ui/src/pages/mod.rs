@@ -12,6 +12,7 @@ pub mod not_found;
 pub mod queues;
 pub mod sessions;
 pub mod stats;
+pub mod sla;
 pub mod ticket;
 
 use crate::hooks::Loadable;

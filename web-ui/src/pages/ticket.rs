@@ -14,10 +14,13 @@ use crate::components::conversation::{AttachmentLink, Composer, Outgoing, Thread
 use crate::components::icons::{Icon, icon};
 use crate::components::lock_panel::{LockPanel, LockView};
 use crate::components::merge_dialog::{MergeDialog, MergeOutcome};
+use crate::components::sla::SlaClocks;
 use crate::components::ticket_fields::{TicketFieldsForm, TicketFieldsView};
 use crate::components::timeline::Timeline;
 use crate::format::{ago, datetime, now};
-use crate::hooks::{NoticeKind, use_directory, use_live, use_notify, use_now, use_server_messages, use_session};
+use crate::hooks::{
+    NoticeKind, use_attention, use_directory, use_live, use_notify, use_now, use_server_messages, use_session,
+};
 use crate::idempotency::{Attempt, failure_message, new_key, with_retries};
 use crate::state::ticket::{Flash, LockState, Mode, TicketAction, TicketPage as PageState};
 use crate::ws::Connection;
@@ -97,6 +100,21 @@ pub fn TicketPage(props: &TicketProps) -> Html {
         use_server_messages(Callback::from(move |msg: Rc<ServerMessage>| {
             dispatcher.dispatch(TicketAction::Server { msg, at: now() })
         }));
+    }
+
+    // Opening the ticket reads its attention signals for this agent (stored; every tab of theirs drops the
+    // marker): sent on open and again on every new connection; a signal arriving while it is open is read
+    // at once (`state::attention`).
+    {
+        let attention = use_attention();
+        let (opened, closed, conn) = (attention.opened.clone(), attention.closed.clone(), live.conn.clone());
+        use_effect_with((live.connected(), live.epoch), move |(connected, _)| {
+            opened.emit(id);
+            if *connected {
+                conn.send(ClientMessage::MarkRead { ticket_id: id });
+            }
+            move || closed.emit(id)
+        });
     }
 
     // Re-take a held lock after every reconnect (the old connection's lease ended with it).
@@ -557,6 +575,7 @@ pub fn TicketPage(props: &TicketProps) -> Html {
                     <span class="ticket-key big">{ &ticket.key }</span>
                     <StatusBadge status={ticket.status} />
                     <PriorityBadge priority={ticket.priority} />
+                    <SlaClocks clocks={ticket.sla.clone()} />
                     if let Some(at) = ticket.reopened_at {
                         <span class="badge badge-reopened" data-testid="ticket-reopened" title={datetime(at)}>
                             { format!("Reopened by the reporter's reply {}", ago(now_tick, at)) }

@@ -284,6 +284,7 @@ impl Board {
             next_cursor,
             position,
             terms,
+            ..
         } = msg
         {
             self.answered(tickets, (*total, *total_exact), next_cursor, *position, terms, at);
@@ -396,7 +397,10 @@ impl Board {
         let Some(id) = msg.ticket_id() else { return };
         let index = self.rows.iter().position(|t| t.id == id);
         match (msg, index) {
-            (ServerMessage::CommentAdded { .. } | ServerMessage::AttachmentAdded { .. }, Some(_)) => self.bump(id),
+            (ServerMessage::CommentAdded { .. } | ServerMessage::AttachmentAdded { .. }, Some(i)) => {
+                apply_to_ticket(&mut self.rows[i], msg, at);
+                self.bump(id)
+            }
             (ServerMessage::TicketCreated { ticket, .. } | ServerMessage::TicketUpdated { ticket, .. }, Some(i)) => {
                 if ticket.version < self.rows[i].version || *ticket == self.rows[i] {
                     return;
@@ -526,7 +530,8 @@ impl Reducible for Board {
     }
 }
 
-/// Applies a ticket-level broadcast (`TicketUpdated`, `TicketLocked`, `TicketUnlocked`) to one ticket.
+/// Applies a ticket-level broadcast (`TicketUpdated`, `TicketLocked`, `TicketUnlocked`, the SLA clocks of
+/// `CommentAdded`, `SlaBreached`) to one ticket.
 /// Returns whether anything changed. Stale updates (an older version) are ignored.
 pub fn apply_to_ticket(ticket: &mut Ticket, msg: &ServerMessage, at: Timestamp) -> bool {
     match msg {
@@ -563,6 +568,26 @@ pub fn apply_to_ticket(ticket: &mut Ticket, msg: &ServerMessage, at: Timestamp) 
             true
         }
         ServerMessage::TicketUnlocked { ticket_id, .. } if *ticket_id == ticket.id => ticket.lock.take().is_some(),
+        // An agent's first public reply met the first-response promise: the clocks as they now stand.
+        ServerMessage::CommentAdded {
+            ticket_id,
+            sla: Some(clocks),
+            ..
+        } if *ticket_id == ticket.id => {
+            let changed = ticket.sla != *clocks;
+            ticket.sla = clocks.clone();
+            changed
+        }
+        // The sweep recorded a breach: the clock shows it even before the next reload.
+        ServerMessage::SlaBreached {
+            ticket_id, target, at, ..
+        } if *ticket_id == ticket.id => match ticket.sla.iter_mut().find(|c| c.target == *target) {
+            Some(clock) if clock.breached_at.is_none() => {
+                clock.breached_at = Some(*at);
+                true
+            }
+            _ => false,
+        },
         _ => false,
     }
 }
@@ -601,6 +626,7 @@ mod tests {
                 next_cursor: next.map(str::to_string),
                 position,
                 terms: vec![],
+                unread: vec![],
             },
             at(0),
         );
@@ -722,6 +748,7 @@ mod tests {
                 next_cursor: Some("c901".into()),
                 position: 12,
                 terms: vec![],
+                unread: vec![],
             },
             at(0),
         );
@@ -806,6 +833,7 @@ mod tests {
                 next_cursor: Some("c951".into()),
                 position: 10,
                 terms: vec![],
+                unread: vec![],
             },
             at(0),
         );
@@ -899,6 +927,7 @@ mod tests {
                 next_cursor: None,
                 position: 10,
                 terms: vec![],
+                unread: vec![],
             },
             at(0),
         );
@@ -933,6 +962,7 @@ mod tests {
                 next_cursor: None,
                 position: 3,
                 terms: vec![],
+                unread: vec![],
             },
             at(0),
         );
@@ -1040,5 +1070,80 @@ mod tests {
         }
         board.apply(&lock_far, at(0));
         assert!(board.row(TicketId(4)).is_none());
+    }
+
+    #[test]
+    fn sla_clocks_follow_the_first_reply_and_the_recorded_breach() {
+        use loket_protocol::sla::{SlaClock, SlaState, SlaTarget};
+        use loket_protocol::ticket::{Author, Comment};
+        let running = |target, due| SlaClock {
+            target,
+            due_at: Some(at(due)),
+            warn_at: Some(at(due / 2)),
+            met_at: None,
+            paused: false,
+            left_secs: due,
+            target_secs: due,
+            breached_at: None,
+        };
+        let mut t = ticket(1);
+        t.sla = vec![
+            running(SlaTarget::FirstResponse, 60),
+            running(SlaTarget::Resolution, 600),
+        ];
+        assert_eq!(t.sla[0].state(at(40)), SlaState::Warning);
+
+        // The sweep's breach marks the clock; a second one changes nothing.
+        let breach = ServerMessage::SlaBreached {
+            ticket_id: TicketId(1),
+            queue: loket_protocol::QueueId::ORIGINAL,
+            target: SlaTarget::FirstResponse,
+            at: at(60),
+            position: 5,
+        };
+        assert!(apply_to_ticket(&mut t, &breach, at(61)));
+        assert_eq!(t.sla[0].breached_at, Some(at(60)));
+        assert_eq!(t.sla[0].state(at(61)), SlaState::Breached);
+        assert!(!apply_to_ticket(&mut t, &breach, at(62)));
+
+        // The first public reply carries the clocks it moved: they replace the held ones.
+        let mut met = t.sla.clone();
+        met[0].met_at = Some(at(70));
+        let reply = ServerMessage::CommentAdded {
+            ticket_id: TicketId(1),
+            queue: loket_protocol::QueueId::ORIGINAL,
+            comment: Comment {
+                id: loket_protocol::CommentId(9),
+                ticket_id: TicketId(1),
+                author: Author::System,
+                body: "Kami sedang menanganinya".into(),
+                internal: false,
+                created_at: at(70),
+                attachments: vec![],
+            },
+            position: 6,
+            sla: Some(met.clone()),
+        };
+        assert!(apply_to_ticket(&mut t, &reply, at(70)));
+        assert_eq!(t.sla, met);
+        // A comment without clocks leaves them.
+        let plain = match reply {
+            ServerMessage::CommentAdded {
+                sla: _,
+                ticket_id,
+                queue,
+                comment,
+                position,
+            } => ServerMessage::CommentAdded {
+                ticket_id,
+                queue,
+                comment,
+                position,
+                sla: None,
+            },
+            _ => unreachable!(),
+        };
+        assert!(!apply_to_ticket(&mut t, &plain, at(71)));
+        assert_eq!(t.sla, met);
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! Nothing here touches the browser, so `cargo test -p loket-web-ui` runs these natively.
 
+pub mod attention;
 pub mod board;
 pub mod ticket;
 pub mod uploads;

@@ -469,6 +469,9 @@ impl TicketPage {
                 if !self.comments.iter().any(|c| c.id == comment.id) {
                     self.comments.push(comment.clone());
                 }
+                if let Some(ticket) = &mut self.ticket {
+                    apply_to_ticket(ticket, msg, at);
+                }
             }
             ServerMessage::AttachmentAdded { attachment, .. } => self.add_attachment(attachment.clone()),
             ServerMessage::TicketCreated { ticket, .. } if self.ticket.is_none() => self.ticket = Some(ticket.clone()),
@@ -746,6 +749,7 @@ mod tests {
                 queue: QueueId::ORIGINAL,
                 sla: None,
                 position: 3,
+                sla: None,
             }),
             at: at(5),
         });

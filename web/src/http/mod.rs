@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod origin;
 pub mod queues;
 pub mod security;
+pub mod sla;
 pub mod stats;
 pub mod telegram;
 pub mod tickets;
@@ -70,6 +71,7 @@ pub fn configure(cfg: &mut aw::ServiceConfig) {
                 .configure(admin::routes)
                 .configure(canned::routes)
                 .configure(queues::routes)
+                .configure(sla::routes)
                 .configure(stats::routes)
                 .configure(tickets::routes)
                 .default_service(aw::to(|| async {

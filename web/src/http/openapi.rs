@@ -13,7 +13,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use crate::http::security::NOT_BUILT_CSP;
-use crate::http::{admin, agents, auth, canned, health, metrics, queues, stats, tickets};
+use crate::http::{admin, agents, auth, canned, health, metrics, queues, sla, stats, tickets};
 
 /// Where `/docs` finds Swagger UI's files, if anywhere.
 #[derive(Debug, Clone)]
@@ -86,6 +86,12 @@ const ASSET_MAX_AGE: &str = "public, max-age=3600";
         queues::set_member,
         queues::remove_member,
         queues::category_queue,
+        sla::calendars,
+        sla::add_calendar,
+        sla::replace_calendar,
+        sla::policies,
+        sla::set_policy,
+        sla::delete_policy,
         stats::json,
         stats::csv,
         tickets::list,
@@ -94,6 +100,7 @@ const ASSET_MAX_AGE: &str = "public, max-age=3600";
         tickets::patch,
         tickets::lock,
         tickets::unlock,
+        tickets::read,
         tickets::comment,
         tickets::upload,
         tickets::merge,
@@ -108,6 +115,7 @@ const ASSET_MAX_AGE: &str = "public, max-age=3600";
         (name = "admin", description = "Invite codes, categories, sign-in sessions and the audit trail"),
         (name = "tickets", description = "Tickets, their locks, comments and history"),
         (name = "queues", description = "Queues (teams): who works which tickets"),
+        (name = "sla", description = "Service levels: business-hours calendars and promises per queue and priority"),
         (name = "stats", description = "Statistics: volumes, backlog, response times, workload and CSAT"),
         (name = "canned-replies", description = "Canned replies (text modules) for the reply composer"),
         (name = "attachments", description = "Files reporters and agents attached"),

@@ -26,6 +26,7 @@ pub fn routes(cfg: &mut aw::ServiceConfig) {
         .route("/tickets/{id}", aw::patch().to(patch))
         .route("/tickets/{id}/lock", aw::post().to(lock))
         .route("/tickets/{id}/lock", aw::delete().to(unlock))
+        .route("/tickets/{id}/read", aw::post().to(read))
         .route("/tickets/{id}/comments", aw::post().to(comment))
         .route("/tickets/{id}/attachments", aw::post().to(upload))
         .route("/tickets/{id}/merge", aw::post().to(merge))
@@ -172,6 +173,27 @@ pub(crate) async fn lock(
         expires_at: info.expires_at,
         idle_at: info.idle_at,
     }))
+}
+
+#[utoipa::path(
+    post, path = "/api/tickets/{id}/read", tag = "tickets", security(("session_cookie" = []), ("bearer" = [])),
+    params(("id" = i64, Path, description = "The ticket's number")),
+    responses(
+        (status = 204, description = "Read: the ticket's attention signals so far no longer count as unread for the caller (stored; when something was unread, `TicketRead` reaches the caller's WebSocket sessions)"),
+        (status = 400, description = "The request is malformed or a field has a bad value", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 404, description = "No such record", body = ApiError),
+        (status = 503, description = "The database is unreachable; nothing was changed", body = ApiError),
+    )
+)]
+/// Marks the ticket read by the caller, as `MarkRead` does over the WebSocket (docs/attention.md).
+pub(crate) async fn read(
+    state: State,
+    CurrentAgent(agent): CurrentAgent,
+    id: aw::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    state.desk.mark_read(&agent, TicketId(*id)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 #[utoipa::path(

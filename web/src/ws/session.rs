@@ -257,6 +257,7 @@ impl WsSession {
                             next_cursor: page.next_cursor,
                             position: page.position,
                             terms: page.terms,
+                            unread: page.unread,
                         }];
                         replies.extend(acked(rid, AckFields::default()));
                         replies
@@ -410,6 +411,19 @@ impl WsSession {
                     )
                 });
             }
+            ClientMessage::MarkRead { ticket_id } => {
+                let (desk, agent) = (self.desk.clone(), self.agent.clone());
+                let fut = async move { desk.mark_read(&agent, ticket_id).await };
+                self.respond(ctx, request_id, fut, move |_, _, rid| {
+                    acked(
+                        rid,
+                        AckFields {
+                            ticket_id: Some(ticket_id),
+                            ..Default::default()
+                        },
+                    )
+                });
+            }
         }
     }
 
@@ -419,7 +433,7 @@ impl WsSession {
             return;
         }
         self.stream.sent = event.position;
-        if event.audience.admits(&self.access) {
+        if event.audience.admits(self.agent.id, &self.access) {
             event.record_delivery();
             ctx.text(event.frame);
         }
@@ -484,7 +498,7 @@ impl WsSession {
                     let mut last = cursor;
                     for logged in chunk.events {
                         last = logged.position;
-                        if audience(&logged.message).admits(&act.access) {
+                        if audience(&logged.message).admits(act.agent.id, &act.access) {
                             Self::send(ctx, &logged.message);
                         }
                     }
