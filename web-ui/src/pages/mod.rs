@@ -11,8 +11,8 @@ pub mod new_ticket;
 pub mod not_found;
 pub mod queues;
 pub mod sessions;
-pub mod stats;
 pub mod sla;
+pub mod stats;
 pub mod ticket;
 
 use crate::hooks::Loadable;
