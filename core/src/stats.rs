@@ -1,5 +1,5 @@
 //! Statistics on the [`Desk`] (docs/stats.md): every chart of `GET /api/stats` for a range of days and
-//! the queues the agent may see, read from the aggregates the V25 triggers keep (`db::stats`).
+//! the queues the agent may see, read from the aggregates the V25 and V28 triggers keep (`db::stats`).
 
 use loket_protocol::AgentId;
 use loket_protocol::stats::{DayCount, Stats, StatsQuery};
@@ -36,7 +36,7 @@ impl Desk {
             db::stats::backlog(db, &queues),
             db::stats::histogram(db, "first_response", from, to, &queues),
             db::stats::histogram(db, "resolution", from, to, &queues),
-            db::stats::sla(db, from, to, &tz, &queues),
+            db::stats::sla(db, from, to, &queues),
             db::stats::agents(db, from, to, &queues),
             db::stats::categories(db, from, to, &queues),
             db::stats::ratings(db, from, to, &queues),

@@ -95,7 +95,7 @@ async fn csv(client: &AgentClient, query: &str) -> String {
     response.text().await.expect("a CSV body")
 }
 
-/// Every row of the four aggregates with a non-zero number, in a fixed order.
+/// Every row of the five aggregates with a non-zero number, in a fixed order.
 async fn aggregates(server: &TestServer) -> Vec<String> {
     let db = server.desk().pool.get().await.unwrap();
     let mut out = Vec::new();
@@ -108,6 +108,8 @@ async fn aggregates(server: &TestServer) -> Vec<String> {
          WHERE replies <> 0 OR resolved <> 0 ORDER BY day, agent_id, queue_id",
         "SELECT format('ratings %s %s %s %s', day, queue_id, rating, count) FROM stats_ratings
          WHERE count <> 0 ORDER BY day, queue_id, rating",
+        "SELECT format('sla %s %s %s %s %s %s', day, queue_id, target, met, breached, pending) FROM stats_sla
+         WHERE met <> 0 OR breached <> 0 OR pending <> 0 ORDER BY day, queue_id, target",
     ] {
         for row in db.query(query, &[]).await.unwrap() {
             out.push(row.get(0));
@@ -337,10 +339,69 @@ async fn statistics_count_what_happened_and_the_rebuild_agrees() {
         vec![format!("{:.3}", all.resolution.median_seconds.unwrap())]
     );
 
-    // The rebuild computes from tickets, comments and ratings exactly what the triggers kept.
+    // SLA clocks: promises everywhere (an hour to answer, a day to resolve) and in Roads (a second
+    // each). t6 is answered in time, then moved to Roads, where its resolution clock is breached by the
+    // real sweep; t7 waits, and its filing time moves back three days (its clocks move with it).
+    let db = server.desk().pool.get().await.unwrap();
+    for (queue, secs) in [(None, [3600, 86_400]), (Some(roads), [1, 1])] {
+        let policy = SlaPolicy {
+            id: 0,
+            queue,
+            priority: None,
+            calendar_id: None,
+            first_response_secs: Some(secs[0]),
+            resolution_secs: Some(secs[1]),
+            warn_share: 0.8,
+        };
+        loket_core::db::sla::save_policy(&db, &policy).await.unwrap();
+    }
+    let t6 = create_ticket(&mut ws, "Lampu taman padam").await;
+    let t7 = create_ticket(&mut ws, "Trotoar retak").await;
+    reply(&mut ws, t6, false).await;
+    update(&mut ws, &sari, t6, json!({"queue_id": roads.0})).await;
+    ws.recv_until("SlaBreached", |m| match m {
+        ServerMessage::SlaBreached { ticket_id, target, .. } if *ticket_id == t6 => {
+            (*target == SlaTarget::Resolution).then_some(())
+        }
+        _ => None,
+    })
+    .await;
+    db.execute(
+        "UPDATE tickets SET created_at = created_at - interval '3 days' WHERE id = $1",
+        &[&t7.0],
+    )
+    .await
+    .unwrap();
+    let all = stats(&sari, range).await;
+    let counts: Vec<(SlaTarget, u64, u64, u64)> = all
+        .sla
+        .as_ref()
+        .expect("SLA policies: configured")
+        .iter()
+        .map(|s| (s.target, s.met, s.breached, s.pending))
+        .collect();
+    assert_eq!(
+        counts,
+        vec![(SlaTarget::FirstResponse, 1, 0, 1), (SlaTarget::Resolution, 0, 1, 1)],
+        "t6 answered in time, its resolution breached in Roads; t7 waiting"
+    );
+    let roads_sla = stats(&sari, &format!("{range}&queue={}", roads.0)).await.sla.unwrap();
+    assert_eq!(
+        roads_sla
+            .iter()
+            .map(|s| (s.met, s.breached, s.pending))
+            .collect::<Vec<_>>(),
+        vec![(1, 0, 0), (0, 1, 0)],
+        "t6's clocks moved to Roads with it"
+    );
+
+    // The rebuild computes from tickets, comments, ratings and clocks exactly what the triggers kept.
     let kept = aggregates(&server).await;
     assert!(kept.len() > 5, "{kept:?}");
-    let db = server.desk().pool.get().await.unwrap();
+    assert!(
+        kept.iter().filter(|row| row.starts_with("sla ")).count() >= 3,
+        "{kept:?}"
+    );
     db.execute("SELECT loket_stats_rebuild()", &[]).await.unwrap();
     assert_eq!(aggregates(&server).await, kept);
     assert_eq!(stats(&sari, range).await, all);
@@ -348,8 +409,9 @@ async fn statistics_count_what_happened_and_the_rebuild_agrees() {
     db.execute("SELECT loket_stats_rebuild('UTC')", &[]).await.unwrap();
     let utc = stats(&sari, range).await;
     assert_eq!(utc.tz, "UTC");
-    assert_eq!(utc.days.iter().map(|d| d.created).sum::<u64>(), created);
+    assert_eq!(utc.days.iter().map(|d| d.created).sum::<u64>(), created + 2);
     assert_eq!(utc.first_response, all.first_response);
+    assert_eq!(utc.sla, all.sla);
 }
 
 #[actix_rt::test]

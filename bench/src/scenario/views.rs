@@ -65,13 +65,14 @@ pub async fn prepare(database_url: &str, tickets: i64) -> Result<i64, String> {
     ))
     .await
     .map_err(|e| format!("categories and reporters: {e:?}"))?;
-    // Comments are indexed for search by a trigger per row, and the statistics aggregates (V25) are kept
+    // Comments are indexed for search by a trigger per row, and the statistics aggregates (V25, V28) are kept
     // by triggers per row; for the bulk load both are folded in once at the end.
     db.batch_execute(
         "ALTER TABLE comments DISABLE TRIGGER comments_search;
          ALTER TABLE comments DISABLE TRIGGER comments_stats_insert;
          ALTER TABLE tickets DISABLE TRIGGER tickets_stats_insert;
-         ALTER TABLE tickets DISABLE TRIGGER tickets_stats_update;",
+         ALTER TABLE tickets DISABLE TRIGGER tickets_stats_update;
+         ALTER TABLE tickets DISABLE TRIGGER tickets_stats_sla_move;",
     )
     .await
     .map_err(|e| format!("disable the per-row triggers: {e}"))?;
@@ -149,6 +150,7 @@ pub async fn prepare(database_url: &str, tickets: i64) -> Result<i64, String> {
         "ALTER TABLE comments ENABLE TRIGGER comments_stats_insert",
         "ALTER TABLE tickets ENABLE TRIGGER tickets_stats_insert",
         "ALTER TABLE tickets ENABLE TRIGGER tickets_stats_update",
+        "ALTER TABLE tickets ENABLE TRIGGER tickets_stats_sla_move",
         "SELECT loket_stats_rebuild()",
         "VACUUM ANALYZE tickets",
         "VACUUM ANALYZE comments",

@@ -1,7 +1,8 @@
 //! The statistics aggregates of migrations/V25__stats.sql (`stats_daily`, `stats_histograms`,
 //! `stats_agents`, `stats_ratings`, kept by triggers) and the open-ticket counts read from
-//! `tickets_backlog_idx`: one query per chart, each reading only the days and queues asked for. SLA
-//! compliance reads `sla_clocks` (migrations/V27__sla.sql) of the tickets filed in the range.
+//! `tickets_backlog_idx`, and SLA compliance from `stats_sla` (migrations/V28__stats_sla.sql, kept by
+//! triggers on `sla_clocks` and `tickets`): one query per chart, each reading only the days and queues
+//! asked for.
 
 use chrono::NaiveDate;
 use deadpool_postgres::GenericClient;
@@ -219,36 +220,26 @@ pub async fn ratings(
     Ok(counts)
 }
 
-/// SLA clocks of the tickets filed within the range (desk days in `tz`) in `queues`: per target, how
-/// many were met in time, breached and neither yet; `None` when the desk has no SLA policy and no such
-/// clock exists. Reads the tickets of the range through `tickets_queue_idx` (queue, created_at) and their
-/// clocks by primary key: proportional to the tickets filed in the range, not to all tickets.
+/// SLA clocks of the tickets filed within the range (desk days) in `queues`, from `stats_sla`: per
+/// target, how many were met in time, breached and neither yet; `None` when the desk has no SLA policy
+/// and no such clock exists.
 pub async fn sla(
     db: &impl GenericClient,
     from: NaiveDate,
     to: NaiveDate,
-    tz: &str,
     queues: &[QueueId],
 ) -> Result<Option<Vec<SlaCompliance>>, AppError> {
     let rows = db
         .query(
             &db.prepare_cached(
-                "WITH clocks AS (
-                     SELECT s.target,
-                            s.breached_at IS NOT NULL OR coalesce(s.due_at < coalesce(s.met_at, now()), false) AS breached,
-                            s.met_at IS NOT NULL AS met
-                     FROM tickets t JOIN sla_clocks s ON s.ticket_id = t.id
-                     WHERE t.queue_id = ANY($3)
-                       AND t.created_at >= ($1::date::timestamp AT TIME ZONE $4)
-                       AND t.created_at < (($2::date + 1)::timestamp AT TIME ZONE $4))
-                 SELECT target, count(*) FILTER (WHERE met AND NOT breached),
-                        count(*) FILTER (WHERE breached), count(*) FILTER (WHERE NOT met AND NOT breached)
-                 FROM clocks GROUP BY target
+                "SELECT target, sum(met)::bigint, sum(breached)::bigint, sum(pending)::bigint FROM stats_sla
+                 WHERE day BETWEEN $1 AND $2 AND queue_id = ANY($3)
+                 GROUP BY target HAVING sum(met) <> 0 OR sum(breached) <> 0 OR sum(pending) <> 0
                  UNION ALL
                  SELECT NULL, 0, 0, 0 WHERE EXISTS (SELECT 1 FROM sla_policies)",
             )
             .await?,
-            &[&from, &to, &ids(queues), &tz],
+            &[&from, &to, &ids(queues)],
         )
         .await?;
     if rows.is_empty() {
