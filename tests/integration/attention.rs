@@ -87,12 +87,14 @@ async fn a_new_ticket_is_unread_for_members_only_and_a_reporters_reply_makes_it_
         .await;
     assert_eq!(made_default.status, StatusCode::OK, "{made_default:?}");
     join(&rig.admin, roads, &budi).await;
-    let mut budi_ws = budi.ws().await;
 
     let ana = TgUser::new(1701, "Ana", "en");
     register(&rig, &ana).await;
     let (id, filed) = report(&rig.tg, &ana, "Flooded underpass").await;
     assert!(unread(&budi, id).await, "new for a member");
+    // Connected only now: the membership change's `MembershipChanged` (which reconnects Budi's sessions)
+    // has long reached the bus, since a ticket filed after it has been read.
+    let mut budi_ws = budi.ws().await;
     assert!(unread_over_ws(&mut budi_ws, id).await, "AllTickets says so too");
     let (citras, _) = board(&citra).await;
     assert!(!citras.contains(&id), "not on an outsider's board");
