@@ -22,6 +22,32 @@ pub(crate) async fn rig() -> Rig {
     Rig { tg, server, admin }
 }
 
+/// Registers an Indonesian-speaking reporter `name` (Telegram user and chat `telegram_id`) through the desk
+/// the bot calls, with a fresh one-use invite code from `admin`: a reporter without a Telegram dialogue.
+pub(crate) async fn desk_reporter(
+    server: &loket_tests::TestServer,
+    admin: &AgentClient,
+    telegram_id: i64,
+    name: &str,
+) -> loket_core::reporting::Reporter {
+    use loket_core::reporting::{Language, NewReporter, Registration};
+    let code = invite(admin, 1).await;
+    let registered = server
+        .desk()
+        .register_reporter(NewReporter {
+            telegram_user_id: telegram_id,
+            chat_id: telegram_id,
+            name,
+            language: Language::Id,
+            code: &code,
+        })
+        .await;
+    let Ok(Registration::Registered(reporter)) = registered else {
+        panic!("{name} not registered: {registered:?}");
+    };
+    reporter
+}
+
 pub(crate) async fn invite(admin: &AgentClient, max_uses: i32) -> String {
     let reply = admin.post("/api/invite-codes", json!({"max_uses": max_uses})).await;
     reply.body["code"].as_str().expect("an invite code").to_string()

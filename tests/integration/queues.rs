@@ -3,7 +3,6 @@
 //! nothing changed, event fan-out by queue, moving a ticket (versioned, audited, seen by both queues),
 //! membership changes reaching open sessions, and the "My queues", "Mine" and "Unassigned" views.
 
-use loket_core::reporting::{Language, NewReporter, Registration};
 use loket_protocol::api::{NewTicket, Role};
 use loket_protocol::queue::Queue;
 use loket_protocol::ws::ServerMessage;
@@ -12,7 +11,7 @@ use loket_tests::{AgentClient, TestServer, WsClient};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::bot::invite;
+use crate::bot::desk_reporter;
 use crate::{assert_quiet, create_ticket, event_kinds};
 
 /// Creates a queue as `admin` and returns its id.
@@ -164,20 +163,8 @@ async fn a_category_picks_the_queue_of_bot_filed_and_agent_filed_tickets() {
     assert_eq!(mapped.status, StatusCode::NO_CONTENT, "{mapped:?}");
 
     // A reporter's report, through the desk the bot calls.
-    let code = invite(&sari, 1).await;
     let desk = server.desk();
-    let Ok(Registration::Registered(dewi)) = desk
-        .register_reporter(NewReporter {
-            telegram_user_id: 7001,
-            chat_id: 7001,
-            name: "Dewi",
-            language: Language::Id,
-            code: &code,
-        })
-        .await
-    else {
-        panic!("Dewi not registered");
-    };
+    let dewi = desk_reporter(&server, &sari, 7001, "Dewi").await;
     let report = |title: &str, category_id| NewTicket {
         title: title.into(),
         body: "Di depan pasar".into(),

@@ -5,7 +5,6 @@
 //! the clocks met, breached (by the real sweep) and pending.
 
 use loket_core::domain::stats::max_relative_error;
-use loket_core::reporting::{Language, NewReporter, Registration};
 use loket_protocol::api::{NewTicket, Role};
 use loket_protocol::sla::{SlaPolicy, SlaTarget};
 use loket_protocol::stats::Stats;
@@ -16,7 +15,7 @@ use loket_tests::{AgentClient, TestServer, WsClient};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::bot::invite;
+use crate::bot::desk_reporter;
 use crate::create_ticket;
 
 /// Creates a queue as `admin` and returns its id.
@@ -191,20 +190,8 @@ async fn statistics_count_what_happened_and_the_rebuild_agrees() {
     update(&mut ws, &sari, t3, json!({"status": "open"})).await;
 
     // A reporter's report, resolved and rated 4 through the desk the bot calls.
-    let code = invite(&sari, 1).await;
     let desk = server.desk();
-    let Ok(Registration::Registered(dewi)) = desk
-        .register_reporter(NewReporter {
-            telegram_user_id: 7101,
-            chat_id: 7101,
-            name: "Dewi",
-            language: Language::Id,
-            code: &code,
-        })
-        .await
-    else {
-        panic!("Dewi not registered");
-    };
+    let dewi = desk_reporter(&server, &sari, 7101, "Dewi").await;
     let report = NewTicket {
         title: "Banjir".into(),
         body: "Di depan pasar".into(),

@@ -312,35 +312,6 @@ pub async fn stats(query: loket_protocol::stats::StatsQuery) -> ApiResult<loket_
     json(get(&format!("/api/stats?{}", stats_query(&query)))).await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn statuses_map_to_codes() {
-        assert_eq!(status_error(401).code, ErrorCode::Unauthorized);
-        assert_eq!(status_error(502).code, ErrorCode::Unavailable);
-        assert_eq!(status_error(500).code, ErrorCode::Internal);
-        assert_eq!(network_error().code, ErrorCode::Unavailable);
-    }
-
-    #[test]
-    fn stats_queries_read_back_as_sent() {
-        use loket_protocol::stats::StatsQuery;
-        assert_eq!(stats_query(&StatsQuery::default()), "");
-        let query = StatsQuery {
-            from: chrono::NaiveDate::from_ymd_opt(2026, 11, 1),
-            to: None,
-            queue: Some(QueueId(3)),
-        };
-        assert_eq!(stats_query(&query), "from=2026-11-01&queue=3");
-        assert_eq!(
-            serde_urlencoded::from_str::<StatsQuery>(&stats_query(&query)).unwrap(),
-            query
-        );
-    }
-}
-
 /// Every business-hours calendar (docs/sla.md).
 pub async fn sla_calendars() -> ApiResult<Vec<loket_protocol::sla::SlaCalendar>> {
     json(get("/api/sla/calendars")).await
@@ -369,4 +340,33 @@ pub async fn set_sla_policy(policy: loket_protocol::sla::SlaPolicy) -> ApiResult
 /// Deletes a policy (admins).
 pub async fn delete_sla_policy(id: i64) -> ApiResult<()> {
     empty(Request::delete(&format!("/api/sla/policies/{id}")).build()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_to_codes() {
+        assert_eq!(status_error(401).code, ErrorCode::Unauthorized);
+        assert_eq!(status_error(502).code, ErrorCode::Unavailable);
+        assert_eq!(status_error(500).code, ErrorCode::Internal);
+        assert_eq!(network_error().code, ErrorCode::Unavailable);
+    }
+
+    #[test]
+    fn stats_queries_read_back_as_sent() {
+        use loket_protocol::stats::StatsQuery;
+        assert_eq!(stats_query(&StatsQuery::default()), "");
+        let query = StatsQuery {
+            from: chrono::NaiveDate::from_ymd_opt(2026, 11, 1),
+            to: None,
+            queue: Some(QueueId(3)),
+        };
+        assert_eq!(stats_query(&query), "from=2026-11-01&queue=3");
+        assert_eq!(
+            serde_urlencoded::from_str::<StatsQuery>(&stats_query(&query)).unwrap(),
+            query
+        );
+    }
 }

@@ -97,14 +97,8 @@ pub fn typing_line(typing: &[AgentRef]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::fixtures::agent;
     use loket_protocol::QueueId;
-
-    fn agent(id: i64, name: &str) -> AgentRef {
-        AgentRef {
-            id: AgentId(id),
-            name: name.into(),
-        }
-    }
 
     fn presence(ticket: i64, viewers: Vec<AgentRef>, typing: Vec<AgentRef>) -> ServerMessage {
         ServerMessage::Presence {
